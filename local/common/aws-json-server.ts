@@ -1,0 +1,128 @@
+/**
+ * A minimal server for AWS's JSON 1.1 protocol (Glue, Athena, Kinesis Analytics V2): every request is a
+ * POST whose `X-Amz-Target` header is `<TargetPrefix>.<Operation>` and whose body is the input as JSON.
+ * Errors are answered as the SDKs expect them: status 400/5xx, `x-amzn-ErrorType` header and a
+ * `{"__type": ..., "message": ...}` body, so the SDK raises an exception named after the error code.
+ *
+ * A provider is a plain object with one method per API operation, named as the API names it.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** An error the service answers with, shaped as in the API reference. */
+export class AwsServiceError extends Error {
+  constructor(
+    /** The API's error code, e.g. `ResourceNotFoundException`; the SDK's exception name. */
+    readonly code: string,
+    message: string,
+    readonly statusCode = 400,
+  ) {
+    super(message);
+    this.name = 'AwsServiceError';
+  }
+}
+
+export type Operation = (input: Record<string, unknown>) => unknown | Promise<unknown>;
+export type Provider = Record<string, Operation>;
+
+export interface JsonServiceOptions {
+  /** The part of X-Amz-Target before the dot, e.g. `AWSGlue`, `AmazonAthena`, `KinesisAnalytics_20180523`. */
+  targetPrefix: string;
+  provider: Provider;
+  /** 0 picks a free port. Always bound to 127.0.0.1. */
+  port?: number;
+  /** Called for each request, for the service's log. */
+  log?: (line: string) => void;
+}
+
+export interface RunningService {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown, errorType?: string): void {
+  const payload = JSON.stringify(body ?? {});
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-amz-json-1.1',
+    'content-length': String(Buffer.byteLength(payload)),
+    'x-amzn-requestid': crypto.randomUUID(),
+  };
+  if (errorType) headers['x-amzn-errortype'] = errorType;
+  res.writeHead(status, headers);
+  res.end(payload);
+}
+
+/** Answers one request; exported so providers can be tested without a socket. */
+export async function dispatch(
+  options: Pick<JsonServiceOptions, 'targetPrefix' | 'provider'>,
+  target: string | undefined,
+  body: string,
+): Promise<{ status: number; body: unknown; errorType?: string }> {
+  const error = (code: string, message: string, status = 400) => ({
+    status,
+    body: { __type: code, message, Message: message },
+    errorType: code,
+  });
+  if (!target || !target.startsWith(`${options.targetPrefix}.`)) {
+    return error('UnknownOperationException', `Unknown target ${target ?? '(none)'}`);
+  }
+  const operation = target.slice(options.targetPrefix.length + 1);
+  const method = Object.prototype.hasOwnProperty.call(options.provider, operation)
+    ? options.provider[operation]
+    : undefined;
+  if (!method) return error('UnknownOperationException', `Operation ${operation} is not supported`);
+  let input: Record<string, unknown>;
+  try {
+    input = body.length ? (JSON.parse(body) as Record<string, unknown>) : {};
+  } catch {
+    return error('SerializationException', 'Request body is not valid JSON');
+  }
+  try {
+    const output = await method.call(options.provider, input);
+    return { status: 200, body: output ?? {} };
+  } catch (e) {
+    if (e instanceof AwsServiceError) return error(e.code, e.message, e.statusCode);
+    const message = e instanceof Error ? e.message : String(e);
+    return error('InternalFailure', message, 500);
+  }
+}
+
+/** Starts a JSON 1.1 service on 127.0.0.1. */
+export function startJsonService(options: JsonServiceOptions): Promise<RunningService> {
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const body = await readBody(req);
+      const target = req.headers['x-amz-target'];
+      const result = await dispatch(options, Array.isArray(target) ? target[0] : target, body);
+      options.log?.(`${target ?? '-'} -> ${result.status}${result.errorType ? ` ${result.errorType}` : ''}`);
+      send(res, result.status, result.body, result.errorType);
+    })().catch((e: unknown) => send(res, 500, { __type: 'InternalFailure', message: String(e) }, 'InternalFailure'));
+  });
+  // The SDKs keep connections alive; don't let an idle socket hold close() open.
+  server.keepAliveTimeout = 5000;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,218 @@
+/**
+ * The contract shared by the state machines (workflow/), the Lambda tasks (lambdas/), the local cloud
+ * (local/), the CLI (cli/) and the tests: state names, error names, and the shapes of the provisioning
+ * input, its resolved configuration and its outputs.
+ *
+ * Change a name here and every user of it changes with it; nothing else spells these strings.
+ */
+
+/** Names of the provisioning machine's states. The local runner binds Lambda tasks by these names. */
+export const ProvisionState = {
+  ValidateInput: 'ValidateInput',
+  CreateStream: 'CreateStream',
+  CreateBucket: 'CreateBucket',
+  UploadCode: 'UploadCode',
+  CreateApplication: 'CreateApplication',
+  StartApplication: 'StartApplication',
+  WaitBeforeStatusCheck: 'WaitBeforeStatusCheck',
+  DescribeApplication: 'DescribeApplication',
+  IsApplicationRunning: 'IsApplicationRunning',
+  ForceStopApplication: 'ForceStopApplication',
+  CreateCrawler: 'CreateCrawler',
+  CollectOutputs: 'CollectOutputs',
+  Provisioned: 'Provisioned',
+  DescribeFailure: 'DescribeFailure',
+  ProvisioningFailed: 'ProvisioningFailed',
+} as const;
+export type ProvisionStateName = (typeof ProvisionState)[keyof typeof ProvisionState];
+
+/** The Lambda-backed states of the provisioning machine (one function, one handler folder each). */
+export const ProvisionLambdaTasks = [
+  ProvisionState.ValidateInput,
+  ProvisionState.CreateStream,
+  ProvisionState.CreateBucket,
+  ProvisionState.UploadCode,
+  ProvisionState.CreateApplication,
+  ProvisionState.StartApplication,
+  ProvisionState.DescribeApplication,
+  ProvisionState.ForceStopApplication,
+  ProvisionState.CreateCrawler,
+  ProvisionState.DescribeFailure,
+] as const;
+export type ProvisionLambdaTask = (typeof ProvisionLambdaTasks)[number];
+
+/**
+ * Error names thrown by the handlers (the JS `error.name`), matched by the machine's Retry and Catch.
+ * Lambda reports a thrown error's `name` as the Step Functions error name.
+ */
+export const ErrorName = {
+  /** The input document is invalid; the message names the field. Never retried. */
+  InvalidInput: 'InvalidInputError',
+  /** Throttling, 5xx, timeouts: safe to retry with backoff. */
+  Transient: 'TransientError',
+  /** The application reached a state from which it will not become RUNNING (READY, ROLLED_BACK, ...). */
+  ApplicationStartFailed: 'ApplicationStartFailedError',
+  /** The application did not reach RUNNING within the allowed polls; it was force-stopped. */
+  ApplicationStartTimeout: 'ApplicationStartTimeoutError',
+  /** A resource exists with the same name but a different, incompatible configuration. */
+  ResourceConflict: 'ResourceConflictError',
+  /** The Flink code zip is missing or fails its pre-flight check. */
+  InvalidCode: 'InvalidCodeError',
+} as const;
+export type ErrorNameValue = (typeof ErrorName)[keyof typeof ErrorName];
+
+/** Errors Step Functions itself raises for Lambda service hiccups; retried like TransientError. */
+export const LambdaServiceErrors = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+] as const;
+
+export const FlinkRuntimes = ['FLINK-1_20'] as const;
+export type FlinkRuntime = (typeof FlinkRuntimes)[number];
+export const OutputFormats = ['csv', 'parquet'] as const;
+export type OutputFormat = (typeof OutputFormats)[number];
+export const InitialPositions = ['LATEST', 'TRIM_HORIZON'] as const;
+export type InitialPosition = (typeof InitialPositions)[number];
+export const StreamModes = ['PROVISIONED', 'ON_DEMAND'] as const;
+export type StreamMode = (typeof StreamModes)[number];
+
+/**
+ * The one JSON document a provisioning execution takes. Only `pipelineName` is required; every other
+ * field has a default, and every resource name is derived from the pipeline name.
+ */
+export interface ProvisionInput {
+  /** 3-32 chars, lowercase letters, digits and hyphens, starting with a letter. */
+  pipelineName: string;
+  /** Managed Flink runtime. Default FLINK-1_20. */
+  runtime?: FlinkRuntime;
+  /** Flink parallelism. Default 1, 1..64. */
+  parallelism?: number;
+  /** Tumbling window size in seconds. Default 60, 1..3600. */
+  windowSeconds?: number;
+  /** Watermark delay in seconds. Default 5, 0..600, less than windowSeconds * 10. */
+  watermarkSeconds?: number;
+  /** Output file format. Default csv. */
+  outputFormat?: OutputFormat;
+  /** Where the job starts reading the stream. Default LATEST. */
+  initialPosition?: InitialPosition;
+  /** EventBridge Scheduler/Glue schedule expression for the crawler. Default `cron(0/15 * * * ? *)`. */
+  crawlSchedule?: string;
+  /** Stream capacity. Default PROVISIONED with 1 shard. */
+  stream?: { mode?: StreamMode; shardCount?: number };
+  /** Partition output by date/hour too (after ticker), for pruning. Default false. */
+  partitionByTime?: boolean;
+  /** How long the application may take to reach RUNNING before it is force-stopped. Default 900, 60..3600. */
+  startTimeoutSeconds?: number;
+}
+
+/**
+ * Environment-provided settings of the deployment (the stack sets these on the functions; the local
+ * runner sets them from the local cloud). Read once at cold start.
+ */
+export interface DeploymentSettings {
+  /** Where CDK put the Flink code zip (the asset). */
+  codeAssetBucket: string;
+  codeAssetKey: string;
+  /** The Flink application's execution role and the crawler's role, made by the stack. */
+  applicationRoleArn: string;
+  crawlerRoleArn: string;
+  /** The Glue database the crawler writes tables into. */
+  glueDatabase: string;
+  /** AWS account and region, for bucket names and ARNs. */
+  account: string;
+  region: string;
+}
+
+/** The validated input with every default filled in and every name derived. Output of ValidateInput. */
+export interface ProvisionConfig {
+  pipelineName: string;
+  runtime: FlinkRuntime;
+  parallelism: number;
+  windowSeconds: number;
+  watermarkSeconds: number;
+  outputFormat: OutputFormat;
+  initialPosition: InitialPosition;
+  crawlSchedule: string;
+  partitionByTime: boolean;
+  startTimeoutSeconds: number;
+  streamMode: StreamMode;
+  shardCount: number;
+  region: string;
+  account: string;
+  streamName: string; // `${pipelineName}-ticks`
+  bucketName: string; // `flinkflow-${pipelineName}-${account}-${region}`
+  codeKey: string; // `code/flinkflow-app.zip`
+  outputPrefix: string; // `output/`
+  applicationName: string; // `${pipelineName}-app`
+  crawlerName: string; // `${pipelineName}-crawler`
+  glueDatabase: string;
+  tablePrefix: string; // `${pipelineName with - replaced by _}_`
+  applicationRoleArn: string;
+  crawlerRoleArn: string;
+  codeAssetBucket: string;
+  codeAssetKey: string;
+}
+
+/** The machine's state as it grows (JSONPath ResultPath of each task). */
+export interface ProvisionExecutionState {
+  input: ProvisionInput;
+  config: ProvisionConfig;
+  stream?: { streamName: string; streamArn: string; created: boolean };
+  bucket?: { bucketName: string; bucketArn: string; created: boolean };
+  code?: { bucketName: string; key: string; versionId: string; sha256: string };
+  application?: { applicationName: string; applicationArn: string; versionId: number; created: boolean };
+  /** Written by StartApplication (attempt 0) and by DescribeApplication on each poll. */
+  status?: ApplicationStatusCheck;
+  crawler?: { crawlerName: string; created: boolean; schedule: string };
+  /** Set by the Catch path: the state that failed and the error Step Functions caught. */
+  failedStep?: string;
+  error?: { Error: string; Cause: string };
+}
+
+/**
+ * Result of StartApplication (attempt 0) and of each DescribeApplication poll; the Choice state reads
+ * `phase`, the Wait state `nextWaitSeconds`. A status that can never become RUNNING (READY, ROLLED_BACK,
+ * FORCE_STOPPING, ...) is not a phase: DescribeApplication throws ApplicationStartFailedError with the
+ * reason. TIMED_OUT routes to ForceStopApplication, which stops the app and throws
+ * ApplicationStartTimeoutError, so every failure leaves through the same Catch path.
+ */
+export interface ApplicationStatusCheck {
+  /** RUNNING -> go on; WAITING -> wait and poll again; TIMED_OUT -> force stop. */
+  phase: 'RUNNING' | 'WAITING' | 'TIMED_OUT';
+  startedAt: string;
+  applicationStatus: string;
+  applicationVersionId: number;
+  attempt: number;
+  /** Backing off: the Wait state's SecondsPath. */
+  nextWaitSeconds: number;
+  reason?: string;
+}
+
+/** What a successful provisioning execution returns. */
+export interface ProvisionOutput {
+  pipelineName: string;
+  streamName: string;
+  streamArn: string;
+  bucketName: string;
+  codeObject: { key: string; versionId: string };
+  applicationName: string;
+  applicationArn: string;
+  applicationVersionId: number;
+  applicationStatus: string;
+  crawlerName: string;
+  crawlSchedule: string;
+  glueDatabase: string;
+  outputLocation: string;
+  timings: { startedAt: string; finishedAt: string };
+}
+
+/** The failure document DescribeFailure produces; becomes the Fail state's Cause (JSON). */
+export interface ProvisionFailure {
+  failedStep: string;
+  error: string;
+  cause: string;
+  /** Resources that exist after the failure (made by this or an earlier execution), by kind. */
+  existingResources: Array<{ kind: string; name: string; arn?: string }>;
+}
