@@ -1,5 +1,12 @@
 // @swc/jest transpiles TypeScript without type-checking (tsc does that in `make typecheck`),
 // which keeps the unit suite fast.
+//
+// middy 7 ships ESM only (its package exports have no `require` condition), so jest's CommonJS
+// resolver cannot find it: map it to its files and let swc transpile them like our own code.
+const esmOnlyPackages = {
+  moduleNameMapper: { '^@middy/(core|util)$': '<rootDir>/node_modules/@middy/$1/index.js' },
+  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
+};
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
@@ -15,6 +22,7 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/local/', '<rootDir>/test/e2e/'],
       setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
+      ...esmOnlyPackages,
     },
     {
       displayName: 'local',
@@ -22,6 +30,7 @@ module.exports = {
       transform: { '^.+\\.(t|j)sx?$': ['@swc/jest'] },
       testMatch: ['<rootDir>/test/local/**/*.test.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
+      ...esmOnlyPackages,
     },
     {
       displayName: 'e2e',
@@ -29,6 +38,7 @@ module.exports = {
       transform: { '^.+\\.(t|j)sx?$': ['@swc/jest'] },
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
+      ...esmOnlyPackages,
     },
   ],
 };
