@@ -1,0 +1,79 @@
+/**
+ * The errors the provisioning tasks throw. Each `name` is the Step Functions error name that the
+ * machine's Retry and Catch match on (workflow/contract.ts `ErrorName`), so a class and its name never
+ * drift apart. Every error keeps the AWS error that caused it as `cause`.
+ */
+import { ErrorName } from '../../workflow/contract';
+
+/** One invalid field of the provisioning input and how to fix it. */
+export interface InputProblem {
+  /** Dotted path of the field, e.g. `stream.shardCount`. */
+  field: string;
+  /** What is wrong and what to write instead. */
+  message: string;
+}
+
+/** The input document is invalid. Lists every problem at once so a user fixes them in one go. */
+export class InvalidInputError extends Error {
+  readonly problems: readonly InputProblem[];
+
+  constructor(problems: readonly InputProblem[]) {
+    const lines = problems.map((p) => `${p.field}: ${p.message}`);
+    super(
+      `Invalid provisioning input (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${lines.join('; ')}`,
+    );
+    this.name = ErrorName.InvalidInput;
+    this.problems = problems;
+  }
+}
+
+/** Throttling, 5xx, timeouts, limits: the machine retries the task with backoff and jitter. */
+export class TransientError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = ErrorName.Transient;
+  }
+}
+
+/** The application reached a state from which it will not become RUNNING. */
+export class ApplicationStartFailedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = ErrorName.ApplicationStartFailed;
+  }
+}
+
+/** The application did not reach RUNNING in time and was force-stopped. */
+export class ApplicationStartTimeoutError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = ErrorName.ApplicationStartTimeout;
+  }
+}
+
+/** A resource with the pipeline's name exists with an incompatible configuration, or belongs to someone else. */
+export class ResourceConflictError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = ErrorName.ResourceConflict;
+  }
+}
+
+/** The Flink code zip is missing or unusable. */
+export class InvalidCodeError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = ErrorName.InvalidCode;
+  }
+}
+
+/**
+ * The deployment itself is misconfigured (an environment variable the stack sets is missing). Not in the
+ * contract's ErrorName: no state matches it specially; it fails the execution through the generic Catch.
+ */
+export class ConfigurationError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConfigurationError';
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Wraps a task's pure `run` function into its Lambda handler: the same middleware for every task, so
+ * the logs and error names of all functions look alike.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { ProvisionLambdaTask } from '../../workflow/contract';
+import { logger } from './logger';
+
+/**
+ * Logs the start, the end (with the result) and the failure (with the error's name, which is what the
+ * state machine matches) of each invocation. It never changes the result or swallows an error.
+ */
+export function taskLogging<E, R>(task: ProvisionLambdaTask): MiddlewareObj<E, R, Error, Context> {
+  return {
+    name: 'flinkflow-task-logging',
+    before: () => {
+      logger.appendKeys({ task });
+      logger.info('task started');
+    },
+    after: (request) => {
+      logger.info('task succeeded', { result: request.response as unknown });
+    },
+    onError: (request) => {
+      const error = request.error;
+      logger.error('task failed', {
+        errorName: error?.name,
+        errorMessage: error?.message,
+        cause: error?.cause instanceof Error ? `${error.cause.name}: ${error.cause.message}` : undefined,
+      });
+    },
+  };
+}
+
+/** The Lambda handler of a task: `run` with the Lambda context injected into the logger and task logging. */
+export function taskHandler<E, R>(task: ProvisionLambdaTask, run: (event: E) => Promise<R>) {
+  return middy<E, R, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(taskLogging<E, R>(task))
+    .handler((event: E) => run(event));
+}
