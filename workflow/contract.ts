@@ -42,6 +42,16 @@ export const ProvisionLambdaTasks = [
 export type ProvisionLambdaTask = (typeof ProvisionLambdaTasks)[number];
 
 /**
+ * The Pass state a failed task's Catch leads to: it records the task's name in `$.failedStep` before
+ * DescribeFailure runs. DescribeFailure itself has no marker (its failure goes straight to
+ * ProvisioningFailed), so the name is defined for every other Lambda task.
+ */
+export type FailedStepStateName = `${Exclude<ProvisionLambdaTask, 'DescribeFailure'>}Failed`;
+export function failedStepState(task: Exclude<ProvisionLambdaTask, 'DescribeFailure'>): FailedStepStateName {
+  return `${task}Failed`;
+}
+
+/**
  * Error names thrown by the handlers (the JS `error.name`), matched by the machine's Retry and Catch.
  * Lambda reports a thrown error's `name` as the Step Functions error name.
  */

@@ -1,0 +1,74 @@
+/**
+ * ARN patterns of the resources a provisioning execution creates. The tasks create them at run time from
+ * a pipeline name, so the stack cannot name them one by one; it scopes every permission to the naming
+ * convention of workflow/contract.ts (`<pipeline>-ticks`, `flinkflow-<pipeline>-<account>-<region>`,
+ * `<pipeline>-app`, `<pipeline>-crawler`) in this account and region.
+ */
+import { ArnFormat, Aws, Stack } from 'aws-cdk-lib';
+
+/** The key prefixes inside a pipeline bucket (ProvisionConfig.codeKey and outputPrefix). */
+export const PipelineBucketPrefixes = { code: 'code/', output: 'output/' } as const;
+
+export class PipelineResources {
+  /** Kinesis streams `<pipeline>-ticks`. */
+  readonly streamArn: string;
+  /** Pipeline buckets `flinkflow-<pipeline>-<account>-<region>`. */
+  readonly bucketArn: string;
+  /** Managed Flink applications `<pipeline>-app`. */
+  readonly applicationArn: string;
+  /**
+   * The applications' CloudWatch log groups `/aws/kinesis-analytics/<pipeline>-app`: the group itself
+   * (CreateLogGroup) and its streams (`:*`, CreateLogStream and PutLogEvents).
+   */
+  readonly applicationLogGroupArns: readonly [string, string];
+  /** Glue crawlers `<pipeline>-crawler`. */
+  readonly crawlerArn: string;
+  /** The Glue crawlers' log group (Glue's fixed name `/aws-glue/crawlers`) and its streams. */
+  readonly crawlerLogGroupArns: readonly [string, string];
+  readonly glueCatalogArn: string;
+  readonly glueDatabaseArn: string;
+  /** Every table in the Glue database (the crawler names them from the pipeline). */
+  readonly glueTablesArn: string;
+
+  constructor(
+    stack: Stack,
+    readonly glueDatabaseName: string,
+  ) {
+    this.streamArn = stack.formatArn({ service: 'kinesis', resource: 'stream', resourceName: '*-ticks' });
+    this.bucketArn = `arn:${Aws.PARTITION}:s3:::flinkflow-*-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+    this.applicationArn = stack.formatArn({
+      service: 'kinesisanalytics',
+      resource: 'application',
+      resourceName: '*-app',
+    });
+    this.applicationLogGroupArns = logGroupArns(stack, '/aws/kinesis-analytics/*-app');
+    this.crawlerArn = stack.formatArn({ service: 'glue', resource: 'crawler', resourceName: '*-crawler' });
+    this.crawlerLogGroupArns = logGroupArns(stack, '/aws-glue/crawlers');
+    this.glueCatalogArn = stack.formatArn({ service: 'glue', resource: 'catalog' });
+    this.glueDatabaseArn = stack.formatArn({
+      service: 'glue',
+      resource: 'database',
+      resourceName: glueDatabaseName,
+    });
+    this.glueTablesArn = stack.formatArn({
+      service: 'glue',
+      resource: 'table',
+      resourceName: `${glueDatabaseName}/*`,
+    });
+  }
+
+  /** Objects under a key prefix of the pipeline buckets. */
+  objectsArn(prefix: string): string {
+    return `${this.bucketArn}/${prefix}*`;
+  }
+}
+
+function logGroupArns(stack: Stack, name: string): readonly [string, string] {
+  const group = stack.formatArn({
+    service: 'logs',
+    resource: 'log-group',
+    resourceName: name,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  return [group, `${group}:*`];
+}

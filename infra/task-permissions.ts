@@ -1,0 +1,141 @@
+/**
+ * The IAM actions each provisioning task may perform, and on what. One table, so that a reader (and the
+ * infra tests) can check every task's permissions against the API calls its handler makes. Actions are
+ * always named one by one: no `*`, no `service:*`, no `Get*`.
+ */
+import { Aws } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { ProvisionState, type ProvisionLambdaTask } from '../workflow/contract';
+import { PipelineBucketPrefixes, type PipelineResources } from './pipeline-resources';
+
+export interface TaskPermissionContext {
+  readonly resources: PipelineResources;
+  /** The bucket and key of the Flink code asset that UploadCode copies. */
+  readonly codeAsset: { readonly bucketName: string; readonly objectKey: string };
+  readonly applicationRole: iam.IRole;
+  readonly crawlerRole: iam.IRole;
+}
+
+const allow = (actions: string[], resources: readonly string[], conditions?: Record<string, unknown>) =>
+  new iam.PolicyStatement({
+    effect: iam.Effect.ALLOW,
+    actions,
+    resources: [...resources],
+    ...(conditions === undefined ? {} : { conditions }),
+  });
+
+/** iam:PassRole of one role, to the one service that takes it. */
+const passRole = (role: iam.IRole, service: string) =>
+  allow(['iam:PassRole'], [role.roleArn], { StringEquals: { 'iam:PassedToService': service } });
+
+/** The policy statements of each task, beyond writing its own log group and X-Ray traces. */
+export const TaskPermissions: Readonly<
+  Record<ProvisionLambdaTask, (context: TaskPermissionContext) => iam.PolicyStatement[]>
+> = {
+  // Pure validation: no AWS call (the account comes from AWS_ACCOUNT_ID, not STS).
+  [ProvisionState.ValidateInput]: () => [],
+
+  [ProvisionState.CreateStream]: ({ resources }) => [
+    allow(
+      [
+        'kinesis:CreateStream',
+        'kinesis:DescribeStreamSummary',
+        'kinesis:StartStreamEncryption',
+        'kinesis:AddTagsToStream',
+        'kinesis:ListTagsForStream',
+      ],
+      [resources.streamArn],
+    ),
+  ],
+
+  [ProvisionState.CreateBucket]: ({ resources }) => [
+    allow(
+      [
+        's3:CreateBucket',
+        // HeadBucket is authorised as ListBucket.
+        's3:ListBucket',
+        's3:GetBucketVersioning',
+        's3:PutBucketVersioning',
+        's3:GetEncryptionConfiguration',
+        's3:PutEncryptionConfiguration',
+        's3:PutBucketPublicAccessBlock',
+        's3:PutBucketPolicy',
+        's3:PutBucketOwnershipControls',
+        's3:PutBucketTagging',
+      ],
+      [resources.bucketArn],
+    ),
+  ],
+
+  [ProvisionState.UploadCode]: ({ resources, codeAsset }) => [
+    // CopyObject reads the source version with GetObject(Version) and writes with PutObject.
+    allow(
+      ['s3:GetObject', 's3:GetObjectVersion'],
+      [`arn:${Aws.PARTITION}:s3:::${codeAsset.bucketName}/${codeAsset.objectKey}`],
+    ),
+    allow(
+      ['s3:PutObject', 's3:GetObject', 's3:GetObjectVersion'],
+      [resources.objectsArn(PipelineBucketPrefixes.code)],
+    ),
+    // So that HeadObject of a missing key answers 404 rather than 403.
+    allow(['s3:ListBucket'], [resources.bucketArn]),
+  ],
+
+  [ProvisionState.CreateApplication]: ({ resources, applicationRole }) => [
+    allow(
+      [
+        'kinesisanalytics:CreateApplication',
+        'kinesisanalytics:DescribeApplication',
+        'kinesisanalytics:TagResource',
+      ],
+      [resources.applicationArn],
+    ),
+    allow(
+      ['logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:CreateLogStream', 'logs:DescribeLogStreams'],
+      resources.applicationLogGroupArns,
+    ),
+    passRole(applicationRole, 'kinesisanalytics.amazonaws.com'),
+  ],
+
+  [ProvisionState.StartApplication]: ({ resources }) => [
+    allow(
+      ['kinesisanalytics:StartApplication', 'kinesisanalytics:DescribeApplication'],
+      [resources.applicationArn],
+    ),
+  ],
+
+  [ProvisionState.DescribeApplication]: ({ resources }) => [
+    allow(
+      [
+        'kinesisanalytics:DescribeApplication',
+        'kinesisanalytics:ListApplicationOperations',
+        'kinesisanalytics:DescribeApplicationOperation',
+      ],
+      [resources.applicationArn],
+    ),
+  ],
+
+  [ProvisionState.ForceStopApplication]: ({ resources }) => [
+    allow(
+      ['kinesisanalytics:StopApplication', 'kinesisanalytics:DescribeApplication'],
+      [resources.applicationArn],
+    ),
+  ],
+
+  [ProvisionState.CreateCrawler]: ({ resources, crawlerRole }) => [
+    allow(
+      ['glue:CreateCrawler', 'glue:GetCrawler', 'glue:StartCrawlerSchedule', 'glue:TagResource'],
+      [resources.crawlerArn],
+    ),
+    allow(['glue:GetDatabase'], [resources.glueCatalogArn, resources.glueDatabaseArn]),
+    passRole(crawlerRole, 'glue.amazonaws.com'),
+  ],
+
+  // Read-only: reports which of the pipeline's resources exist after a failure.
+  [ProvisionState.DescribeFailure]: ({ resources }) => [
+    allow(['kinesis:DescribeStreamSummary'], [resources.streamArn]),
+    allow(['s3:ListBucket'], [resources.bucketArn]),
+    allow(['kinesisanalytics:DescribeApplication'], [resources.applicationArn]),
+    allow(['glue:GetCrawler'], [resources.crawlerArn]),
+  ],
+};
