@@ -13,6 +13,13 @@ export function bucketArn(config: Pick<ProvisionConfig, 'region' | 'bucketName'>
   return `arn:${partitionOf(config.region)}:s3:::${config.bucketName}`;
 }
 
+/** The ARN of the pipeline's Managed Flink application, for when a response leaves it out. */
+export function applicationArnOf(
+  config: Pick<ProvisionConfig, 'region' | 'account' | 'applicationName'>,
+): string {
+  return `arn:${partitionOf(config.region)}:kinesisanalytics:${config.region}:${config.account}:application/${config.applicationName}`;
+}
+
 /** True when an AWS SDK error has one of the given error codes (its `name`). */
 export function isAwsError(error: unknown, ...names: string[]): boolean {
   return error instanceof Error && names.includes(error.name);

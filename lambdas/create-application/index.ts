@@ -1,0 +1,211 @@
+/**
+ * CreateApplication: the Managed Flink application that runs the PyFlink job, with the property groups
+ * the job reads (docs/flink-app.md), code pinned to the uploaded object version, checkpoints and
+ * snapshots on, CloudWatch logging and system rollback. An existing application is reported, not changed:
+ * changing a running application is the redeploy machine's job.
+ */
+import {
+  CreateLogGroupCommand,
+  CreateLogStreamCommand,
+  PutRetentionPolicyCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CreateApplicationCommand,
+  DescribeApplicationCommand,
+  type CreateApplicationRequest,
+  type PropertyGroup,
+} from '@aws-sdk/client-kinesis-analytics-v2';
+import { ProvisionState, type ProvisionConfig, type ProvisionExecutionState } from '../../workflow/contract';
+import { applicationArnOf, bucketArn, isAwsError, partitionOf, requireExecutionState } from '../shared/aws';
+import { InvalidInputError, ResourceConflictError } from '../shared/errors';
+import { FlinkAppFiles, PropertyGroupIds } from '../shared/flink-app';
+import { taskHandler } from '../shared/handler';
+import { logger } from '../shared/logger';
+import { resolveDeps, type TaskDeps } from '../shared/runtime';
+import { withTransientErrors } from '../shared/transient';
+
+export type CreateApplicationResult = NonNullable<ProvisionExecutionState['application']>;
+
+/** How long the application's own log events are kept. */
+export const APPLICATION_LOG_RETENTION_DAYS = 30;
+export const APPLICATION_LOG_STREAM = 'kinesis-analytics-log-stream';
+
+/** The CloudWatch log group and stream the application writes to (the console's default naming). */
+export function applicationLogging(config: Pick<ProvisionConfig, 'applicationName' | 'region' | 'account'>) {
+  const logGroupName = `/aws/kinesis-analytics/${config.applicationName}`;
+  const logStreamName = APPLICATION_LOG_STREAM;
+  const logStreamArn = `arn:${partitionOf(config.region)}:logs:${config.region}:${config.account}:log-group:${logGroupName}:log-stream:${logStreamName}`;
+  return { logGroupName, logStreamName, logStreamArn };
+}
+
+/**
+ * How often the job checkpoints. The file sink makes output visible only at a checkpoint, so a window
+ * should not wait much longer than its own length to appear; below 10 s the checkpoint overhead buys
+ * nothing for minute-scale windows, and above 60 s (the service's default) results lag for no reason.
+ */
+export function checkpointIntervalMs(windowSeconds: number): number {
+  return Math.min(60, Math.max(10, windowSeconds)) * 1000;
+}
+
+/** The property groups of the job, as docs/flink-app.md specifies them (all values are strings). */
+export function propertyGroups(config: ProvisionConfig): PropertyGroup[] {
+  return [
+    {
+      PropertyGroupId: PropertyGroupIds.consumer,
+      PropertyMap: {
+        'input.stream.name': config.streamName,
+        'aws.region': config.region,
+        'flink.stream.initpos': config.initialPosition,
+      },
+    },
+    {
+      PropertyGroupId: PropertyGroupIds.sink,
+      PropertyMap: {
+        'output.bucket.name': config.bucketName,
+        'output.prefix': config.outputPrefix,
+        'output.format': config.outputFormat,
+        'partition.by.time': String(config.partitionByTime),
+      },
+    },
+    {
+      PropertyGroupId: PropertyGroupIds.job,
+      PropertyMap: {
+        'window.seconds': String(config.windowSeconds),
+        'watermark.seconds': String(config.watermarkSeconds),
+      },
+    },
+    {
+      PropertyGroupId: PropertyGroupIds.runOptions,
+      PropertyMap: { python: FlinkAppFiles.python, jarfile: FlinkAppFiles.jarfile },
+    },
+  ];
+}
+
+/** The CreateApplication request for a pipeline whose code is at `code`. */
+export function createApplicationRequest(
+  config: ProvisionConfig,
+  code: { key: string; versionId: string },
+): CreateApplicationRequest {
+  return {
+    ApplicationName: config.applicationName,
+    ApplicationDescription: `flinkflow pipeline ${config.pipelineName}: average price per ticker per ${config.windowSeconds}-second window`,
+    RuntimeEnvironment: config.runtime,
+    ServiceExecutionRole: config.applicationRoleArn,
+    ApplicationMode: 'STREAMING',
+    ApplicationConfiguration: {
+      ApplicationCodeConfiguration: {
+        CodeContentType: 'ZIPFILE',
+        CodeContent: {
+          S3ContentLocation: {
+            BucketARN: bucketArn(config),
+            FileKey: code.key,
+            ObjectVersion: code.versionId,
+          },
+        },
+      },
+      EnvironmentProperties: { PropertyGroups: propertyGroups(config) },
+      FlinkApplicationConfiguration: {
+        CheckpointConfiguration: {
+          ConfigurationType: 'CUSTOM',
+          CheckpointingEnabled: true,
+          CheckpointInterval: checkpointIntervalMs(config.windowSeconds),
+          MinPauseBetweenCheckpoints: 5_000,
+        },
+        MonitoringConfiguration: {
+          ConfigurationType: 'CUSTOM',
+          MetricsLevel: 'APPLICATION',
+          LogLevel: 'INFO',
+        },
+        ParallelismConfiguration: {
+          ConfigurationType: 'CUSTOM',
+          Parallelism: config.parallelism,
+          ParallelismPerKPU: 1,
+          AutoScalingEnabled: false,
+        },
+      },
+      ApplicationSnapshotConfiguration: { SnapshotsEnabled: true },
+      ApplicationSystemRollbackConfiguration: { RollbackEnabled: true },
+    },
+    CloudWatchLoggingOptions: [{ LogStreamARN: applicationLogging(config).logStreamArn }],
+    Tags: [{ Key: 'flinkflow:pipeline', Value: config.pipelineName }],
+  };
+}
+
+/** The service checks that the log stream exists when the application is created; make it first. */
+async function ensureLogStream(deps: TaskDeps, config: ProvisionConfig): Promise<void> {
+  const { logGroupName, logStreamName } = applicationLogging(config);
+  const logs = deps.clients.logs;
+  const tolerateExisting = (error: unknown) => {
+    if (!isAwsError(error, 'ResourceAlreadyExistsException')) throw error;
+  };
+  await logs.send(new CreateLogGroupCommand({ logGroupName })).catch(tolerateExisting);
+  await logs.send(
+    new PutRetentionPolicyCommand({ logGroupName, retentionInDays: APPLICATION_LOG_RETENTION_DAYS }),
+  );
+  await logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName })).catch(tolerateExisting);
+}
+
+/** CreateApplication's logic: create the application, or report the one that exists. */
+export const run = withTransientErrors(
+  async (event: ProvisionExecutionState, deps: Partial<TaskDeps> = {}): Promise<CreateApplicationResult> => {
+    const state = requireExecutionState(event, ProvisionState.CreateApplication);
+    const { config } = state;
+    if (!state.code) {
+      throw new InvalidInputError([
+        {
+          field: 'code',
+          message: 'CreateApplication needs the uploaded code at $.code (the result of UploadCode)',
+        },
+      ]);
+    }
+    const d = resolveDeps(deps);
+    const ApplicationName = config.applicationName;
+
+    try {
+      await ensureLogStream(d, config);
+      const out = await d.clients.kinesisAnalytics.send(
+        new CreateApplicationCommand(createApplicationRequest(config, state.code)),
+      );
+      const detail = out.ApplicationDetail;
+      return {
+        applicationName: ApplicationName,
+        applicationArn: detail?.ApplicationARN ?? applicationArnOf(config),
+        versionId: detail?.ApplicationVersionId ?? 1,
+        created: true,
+      };
+    } catch (error) {
+      if (!isAwsError(error, 'ResourceInUseException')) throw error;
+    }
+
+    const existing = await d.clients.kinesisAnalytics.send(
+      new DescribeApplicationCommand({ ApplicationName }),
+    );
+    const detail = existing.ApplicationDetail;
+    if (detail?.RuntimeEnvironment && detail.RuntimeEnvironment !== config.runtime) {
+      throw new ResourceConflictError(
+        `Application ${ApplicationName} already exists on ${detail.RuntimeEnvironment}, but the input asks for ` +
+          `${config.runtime}; delete the application or set "runtime" to ${detail.RuntimeEnvironment}`,
+      );
+    }
+    const runningVersion =
+      detail?.ApplicationConfigurationDescription?.ApplicationCodeConfigurationDescription
+        ?.CodeContentDescription?.S3ApplicationCodeLocationDescription?.ObjectVersion;
+    if (runningVersion && runningVersion !== state.code.versionId) {
+      logger.warn('existing application runs another code version; left unchanged (redeploy updates it)', {
+        applicationName: ApplicationName,
+        applicationCodeVersion: runningVersion,
+        uploadedCodeVersion: state.code.versionId,
+      });
+    }
+    return {
+      applicationName: ApplicationName,
+      applicationArn: detail?.ApplicationARN ?? applicationArnOf(config),
+      versionId: detail?.ApplicationVersionId ?? 1,
+      created: false,
+    };
+  },
+);
+
+export const handler = taskHandler(ProvisionState.CreateApplication, (event: ProvisionExecutionState) =>
+  run(event),
+);

@@ -1,0 +1,259 @@
+import '../support/quiet-logs';
+import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  CreateLogStreamCommand,
+  PutRetentionPolicyCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CreateApplicationCommand,
+  DescribeApplicationCommand,
+  KinesisAnalyticsV2Client,
+  type ApplicationDetail,
+} from '@aws-sdk/client-kinesis-analytics-v2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ErrorName } from '../../workflow/contract';
+import { checkpointIntervalMs, handler, run } from '../../lambdas/create-application';
+import { awsError } from '../support/aws-errors';
+import { fakeLambdaContext } from '../support/lambda-context';
+import { testState } from '../support/provisioning';
+
+const kda = mockClient(KinesisAnalyticsV2Client);
+const logs = mockClient(CloudWatchLogsClient);
+const APP_ARN = 'arn:aws:kinesisanalytics:eu-west-1:123456789012:application/ticks-demo-app';
+const LOG_GROUP = '/aws/kinesis-analytics/ticks-demo-app';
+
+function detail(overrides: Partial<ApplicationDetail> = {}): { ApplicationDetail: ApplicationDetail } {
+  return {
+    ApplicationDetail: {
+      ApplicationARN: APP_ARN,
+      ApplicationName: 'ticks-demo-app',
+      RuntimeEnvironment: 'FLINK-1_20',
+      ApplicationStatus: 'READY',
+      ApplicationVersionId: 1,
+      ...overrides,
+    },
+  };
+}
+
+function logsSucceed(): void {
+  logs.on(CreateLogGroupCommand).resolves({});
+  logs.on(PutRetentionPolicyCommand).resolves({});
+  logs.on(CreateLogStreamCommand).resolves({});
+}
+
+describe('CreateApplication', () => {
+  beforeEach(() => {
+    kda.reset();
+    logs.reset();
+  });
+
+  it('It should create the application with the job properties, pinned code, checkpoints, snapshots, logging and rollback', async () => {
+    // Prepare
+    logsSucceed();
+    kda.on(CreateApplicationCommand).resolves(detail());
+
+    // Act
+    const result = await run(testState({}, { windowSeconds: 30, parallelism: 2, partitionByTime: true }));
+
+    // Assess
+    expect(result).toEqual({
+      applicationName: 'ticks-demo-app',
+      applicationArn: APP_ARN,
+      versionId: 1,
+      created: true,
+    });
+    expect(kda).toHaveReceivedCommandWith(CreateApplicationCommand, {
+      ApplicationName: 'ticks-demo-app',
+      RuntimeEnvironment: 'FLINK-1_20',
+      ServiceExecutionRole: 'arn:aws:iam::123456789012:role/flinkflow-application',
+      CloudWatchLoggingOptions: [
+        {
+          LogStreamARN: `arn:aws:logs:eu-west-1:123456789012:log-group:${LOG_GROUP}:log-stream:kinesis-analytics-log-stream`,
+        },
+      ],
+    });
+    const config = kda.commandCalls(CreateApplicationCommand)[0]?.args[0].input.ApplicationConfiguration;
+    expect(config?.ApplicationCodeConfiguration).toEqual({
+      CodeContentType: 'ZIPFILE',
+      CodeContent: {
+        S3ContentLocation: {
+          BucketARN: 'arn:aws:s3:::flinkflow-ticks-demo-123456789012-eu-west-1',
+          FileKey: 'code/flinkflow-app.zip',
+          ObjectVersion: 'v-code-1',
+        },
+      },
+    });
+    expect(config?.EnvironmentProperties?.PropertyGroups).toEqual([
+      {
+        PropertyGroupId: 'consumer.config.0',
+        PropertyMap: {
+          'input.stream.name': 'ticks-demo-ticks',
+          'aws.region': 'eu-west-1',
+          'flink.stream.initpos': 'LATEST',
+        },
+      },
+      {
+        PropertyGroupId: 'sink.config.0',
+        PropertyMap: {
+          'output.bucket.name': 'flinkflow-ticks-demo-123456789012-eu-west-1',
+          'output.prefix': 'output/',
+          'output.format': 'csv',
+          'partition.by.time': 'true',
+        },
+      },
+      { PropertyGroupId: 'job.config.0', PropertyMap: { 'window.seconds': '30', 'watermark.seconds': '5' } },
+      {
+        PropertyGroupId: 'kinesis.analytics.flink.run.options',
+        PropertyMap: { python: 'main.py', jarfile: 'lib/flinkflow-app-deps.jar' },
+      },
+    ]);
+    expect(config?.FlinkApplicationConfiguration?.CheckpointConfiguration).toMatchObject({
+      CheckpointingEnabled: true,
+      CheckpointInterval: 30_000,
+    });
+    expect(config?.FlinkApplicationConfiguration?.ParallelismConfiguration).toMatchObject({ Parallelism: 2 });
+    expect(config?.ApplicationSnapshotConfiguration).toEqual({ SnapshotsEnabled: true });
+    expect(config?.ApplicationSystemRollbackConfiguration).toEqual({ RollbackEnabled: true });
+    expect(logs).toHaveReceivedCommandWith(CreateLogGroupCommand, { logGroupName: LOG_GROUP });
+    expect(logs).toHaveReceivedCommandWith(CreateLogStreamCommand, {
+      logGroupName: LOG_GROUP,
+      logStreamName: 'kinesis-analytics-log-stream',
+    });
+  });
+
+  it.each([
+    [1, 10_000],
+    [45, 45_000],
+    [3600, 60_000],
+  ])('It should checkpoint a %i-second window every %i ms', (windowSeconds, expected) => {
+    // Act
+    const interval = checkpointIntervalMs(windowSeconds);
+
+    // Assess
+    expect(interval).toBe(expected);
+  });
+
+  it('It should accept a log group and stream that already exist', async () => {
+    // Prepare
+    logs.on(CreateLogGroupCommand).rejects(awsError('ResourceAlreadyExistsException'));
+    logs.on(PutRetentionPolicyCommand).resolves({});
+    logs.on(CreateLogStreamCommand).rejects(awsError('ResourceAlreadyExistsException'));
+    kda.on(CreateApplicationCommand).resolves(detail());
+
+    // Act
+    const result = await run(testState());
+
+    // Assess
+    expect(result.created).toBe(true);
+  });
+
+  it('It should report an existing application with its version and created: false', async () => {
+    // Prepare
+    logsSucceed();
+    kda.on(CreateApplicationCommand).rejects(awsError('ResourceInUseException'));
+    kda
+      .on(DescribeApplicationCommand)
+      .resolves(detail({ ApplicationVersionId: 7, ApplicationStatus: 'RUNNING' }));
+
+    // Act
+    const result = await run(testState());
+
+    // Assess
+    expect(result).toEqual({
+      applicationName: 'ticks-demo-app',
+      applicationArn: APP_ARN,
+      versionId: 7,
+      created: false,
+    });
+  });
+
+  it('It should refuse an existing application on another runtime', async () => {
+    // Prepare
+    logsSucceed();
+    kda.on(CreateApplicationCommand).rejects(awsError('ResourceInUseException'));
+    kda.on(DescribeApplicationCommand).resolves(detail({ RuntimeEnvironment: 'FLINK-1_19' }));
+
+    // Act
+    const act = run(testState());
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: ErrorName.ResourceConflict,
+      message: expect.stringMatching(/FLINK-1_19/),
+    });
+  });
+
+  it.each([
+    ['LimitExceededException', 400],
+    ['ConcurrentModificationException', 400],
+    ['ThrottlingException', 400],
+    ['ServiceUnavailable', 503],
+  ])('It should turn %s into a TransientError', async (code, statusCode) => {
+    // Prepare
+    logsSucceed();
+    kda.on(CreateApplicationCommand).rejects(awsError(code, { statusCode }));
+
+    // Act
+    const act = run(testState());
+
+    // Assess
+    await expect(act).rejects.toMatchObject({ name: ErrorName.Transient });
+  });
+
+  it.each([
+    'CodeValidationException',
+    'InvalidArgumentException',
+    'InvalidRequestException',
+    'UnsupportedOperationException',
+  ])('It should pass %s through unchanged', async (code) => {
+    // Prepare
+    logsSucceed();
+    kda.on(CreateApplicationCommand).rejects(awsError(code));
+
+    // Act
+    const act = run(testState());
+
+    // Assess
+    await expect(act).rejects.toMatchObject({ name: code });
+  });
+
+  it('It should fail when the log group cannot be created, before creating the application', async () => {
+    // Prepare
+    logs.on(CreateLogGroupCommand).rejects(awsError('AccessDeniedException'));
+
+    // Act
+    const act = run(testState());
+
+    // Assess
+    await expect(act).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    expect(kda).not.toHaveReceivedCommand(CreateApplicationCommand);
+  });
+
+  it('It should refuse a state without the uploaded code', async () => {
+    // Prepare
+    const state = testState();
+    delete state.code;
+
+    // Act
+    const act = run(state);
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: ErrorName.InvalidInput,
+      message: expect.stringMatching(/\$\.code/),
+    });
+  });
+
+  it('It should run through the middy handler', async () => {
+    // Prepare
+    logsSucceed();
+    kda.on(CreateApplicationCommand).resolves(detail());
+
+    // Act
+    const result = await handler(testState(), fakeLambdaContext());
+
+    // Assess
+    expect(result.applicationArn).toBe(APP_ARN);
+  });
+});
