@@ -1,0 +1,355 @@
+/**
+ * Runs one Athena query on embedded DuckDB. DuckDB cannot reach S3 offline, so the engine resolves each
+ * table the query names in the local Glue catalog, downloads the table's data files from the local S3
+ * into a cache folder, and registers a view with the catalog's schema over them; the query then runs
+ * as written. Statistics count the bytes of the files the query read.
+ */
+import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Table } from '@aws-sdk/client-glue';
+import { mkdir, stat, utimes } from 'node:fs/promises';
+import path from 'node:path';
+import { downloadObject, listAllObjects, parseS3Uri } from '../common/s3';
+import { isIgnoredByGlue } from '../glue/crawler';
+import { foldName, type GlueStore } from '../glue/store';
+
+/** A failed query, with the reason Athena would give in Status.StateChangeReason. */
+export class QueryFailedError extends Error {
+  constructor(
+    /** Athena's error category: 1 system, 2 user, 3 other. */
+    readonly category: 1 | 2 | 3,
+    reason: string,
+    /** Bytes read before the failure, for Statistics. */
+    readonly scannedBytes = 0,
+  ) {
+    super(reason);
+    this.name = 'QueryFailedError';
+  }
+}
+
+export interface ColumnResult {
+  name: string;
+  /** Athena's type name: varchar, bigint, double, boolean, timestamp, date, decimal, ... */
+  type: string;
+  precision: number;
+  scale: number;
+}
+
+export interface QueryResult {
+  columns: ColumnResult[];
+  /** Values as Athena prints them; null stays null. */
+  rows: (string | null)[][];
+  scannedBytes: number;
+}
+
+export interface EngineContext {
+  s3: S3Client;
+  glue: GlueStore;
+  cacheDir: string;
+  /** The database unqualified names resolve in (QueryExecutionContext.Database). */
+  database: string;
+  /** Fails the query before running it when the tables it reads exceed this many bytes. */
+  bytesScannedCutoff?: number;
+  /** Lets StopQueryExecution interrupt a running query. */
+  onConnection?: (connection: DuckDBConnection) => void;
+}
+
+interface TableRef {
+  schema: string;
+  table: string;
+  location: number;
+}
+
+/** `line L:C` of a character offset, as Athena reports positions. */
+export function lineColumn(query: string, offset: number): string {
+  const before = query.slice(0, Math.max(0, offset));
+  const lines = before.split('\n');
+  return `line ${lines.length}:${(lines.at(-1)?.length ?? 0) + 1}`;
+}
+
+const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
+const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+/** Walks DuckDB's parse tree for the tables a query reads, leaving out its CTE names. */
+function tableRefs(tree: unknown): TableRef[] {
+  const refs: TableRef[] = [];
+  const ctes = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node === null || typeof node !== 'object') return;
+    const record = node as Record<string, unknown>;
+    if (record['type'] === 'BASE_TABLE' && typeof record['table_name'] === 'string') {
+      refs.push({
+        schema: String(record['schema_name'] ?? ''),
+        table: record['table_name'],
+        location: Number(record['query_location'] ?? 0),
+      });
+    }
+    const cteMap = record['cte_map'] as { map?: { key?: string }[] } | undefined;
+    for (const entry of cteMap?.map ?? []) if (entry.key) ctes.add(entry.key.toLowerCase());
+    Object.values(record).forEach(visit);
+  };
+  visit(tree);
+  return refs.filter((r) => r.schema !== '' || !ctes.has(r.table.toLowerCase()));
+}
+
+/** Maps a Hive type from the catalog to DuckDB's. */
+export function duckTypeOf(hiveType: string): string {
+  const type = hiveType.toLowerCase().trim();
+  const decimal = /^decimal\((\d+),\s*(\d+)\)$/.exec(type);
+  if (decimal) return `DECIMAL(${decimal[1]},${decimal[2]})`;
+  if (/^(varchar|char)(\(\d+\))?$/.test(type)) return 'VARCHAR';
+  const map: Record<string, string> = {
+    string: 'VARCHAR',
+    bigint: 'BIGINT',
+    int: 'INTEGER',
+    integer: 'INTEGER',
+    smallint: 'SMALLINT',
+    tinyint: 'TINYINT',
+    double: 'DOUBLE',
+    float: 'FLOAT',
+    boolean: 'BOOLEAN',
+    timestamp: 'TIMESTAMP',
+    date: 'DATE',
+    binary: 'BLOB',
+  };
+  return map[type] ?? 'VARCHAR';
+}
+
+/** Maps a DuckDB result type to Athena's type name, precision and scale. */
+export function athenaColumnOf(name: string, duckType: string): ColumnResult {
+  const type = duckType.toUpperCase();
+  const decimal = /^DECIMAL\((\d+),(\d+)\)$/.exec(type);
+  if (decimal) return { name, type: 'decimal', precision: Number(decimal[1]), scale: Number(decimal[2]) };
+  const map: Record<string, [string, number]> = {
+    VARCHAR: ['varchar', 2147483647],
+    BIGINT: ['bigint', 19],
+    HUGEINT: ['bigint', 19],
+    UBIGINT: ['bigint', 19],
+    INTEGER: ['integer', 10],
+    UINTEGER: ['bigint', 19],
+    SMALLINT: ['smallint', 5],
+    TINYINT: ['tinyint', 3],
+    DOUBLE: ['double', 17],
+    FLOAT: ['real', 17],
+    BOOLEAN: ['boolean', 0],
+    DATE: ['date', 0],
+    TIMESTAMP: ['timestamp', 3],
+    TIMESTAMP_MS: ['timestamp', 3],
+    'TIMESTAMP WITH TIME ZONE': ['timestamp with time zone', 3],
+    BLOB: ['varbinary', 1048576],
+  };
+  const [athenaType, precision] = map[type] ?? ['varchar', 2147483647];
+  return { name, type: athenaType, precision, scale: 0 };
+}
+
+/** Prints a double as Java (and so Athena) does: `50.0`, `50.25`, `1.0E7`. */
+export function javaDouble(value: number): string {
+  if (!Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+  const magnitude = Math.abs(value);
+  if (value === 0 || (magnitude >= 1e-3 && magnitude < 1e7)) {
+    const text = String(value);
+    return text.includes('.') || text.includes('e') ? text : `${text}.0`;
+  }
+  const [mantissa, exponent] = value.toExponential().split('e') as [string, string];
+  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${Number(exponent)}`;
+}
+
+function formatValue(value: unknown, column: ColumnResult): string | null {
+  if (value === null || value === undefined) return null;
+  if (column.type === 'double' || column.type === 'real') return javaDouble(Number(value));
+  if (column.type === 'timestamp') {
+    // Athena prints timestamp(3): always three fractional digits.
+    const [date, time = '00:00:00'] = String(value).split(' ');
+    const [hms, fraction = ''] = time.split('.');
+    return `${date} ${hms}.${fraction.padEnd(3, '0').slice(0, 3)}`;
+  }
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/** A table's data files in the local S3: the registered partitions' files for a partitioned table. */
+async function tableFiles(
+  context: EngineContext,
+  table: Table,
+): Promise<{ key: string; bucket: string; size: number; lastModified: Date; partitionValues: string[] }[]> {
+  const keys = table.PartitionKeys ?? [];
+  const sources: { location: string; values: string[] }[] = [];
+  if (keys.length === 0) {
+    sources.push({ location: table.StorageDescriptor?.Location ?? '', values: [] });
+  } else {
+    // Athena reads only the partitions in the catalog: files under unregistered folders stay invisible.
+    const record = context.glue.databases.get(foldName(table.DatabaseName ?? ''))?.tables.get(foldName(table.Name ?? ''));
+    for (const partition of record?.partitions.values() ?? []) {
+      sources.push({ location: partition.StorageDescriptor?.Location ?? '', values: partition.Values ?? [] });
+    }
+  }
+  const files = [];
+  for (const source of sources) {
+    if (!source.location) continue;
+    const location = parseS3Uri(source.location);
+    const prefix = location.prefix === '' || location.prefix.endsWith('/') ? location.prefix : `${location.prefix}/`;
+    for (const object of await listAllObjects(context.s3, { bucket: location.bucket, prefix })) {
+      const relative = object.key.slice(prefix.length);
+      if (relative === '' || relative.endsWith('/') || object.size === 0 || isIgnoredByGlue(relative)) continue;
+      // A partition's own folder holds its files; deeper folders belong to other partitions of a parent location.
+      if (keys.length > 0 && relative.includes('/')) continue;
+      files.push({ bucket: location.bucket, key: object.key, size: object.size, lastModified: object.lastModified, partitionValues: source.values });
+    }
+  }
+  return files;
+}
+
+/** Downloads an object unless the cache already holds this version of it. */
+async function cached(context: EngineContext, file: { bucket: string; key: string; size: number; lastModified: Date }) {
+  const local = path.join(context.cacheDir, file.bucket, file.key);
+  const existing = await stat(local).catch(() => undefined);
+  if (existing && existing.size === file.size && existing.mtimeMs === file.lastModified.getTime()) return local;
+  await downloadObject(context.s3, file.bucket, file.key, local);
+  await utimes(local, file.lastModified, file.lastModified);
+  return local;
+}
+
+/** The SELECT that reads a Glue table's files with the catalog's schema, Hive's way (bad values read as NULL). */
+function viewSql(table: Table, files: { local: string; partitionValues: string[] }[], mappingTable: string): string {
+  const columns = table.StorageDescriptor?.Columns ?? [];
+  const partitionKeys = table.PartitionKeys ?? [];
+  const typed = columns.map((c) => `TRY_CAST(data.${ident(c.Name ?? '')} AS ${duckTypeOf(c.Type ?? 'string')}) AS ${ident(c.Name ?? '')}`);
+  const partitionColumns = partitionKeys.map((k, i) => `TRY_CAST(m.p${i} AS ${duckTypeOf(k.Type ?? 'string')}) AS ${ident(k.Name ?? '')}`);
+  const select = [...typed, ...partitionColumns].join(', ');
+  if (files.length === 0) {
+    const nulls = [...columns, ...partitionKeys].map((c) => `CAST(NULL AS ${duckTypeOf(c.Type ?? 'string')}) AS ${ident(c.Name ?? '')}`);
+    return `SELECT ${nulls.join(', ')} WHERE false`;
+  }
+  const list = `[${files.map((f) => literal(f.local)).join(', ')}]`;
+  const classification = (table.Parameters?.['classification'] ?? '').toLowerCase();
+  const serde = table.StorageDescriptor?.SerdeInfo;
+  const isParquet = classification === 'parquet' || (serde?.SerializationLibrary ?? '').toLowerCase().includes('parquet');
+  let source: string;
+  if (isParquet) {
+    source = `read_parquet(${list}, filename = true, union_by_name = true)`;
+  } else {
+    const delimiter =
+      serde?.Parameters?.['field.delim'] ?? serde?.Parameters?.['separatorChar'] ?? table.Parameters?.['delimiter'] ?? ',';
+    const openCsv = (serde?.SerializationLibrary ?? '').includes('OpenCSVSerde');
+    const header = Number(table.Parameters?.['skip.header.line.count'] ?? '0') > 0;
+    const names = columns.map((c) => `${literal(c.Name ?? '')}: 'VARCHAR'`).join(', ');
+    source =
+      `read_csv(${list}, columns = {${names}}, delim = ${literal(delimiter)}, header = ${header}, ` +
+      `quote = ${literal(openCsv ? (serde?.Parameters?.['quoteChar'] ?? '"') : '')}, escape = ${literal(openCsv ? '\\' : '')}, ` +
+      `nullstr = '\\N', null_padding = true, auto_detect = false, filename = true)`;
+  }
+  const join = partitionKeys.length ? ` JOIN ${mappingTable} m ON m.filename = data.filename` : '';
+  return `SELECT ${select} FROM ${source} data${join}`;
+}
+
+/** Presto/Trino functions the pipeline's queries use that DuckDB names differently. */
+const PRESTO_MACROS = [
+  `CREATE MACRO from_iso8601_timestamp(s) AS CAST(s AS TIMESTAMPTZ)`,
+  `CREATE MACRO from_iso8601_date(s) AS CAST(s AS DATE)`,
+  `CREATE MACRO approx_distinct(x) AS approx_count_distinct(x)`,
+  `CREATE MACRO to_iso8601(t) AS strftime(CAST(t AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S.%g')`,
+];
+
+/** Runs a query; throws QueryFailedError with Athena's reason when it cannot. */
+export async function runQuery(query: string, context: EngineContext): Promise<QueryResult> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+  const connection = await instance.connect();
+  context.onConnection?.(connection);
+  try {
+    const parsed = await connection.runAndReadAll(`SELECT json_serialize_sql(${literal(query)}) AS tree`);
+    const tree = JSON.parse(String(parsed.getRowObjectsJson()[0]?.['tree'])) as {
+      error?: boolean;
+      error_message?: string;
+      error_subtype?: string;
+      position?: string;
+    };
+    if (tree.error) {
+      const message = tree.error_message ?? 'syntax error';
+      if (/only select statements/i.test(message)) {
+        throw new QueryFailedError(2, `NOT_SUPPORTED: flinkflow's local Athena runs SELECT queries only`);
+      }
+      const position = Number(tree.position ?? /at or near.*?(\d+)/.exec(message)?.[1] ?? 0);
+      throw new QueryFailedError(2, `SYNTAX_ERROR: ${lineColumn(query, position)}: ${message.replace(/^Parser Error: /, '')}`);
+    }
+    // Athena's catalog is `awsdatacatalog`; its schemas are the Glue databases.
+    await connection.run(`ATTACH ':memory:' AS awsdatacatalog`);
+    for (const macro of PRESTO_MACROS) await connection.run(macro);
+    let scannedBytes = 0;
+    const registered = new Set<string>();
+    let mappingCount = 0;
+    for (const ref of tableRefs(tree)) {
+      const schema = foldName(ref.schema || context.database);
+      const name = foldName(ref.table);
+      if (registered.has(`${schema}.${name}`)) continue;
+      const database = context.glue.databases.get(schema);
+      if (!database) {
+        throw new QueryFailedError(2, `SCHEMA_NOT_FOUND: ${lineColumn(query, ref.location)}: Schema '${schema}' does not exist`);
+      }
+      const table = database.tables.get(name)?.table;
+      if (!table) {
+        throw new QueryFailedError(
+          2,
+          `TABLE_NOT_FOUND: ${lineColumn(query, ref.location)}: Table 'awsdatacatalog.${schema}.${name}' does not exist`,
+        );
+      }
+      const files = await tableFiles(context, table);
+      const tableBytes = files.reduce((s, f) => s + f.size, 0);
+      if (context.bytesScannedCutoff !== undefined && scannedBytes + tableBytes > context.bytesScannedCutoff) {
+        throw new QueryFailedError(2, 'Query cancelled! : Bytes scanned limit was exceeded', context.bytesScannedCutoff);
+      }
+      scannedBytes += tableBytes;
+      await mkdir(context.cacheDir, { recursive: true });
+      const locals = [];
+      for (const file of files) locals.push({ local: await cached(context, file), partitionValues: file.partitionValues });
+      const mapping = `awsdatacatalog.main.files_${mappingCount++}`;
+      if ((table.PartitionKeys ?? []).length > 0 && locals.length > 0) {
+        const pcols = (table.PartitionKeys ?? []).map((_, i) => `p${i} VARCHAR`).join(', ');
+        await connection.run(`CREATE TABLE ${mapping} (filename VARCHAR, ${pcols})`);
+        const values = locals
+          .map((f) => `(${[f.local, ...f.partitionValues].map(literal).join(', ')})`)
+          .join(', ');
+        await connection.run(`INSERT INTO ${mapping} VALUES ${values}`);
+      }
+      await connection.run(`CREATE SCHEMA IF NOT EXISTS awsdatacatalog.${ident(schema)}`);
+      await connection.run(`CREATE OR REPLACE VIEW awsdatacatalog.${ident(schema)}.${ident(name)} AS ${viewSql(table, locals, mapping)}`);
+      registered.add(`${schema}.${name}`);
+    }
+    const defaultSchema = foldName(context.database);
+    await connection.run(`CREATE SCHEMA IF NOT EXISTS awsdatacatalog.${ident(defaultSchema)}`);
+    await connection.run(`USE awsdatacatalog.${ident(defaultSchema)}`);
+    let result: DuckDBResultReader;
+    try {
+      result = await connection.runAndReadAll(query);
+    } catch (e) {
+      throw new QueryFailedError(2, athenaReason(query, (e as Error).message), scannedBytes);
+    }
+    const columns = result.columnNames().map((n, i) => athenaColumnOf(n, result.columnTypes()[i]?.toString() ?? 'VARCHAR'));
+    const rows = result.getRowsJson().map((row) => row.map((v, i) => formatValue(v, columns[i] as ColumnResult)));
+    return { columns, rows, scannedBytes };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** Turns DuckDB's error into the reason Athena's engine would give. */
+export function athenaReason(query: string, message: string): string {
+  const column = /Referenced column "([^"]+)" not found/.exec(message);
+  const position = Number(/LINE \d+:|query_location[^\d]*(\d+)/.exec(message)?.[1] ?? 0);
+  const at = lineColumn(query, position);
+  if (column) {
+    return `COLUMN_NOT_FOUND: ${at}: Column '${column[1]}' cannot be resolved or requester is not authorized to access requested resources`;
+  }
+  if (/^Binder Error: No function matches|Scalar Function with name .* does not exist/.test(message)) {
+    return `FUNCTION_NOT_FOUND: ${at}: ${message.split('\n')[0]?.replace(/^\w+ Error: /, '')}`;
+  }
+  if (/must appear in the GROUP BY clause|must be part of an aggregate/.test(message)) {
+    return `EXPRESSION_NOT_AGGREGATE: ${at}: ${message.split('\n')[0]?.replace(/^\w+ Error: /, '')}`;
+  }
+  if (/^Conversion Error|^Invalid Input Error/.test(message)) {
+    return `INVALID_CAST_ARGUMENT: ${message.split('\n')[0]?.replace(/^\w+ Error: /, '')}`;
+  }
+  if (/^Interrupt/.test(message)) return 'Query cancelled by user';
+  return `GENERIC_INTERNAL_ERROR: ${message.split('\n')[0]}`;
+}

@@ -1,0 +1,54 @@
+/**
+ * The local cloud's daemon: hosts every endpoint (services.ts), writes `<home>/local/state.json` once
+ * they all listen, and on SIGTERM/SIGINT stops them and everything they started, then removes the state
+ * file. Started detached by startLocalCloud (`flinkflow local up`); run in the foreground with
+ * `tsx local/daemon.ts [--home <dir>]`.
+ */
+import path from 'node:path';
+import { flinkflowHome, localDir, statePath, writeState } from './cloud';
+import { LOCAL_ACCOUNT, LOCAL_REGION, startServices } from './services';
+import { rm } from 'node:fs/promises';
+
+function homeArgument(argv: string[]): string | undefined {
+  const index = argv.indexOf('--home');
+  if (index < 0) return undefined;
+  const value = argv[index + 1];
+  if (!value) throw new Error('--home needs a folder: tsx local/daemon.ts --home <dir>');
+  return value;
+}
+
+async function main(): Promise<void> {
+  const homeOption = homeArgument(process.argv.slice(2));
+  const home = flinkflowHome(homeOption ? { home: homeOption } : {});
+  const dataDir = path.join(localDir(home), 'data');
+  const log = (service: string, line: string) => console.log(`${new Date().toISOString()} [${service}] ${line}`);
+  const services = await startServices({ dataDir, log });
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log('cloud', `${signal}: stopping`);
+    await services.stop();
+    await rm(statePath(home), { force: true });
+    log('cloud', 'stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  await writeState(home, {
+    startedAt: new Date().toISOString(),
+    dataDir,
+    logFile: path.join(localDir(home), 'cloud.log'),
+    region: LOCAL_REGION,
+    account: LOCAL_ACCOUNT,
+    endpoints: services.endpoints,
+    pids: { daemon: process.pid, ...services.pids },
+    flinkAvailable: services.flinkAvailable,
+  });
+  log('cloud', `ready: ${JSON.stringify(services.endpoints)}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(`local cloud failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  process.exit(1);
+});
