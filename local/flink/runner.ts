@@ -1,0 +1,204 @@
+/**
+ * One run of the Flink job: the flink-app local runner as a child process in its own process group,
+ * speaking the runner's stdout protocol (docs/flink-app.md): JSON lines
+ * `{"status":"STARTING"|"RUNNING"|"FAILED"|"STOPPED"|"FINISHED", ...}`. Everything the runner prints,
+ * on either stream, is also appended to the run's log file.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import readline from 'node:readline';
+
+export interface RunnerLaunch {
+  /** The runner's argv head, e.g. [python, flink-app/local_runner.py]. */
+  command: readonly string[];
+  zipPath: string;
+  propertiesPath: string;
+  workDir: string;
+  savepointDir?: string;
+  fromSavepoint?: string;
+  env: NodeJS.ProcessEnv;
+  logPath: string;
+}
+
+/** Why a run ended without the job running: the job's own message when the runner gave one. */
+export class JobFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JobFailedError';
+  }
+}
+
+interface StatusLine {
+  status?: unknown;
+  jobId?: unknown;
+  error?: unknown;
+  savepoint?: unknown;
+}
+
+const STDERR_TAIL_LINES = 20;
+
+/** A running (or finished) runner process. */
+export class JobRun {
+  readonly pid: number;
+  /** Resolves with the Flink job id when the runner reports RUNNING; rejects when it fails or exits first. */
+  readonly running: Promise<string>;
+  /** Resolves when the process has exited, with what its last status line said. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: string; savepoint?: string; finished: boolean }>;
+  private readonly child: ChildProcess;
+  private readonly log: fs.WriteStream;
+  private readonly stderrTail: string[] = [];
+  private reportedError: string | undefined;
+  private savepoint: string | undefined;
+  private finished = false;
+  private isRunning = false;
+  private hasExited = false;
+
+  constructor(launch: RunnerLaunch) {
+    const args = [
+      ...launch.command.slice(1),
+      '--zip',
+      launch.zipPath,
+      '--properties',
+      launch.propertiesPath,
+      '--work-dir',
+      launch.workDir,
+      ...(launch.savepointDir ? ['--savepoint-dir', launch.savepointDir] : []),
+      ...(launch.fromSavepoint ? ['--from-savepoint', launch.fromSavepoint] : []),
+    ];
+    this.log = fs.createWriteStream(launch.logPath, { flags: 'a' });
+    this.writeLog(`[flinkflow] starting: ${[launch.command[0], ...args].join(' ')}`);
+    // detached: the runner and the JVM it starts get their own process group, so a force stop can
+    // kill the whole tree with one signal and nothing is left holding ports or files.
+    this.child = spawn(launch.command[0] ?? 'python3', args, {
+      detached: true,
+      env: launch.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.pid = this.child.pid ?? -1;
+
+    let resolveRunning: (jobId: string) => void = () => undefined;
+    let rejectRunning: (e: Error) => void = () => undefined;
+    this.running = new Promise<string>((resolve, reject) => {
+      resolveRunning = resolve;
+      rejectRunning = reject;
+    });
+    // A caller that only awaits `exited` must not see an unhandled rejection.
+    this.running.catch(() => undefined);
+
+    const stdout = readline.createInterface({ input: this.child.stdout! });
+    stdout.on('line', (line) => {
+      this.writeLog(`[runner] ${line}`);
+      const parsed = parseStatus(line);
+      if (!parsed) return;
+      if (parsed.status === 'RUNNING') {
+        this.isRunning = true;
+        resolveRunning(typeof parsed.jobId === 'string' ? parsed.jobId : '');
+      } else if (parsed.status === 'FAILED') {
+        this.reportedError = typeof parsed.error === 'string' && parsed.error ? parsed.error : 'The Flink job failed.';
+        rejectRunning(new JobFailedError(this.reportedError));
+      } else if (parsed.status === 'STOPPED') {
+        if (typeof parsed.savepoint === 'string' && parsed.savepoint) this.savepoint = parsed.savepoint;
+      } else if (parsed.status === 'FINISHED') {
+        this.finished = true;
+      }
+    });
+    const stderr = readline.createInterface({ input: this.child.stderr! });
+    stderr.on('line', (line) => {
+      this.writeLog(line);
+      this.stderrTail.push(line);
+      if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
+    });
+
+    this.exited = new Promise((resolve) => {
+      let spawnError: string | undefined;
+      this.child.once('error', (e) => {
+        spawnError = `The Flink job runner could not be started (${launch.command.join(' ')}): ${e.message}`;
+        this.reportedError = spawnError;
+        rejectRunning(new JobFailedError(spawnError));
+        if (this.child.pid === undefined) {
+          this.hasExited = true;
+          this.log.end();
+          resolve({ code: null, signal: null, error: spawnError, finished: false });
+        }
+      });
+      this.child.once('close', (code, signal) => {
+        this.hasExited = true;
+        this.writeLog(`[flinkflow] runner exited with ${signal ? `signal ${signal}` : `code ${code}`}`);
+        const error = this.reportedError ?? (this.finished ? undefined : this.exitMessage(code, signal));
+        if (!this.isRunning) rejectRunning(new JobFailedError(error ?? 'The Flink job finished before it was RUNNING.'));
+        this.log.end();
+        resolve({
+          code,
+          signal,
+          ...(error !== undefined ? { error } : {}),
+          ...(this.savepoint !== undefined ? { savepoint: this.savepoint } : {}),
+          finished: this.finished,
+        });
+      });
+    });
+  }
+
+  get alive(): boolean {
+    return !this.hasExited;
+  }
+
+  /**
+   * Asks the runner to stop (SIGTERM: it takes a savepoint when it was given a savepoint dir) and waits
+   * up to `timeoutMs`; a runner that does not exit by then is killed with its whole process group.
+   */
+  async stop(timeoutMs: number): Promise<{ savepoint?: string; killed: boolean }> {
+    if (!this.hasExited) this.signal('SIGTERM', false);
+    const outcome = await Promise.race([this.exited, delay(timeoutMs).then(() => undefined)]);
+    if (outcome === undefined) {
+      this.writeLog(`[flinkflow] the runner did not stop within ${timeoutMs} ms; killing it`);
+      await this.kill();
+      return { killed: true };
+    }
+    this.signal('SIGKILL', true); // anything the runner left behind in its group
+    return { ...(outcome.savepoint !== undefined ? { savepoint: outcome.savepoint } : {}), killed: false };
+  }
+
+  /** Kills the runner and everything it started, without a savepoint, and waits for it to exit. */
+  async kill(): Promise<void> {
+    if (this.hasExited) {
+      this.signal('SIGKILL', true);
+      return;
+    }
+    this.signal('SIGKILL', true);
+    await this.exited;
+  }
+
+  private signal(signal: NodeJS.Signals, group: boolean): void {
+    if (this.pid <= 0) return;
+    try {
+      process.kill(group ? -this.pid : this.pid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+
+  private exitMessage(code: number | null, signal: NodeJS.Signals | null): string {
+    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    const tail = this.stderrTail.slice(-5).join(' | ');
+    return `The Flink job runner ${how} without reporting a status.${tail ? ` Last output: ${tail}` : ''}`;
+  }
+
+  private writeLog(line: string): void {
+    if (!this.log.writableEnded) this.log.write(`${new Date().toISOString()} ${line}\n`);
+  }
+}
+
+function parseStatus(line: string): StatusLine | undefined {
+  const trimmed = line.trim();
+  if (!trimmed.startsWith('{')) return undefined;
+  try {
+    const parsed = JSON.parse(trimmed) as unknown;
+    return typeof parsed === 'object' && parsed !== null ? (parsed as StatusLine) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
