@@ -1,0 +1,130 @@
+import '../support/quiet-logs';
+import {
+  DescribeApplicationCommand,
+  KinesisAnalyticsV2Client,
+  StopApplicationCommand,
+} from '@aws-sdk/client-kinesis-analytics-v2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ErrorName } from '../../workflow/contract';
+import { handler as forceStopHandler, run as forceStopRun } from '../../lambdas/force-stop-application';
+import { appStatus, waiting } from '../support/applications';
+import { awsError } from '../support/aws-errors';
+import { fakeLambdaContext } from '../support/lambda-context';
+import { testState } from '../support/provisioning';
+
+const kda = mockClient(KinesisAnalyticsV2Client);
+
+beforeEach(() => {
+  kda.reset();
+});
+
+describe('ForceStopApplication', () => {
+  const timedOut = waiting(16, {
+    phase: 'TIMED_OUT',
+    reason: 'still STARTING 905 s after the start (limit 900 s, 16 status checks)',
+  });
+
+  it('It should force-stop a STARTING application and fail with ApplicationStartTimeoutError saying so', async () => {
+    // Prepare
+    kda.on(DescribeApplicationCommand).resolves(appStatus('STARTING'));
+    kda.on(StopApplicationCommand).resolves({});
+
+    // Act
+    const act = forceStopRun(testState({ status: timedOut }));
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: ErrorName.ApplicationStartTimeout,
+      message:
+        'Application ticks-demo-app did not reach RUNNING within 900 s (still STARTING 905 s after the start ' +
+        '(limit 900 s, 16 status checks)); it was STARTING and was force-stopped',
+    });
+    expect(kda).toHaveReceivedCommandWith(StopApplicationCommand, {
+      ApplicationName: 'ticks-demo-app',
+      Force: true,
+    });
+  });
+
+  it.each(['READY', 'FORCE_STOPPING'])(
+    'It should not stop an application that is already %s',
+    async (status) => {
+      // Prepare
+      kda.on(DescribeApplicationCommand).resolves(appStatus(status));
+
+      // Act
+      const act = forceStopRun(testState({ status: timedOut }));
+
+      // Assess
+      await expect(act).rejects.toMatchObject({
+        name: ErrorName.ApplicationStartTimeout,
+        message: expect.stringContaining(`it was already ${status}, so no stop was needed`),
+      });
+      expect(kda).not.toHaveReceivedCommand(StopApplicationCommand);
+    },
+  );
+
+  it('It should accept ResourceInUseException when the application stopped meanwhile', async () => {
+    // Prepare
+    kda.on(DescribeApplicationCommand).resolvesOnce(appStatus('STARTING')).resolves(appStatus('READY'));
+    kda.on(StopApplicationCommand).rejects(awsError('ResourceInUseException'));
+
+    // Act
+    const act = forceStopRun(testState({ status: timedOut }));
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: ErrorName.ApplicationStartTimeout,
+      message: expect.stringContaining('already READY'),
+    });
+  });
+
+  it('It should retry (TransientError) when the application is busy and not stopping', async () => {
+    // Prepare
+    kda.on(DescribeApplicationCommand).resolvesOnce(appStatus('STARTING')).resolves(appStatus('UPDATING'));
+    kda.on(StopApplicationCommand).rejects(awsError('ResourceInUseException'));
+
+    // Act
+    const act = forceStopRun(testState({ status: timedOut }));
+
+    // Assess
+    await expect(act).rejects.toMatchObject({ name: ErrorName.Transient });
+  });
+
+  it('It should still fail with the timeout when the application no longer exists', async () => {
+    // Prepare
+    kda.on(DescribeApplicationCommand).rejects(awsError('ResourceNotFoundException'));
+
+    // Act
+    const act = forceStopRun(testState({ status: timedOut }));
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: ErrorName.ApplicationStartTimeout,
+      message: expect.stringContaining('no longer exists'),
+    });
+  });
+
+  it('It should turn throttling of the stop into a TransientError', async () => {
+    // Prepare
+    kda.on(DescribeApplicationCommand).resolves(appStatus('STARTING'));
+    kda.on(StopApplicationCommand).rejects(awsError('LimitExceededException'));
+
+    // Act
+    const act = forceStopRun(testState({ status: timedOut }));
+
+    // Assess
+    await expect(act).rejects.toMatchObject({ name: ErrorName.Transient });
+  });
+
+  it('It should fail through the middy handler with the error name the machine matches', async () => {
+    // Prepare
+    kda.on(DescribeApplicationCommand).resolves(appStatus('STARTING'));
+    kda.on(StopApplicationCommand).resolves({});
+
+    // Act
+    const act = forceStopHandler(testState({ status: timedOut }), fakeLambdaContext());
+
+    // Assess
+    await expect(act).rejects.toMatchObject({ name: 'ApplicationStartTimeoutError' });
+  });
+});
