@@ -37,13 +37,7 @@ export const TaskPermissions: Readonly<
 
   [ProvisionState.CreateStream]: ({ resources }) => [
     allow(
-      [
-        'kinesis:CreateStream',
-        'kinesis:DescribeStreamSummary',
-        'kinesis:StartStreamEncryption',
-        'kinesis:AddTagsToStream',
-        'kinesis:ListTagsForStream',
-      ],
+      ['kinesis:CreateStream', 'kinesis:DescribeStreamSummary', 'kinesis:StartStreamEncryption'],
       [resources.streamArn],
     ),
   ],
@@ -54,14 +48,10 @@ export const TaskPermissions: Readonly<
         's3:CreateBucket',
         // HeadBucket is authorised as ListBucket.
         's3:ListBucket',
-        's3:GetBucketVersioning',
         's3:PutBucketVersioning',
-        's3:GetEncryptionConfiguration',
         's3:PutEncryptionConfiguration',
         's3:PutBucketPublicAccessBlock',
         's3:PutBucketPolicy',
-        's3:PutBucketOwnershipControls',
-        's3:PutBucketTagging',
       ],
       [resources.bucketArn],
     ),
@@ -91,7 +81,7 @@ export const TaskPermissions: Readonly<
       [resources.applicationArn],
     ),
     allow(
-      ['logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:CreateLogStream', 'logs:DescribeLogStreams'],
+      ['logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:CreateLogStream'],
       resources.applicationLogGroupArns,
     ),
     passRole(applicationRole, 'kinesisanalytics.amazonaws.com'),

@@ -1,0 +1,289 @@
+/**
+ * Runs the provisioning state machine on this machine: the ASL that CDK deploys (rendered from
+ * workflow/), executed by aws-local-stepfunctions, with every Lambda task bound to its handler in
+ * lambdas/ running in this process. The handlers reach the local cloud through the SDK's standard
+ * `AWS_ENDPOINT_URL_<SERVICE>` variables, set here before any client exists.
+ *
+ * Waits are shortened through the interpreter's wait-time overrides, never by changing the definition.
+ */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import {
+  ExecutionError,
+  ExecutionTimeoutError,
+  StateMachine,
+  type RunOptions,
+} from 'aws-local-stepfunctions';
+import {
+  ProvisionLambdaTasks,
+  ProvisionState,
+  type ProvisionFailure,
+  type ProvisionLambdaTask,
+  type ProvisionOutput,
+} from '../../workflow/contract';
+import { lambdaFolderName, ProvisionTaskTimeoutSeconds } from '../../workflow/provisioning';
+import { renderProvisioningAsl } from '../../workflow/render';
+
+/** A task implementation as the interpreter calls it: the state's input in, the task's result out. */
+export type TaskImplementation = (input: unknown) => Promise<unknown>;
+
+/** One step of the execution, for live progress. */
+export interface ProvisioningEvent {
+  type:
+    | 'ExecutionStarted'
+    | 'ExecutionSucceeded'
+    | 'ExecutionFailed'
+    | 'ExecutionTimeout'
+    | 'ExecutionAborted'
+    | 'StateEntered'
+    | 'StateExited'
+    | 'StateFailed'
+    | 'StateRetried'
+    | 'StateCaught';
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+  /** The state's name (state events only). */
+  state?: string;
+  stateType?: string;
+  /** The error name and cause (StateFailed, ExecutionFailed). */
+  error?: string;
+  cause?: string;
+  /** Which retry of the state this is (StateRetried). */
+  retryAttempt?: number;
+}
+
+export interface RunProvisioningOptions {
+  /** The execution input: a ProvisionInput document (or anything, to see it rejected). */
+  input: unknown;
+  /**
+   * Set on process.env before the first handler runs: the local cloud's `AWS_ENDPOINT_URL_<SERVICE>`
+   * variables, `AWS_REGION`, dummy credentials and the deployment settings the tasks read
+   * (CODE_ASSET_BUCKET, CODE_ASSET_KEY, APPLICATION_ROLE_ARN, CRAWLER_ROLE_ARN, GLUE_DATABASE,
+   * AWS_ACCOUNT_ID).
+   */
+  env: Readonly<Record<string, string>>;
+  /**
+   * How long each Wait state pauses, in seconds, instead of the seconds the definition computes.
+   * Default 2: the local services change state in seconds, not minutes.
+   */
+  waitSeconds?: number;
+  /**
+   * Pause before each retry, in milliseconds, instead of the definition's backoff with jitter.
+   * Default: the definition's own backoff.
+   */
+  retryIntervalMs?: number;
+  /** Called with each event as the execution runs (state entered/exited, retries, the outcome). */
+  onEvent?: (event: ProvisioningEvent) => void;
+  /**
+   * Replaces the handler binding of some tasks, e.g. with a handler's `run` and faked clients in unit
+   * tests, or a simulated task in a benchmark. Tasks not named here run their real handler.
+   */
+  tasks?: Partial<Record<ProvisionLambdaTask, TaskImplementation>>;
+}
+
+export type ProvisioningResult =
+  | { status: 'SUCCEEDED'; output: ProvisionOutput; events: ProvisioningEvent[] }
+  | {
+      status: 'FAILED' | 'TIMED_OUT';
+      /** The execution's error name: the original task error, as on AWS. */
+      error: string;
+      /** The execution's cause: the ProvisionFailure JSON when DescribeFailure produced one. */
+      cause: string;
+      /** The cause parsed, when it is a ProvisionFailure. */
+      failure?: ProvisionFailure;
+      events: ProvisioningEvent[];
+    };
+
+const projectRoot = path.resolve(__dirname, '..', '..');
+
+/** The names of the environment variables a previous run of this process set, and their values. */
+const appliedEnvironment = new Map<string, string>();
+
+/**
+ * The handlers create their AWS clients and read their settings once per process (as on Lambda), so
+ * the environment can be set once. A second run with other endpoints would silently reuse the first
+ * clients; refuse it instead.
+ */
+function applyEnvironment(env: Readonly<Record<string, string>>): void {
+  for (const [name, value] of Object.entries(env)) {
+    const previous = appliedEnvironment.get(name);
+    if (previous !== undefined && previous !== value) {
+      throw new Error(
+        `runProvisioningLocally: ${name} was ${previous} in an earlier run of this process and is ${value} now. ` +
+          'The task handlers keep their clients and settings for the life of the process, as on Lambda; run ' +
+          'against another local cloud from a new process.',
+      );
+    }
+  }
+  for (const [name, value] of Object.entries(env)) {
+    process.env[name] = value;
+    appliedEnvironment.set(name, value);
+  }
+}
+
+interface HandlerModule {
+  handler: (event: unknown, context: unknown) => Promise<unknown>;
+}
+
+/** The Lambda context a handler receives: enough for middy and Powertools' logger. */
+function lambdaContext(task: ProvisionLambdaTask) {
+  const deadline = Date.now() + ProvisionTaskTimeoutSeconds[task] * 1000;
+  const functionName = `flinkflow-${lambdaFolderName(task)}`;
+  return {
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${process.env['AWS_REGION'] ?? 'us-east-1'}:${process.env['AWS_ACCOUNT_ID'] ?? '000000000000'}:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Binds a task to its real handler module, loaded on first use (after the environment is set). */
+function handlerImplementation(task: ProvisionLambdaTask): TaskImplementation {
+  let loaded: Promise<HandlerModule> | undefined;
+  return async (input) => {
+    loaded ??= import(path.join(projectRoot, 'lambdas', lambdaFolderName(task), 'index.ts')).then(
+      (module) => {
+        const handler = (module as Partial<HandlerModule>).handler;
+        if (typeof handler !== 'function') {
+          throw new Error(`lambdas/${lambdaFolderName(task)}/index.ts does not export a handler function`);
+        }
+        return { handler };
+      },
+    );
+    const { handler } = await loaded;
+    return handler(input, lambdaContext(task));
+  };
+}
+
+/**
+ * Makes an in-process call look like a Lambda invocation to the interpreter: input and result cross a
+ * JSON boundary, and a thrown error arrives with its name as the error and Lambda's JSON error document
+ * (`{"errorType", "errorMessage", "trace"}`) as the cause, exactly as Step Functions reports it on AWS.
+ */
+export function asLambdaInvocation(implementation: TaskImplementation): (input: unknown) => Promise<never> {
+  return (async (input: unknown) => {
+    try {
+      const result = await implementation(JSON.parse(JSON.stringify(input ?? null)));
+      return result === undefined ? null : JSON.parse(JSON.stringify(result));
+    } catch (thrown) {
+      const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+      const lambdaError = new Error(
+        JSON.stringify({
+          errorType: error.name,
+          errorMessage: error.message,
+          trace: (error.stack ?? '').split('\n'),
+        }),
+      );
+      lambdaError.name = error.name;
+      throw lambdaError;
+    }
+  }) as (input: unknown) => Promise<never>;
+}
+
+/** Runs one provisioning execution locally; see the module comment. */
+export async function runProvisioningLocally(options: RunProvisioningOptions): Promise<ProvisioningResult> {
+  applyEnvironment(options.env);
+  const machine = new StateMachine(renderProvisioningAsl());
+
+  const taskResourceLocalHandlers = Object.fromEntries(
+    ProvisionLambdaTasks.map((task) => [
+      task,
+      asLambdaInvocation(options.tasks?.[task] ?? handlerImplementation(task)),
+    ]),
+  );
+  const waitMs = Math.round((options.waitSeconds ?? 2) * 1000);
+  const runOptions: RunOptions = {
+    overrides: {
+      taskResourceLocalHandlers,
+      waitTimeOverrides: { [ProvisionState.WaitBeforeStatusCheck]: waitMs },
+      ...(options.retryIntervalMs === undefined
+        ? {}
+        : {
+            retryIntervalOverrides: Object.fromEntries(
+              ProvisionLambdaTasks.map((task) => [task, options.retryIntervalMs as number]),
+            ),
+          }),
+    },
+    // aws-local-stepfunctions' context object is fixed for the run and has no `State`; a getter gives
+    // `$$.State.EnteredTime` the moment it is read, which for the Pass state that reads it is its entry.
+    context: {
+      State: {
+        get EnteredTime() {
+          return new Date().toISOString();
+        },
+      },
+    },
+  };
+
+  const execution = machine.run(options.input as never, runOptions);
+  const events: ProvisioningEvent[] = [];
+  const logging = (async () => {
+    for await (const log of execution.eventLogs) {
+      const event = toProvisioningEvent(log as unknown as RawEvent);
+      events.push(event);
+      options.onEvent?.(event);
+    }
+  })();
+
+  try {
+    const output = (await execution.result) as unknown as ProvisionOutput;
+    await logging;
+    return { status: 'SUCCEEDED', output, events };
+  } catch (thrown) {
+    await logging.catch(() => undefined);
+    if (thrown instanceof ExecutionTimeoutError) {
+      return {
+        status: 'TIMED_OUT',
+        error: 'States.Timeout',
+        cause: 'The execution exceeded its TimeoutSeconds',
+        events,
+      };
+    }
+    const failure = thrown instanceof ExecutionError && thrown.cause instanceof Error ? thrown.cause : thrown;
+    const error = failure instanceof Error ? failure.name : 'Error';
+    const cause = failure instanceof Error ? failure.message : String(failure);
+    const parsed = parseFailure(cause);
+    return { status: 'FAILED', error, cause, ...(parsed ? { failure: parsed } : {}), events };
+  }
+}
+
+interface RawEvent {
+  type: ProvisioningEvent['type'] | string;
+  timestamp: number;
+  state?: { name: string; type: string };
+  Error?: string;
+  Cause?: unknown;
+  retry?: { attempt: number };
+}
+
+function toProvisioningEvent(log: RawEvent): ProvisioningEvent {
+  return {
+    type: log.type as ProvisioningEvent['type'],
+    timestamp: log.timestamp,
+    ...(log.state ? { state: log.state.name, stateType: log.state.type } : {}),
+    ...(log.Error === undefined ? {} : { error: log.Error }),
+    ...(log.Cause === undefined
+      ? {}
+      : { cause: typeof log.Cause === 'string' ? log.Cause : JSON.stringify(log.Cause) }),
+    ...(log.retry ? { retryAttempt: log.retry.attempt } : {}),
+  };
+}
+
+function parseFailure(cause: string): ProvisionFailure | undefined {
+  try {
+    const value = JSON.parse(cause) as Partial<ProvisionFailure>;
+    return typeof value.failedStep === 'string' && typeof value.error === 'string'
+      ? (value as ProvisionFailure)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
