@@ -2,7 +2,13 @@
  * Renders stored records in the shapes the kinesisanalyticsv2 API answers with (ApplicationDetail,
  * ApplicationOperationInfo, SnapshotDetails). Timestamps go out as epoch seconds, as JSON 1.1 sends them.
  */
-import type { ApplicationConfig, ApplicationRecord, OperationRecord, SnapshotRecord, VersionRecord } from './model';
+import type {
+  ApplicationConfig,
+  ApplicationRecord,
+  OperationRecord,
+  SnapshotRecord,
+  VersionRecord,
+} from './model';
 
 /** Epoch milliseconds -> JSON 1.1 timestamp (epoch seconds). */
 export const seconds = (ms: number): number => ms / 1000;
@@ -12,7 +18,11 @@ const DEFAULT_CHECKPOINT_INTERVAL_MS = 60_000;
 const DEFAULT_MIN_PAUSE_MS = 5_000;
 
 /** The checkpoint settings the job actually runs with (DEFAULT means the service's values). */
-export function effectiveCheckpoint(config: ApplicationConfig): { enabled: boolean; intervalMs: number; minPauseMs: number } {
+export function effectiveCheckpoint(config: ApplicationConfig): {
+  enabled: boolean;
+  intervalMs: number;
+  minPauseMs: number;
+} {
   const c = config.checkpoint;
   if (c.configurationType === 'DEFAULT') {
     return { enabled: true, intervalMs: DEFAULT_CHECKPOINT_INTERVAL_MS, minPauseMs: DEFAULT_MIN_PAUSE_MS };
@@ -68,7 +78,10 @@ function configurationDescription(config: ApplicationConfig): Record<string, unk
       },
       MonitoringConfigurationDescription: {
         ConfigurationType: monitoring.configurationType,
-        MetricsLevel: monitoring.configurationType === 'CUSTOM' ? (monitoring.metricsLevel ?? 'APPLICATION') : 'APPLICATION',
+        MetricsLevel:
+          monitoring.configurationType === 'CUSTOM'
+            ? (monitoring.metricsLevel ?? 'APPLICATION')
+            : 'APPLICATION',
         LogLevel: monitoring.configurationType === 'CUSTOM' ? (monitoring.logLevel ?? 'INFO') : 'INFO',
       },
       ParallelismConfigurationDescription: {
@@ -105,8 +118,12 @@ export function applicationDetail(app: ApplicationRecord, version?: VersionRecor
       CloudWatchLoggingOptionId: `${i + 1}.1`,
       LogStreamARN: arn,
     })),
-    ...(isCurrent && app.versionUpdatedFrom !== undefined ? { ApplicationVersionUpdatedFrom: app.versionUpdatedFrom } : {}),
-    ...(current.rolledBackFrom !== undefined ? { ApplicationVersionRolledBackFrom: current.rolledBackFrom } : {}),
+    ...(isCurrent && app.versionUpdatedFrom !== undefined
+      ? { ApplicationVersionUpdatedFrom: app.versionUpdatedFrom }
+      : {}),
+    ...(current.rolledBackFrom !== undefined
+      ? { ApplicationVersionRolledBackFrom: current.rolledBackFrom }
+      : {}),
     ...(current.rolledBackTo !== undefined ? { ApplicationVersionRolledBackTo: current.rolledBackTo } : {}),
     ApplicationVersionCreateTimestamp: seconds(current.createdAt),
     ...(isCurrent ? { ConditionalToken: app.conditionalToken } : {}),

@@ -18,7 +18,8 @@ export type ApplicationStatus =
 
 export type OperationStatus = 'IN_PROGRESS' | 'CANCELLED' | 'SUCCESSFUL' | 'FAILED';
 export type ConfigurationType = 'DEFAULT' | 'CUSTOM';
-export type RestoreType = 'SKIP_RESTORE_FROM_SNAPSHOT' | 'RESTORE_FROM_LATEST_SNAPSHOT' | 'RESTORE_FROM_CUSTOM_SNAPSHOT';
+export type RestoreType =
+  'SKIP_RESTORE_FROM_SNAPSHOT' | 'RESTORE_FROM_LATEST_SNAPSHOT' | 'RESTORE_FROM_CUSTOM_SNAPSHOT';
 
 export interface PropertyGroup {
   PropertyGroupId: string;

@@ -43,7 +43,13 @@ export class JobRun {
   /** Resolves with the Flink job id when the runner reports RUNNING; rejects when it fails or exits first. */
   readonly running: Promise<string>;
   /** Resolves when the process has exited, with what its last status line said. */
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: string; savepoint?: string; finished: boolean }>;
+  readonly exited: Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    error?: string;
+    savepoint?: string;
+    finished: boolean;
+  }>;
   private readonly child: ChildProcess;
   private readonly log: fs.WriteStream;
   private readonly stderrTail: string[] = [];
@@ -94,7 +100,8 @@ export class JobRun {
         this.isRunning = true;
         resolveRunning(typeof parsed.jobId === 'string' ? parsed.jobId : '');
       } else if (parsed.status === 'FAILED') {
-        this.reportedError = typeof parsed.error === 'string' && parsed.error ? parsed.error : 'The Flink job failed.';
+        this.reportedError =
+          typeof parsed.error === 'string' && parsed.error ? parsed.error : 'The Flink job failed.';
         rejectRunning(new JobFailedError(this.reportedError));
       } else if (parsed.status === 'STOPPED') {
         if (typeof parsed.savepoint === 'string' && parsed.savepoint) this.savepoint = parsed.savepoint;
@@ -125,7 +132,8 @@ export class JobRun {
         this.hasExited = true;
         this.writeLog(`[flinkflow] runner exited with ${signal ? `signal ${signal}` : `code ${code}`}`);
         const error = this.reportedError ?? (this.finished ? undefined : this.exitMessage(code, signal));
-        if (!this.isRunning) rejectRunning(new JobFailedError(error ?? 'The Flink job finished before it was RUNNING.'));
+        if (!this.isRunning)
+          rejectRunning(new JobFailedError(error ?? 'The Flink job finished before it was RUNNING.'));
         this.log.end();
         resolve({
           code,

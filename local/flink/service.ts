@@ -22,7 +22,14 @@ import {
   operationInfo,
   snapshotDetails,
 } from './describe';
-import { concurrentModification, inUse, invalidArgument, invalidConfiguration, invalidRequest, notFound } from './errors';
+import {
+  concurrentModification,
+  inUse,
+  invalidArgument,
+  invalidConfiguration,
+  invalidRequest,
+  notFound,
+} from './errors';
 import type {
   ApplicationConfig,
   ApplicationRecord,
@@ -72,7 +79,10 @@ export interface FlinkServiceOptions {
 }
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
-const DEFAULT_RUNNER = [path.join(REPO_ROOT, '.venv', 'bin', 'python'), path.join(REPO_ROOT, 'flink-app', 'local_runner.py')];
+const DEFAULT_RUNNER = [
+  path.join(REPO_ROOT, '.venv', 'bin', 'python'),
+  path.join(REPO_ROOT, 'flink-app', 'local_runner.py'),
+];
 const MAX_OPERATIONS_KEPT = 200;
 const TRANSITIONAL: readonly ApplicationStatus[] = [
   'STARTING',
@@ -96,6 +106,14 @@ interface ActiveRun {
 interface Activity {
   controller: AbortController;
   done: Promise<void>;
+  /** The work this one queued behind; aborting an activity aborts what it waits for too. */
+  previous?: Activity;
+}
+
+function abortActivity(activity: Activity | undefined): void {
+  if (!activity) return;
+  activity.controller.abort();
+  abortActivity(activity.previous);
 }
 
 class AbortedError extends Error {
@@ -158,7 +176,8 @@ export class FlinkService {
         app.status = 'READY';
       }
       for (const op of app.operations) {
-        if (op.status === 'IN_PROGRESS') finish(op, 'FAILED', now, 'The local cloud stopped before the operation ended.');
+        if (op.status === 'IN_PROGRESS')
+          finish(op, 'FAILED', now, 'The local cloud stopped before the operation ended.');
       }
       this.apps.set(app.name, app);
     }
@@ -190,7 +209,7 @@ export class FlinkService {
   /** Stops every job (no savepoint), ends background work and saves the store. */
   async shutdown(): Promise<void> {
     this.closed = true;
-    for (const activity of this.activities.values()) activity.controller.abort();
+    for (const activity of this.activities.values()) abortActivity(activity);
     await Promise.allSettled([...this.activities.values()].map((a) => a.done));
     await Promise.allSettled(
       [...this.runs.values()].map((run) => {
@@ -203,7 +222,8 @@ export class FlinkService {
     for (const app of this.apps.values()) {
       if (app.status !== 'READY') app.status = 'READY';
       for (const op of app.operations) {
-        if (op.status === 'IN_PROGRESS') finish(op, 'FAILED', now, 'The local cloud stopped before the operation ended.');
+        if (op.status === 'IN_PROGRESS')
+          finish(op, 'FAILED', now, 'The local cloud stopped before the operation ended.');
       }
     }
     this.save();
@@ -265,11 +285,13 @@ export class FlinkService {
     const version = currentVersion(app);
     const run = optionalObject(input, 'RunConfiguration', '');
     if (run) {
-      if (run['SqlRunConfigurations'] !== undefined) throw invalidArgument('RunConfiguration.SqlRunConfigurations is for SQL applications.');
+      if (run['SqlRunConfigurations'] !== undefined)
+        throw invalidArgument('RunConfiguration.SqlRunConfigurations is for SQL applications.');
       const flinkRun = optionalObject(run, 'FlinkRunConfiguration', 'RunConfiguration.');
       if (flinkRun) {
         version.config.allowNonRestoredState =
-          optionalBoolean(flinkRun, 'AllowNonRestoredState', 'RunConfiguration.FlinkRunConfiguration.') ?? false;
+          optionalBoolean(flinkRun, 'AllowNonRestoredState', 'RunConfiguration.FlinkRunConfiguration.') ??
+          false;
       }
       const restore = parseRestore(
         optionalObject(run, 'ApplicationRestoreConfiguration', 'RunConfiguration.'),
@@ -304,7 +326,14 @@ export class FlinkService {
     const app = this.app(input);
     const force = optionalBoolean(input, 'Force', '') ?? false;
     if (force) {
-      const stoppable: readonly ApplicationStatus[] = ['STARTING', 'UPDATING', 'STOPPING', 'AUTOSCALING', 'RUNNING', 'ROLLING_BACK'];
+      const stoppable: readonly ApplicationStatus[] = [
+        'STARTING',
+        'UPDATING',
+        'STOPPING',
+        'AUTOSCALING',
+        'RUNNING',
+        'ROLLING_BACK',
+      ];
       if (!stoppable.includes(app.status)) {
         throw inUse(
           `Application ${app.name} is ${app.status}; a forced stop needs it STARTING, UPDATING, STOPPING, AUTOSCALING or RUNNING.`,
@@ -313,10 +342,11 @@ export class FlinkService {
       const op = this.newOperation(app, 'StopApplication');
       this.setStatus(app, 'FORCE_STOPPING');
       const previous = this.activities.get(app.name);
-      previous?.controller.abort();
+      abortActivity(previous);
       const cancelled = Date.now();
       for (const other of app.operations) {
-        if (other !== op && other.status === 'IN_PROGRESS') finish(other, 'CANCELLED', cancelled, 'Cancelled by StopApplication with Force.');
+        if (other !== op && other.status === 'IN_PROGRESS')
+          finish(other, 'CANCELLED', cancelled, 'Cancelled by StopApplication with Force.');
       }
       void (async () => {
         await previous?.done;
@@ -328,15 +358,25 @@ export class FlinkService {
       return { OperationId: op.operationId };
     }
     if (app.status !== 'RUNNING') {
-      throw inUse(`Application ${app.name} is ${app.status}; it can be stopped only when it is RUNNING (or use Force).`);
+      throw inUse(
+        `Application ${app.name} is ${app.status}; it can be stopped only when it is RUNNING (or use Force).`,
+      );
     }
     const op = this.newOperation(app, 'StopApplication');
     this.setStatus(app, 'STOPPING');
     this.background(app, async () => {
-      const outcome = await this.stopRun(app, currentVersion(app).config.snapshotsEnabled ? 'savepoint' : 'cancel');
+      const outcome = await this.stopRun(
+        app,
+        currentVersion(app).config.snapshotsEnabled ? 'savepoint' : 'cancel',
+      );
       this.setStatus(app, 'READY');
       if (outcome.killed) {
-        finish(op, 'FAILED', Date.now(), `The job did not stop within ${this.stopTimeoutMs / 1000} s and was killed without a snapshot.`);
+        finish(
+          op,
+          'FAILED',
+          Date.now(),
+          `The job did not stop within ${this.stopTimeoutMs / 1000} s and was killed without a snapshot.`,
+        );
       } else {
         finish(op, 'SUCCESSFUL');
       }
@@ -348,10 +388,14 @@ export class FlinkService {
     const app = this.app(input);
     this.checkConcurrencyToken(app, input, true);
     if (app.status !== 'READY' && app.status !== 'RUNNING') {
-      throw inUse(`Application ${app.name} is ${app.status}; it can be updated only when it is READY or RUNNING.`);
+      throw inUse(
+        `Application ${app.name} is ${app.status}; it can be updated only when it is READY or RUNNING.`,
+      );
     }
     const previous = currentVersion(app);
-    const { config, changed } = applyUpdate(previous.config, input, this.runtimes, (zip) => this.saveInlineZip(app.name, zip));
+    const { config, changed } = applyUpdate(previous.config, input, this.runtimes, (zip) =>
+      this.saveInlineZip(app.name, zip),
+    );
     if (!changed) {
       throw invalidArgument(
         'UpdateApplication needs at least one update (ApplicationConfigurationUpdate, ServiceExecutionRoleUpdate, RunConfigurationUpdate or RuntimeEnvironmentUpdate).',
@@ -404,14 +448,19 @@ export class FlinkService {
     finish(failed, 'FAILED', Date.now(), error);
     this.setStatus(app, 'ROLLING_BACK');
     const fromVersion = app.versionId;
-    const restored = this.addVersion(app, structuredClone(target.config), { from: fromVersion, to: target.versionId });
+    const restored = this.addVersion(app, structuredClone(target.config), {
+      from: fromVersion,
+      to: target.versionId,
+    });
     rollback.versionChange = { from: fromVersion, to: restored.versionId };
     try {
       await this.launch(app, restored, savepoint, signal);
       restored.ranSuccessfully = true;
       this.setStatus(app, 'RUNNING');
       finish(rollback, 'SUCCESSFUL');
-      this.options.log(`flink: ${app.name} rolled back to version ${target.versionId} (now ${restored.versionId})`);
+      this.options.log(
+        `flink: ${app.name} rolled back to version ${target.versionId} (now ${restored.versionId})`,
+      );
     } catch (e) {
       if (e instanceof AbortedError) return;
       this.setStatus(app, 'READY');
@@ -422,30 +471,39 @@ export class FlinkService {
   private rollbackApplication(input: Json): Json {
     const app = this.app(input);
     const current = optionalInteger(input, 'CurrentApplicationVersionId', '', 1, 999_999_999);
-    if (current === undefined) throw invalidRequest('CurrentApplicationVersionId is required; read it with DescribeApplication.');
+    if (current === undefined)
+      throw invalidRequest('CurrentApplicationVersionId is required; read it with DescribeApplication.');
     if (current !== app.versionId) {
       throw concurrentModification(
         `CurrentApplicationVersionId ${current} is not the current version of application ${app.name} (${app.versionId}); describe the application again.`,
       );
     }
     if (app.status !== 'RUNNING' && app.status !== 'UPDATING' && app.status !== 'AUTOSCALING') {
-      throw inUse(`Application ${app.name} is ${app.status}; it can be rolled back only when UPDATING, AUTOSCALING or RUNNING.`);
+      throw inUse(
+        `Application ${app.name} is ${app.status}; it can be rolled back only when UPDATING, AUTOSCALING or RUNNING.`,
+      );
     }
     const targetId = app.versionUpdatedFrom;
     const target = targetId !== undefined ? app.versions.find((v) => v.versionId === targetId) : undefined;
     if (!target) throw invalidRequest(`Application ${app.name} has no previous version to roll back to.`);
     const latest = this.latestSnapshot(app);
     if (!latest) {
-      throw invalidRequest(`Application ${app.name} has no snapshots; a rollback restores the last snapshot, so take one first.`);
+      throw invalidRequest(
+        `Application ${app.name} has no snapshots; a rollback restores the last snapshot, so take one first.`,
+      );
     }
     const previousActivity = this.activities.get(app.name);
-    previousActivity?.controller.abort();
+    abortActivity(previousActivity);
     const cancelledAt = Date.now();
     for (const other of app.operations) {
-      if (other.status === 'IN_PROGRESS') finish(other, 'CANCELLED', cancelledAt, 'Cancelled by RollbackApplication.');
+      if (other.status === 'IN_PROGRESS')
+        finish(other, 'CANCELLED', cancelledAt, 'Cancelled by RollbackApplication.');
     }
     const fromVersion = app.versionId;
-    const restored = this.addVersion(app, structuredClone(target.config), { from: fromVersion, to: target.versionId });
+    const restored = this.addVersion(app, structuredClone(target.config), {
+      from: fromVersion,
+      to: target.versionId,
+    });
     const op = this.newOperation(app, 'RollbackApplication', { from: fromVersion, to: restored.versionId });
     this.setStatus(app, 'ROLLING_BACK');
     this.background(app, async (signal) => {
@@ -474,7 +532,9 @@ export class FlinkService {
       );
     }
     if (TRANSITIONAL.includes(app.status)) {
-      throw inUse(`Application ${app.name} is ${app.status}; wait until it is READY or RUNNING, or stop it with Force.`);
+      throw inUse(
+        `Application ${app.name} is ${app.status}; wait until it is READY or RUNNING, or stop it with Force.`,
+      );
     }
     this.setStatus(app, 'DELETING');
     // The service stops a running application before it deletes it.
@@ -508,12 +568,24 @@ export class FlinkService {
   private listApplicationOperations(input: Json): Json {
     const app = this.app(input);
     const operation = optionalString(input, 'Operation', '', 1, 64);
-    const status = optionalEnum<OperationStatus>(input, 'OperationStatus', '', ['IN_PROGRESS', 'CANCELLED', 'SUCCESSFUL', 'FAILED']);
+    const status = optionalEnum<OperationStatus>(input, 'OperationStatus', '', [
+      'IN_PROGRESS',
+      'CANCELLED',
+      'SUCCESSFUL',
+      'FAILED',
+    ]);
     const matching = [...app.operations]
       .reverse()
-      .filter((op) => (operation === undefined || op.operation === operation) && (status === undefined || op.status === status));
+      .filter(
+        (op) =>
+          (operation === undefined || op.operation === operation) &&
+          (status === undefined || op.status === status),
+      );
     const { items, nextToken } = paginate(matching, input, 50);
-    return { ApplicationOperationInfoList: items.map(operationInfo), ...(nextToken ? { NextToken: nextToken } : {}) };
+    return {
+      ApplicationOperationInfoList: items.map(operationInfo),
+      ...(nextToken ? { NextToken: nextToken } : {}),
+    };
   }
 
   private describeApplicationVersion(input: Json): Json {
@@ -553,7 +625,9 @@ export class FlinkService {
       );
     }
     if (app.status !== 'RUNNING' || this.activities.has(app.name)) {
-      throw inUse(`Application ${app.name} is ${app.status}; a snapshot can be taken only while it is RUNNING.`);
+      throw inUse(
+        `Application ${app.name} is ${app.status}; a snapshot can be taken only while it is RUNNING.`,
+      );
     }
     const snapshot: SnapshotRecord = {
       snapshotName: name,
@@ -604,11 +678,13 @@ export class FlinkService {
         `SnapshotCreationTimestamp does not match snapshot ${snapshot.snapshotName}; read it with ListApplicationSnapshots.`,
       );
     }
-    if (snapshot.status === 'CREATING') throw inUse(`Snapshot ${snapshot.snapshotName} is still being created.`);
+    if (snapshot.status === 'CREATING')
+      throw inUse(`Snapshot ${snapshot.snapshotName} is still being created.`);
     app.snapshots = app.snapshots.filter((s) => s !== snapshot);
     if (snapshot.savepointPath) {
       const local = snapshot.savepointPath.replace(/^file:\/\//, '');
-      if (path.resolve(local).startsWith(path.resolve(this.options.dataDir))) fs.rmSync(local, { recursive: true, force: true });
+      if (path.resolve(local).startsWith(path.resolve(this.options.dataDir)))
+        fs.rmSync(local, { recursive: true, force: true });
     }
     this.save();
     return {};
@@ -620,7 +696,12 @@ export class FlinkService {
    * Runs `version` of the application: fetches its code, writes its properties and starts the runner,
    * resolving once the Flink job is RUNNING. Throws JobFailedError with the job's message otherwise.
    */
-  private async launch(app: ApplicationRecord, version: VersionRecord, fromSavepoint: string | undefined, signal: AbortSignal): Promise<void> {
+  private async launch(
+    app: ApplicationRecord,
+    version: VersionRecord,
+    fromSavepoint: string | undefined,
+    signal: AbortSignal,
+  ): Promise<void> {
     const paths = applicationPaths(this.options.dataDir, app.name);
     const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-v${version.versionId}`;
     const runDir = path.join(paths.runs, runId);
@@ -657,7 +738,12 @@ export class FlinkService {
       env: this.runnerEnv(),
       logPath,
     });
-    const run: ActiveRun = { job, versionId: version.versionId, expectedExit: false, ...(savepointDir ? { savepointDir } : {}) };
+    const run: ActiveRun = {
+      job,
+      versionId: version.versionId,
+      expectedExit: false,
+      ...(savepointDir ? { savepointDir } : {}),
+    };
     this.runs.set(app.name, run);
     this.options.log(`flink: ${app.name} v${version.versionId} runner pid ${job.pid}, log ${logPath}`);
 
@@ -688,7 +774,9 @@ export class FlinkService {
       this.runs.delete(app.name);
       const live = this.apps.get(app.name);
       if (!live) return;
-      live.lastRunError = withLog(outcome.error ?? (outcome.finished ? 'The Flink job finished.' : 'The Flink job stopped.'));
+      live.lastRunError = withLog(
+        outcome.error ?? (outcome.finished ? 'The Flink job finished.' : 'The Flink job stopped.'),
+      );
       if (live.status === 'RUNNING') this.setStatus(live, 'READY');
       this.options.log(`flink: ${app.name} job ended while RUNNING: ${live.lastRunError}`);
       this.save();
@@ -774,15 +862,23 @@ export class FlinkService {
     const restore = config.restore;
     if (restore.restoreType === 'SKIP_RESTORE_FROM_SNAPSHOT') return undefined;
     if (restore.restoreType === 'RESTORE_FROM_CUSTOM_SNAPSHOT') {
-      const snapshot = app.snapshots.find((s) => s.snapshotName === restore.snapshotName && s.status === 'READY');
-      if (!snapshot) throw notFound(`Snapshot ${restore.snapshotName ?? ''} does not exist for application ${app.name}.`);
+      const snapshot = app.snapshots.find(
+        (s) => s.snapshotName === restore.snapshotName && s.status === 'READY',
+      );
+      if (!snapshot)
+        throw notFound(`Snapshot ${restore.snapshotName ?? ''} does not exist for application ${app.name}.`);
       return snapshot.savepointPath;
     }
     return config.snapshotsEnabled ? this.latestSnapshot(app)?.savepointPath : undefined;
   }
 
-  private restorePointAfter(app: ApplicationRecord, config: ApplicationConfig, justTaken: string | undefined): string | undefined {
-    if (config.restore.restoreType === 'RESTORE_FROM_LATEST_SNAPSHOT') return justTaken ?? this.restorePoint(app, config);
+  private restorePointAfter(
+    app: ApplicationRecord,
+    config: ApplicationConfig,
+    justTaken: string | undefined,
+  ): string | undefined {
+    if (config.restore.restoreType === 'RESTORE_FROM_LATEST_SNAPSHOT')
+      return justTaken ?? this.restorePoint(app, config);
     try {
       return this.restorePoint(app, config);
     } catch {
@@ -832,7 +928,11 @@ export class FlinkService {
     }
   }
 
-  private addVersion(app: ApplicationRecord, config: ApplicationConfig, rolledBack?: { from: number; to: number }): VersionRecord {
+  private addVersion(
+    app: ApplicationRecord,
+    config: ApplicationConfig,
+    rolledBack?: { from: number; to: number },
+  ): VersionRecord {
     const now = Date.now();
     const version: VersionRecord = {
       versionId: app.versionId + 1,
@@ -848,7 +948,11 @@ export class FlinkService {
     return version;
   }
 
-  private newOperation(app: ApplicationRecord, operation: string, versionChange?: { from: number; to: number }): OperationRecord {
+  private newOperation(
+    app: ApplicationRecord,
+    operation: string,
+    versionChange?: { from: number; to: number },
+  ): OperationRecord {
     const op: OperationRecord = {
       operationId: randomBytes(9).toString('base64url').slice(0, 12),
       operation,
@@ -857,7 +961,8 @@ export class FlinkService {
       ...(versionChange ? { versionChange } : {}),
     };
     app.operations.push(op);
-    if (app.operations.length > MAX_OPERATIONS_KEPT) app.operations.splice(0, app.operations.length - MAX_OPERATIONS_KEPT);
+    if (app.operations.length > MAX_OPERATIONS_KEPT)
+      app.operations.splice(0, app.operations.length - MAX_OPERATIONS_KEPT);
     return op;
   }
 
@@ -867,10 +972,13 @@ export class FlinkService {
     this.save();
   }
 
-  /** Runs the application's background work, one piece at a time, and saves the store when it ends. */
+  /** Runs the application's background work, one piece after another, and saves the store when it ends. */
   private background(app: ApplicationRecord, work: (signal: AbortSignal) => Promise<void>): void {
     const controller = new AbortController();
-    const done = work(controller.signal)
+    // Work queues behind the application's unfinished work (a snapshot's restart, say), as one at a time.
+    const previous = this.activities.get(app.name);
+    const done = (previous?.done ?? Promise.resolve())
+      .then(() => (controller.signal.aborted ? undefined : work(controller.signal)))
       .catch((e: unknown) => {
         this.options.log(`flink: ${app.name} background work failed: ${errorText(e)}`);
         if (TRANSITIONAL.includes(app.status)) app.status = 'READY';
@@ -879,7 +987,7 @@ export class FlinkService {
         if (this.activities.get(app.name)?.controller === controller) this.activities.delete(app.name);
         if (this.apps.has(app.name)) this.save();
       });
-    this.activities.set(app.name, { controller, done });
+    this.activities.set(app.name, { controller, done, ...(previous ? { previous } : {}) });
   }
 
   private saveInlineZip(name: string, zip: Buffer): { path: string; size: number; md5: string } {
@@ -948,9 +1056,13 @@ function paginate<T>(all: T[], input: Json, max: number): { items: T[]; nextToke
   let offset = 0;
   if (token !== undefined) {
     offset = Number.parseInt(Buffer.from(token, 'base64url').toString('utf8'), 10);
-    if (!Number.isInteger(offset) || offset < 0) throw invalidArgument('NextToken is not valid; pass the NextToken of the previous response.');
+    if (!Number.isInteger(offset) || offset < 0)
+      throw invalidArgument('NextToken is not valid; pass the NextToken of the previous response.');
   }
   const items = all.slice(offset, offset + limit);
   const next = offset + limit;
-  return { items, ...(next < all.length ? { nextToken: Buffer.from(String(next)).toString('base64url') } : {}) };
+  return {
+    items,
+    ...(next < all.length ? { nextToken: Buffer.from(String(next)).toString('base64url') } : {}),
+  };
 }

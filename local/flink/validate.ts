@@ -65,7 +65,13 @@ export function requiredObject(input: Json, key: string, path: string): Json {
   return value;
 }
 
-export function optionalString(input: Json, key: string, path: string, min = 0, max = Infinity): string | undefined {
+export function optionalString(
+  input: Json,
+  key: string,
+  path: string,
+  min = 0,
+  max = Infinity,
+): string | undefined {
   const value = input[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw invalidRequest(`${path}${key} must be a string.`);
@@ -94,10 +100,17 @@ export function requiredBoolean(input: Json, key: string, path: string): boolean
   return value;
 }
 
-export function optionalInteger(input: Json, key: string, path: string, min: number, max = Infinity): number | undefined {
+export function optionalInteger(
+  input: Json,
+  key: string,
+  path: string,
+  min: number,
+  max = Infinity,
+): number | undefined {
   const value = input[key];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidRequest(`${path}${key} must be an integer.`);
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw invalidRequest(`${path}${key} must be an integer.`);
   if (value < min || value > max) {
     throw invalidArgument(`${path}${key} must be between ${min} and ${max}; got ${value}.`);
   }
@@ -118,7 +131,12 @@ export function optionalEnum<T extends string>(
   return value as T;
 }
 
-export function requiredEnum<T extends string>(input: Json, key: string, path: string, allowed: readonly T[]): T {
+export function requiredEnum<T extends string>(
+  input: Json,
+  key: string,
+  path: string,
+  allowed: readonly T[],
+): T {
   const value = optionalEnum(input, key, path, allowed);
   if (value === undefined) throw invalidRequest(`${path}${key} is required (one of: ${allowed.join(', ')}).`);
   return value;
@@ -157,7 +175,9 @@ export function bucketOf(bucketArn: string): string {
 
 function parseServiceExecutionRole(role: string, key: string): string {
   if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(role)) {
-    throw invalidArgument(`${key} '${role}' is not an IAM role ARN; expected arn:aws:iam::<account>:role/<name>.`);
+    throw invalidArgument(
+      `${key} '${role}' is not an IAM role ARN; expected arn:aws:iam::<account>:role/<name>.`,
+    );
   }
   return role;
 }
@@ -183,7 +203,9 @@ function parseCodeConfiguration(input: Json, writeZip: InlineZipWriter): CodeLoc
   const path = 'ApplicationConfiguration.ApplicationCodeConfiguration.';
   const type = requiredEnum(input, 'CodeContentType', path, ['ZIPFILE', 'PLAINTEXT'] as const);
   if (type === 'PLAINTEXT') {
-    throw invalidArgument(`${path}CodeContentType PLAINTEXT is for SQL applications; a Flink application uses ZIPFILE.`);
+    throw invalidArgument(
+      `${path}CodeContentType PLAINTEXT is for SQL applications; a Flink application uses ZIPFILE.`,
+    );
   }
   const content = requiredObject(input, 'CodeContent', path);
   const s3 = optionalObject(content, 'S3ContentLocation', `${path}CodeContent.`);
@@ -191,7 +213,8 @@ function parseCodeConfiguration(input: Json, writeZip: InlineZipWriter): CodeLoc
   if (optionalString(content, 'TextContent', `${path}CodeContent.`) !== undefined) {
     throw invalidArgument(`${path}CodeContent.TextContent is for SQL applications; send S3ContentLocation.`);
   }
-  if (s3 && zip) throw invalidArgument(`${path}CodeContent takes S3ContentLocation or ZipFileContent, not both.`);
+  if (s3 && zip)
+    throw invalidArgument(`${path}CodeContent takes S3ContentLocation or ZipFileContent, not both.`);
   if (s3) return parseS3Location(s3, `${path}CodeContent.S3ContentLocation.`);
   if (zip) return { kind: 'inline', ...writeZip(Buffer.from(zip, 'base64')) };
   throw invalidRequest(`${path}CodeContent needs S3ContentLocation (BucketARN, FileKey, ObjectVersion).`);
@@ -207,16 +230,20 @@ function parseS3Location(s3: Json, path: string): CodeLocation {
 
 export function parsePropertyGroups(input: unknown, path: string): PropertyGroup[] {
   if (!Array.isArray(input)) throw invalidRequest(`${path}PropertyGroups must be a list of property groups.`);
-  if (input.length > 50) throw invalidArgument(`${path}PropertyGroups has ${input.length} groups; at most 50 are allowed.`);
+  if (input.length > 50)
+    throw invalidArgument(`${path}PropertyGroups has ${input.length} groups; at most 50 are allowed.`);
   const seen = new Set<string>();
   return input.map((group: unknown, index) => {
     const at = `${path}PropertyGroups[${index}].`;
     if (!isObject(group)) throw invalidRequest(`${at.slice(0, -1)} must be a JSON object.`);
     const id = requiredString(group, 'PropertyGroupId', at, 1, 50);
     if (!NAME_PATTERN.test(id)) {
-      throw invalidArgument(`${at}PropertyGroupId '${id}' may contain only letters, digits, '_', '.' and '-'.`);
+      throw invalidArgument(
+        `${at}PropertyGroupId '${id}' may contain only letters, digits, '_', '.' and '-'.`,
+      );
     }
-    if (seen.has(id)) throw invalidArgument(`${at}PropertyGroupId '${id}' appears more than once; merge the groups.`);
+    if (seen.has(id))
+      throw invalidArgument(`${at}PropertyGroupId '${id}' appears more than once; merge the groups.`);
     seen.add(id);
     const map = requiredObject(group, 'PropertyMap', at);
     const entries = Object.entries(map);
@@ -225,9 +252,12 @@ export function parsePropertyGroups(input: unknown, path: string): PropertyGroup
     }
     const propertyMap: Record<string, string> = {};
     for (const [key, value] of entries) {
-      if (key.length < 1 || key.length > 2048) throw invalidArgument(`${at}PropertyMap key '${key}' must be 1 to 2048 characters.`);
+      if (key.length < 1 || key.length > 2048)
+        throw invalidArgument(`${at}PropertyMap key '${key}' must be 1 to 2048 characters.`);
       if (typeof value !== 'string') {
-        throw invalidRequest(`${at}PropertyMap['${key}'] of '${id}' must be a string; quote numbers and booleans.`);
+        throw invalidRequest(
+          `${at}PropertyMap['${key}'] of '${id}' must be a string; quote numbers and booleans.`,
+        );
       }
       if (value.length < 1 || value.length > 2048) {
         throw invalidArgument(`${at}PropertyMap['${key}'] of '${id}' must be 1 to 2048 characters.`);
@@ -253,7 +283,15 @@ function parseCheckpoint(input: Json, path: string): CheckpointSettings {
   const checkpointingEnabled = optionalBoolean(input, 'CheckpointingEnabled', path);
   const checkpointInterval = optionalInteger(input, 'CheckpointInterval', path, 1);
   const minPauseBetweenCheckpoints = optionalInteger(input, 'MinPauseBetweenCheckpoints', path, 0);
-  requireCustomFor(configurationType, { CheckpointingEnabled: checkpointingEnabled, CheckpointInterval: checkpointInterval, MinPauseBetweenCheckpoints: minPauseBetweenCheckpoints }, path);
+  requireCustomFor(
+    configurationType,
+    {
+      CheckpointingEnabled: checkpointingEnabled,
+      CheckpointInterval: checkpointInterval,
+      MinPauseBetweenCheckpoints: minPauseBetweenCheckpoints,
+    },
+    path,
+  );
   return compact({ configurationType, checkpointingEnabled, checkpointInterval, minPauseBetweenCheckpoints });
 }
 
@@ -270,7 +308,15 @@ function parseParallelism(input: Json, path: string): ParallelismSettings {
   const parallelism = optionalInteger(input, 'Parallelism', path, 1);
   const parallelismPerKpu = optionalInteger(input, 'ParallelismPerKPU', path, 1);
   const autoScalingEnabled = optionalBoolean(input, 'AutoScalingEnabled', path);
-  requireCustomFor(configurationType, { Parallelism: parallelism, ParallelismPerKPU: parallelismPerKpu, AutoScalingEnabled: autoScalingEnabled }, path);
+  requireCustomFor(
+    configurationType,
+    {
+      Parallelism: parallelism,
+      ParallelismPerKPU: parallelismPerKpu,
+      AutoScalingEnabled: autoScalingEnabled,
+    },
+    path,
+  );
   return compact({ configurationType, parallelism, parallelismPerKpu, autoScalingEnabled });
 }
 
@@ -287,7 +333,9 @@ export function parseRestore(input: Json | undefined, path: string): RestoreSett
     throw invalidArgument(`${path}SnapshotName is required with RESTORE_FROM_CUSTOM_SNAPSHOT.`);
   }
   if (restoreType !== 'RESTORE_FROM_CUSTOM_SNAPSHOT' && snapshotName) {
-    throw invalidArgument(`${path}SnapshotName is only used with RESTORE_FROM_CUSTOM_SNAPSHOT; it is ${restoreType}.`);
+    throw invalidArgument(
+      `${path}SnapshotName is only used with RESTORE_FROM_CUSTOM_SNAPSHOT; it is ${restoreType}.`,
+    );
   }
   return compact({ restoreType, snapshotName });
 }
@@ -310,11 +358,19 @@ export function parseCreateApplication(
   );
   const description = optionalString(input, 'ApplicationDescription', '', 0, 1024);
   const mode = optionalEnum(input, 'ApplicationMode', '', ['STREAMING', 'INTERACTIVE'] as const);
-  if (mode === 'INTERACTIVE') throw unsupported('ApplicationMode INTERACTIVE (Studio notebooks) is not offered locally; use STREAMING.');
+  if (mode === 'INTERACTIVE')
+    throw unsupported(
+      'ApplicationMode INTERACTIVE (Studio notebooks) is not offered locally; use STREAMING.',
+    );
   const config = optionalObject(input, 'ApplicationConfiguration', '') ?? {};
   const path = 'ApplicationConfiguration.';
-  for (const key of ['SqlApplicationConfiguration', 'ZeppelinApplicationConfiguration', 'VpcConfigurations']) {
-    if (config[key] !== undefined) throw unsupported(`${path}${key} is not offered by the local Managed Flink endpoint.`);
+  for (const key of [
+    'SqlApplicationConfiguration',
+    'ZeppelinApplicationConfiguration',
+    'VpcConfigurations',
+  ]) {
+    if (config[key] !== undefined)
+      throw unsupported(`${path}${key} is not offered by the local Managed Flink endpoint.`);
   }
   const codeInput = optionalObject(config, 'ApplicationCodeConfiguration', path);
   const env = optionalObject(config, 'EnvironmentProperties', path);
@@ -326,11 +382,13 @@ export function parseCreateApplication(
   const snapshots = optionalObject(config, 'ApplicationSnapshotConfiguration', path);
   const rollback = optionalObject(config, 'ApplicationSystemRollbackConfiguration', path);
   const logging = input['CloudWatchLoggingOptions'];
-  if (logging !== undefined && !Array.isArray(logging)) throw invalidRequest('CloudWatchLoggingOptions must be a list.');
+  if (logging !== undefined && !Array.isArray(logging))
+    throw invalidRequest('CloudWatchLoggingOptions must be a list.');
   const cloudWatchLogStreamArns = ((logging as unknown[] | undefined) ?? []).map((option, i) => {
     if (!isObject(option)) throw invalidRequest(`CloudWatchLoggingOptions[${i}] must be a JSON object.`);
     const arn = requiredString(option, 'LogStreamARN', `CloudWatchLoggingOptions[${i}].`, 1, 2048);
-    if (!arn.startsWith('arn:')) throw invalidArgument(`CloudWatchLoggingOptions[${i}].LogStreamARN '${arn}' is not an ARN.`);
+    if (!arn.startsWith('arn:'))
+      throw invalidArgument(`CloudWatchLoggingOptions[${i}].LogStreamARN '${arn}' is not an ARN.`);
     return arn;
   });
   const code = codeInput ? parseCodeConfiguration(codeInput, writeZip) : undefined;
@@ -340,9 +398,15 @@ export function parseCreateApplication(
     ...(description !== undefined ? { description } : {}),
     ...(code ? { code } : {}),
     propertyGroups: env ? parsePropertyGroups(env['PropertyGroups'], `${path}EnvironmentProperties.`) : [],
-    checkpoint: checkpoint ? parseCheckpoint(checkpoint, `${flinkPath}CheckpointConfiguration.`) : DEFAULT_CHECKPOINT,
-    monitoring: monitoring ? parseMonitoring(monitoring, `${flinkPath}MonitoringConfiguration.`) : DEFAULT_MONITORING,
-    parallelism: parallelism ? parseParallelism(parallelism, `${flinkPath}ParallelismConfiguration.`) : DEFAULT_PARALLELISM,
+    checkpoint: checkpoint
+      ? parseCheckpoint(checkpoint, `${flinkPath}CheckpointConfiguration.`)
+      : DEFAULT_CHECKPOINT,
+    monitoring: monitoring
+      ? parseMonitoring(monitoring, `${flinkPath}MonitoringConfiguration.`)
+      : DEFAULT_MONITORING,
+    parallelism: parallelism
+      ? parseParallelism(parallelism, `${flinkPath}ParallelismConfiguration.`)
+      : DEFAULT_PARALLELISM,
     snapshotsEnabled: snapshots
       ? requiredBoolean(snapshots, 'SnapshotsEnabled', `${path}ApplicationSnapshotConfiguration.`)
       : false,
@@ -377,15 +441,21 @@ export function applyUpdate(
   const update = optionalObject(input, 'ApplicationConfigurationUpdate', '');
   if (update) {
     const path = 'ApplicationConfigurationUpdate.';
-    for (const key of ['SqlApplicationConfigurationUpdate', 'ZeppelinApplicationConfigurationUpdate', 'VpcConfigurationUpdates']) {
-      if (update[key] !== undefined) throw unsupported(`${path}${key} is not offered by the local Managed Flink endpoint.`);
+    for (const key of [
+      'SqlApplicationConfigurationUpdate',
+      'ZeppelinApplicationConfigurationUpdate',
+      'VpcConfigurationUpdates',
+    ]) {
+      if (update[key] !== undefined)
+        throw unsupported(`${path}${key} is not offered by the local Managed Flink endpoint.`);
     }
     const codeUpdate = optionalObject(update, 'ApplicationCodeConfigurationUpdate', path);
     if (codeUpdate) {
       changed = true;
       const at = `${path}ApplicationCodeConfigurationUpdate.`;
       const type = optionalEnum(codeUpdate, 'CodeContentTypeUpdate', at, ['ZIPFILE', 'PLAINTEXT'] as const);
-      if (type === 'PLAINTEXT') throw invalidArgument(`${at}CodeContentTypeUpdate PLAINTEXT is for SQL applications; use ZIPFILE.`);
+      if (type === 'PLAINTEXT')
+        throw invalidArgument(`${at}CodeContentTypeUpdate PLAINTEXT is for SQL applications; use ZIPFILE.`);
       const contentUpdate = optionalObject(codeUpdate, 'CodeContentUpdate', at);
       if (contentUpdate) {
         const s3 = optionalObject(contentUpdate, 'S3ContentLocationUpdate', `${at}CodeContentUpdate.`);
@@ -397,13 +467,22 @@ export function applyUpdate(
           const fileKey = optionalString(s3, 'FileKeyUpdate', s3Path, 1, 1024) ?? previous?.fileKey;
           const objectVersion = optionalString(s3, 'ObjectVersionUpdate', s3Path, 1, 1024);
           if (!bucketArn || !fileKey) {
-            throw invalidArgument(`${s3Path}BucketARNUpdate and FileKeyUpdate are required: the application has no S3 code location yet.`);
+            throw invalidArgument(
+              `${s3Path}BucketARNUpdate and FileKeyUpdate are required: the application has no S3 code location yet.`,
+            );
           }
           parseBucketArn(bucketArn, `${s3Path}BucketARNUpdate`);
-          next.code = { kind: 's3', bucketArn, fileKey, ...(objectVersion !== undefined ? { objectVersion } : {}) };
+          next.code = {
+            kind: 's3',
+            bucketArn,
+            fileKey,
+            ...(objectVersion !== undefined ? { objectVersion } : {}),
+          };
         } else if (zip) {
           next.code = { kind: 'inline', ...writeZip(Buffer.from(zip, 'base64')) };
-        } else if (optionalString(contentUpdate, 'TextContentUpdate', `${at}CodeContentUpdate.`) !== undefined) {
+        } else if (
+          optionalString(contentUpdate, 'TextContentUpdate', `${at}CodeContentUpdate.`) !== undefined
+        ) {
           throw invalidArgument(`${at}CodeContentUpdate.TextContentUpdate is for SQL applications.`);
         }
       }
@@ -451,7 +530,11 @@ export function applyUpdate(
     }
     const snapshots = optionalObject(update, 'ApplicationSnapshotConfigurationUpdate', path);
     if (snapshots) {
-      next.snapshotsEnabled = requiredBoolean(snapshots, 'SnapshotsEnabledUpdate', `${path}ApplicationSnapshotConfigurationUpdate.`);
+      next.snapshotsEnabled = requiredBoolean(
+        snapshots,
+        'SnapshotsEnabledUpdate',
+        `${path}ApplicationSnapshotConfigurationUpdate.`,
+      );
       changed = true;
     }
     const rollback = optionalObject(update, 'ApplicationSystemRollbackConfigurationUpdate', path);
@@ -469,7 +552,11 @@ export function applyUpdate(
     const flinkRun = optionalObject(run, 'FlinkRunConfiguration', 'RunConfigurationUpdate.');
     // The reference: an update without AllowNonRestoredState sets it back to false.
     next.allowNonRestoredState = flinkRun
-      ? (optionalBoolean(flinkRun, 'AllowNonRestoredState', 'RunConfigurationUpdate.FlinkRunConfiguration.') ?? false)
+      ? (optionalBoolean(
+          flinkRun,
+          'AllowNonRestoredState',
+          'RunConfigurationUpdate.FlinkRunConfiguration.',
+        ) ?? false)
       : false;
     const restore = parseRestore(
       optionalObject(run, 'ApplicationRestoreConfiguration', 'RunConfigurationUpdate.'),
@@ -487,7 +574,10 @@ function mergeSettings<T extends { configurationType: ConfigurationType }>(
   current: T,
   update: { [K in keyof T]?: T[K] | undefined },
 ): T {
-  const merged = { ...current, ...compact<Partial<T>>(update as { [K in keyof Partial<T>]: Partial<T>[K] | undefined }) } as T;
+  const merged = {
+    ...current,
+    ...compact<Partial<T>>(update as { [K in keyof Partial<T>]: Partial<T>[K] | undefined }),
+  } as T;
   if (merged.configurationType === 'DEFAULT') {
     // Under DEFAULT the service ignores the custom values, so they are dropped rather than kept stale.
     return { configurationType: 'DEFAULT' } as T;

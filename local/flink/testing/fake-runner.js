@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+/**
+ * A stand-in for flink-app/local_runner.py that speaks the same stdout protocol (docs/flink-app.md) in
+ * milliseconds instead of the tens of seconds a PyFlink start takes. The endpoint's tests use it for
+ * lifecycle edge cases (failures, hangs, crashes, savepoints) that the real job cannot be made to show
+ * on demand; at least one test runs the real runner.
+ *
+ * What it does is read from the "code zip", which for this runner is a JSON document:
+ *   {"behavior": "run" | "fail" | "exit" | "hang" | "crash", "delayMs": 100, "error": "...", "tag": "v1"}
+ * It records its arguments, environment and properties in <work-dir>/received.json.
+ */
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+
+const args = {};
+for (let i = 2; i < process.argv.length; i += 2)
+  args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
+const say = (line) => process.stdout.write(`${JSON.stringify(line)}\n`);
+
+let spec;
+try {
+  spec = JSON.parse(fs.readFileSync(args['zip'], 'utf8'));
+} catch (e) {
+  say({ status: 'FAILED', error: `not a test code document: ${e.message}` });
+  process.exit(1);
+}
+fs.mkdirSync(args['work-dir'], { recursive: true });
+fs.writeFileSync(
+  path.join(args['work-dir'], 'received.json'),
+  JSON.stringify({
+    pid: process.pid,
+    args,
+    spec,
+    properties: JSON.parse(fs.readFileSync(args['properties'], 'utf8')),
+    env: {
+      AWS_ENDPOINT_URL_KINESIS: process.env.AWS_ENDPOINT_URL_KINESIS,
+      AWS_ENDPOINT_URL_S3: process.env.AWS_ENDPOINT_URL_S3,
+      AWS_REGION: process.env.AWS_REGION,
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID,
+    },
+  }),
+);
+const delayMs = spec.delayMs ?? 100;
+say({ status: 'STARTING' });
+process.stderr.write(`fake runner for ${spec.tag ?? 'untagged'} code: ${spec.behavior}\n`);
+
+process.on('SIGTERM', () => {
+  let savepoint = null;
+  if (args['savepoint-dir']) {
+    savepoint = path.join(args['savepoint-dir'], `savepoint-${Date.now()}`);
+    fs.mkdirSync(savepoint, { recursive: true });
+    fs.writeFileSync(
+      path.join(savepoint, '_metadata'),
+      JSON.stringify({ tag: spec.tag, from: args['from-savepoint'] ?? null }),
+    );
+  }
+  say({ status: 'STOPPED', savepoint });
+  process.exit(0);
+});
+
+setTimeout(() => {
+  switch (spec.behavior) {
+    case 'fail':
+      say({ status: 'FAILED', error: spec.error ?? 'the job failed' });
+      process.exit(1);
+      break;
+    case 'exit':
+      process.stderr.write(`${spec.error ?? 'boom'}\n`);
+      process.exit(3);
+      break;
+    case 'hang':
+      break;
+    case 'crash':
+      say({ status: 'RUNNING', jobId: 'c'.repeat(32) });
+      setTimeout(() => {
+        say({ status: 'FAILED', error: spec.error ?? 'the job crashed' });
+        process.exit(1);
+      }, spec.crashAfterMs ?? 300);
+      break;
+    default:
+      say({ status: 'RUNNING', jobId: 'f'.repeat(32) });
+  }
+}, delayMs);
+setInterval(() => undefined, 1 << 30);

@@ -1,0 +1,931 @@
+/**
+ * The local Managed Service for Apache Flink endpoint, driven by the real kinesisanalyticsv2 SDK client,
+ * reading code from a real S3-API server (moto, versioned bucket).
+ *
+ * These tests run the endpoint with local/flink/testing/fake-runner.js in place of the PyFlink runner:
+ * it speaks the runner's stdout protocol but does what its "code zip" (a JSON document) says — run,
+ * fail, exit, hang, crash — in milliseconds. That is the only way to make failures, hangs and crashes
+ * happen on demand and keep the suite fast; flink-real.test.ts starts the real zip on real Flink.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  KinesisAnalyticsV2Client,
+  CreateApplicationCommand,
+  CreateApplicationSnapshotCommand,
+  DeleteApplicationCommand,
+  DeleteApplicationSnapshotCommand,
+  DescribeApplicationCommand,
+  DescribeApplicationOperationCommand,
+  DescribeApplicationSnapshotCommand,
+  DescribeApplicationVersionCommand,
+  ListApplicationOperationsCommand,
+  ListApplicationSnapshotsCommand,
+  ListApplicationVersionsCommand,
+  ListApplicationsCommand,
+  RollbackApplicationCommand,
+  StartApplicationCommand,
+  StopApplicationCommand,
+  UpdateApplicationCommand,
+  type ApplicationDetail,
+  type CreateApplicationCommandInput,
+} from '@aws-sdk/client-kinesis-analytics-v2';
+import {
+  CreateBucketCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { startJsonService, type RunningService } from '../../local/common/aws-json-server';
+import { createFlinkService, FLINK_TARGET_PREFIX } from '../../local/flink';
+import { startLocalS3, type LocalS3 } from '../../local/s3/moto-server';
+
+jest.setTimeout(60_000);
+
+const REGION = 'us-east-1';
+const ACCOUNT = '123456789012';
+const BUCKET = 'flinkflow-endpoint-test';
+const BUCKET_ARN = `arn:aws:s3:::${BUCKET}`;
+const ROLE = `arn:aws:iam::${ACCOUNT}:role/flinkflow-app-role`;
+const FAKE_RUNNER = path.resolve(__dirname, '../../local/flink/testing/fake-runner.js');
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+let s3Server: LocalS3;
+let s3: S3Client;
+let dataDir: string;
+let service: { shutdown(): Promise<void> };
+let endpoint: RunningService;
+let client: KinesisAnalyticsV2Client;
+
+/** Uploads a code document for the fake runner and returns its S3 object version. */
+async function uploadCode(key: string, spec: Record<string, unknown>): Promise<string> {
+  const out = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: JSON.stringify(spec) }));
+  if (!out.VersionId) throw new Error('the test bucket must be versioned');
+  return out.VersionId;
+}
+
+function createInput(
+  name: string,
+  key: string,
+  objectVersion: string,
+  extra: { snapshots?: boolean; rollback?: boolean } = {},
+): CreateApplicationCommandInput {
+  return {
+    ApplicationName: name,
+    RuntimeEnvironment: 'FLINK-1_20',
+    ServiceExecutionRole: ROLE,
+    ApplicationConfiguration: {
+      ApplicationCodeConfiguration: {
+        CodeContentType: 'ZIPFILE',
+        CodeContent: {
+          S3ContentLocation: { BucketARN: BUCKET_ARN, FileKey: key, ObjectVersion: objectVersion },
+        },
+      },
+      EnvironmentProperties: {
+        PropertyGroups: [
+          {
+            PropertyGroupId: 'consumer.config.0',
+            PropertyMap: { 'input.stream.name': 'ticks', 'aws.region': REGION },
+          },
+          { PropertyGroupId: 'sink.config.0', PropertyMap: { 'output.bucket.name': 'out-bucket' } },
+        ],
+      },
+      FlinkApplicationConfiguration: {
+        CheckpointConfiguration: {
+          ConfigurationType: 'CUSTOM',
+          CheckpointingEnabled: true,
+          CheckpointInterval: 10_000,
+        },
+        ParallelismConfiguration: { ConfigurationType: 'CUSTOM', Parallelism: 1, AutoScalingEnabled: false },
+      },
+      ApplicationSnapshotConfiguration: { SnapshotsEnabled: extra.snapshots ?? true },
+      ApplicationSystemRollbackConfiguration: { RollbackEnabled: extra.rollback ?? true },
+    },
+  };
+}
+
+async function describe_(name: string): Promise<ApplicationDetail> {
+  const out = await client.send(new DescribeApplicationCommand({ ApplicationName: name }));
+  return out.ApplicationDetail as ApplicationDetail;
+}
+
+/** Polls DescribeApplication, recording every status seen, until `done` says so or time runs out. */
+async function waitForStatus(
+  name: string,
+  target: string,
+  timeoutMs = 10_000,
+  seen: string[] = [],
+): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = (await describe_(name)).ApplicationStatus as string;
+    if (seen[seen.length - 1] !== status) seen.push(status);
+    if (status === target) return seen;
+    if (Date.now() > deadline)
+      throw new Error(`${name} did not reach ${target} in ${timeoutMs} ms; seen ${seen.join(' -> ')}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function waitForOperation(name: string, operationId: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const out = await client.send(
+      new DescribeApplicationOperationCommand({ ApplicationName: name, OperationId: operationId }),
+    );
+    const details = out.ApplicationOperationInfoDetails!;
+    if (details.OperationStatus !== 'IN_PROGRESS') return details;
+    if (Date.now() > deadline)
+      throw new Error(`operation ${operationId} still IN_PROGRESS after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function errorOf(
+  promise: Promise<unknown>,
+): Promise<{ name: string; message: string; status?: number }> {
+  try {
+    await promise;
+  } catch (e) {
+    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
+    return {
+      name: err.name,
+      message: err.message,
+      ...(err.$metadata?.httpStatusCode ? { status: err.$metadata.httpStatusCode } : {}),
+    };
+  }
+  throw new Error('expected the call to fail');
+}
+
+/** What the fake runner of the application's newest run received (arguments, properties, env). */
+function lastReceived(name: string): {
+  pid: number;
+  args: Record<string, string>;
+  spec: { tag?: string };
+  properties: unknown;
+  env: Record<string, string>;
+} {
+  const runs = path.join(dataDir, 'apps', name, 'runs');
+  const newest = fs.readdirSync(runs).sort().pop() as string;
+  return JSON.parse(fs.readFileSync(path.join(runs, newest, 'work', 'received.json'), 'utf8'));
+}
+
+/** Retries `read` until it returns a value without throwing (the runner writes its file asynchronously). */
+async function eventually<T>(read: () => T | undefined, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const value = read();
+      if (value !== undefined) return value;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+    }
+    if (Date.now() > deadline) throw new Error('no value in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function startService(): Promise<void> {
+  const flink = await createFlinkService({
+    dataDir,
+    s3Endpoint: s3Server.url,
+    kinesisEndpoint: 'http://127.0.0.1:1',
+    region: REGION,
+    account: ACCOUNT,
+    log: () => undefined,
+    runnerCommand: [process.execPath, FAKE_RUNNER],
+    startTimeoutMs: 2_000,
+    stopTimeoutMs: 5_000,
+  });
+  service = flink;
+  endpoint = await startJsonService({ targetPrefix: FLINK_TARGET_PREFIX, provider: flink.provider });
+  client = new KinesisAnalyticsV2Client({ endpoint: endpoint.url, region: REGION, credentials });
+}
+
+async function stopService(): Promise<void> {
+  client.destroy();
+  await endpoint.close();
+  await service.shutdown();
+}
+
+beforeAll(async () => {
+  s3Server = await startLocalS3();
+  s3 = new S3Client({ endpoint: s3Server.url, region: REGION, forcePathStyle: true, credentials });
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  await s3.send(
+    new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }),
+  );
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flinkflow-flink-'));
+  await startService();
+});
+
+afterAll(async () => {
+  await stopService();
+  s3.destroy();
+  await s3Server.stop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('CreateApplication and DescribeApplication', () => {
+  it('It should create a READY application whose description mirrors the request', async () => {
+    // Prepare
+    const version = await uploadCode('code/create.zip', { behavior: 'run', tag: 'v1' });
+
+    // Act
+    const created = await client.send(
+      new CreateApplicationCommand(createInput('create-app', 'code/create.zip', version)),
+    );
+    const detail = await describe_('create-app');
+
+    // Assess
+    expect(created.ApplicationDetail?.ApplicationARN).toBe(
+      `arn:aws:kinesisanalytics:${REGION}:${ACCOUNT}:application/create-app`,
+    );
+    expect(detail).toMatchObject({
+      ApplicationName: 'create-app',
+      ApplicationStatus: 'READY',
+      ApplicationVersionId: 1,
+      RuntimeEnvironment: 'FLINK-1_20',
+      ServiceExecutionRole: ROLE,
+      ApplicationMode: 'STREAMING',
+    });
+    expect(detail.ConditionalToken).toEqual(expect.any(String));
+    expect(detail.CreateTimestamp).toBeInstanceOf(Date);
+    const config = detail.ApplicationConfigurationDescription!;
+    expect(
+      config.ApplicationCodeConfigurationDescription?.CodeContentDescription
+        ?.S3ApplicationCodeLocationDescription,
+    ).toEqual({
+      BucketARN: BUCKET_ARN,
+      FileKey: 'code/create.zip',
+      ObjectVersion: version,
+    });
+    expect(
+      config.EnvironmentPropertyDescriptions?.PropertyGroupDescriptions?.map((g) => g.PropertyGroupId),
+    ).toEqual(['consumer.config.0', 'sink.config.0']);
+    expect(config.FlinkApplicationConfigurationDescription?.CheckpointConfigurationDescription).toMatchObject(
+      {
+        ConfigurationType: 'CUSTOM',
+        CheckpointingEnabled: true,
+        CheckpointInterval: 10_000,
+      },
+    );
+    expect(config.ApplicationSnapshotConfigurationDescription?.SnapshotsEnabled).toBe(true);
+    expect(config.ApplicationSystemRollbackConfigurationDescription?.RollbackEnabled).toBe(true);
+  });
+
+  it('It should refuse a second application with the same name with ResourceInUseException', async () => {
+    // Prepare
+    const version = await uploadCode('code/dup.zip', { behavior: 'run' });
+    await client.send(new CreateApplicationCommand(createInput('dup-app', 'code/dup.zip', version)));
+
+    // Act
+    const error = await errorOf(
+      client.send(new CreateApplicationCommand(createInput('dup-app', 'code/dup.zip', version))),
+    );
+
+    // Assess
+    expect(error).toMatchObject({ name: 'ResourceInUseException', status: 400 });
+    expect(error.message).toContain('dup-app');
+  });
+
+  it.each([
+    [
+      'an unsupported runtime',
+      { RuntimeEnvironment: 'SQL-1_0' },
+      'InvalidArgumentException',
+      'RuntimeEnvironment',
+    ],
+    [
+      'a role that is not an IAM role ARN',
+      { ServiceExecutionRole: 'my-role' },
+      'InvalidArgumentException',
+      'ServiceExecutionRole',
+    ],
+    ['a missing runtime', { RuntimeEnvironment: undefined }, 'InvalidRequestException', 'RuntimeEnvironment'],
+    ['a name with spaces', { ApplicationName: 'bad name' }, 'InvalidArgumentException', 'ApplicationName'],
+  ])('It should reject %s and create nothing', async (_case, override, code, member) => {
+    // Prepare
+    const input = {
+      ...createInput('invalid-app', 'code/x.zip', 'v'),
+      ...override,
+    } as CreateApplicationCommandInput;
+
+    // Act
+    const error = await errorOf(client.send(new CreateApplicationCommand(input)));
+
+    // Assess
+    expect(error.name).toBe(code);
+    expect(error.message).toContain(member);
+    const listed = await client.send(new ListApplicationsCommand({}));
+    expect(listed.ApplicationSummaries?.map((a) => a.ApplicationName)).not.toContain('invalid-app');
+  });
+
+  it('It should reject a bad bucket ARN and a duplicated property group, naming the member', async () => {
+    // Prepare
+    const badBucket = createInput('bad-bucket', 'code/x.zip', 'v');
+    badBucket.ApplicationConfiguration!.ApplicationCodeConfiguration!.CodeContent!.S3ContentLocation!.BucketARN =
+      'my-bucket';
+    const duplicated = createInput('dup-groups', 'code/x.zip', 'v');
+    duplicated.ApplicationConfiguration!.EnvironmentProperties!.PropertyGroups!.push({
+      PropertyGroupId: 'sink.config.0',
+      PropertyMap: { a: 'b' },
+    });
+
+    // Act
+    const bucketError = await errorOf(client.send(new CreateApplicationCommand(badBucket)));
+    const groupError = await errorOf(client.send(new CreateApplicationCommand(duplicated)));
+
+    // Assess
+    expect(bucketError).toMatchObject({ name: 'InvalidArgumentException' });
+    expect(bucketError.message).toContain('BucketARN');
+    expect(groupError).toMatchObject({ name: 'InvalidArgumentException' });
+    expect(groupError.message).toContain("'sink.config.0' appears more than once");
+  });
+
+  it('It should answer ResourceNotFoundException for every call on an unknown application', async () => {
+    // Act
+    const errors = await Promise.all([
+      errorOf(client.send(new DescribeApplicationCommand({ ApplicationName: 'nope' }))),
+      errorOf(client.send(new StartApplicationCommand({ ApplicationName: 'nope' }))),
+      errorOf(client.send(new StopApplicationCommand({ ApplicationName: 'nope' }))),
+      errorOf(
+        client.send(new DeleteApplicationCommand({ ApplicationName: 'nope', CreateTimestamp: new Date() })),
+      ),
+      errorOf(
+        client.send(
+          new UpdateApplicationCommand({ ApplicationName: 'nope', CurrentApplicationVersionId: 1 }),
+        ),
+      ),
+      errorOf(
+        client.send(new DescribeApplicationOperationCommand({ ApplicationName: 'nope', OperationId: 'x' })),
+      ),
+    ]);
+
+    // Assess
+    expect(errors.map((e) => e.name)).toEqual(Array(6).fill('ResourceNotFoundException'));
+    expect(errors[0]?.message).toContain('nope');
+  });
+});
+
+describe('StartApplication and StopApplication', () => {
+  it('It should go READY -> STARTING -> RUNNING with the pinned code and the properties file, then STOPPING -> READY with a snapshot', async () => {
+    // Prepare: pin version 1 of the key, then overwrite the key, so only the pin can explain v1 running.
+    const v1 = await uploadCode('code/life.zip', { behavior: 'run', tag: 'v1', delayMs: 300 });
+    await uploadCode('code/life.zip', { behavior: 'fail', tag: 'v2' });
+    await client.send(new CreateApplicationCommand(createInput('life-app', 'code/life.zip', v1)));
+
+    // Act
+    const started = await client.send(new StartApplicationCommand({ ApplicationName: 'life-app' }));
+    const startSeen = await waitForStatus('life-app', 'RUNNING');
+    const startOp = await waitForOperation('life-app', started.OperationId!);
+    const received = lastReceived('life-app');
+    const again = await errorOf(client.send(new StartApplicationCommand({ ApplicationName: 'life-app' })));
+    const stopped = await client.send(new StopApplicationCommand({ ApplicationName: 'life-app' }));
+    const stopSeen = await waitForStatus('life-app', 'READY');
+    const stopOp = await waitForOperation('life-app', stopped.OperationId!);
+    const snapshots = await client.send(new ListApplicationSnapshotsCommand({ ApplicationName: 'life-app' }));
+
+    // Assess
+    expect(startSeen).toEqual(['STARTING', 'RUNNING']);
+    expect(startOp).toMatchObject({ Operation: 'StartApplication', OperationStatus: 'SUCCESSFUL' });
+    expect(startOp.EndTime).toBeInstanceOf(Date);
+    expect(received.spec.tag).toBe('v1');
+    expect(received.properties).toEqual([
+      {
+        PropertyGroupId: 'consumer.config.0',
+        PropertyMap: { 'input.stream.name': 'ticks', 'aws.region': REGION },
+      },
+      { PropertyGroupId: 'sink.config.0', PropertyMap: { 'output.bucket.name': 'out-bucket' } },
+    ]);
+    expect(path.basename(received.args['properties'] as string)).toBe('application_properties.json');
+    expect(received.env).toMatchObject({ AWS_ENDPOINT_URL_S3: s3Server.url, AWS_REGION: REGION });
+    expect(again.name).toBe('ResourceInUseException');
+    expect(stopSeen[stopSeen.length - 1]).toBe('READY');
+    expect(stopOp).toMatchObject({ Operation: 'StopApplication', OperationStatus: 'SUCCESSFUL' });
+    expect(snapshots.SnapshotSummaries).toHaveLength(1);
+    expect(snapshots.SnapshotSummaries?.[0]).toMatchObject({
+      SnapshotStatus: 'READY',
+      ApplicationVersionId: 1,
+    });
+  });
+
+  it('It should report a job that fails to start: back to READY and the operation FAILED with the job message', async () => {
+    // Prepare
+    const version = await uploadCode('code/fail.zip', {
+      behavior: 'fail',
+      error: "Property group 'sink.config.0' key 'output.bucket.name' is missing",
+    });
+    await client.send(new CreateApplicationCommand(createInput('fail-app', 'code/fail.zip', version)));
+    const startedAt = Date.now();
+
+    // Act
+    const started = await client.send(new StartApplicationCommand({ ApplicationName: 'fail-app' }));
+    const seen = await waitForStatus('fail-app', 'READY', 10_000, ['READY']);
+    const op = await waitForOperation('fail-app', started.OperationId!);
+
+    // Assess
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
+    expect(seen).toContain('STARTING');
+    expect(op.OperationStatus).toBe('FAILED');
+    expect(op.OperationFailureDetails?.ErrorInfo?.ErrorString).toContain(
+      "Property group 'sink.config.0' key 'output.bucket.name' is missing",
+    );
+    expect(op.OperationFailureDetails?.ErrorInfo?.ErrorString).toContain(
+      path.join(dataDir, 'apps', 'fail-app', 'logs'),
+    );
+  });
+
+  it('It should report a runner that exits without a status, quoting its last output', async () => {
+    // Prepare
+    const version = await uploadCode('code/exit.zip', {
+      behavior: 'exit',
+      error: 'ModuleNotFoundError: No module named pyflink',
+    });
+    await client.send(new CreateApplicationCommand(createInput('exit-app', 'code/exit.zip', version)));
+
+    // Act
+    const started = await client.send(new StartApplicationCommand({ ApplicationName: 'exit-app' }));
+    const op = await waitForOperation('exit-app', started.OperationId!);
+
+    // Assess
+    expect(op.OperationStatus).toBe('FAILED');
+    expect(op.OperationFailureDetails?.ErrorInfo?.ErrorString).toMatch(
+      /exited with code 3.*ModuleNotFoundError/,
+    );
+    expect((await describe_('exit-app')).ApplicationStatus).toBe('READY');
+  });
+
+  it('It should fail the start when the pinned code version does not exist in S3', async () => {
+    // Prepare
+    await uploadCode('code/missing.zip', { behavior: 'run' });
+    await client.send(
+      new CreateApplicationCommand(createInput('missing-code', 'code/missing.zip', 'no-such-version')),
+    );
+
+    // Act
+    const started = await client.send(new StartApplicationCommand({ ApplicationName: 'missing-code' }));
+    const op = await waitForOperation('missing-code', started.OperationId!);
+
+    // Assess
+    expect(op.OperationStatus).toBe('FAILED');
+    expect(op.OperationFailureDetails?.ErrorInfo?.ErrorString).toContain(
+      `s3://${BUCKET}/code/missing.zip (version no-such-version)`,
+    );
+    expect((await describe_('missing-code')).ApplicationStatus).toBe('READY');
+  });
+
+  it('It should fail a start that never reaches RUNNING within the start timeout, leaving nothing STARTING', async () => {
+    // Prepare
+    const version = await uploadCode('code/hang.zip', { behavior: 'hang' });
+    await client.send(new CreateApplicationCommand(createInput('hang-app', 'code/hang.zip', version)));
+
+    // Act
+    const started = await client.send(new StartApplicationCommand({ ApplicationName: 'hang-app' }));
+    const op = await waitForOperation('hang-app', started.OperationId!, 10_000);
+
+    // Assess
+    expect(op.OperationStatus).toBe('FAILED');
+    expect(op.OperationFailureDetails?.ErrorInfo?.ErrorString).toContain('did not reach RUNNING within 2 s');
+    expect((await describe_('hang-app')).ApplicationStatus).toBe('READY');
+  });
+
+  it('It should force-stop a STARTING application: FORCE_STOPPING -> READY and the start CANCELLED', async () => {
+    // Prepare
+    const version = await uploadCode('code/force.zip', { behavior: 'hang' });
+    await client.send(new CreateApplicationCommand(createInput('force-app', 'code/force.zip', version)));
+    const started = await client.send(new StartApplicationCommand({ ApplicationName: 'force-app' }));
+    await waitForStatus('force-app', 'STARTING');
+
+    // Act
+    const gracefulError = await errorOf(
+      client.send(new StopApplicationCommand({ ApplicationName: 'force-app' })),
+    );
+    const stopped = await client.send(
+      new StopApplicationCommand({ ApplicationName: 'force-app', Force: true }),
+    );
+    const statusRightAfter = (await describe_('force-app')).ApplicationStatus;
+    await waitForStatus('force-app', 'READY');
+    const stopOp = await waitForOperation('force-app', stopped.OperationId!);
+    const startOp = await waitForOperation('force-app', started.OperationId!);
+
+    // Assess
+    expect(gracefulError.name).toBe('ResourceInUseException');
+    expect(['FORCE_STOPPING', 'READY']).toContain(statusRightAfter);
+    expect(stopOp.OperationStatus).toBe('SUCCESSFUL');
+    expect(startOp.OperationStatus).toBe('CANCELLED');
+  });
+
+  it('It should put an application whose job crashes while RUNNING back to READY', async () => {
+    // Prepare
+    const version = await uploadCode('code/crash.zip', { behavior: 'crash', crashAfterMs: 300 });
+    await client.send(new CreateApplicationCommand(createInput('crash-app', 'code/crash.zip', version)));
+
+    // Act
+    await client.send(new StartApplicationCommand({ ApplicationName: 'crash-app' }));
+    const seen = await waitForStatus('crash-app', 'READY', 10_000, ['READY']);
+
+    // Assess
+    expect(seen).toEqual(expect.arrayContaining(['RUNNING', 'READY']));
+    expect(seen.indexOf('RUNNING')).toBeLessThan(seen.lastIndexOf('READY'));
+  });
+});
+
+describe('UpdateApplication', () => {
+  it('It should require and check CurrentApplicationVersionId or ConditionalToken', async () => {
+    // Prepare
+    const version = await uploadCode('code/tokens.zip', { behavior: 'run' });
+    await client.send(new CreateApplicationCommand(createInput('token-app', 'code/tokens.zip', version)));
+    const before = await describe_('token-app');
+    const update = { ApplicationSnapshotConfigurationUpdate: { SnapshotsEnabledUpdate: false } };
+
+    // Act
+    const missing = await errorOf(
+      client.send(
+        new UpdateApplicationCommand({
+          ApplicationName: 'token-app',
+          ApplicationConfigurationUpdate: update,
+        }),
+      ),
+    );
+    const staleVersion = await errorOf(
+      client.send(
+        new UpdateApplicationCommand({
+          ApplicationName: 'token-app',
+          CurrentApplicationVersionId: 7,
+          ApplicationConfigurationUpdate: update,
+        }),
+      ),
+    );
+    const staleToken = await errorOf(
+      client.send(
+        new UpdateApplicationCommand({
+          ApplicationName: 'token-app',
+          ConditionalToken: 'stale',
+          ApplicationConfigurationUpdate: update,
+        }),
+      ),
+    );
+    const updated = await client.send(
+      new UpdateApplicationCommand({
+        ApplicationName: 'token-app',
+        ConditionalToken: before.ConditionalToken!,
+        ApplicationConfigurationUpdate: update,
+      }),
+    );
+    const reused = await errorOf(
+      client.send(
+        new UpdateApplicationCommand({
+          ApplicationName: 'token-app',
+          ConditionalToken: before.ConditionalToken!,
+          ApplicationConfigurationUpdate: update,
+        }),
+      ),
+    );
+    const op = await waitForOperation('token-app', updated.OperationId!);
+
+    // Assess
+    expect(missing.name).toBe('InvalidArgumentException');
+    expect(staleVersion.name).toBe('ConcurrentModificationException');
+    expect(staleToken.name).toBe('ConcurrentModificationException');
+    expect(reused.name).toBe('ConcurrentModificationException');
+    expect(updated.ApplicationDetail).toMatchObject({
+      ApplicationVersionId: 2,
+      ApplicationVersionUpdatedFrom: 1,
+      ApplicationStatus: 'READY',
+    });
+    expect(updated.ApplicationDetail?.ConditionalToken).not.toBe(before.ConditionalToken);
+    expect(
+      updated.ApplicationDetail?.ApplicationConfigurationDescription
+        ?.ApplicationSnapshotConfigurationDescription?.SnapshotsEnabled,
+    ).toBe(false);
+    expect(op).toMatchObject({
+      Operation: 'UpdateApplication',
+      OperationStatus: 'SUCCESSFUL',
+      ApplicationVersionChangeDetails: { ApplicationVersionUpdatedFrom: 1, ApplicationVersionUpdatedTo: 2 },
+    });
+    const versions = await client.send(new ListApplicationVersionsCommand({ ApplicationName: 'token-app' }));
+    expect(versions.ApplicationVersionSummaries?.map((v) => v.ApplicationVersionId)).toEqual([2, 1]);
+    const v1 = await client.send(
+      new DescribeApplicationVersionCommand({ ApplicationName: 'token-app', ApplicationVersionId: 1 }),
+    );
+    expect(
+      v1.ApplicationVersionDetail?.ApplicationConfigurationDescription
+        ?.ApplicationSnapshotConfigurationDescription?.SnapshotsEnabled,
+    ).toBe(true);
+  });
+
+  it('It should restart a RUNNING application on the new code from the savepoint it took (UPDATING -> RUNNING)', async () => {
+    // Prepare
+    const v1 = await uploadCode('code/upd.zip', { behavior: 'run', tag: 'v1' });
+    await client.send(new CreateApplicationCommand(createInput('upd-app', 'code/upd.zip', v1)));
+    await client.send(new StartApplicationCommand({ ApplicationName: 'upd-app' }));
+    await waitForStatus('upd-app', 'RUNNING');
+    const v2 = await uploadCode('code/upd.zip', { behavior: 'run', tag: 'v2', delayMs: 300 });
+
+    // Act
+    const updated = await client.send(
+      new UpdateApplicationCommand({
+        ApplicationName: 'upd-app',
+        CurrentApplicationVersionId: 1,
+        ApplicationConfigurationUpdate: {
+          ApplicationCodeConfigurationUpdate: {
+            CodeContentUpdate: { S3ContentLocationUpdate: { ObjectVersionUpdate: v2 } },
+          },
+        },
+      }),
+    );
+    const seen = await waitForStatus('upd-app', 'RUNNING', 10_000, ['RUNNING']);
+    const op = await waitForOperation('upd-app', updated.OperationId!);
+    const received = lastReceived('upd-app');
+
+    // Assess
+    expect(updated.ApplicationDetail?.ApplicationStatus).toBe('UPDATING');
+    expect(seen).toEqual(['RUNNING', 'UPDATING', 'RUNNING']);
+    expect(op.OperationStatus).toBe('SUCCESSFUL');
+    expect(received.spec.tag).toBe('v2');
+    expect(received.args['from-savepoint']).toContain(path.join(dataDir, 'apps', 'upd-app', 'savepoints'));
+    expect((await describe_('upd-app')).ApplicationVersionId).toBe(2);
+  });
+
+  it('It should roll a failed update back to the previous version with system rollback: RUNNING on the old code, operation FAILED', async () => {
+    // Prepare
+    const good = await uploadCode('code/rb.zip', { behavior: 'run', tag: 'good' });
+    await client.send(new CreateApplicationCommand(createInput('rb-app', 'code/rb.zip', good)));
+    await client.send(new StartApplicationCommand({ ApplicationName: 'rb-app' }));
+    await waitForStatus('rb-app', 'RUNNING');
+    const bad = await uploadCode('code/rb.zip', {
+      behavior: 'fail',
+      tag: 'bad',
+      error: 'NameError: name tumble is not defined',
+    });
+
+    // Act
+    const updated = await client.send(
+      new UpdateApplicationCommand({
+        ApplicationName: 'rb-app',
+        CurrentApplicationVersionId: 1,
+        ApplicationConfigurationUpdate: {
+          ApplicationCodeConfigurationUpdate: {
+            CodeContentUpdate: { S3ContentLocationUpdate: { ObjectVersionUpdate: bad } },
+          },
+        },
+      }),
+    );
+    const op = await waitForOperation('rb-app', updated.OperationId!);
+    const rollbackOp = await waitForOperation('rb-app', op.OperationFailureDetails!.RollbackOperationId!);
+    const detail = await describe_('rb-app');
+    const received = lastReceived('rb-app');
+
+    // Assess
+    expect(op.OperationStatus).toBe('FAILED');
+    expect(op.OperationFailureDetails?.ErrorInfo?.ErrorString).toContain(
+      'NameError: name tumble is not defined',
+    );
+    expect(rollbackOp).toMatchObject({ Operation: 'RollbackApplication', OperationStatus: 'SUCCESSFUL' });
+    expect(detail.ApplicationStatus).toBe('RUNNING');
+    expect(detail).toMatchObject({
+      ApplicationVersionId: 3,
+      ApplicationVersionRolledBackFrom: 2,
+      ApplicationVersionRolledBackTo: 1,
+    });
+    expect(
+      detail.ApplicationConfigurationDescription?.ApplicationCodeConfigurationDescription
+        ?.CodeContentDescription?.S3ApplicationCodeLocationDescription?.ObjectVersion,
+    ).toBe(good);
+    expect(received.spec.tag).toBe('good');
+  });
+
+  it('It should leave a failed update READY with the operation FAILED when system rollback is off', async () => {
+    // Prepare
+    const good = await uploadCode('code/norb.zip', { behavior: 'run' });
+    await client.send(
+      new CreateApplicationCommand(createInput('norb-app', 'code/norb.zip', good, { rollback: false })),
+    );
+    await client.send(new StartApplicationCommand({ ApplicationName: 'norb-app' }));
+    await waitForStatus('norb-app', 'RUNNING');
+    const bad = await uploadCode('code/norb.zip', { behavior: 'fail', error: 'bad code' });
+
+    // Act
+    const updated = await client.send(
+      new UpdateApplicationCommand({
+        ApplicationName: 'norb-app',
+        CurrentApplicationVersionId: 1,
+        ApplicationConfigurationUpdate: {
+          ApplicationCodeConfigurationUpdate: {
+            CodeContentUpdate: { S3ContentLocationUpdate: { ObjectVersionUpdate: bad } },
+          },
+        },
+      }),
+    );
+    const op = await waitForOperation('norb-app', updated.OperationId!);
+
+    // Assess
+    expect(op.OperationStatus).toBe('FAILED');
+    expect(op.OperationFailureDetails?.RollbackOperationId).toBeUndefined();
+    expect(await describe_('norb-app')).toMatchObject({
+      ApplicationStatus: 'READY',
+      ApplicationVersionId: 2,
+    });
+  });
+
+  it('It should roll back on request (RollbackApplication) to the version before the last update', async () => {
+    // Prepare
+    const one = await uploadCode('code/manual.zip', { behavior: 'run', tag: 'one' });
+    await client.send(new CreateApplicationCommand(createInput('manual-app', 'code/manual.zip', one)));
+    await client.send(new StartApplicationCommand({ ApplicationName: 'manual-app' }));
+    await waitForStatus('manual-app', 'RUNNING');
+    const two = await uploadCode('code/manual.zip', { behavior: 'run', tag: 'two' });
+    const update = await client.send(
+      new UpdateApplicationCommand({
+        ApplicationName: 'manual-app',
+        CurrentApplicationVersionId: 1,
+        ApplicationConfigurationUpdate: {
+          ApplicationCodeConfigurationUpdate: {
+            CodeContentUpdate: { S3ContentLocationUpdate: { ObjectVersionUpdate: two } },
+          },
+        },
+      }),
+    );
+    await waitForOperation('manual-app', update.OperationId!);
+
+    // Act
+    const stale = await errorOf(
+      client.send(
+        new RollbackApplicationCommand({ ApplicationName: 'manual-app', CurrentApplicationVersionId: 1 }),
+      ),
+    );
+    const rolled = await client.send(
+      new RollbackApplicationCommand({ ApplicationName: 'manual-app', CurrentApplicationVersionId: 2 }),
+    );
+    const op = await waitForOperation('manual-app', rolled.OperationId!);
+    const operations = await client.send(
+      new ListApplicationOperationsCommand({ ApplicationName: 'manual-app' }),
+    );
+
+    // Assess
+    expect(stale.name).toBe('ConcurrentModificationException');
+    expect(op.OperationStatus).toBe('SUCCESSFUL');
+    expect(await describe_('manual-app')).toMatchObject({
+      ApplicationStatus: 'RUNNING',
+      ApplicationVersionId: 3,
+      ApplicationVersionRolledBackTo: 1,
+    });
+    expect(lastReceived('manual-app').spec.tag).toBe('one');
+    expect(operations.ApplicationOperationInfoList?.map((o) => o.Operation)).toEqual([
+      'RollbackApplication',
+      'UpdateApplication',
+      'StartApplication',
+    ]);
+  });
+});
+
+describe('Snapshots, DeleteApplication and restarts', () => {
+  it('It should take, describe, refuse to duplicate and delete a snapshot of a RUNNING application', async () => {
+    // Prepare
+    const version = await uploadCode('code/snap.zip', { behavior: 'run' });
+    await client.send(new CreateApplicationCommand(createInput('snap-app', 'code/snap.zip', version)));
+    const readyError = await errorOf(
+      client.send(
+        new CreateApplicationSnapshotCommand({ ApplicationName: 'snap-app', SnapshotName: 'early' }),
+      ),
+    );
+    await client.send(new StartApplicationCommand({ ApplicationName: 'snap-app' }));
+    await waitForStatus('snap-app', 'RUNNING');
+
+    // Act
+    await client.send(
+      new CreateApplicationSnapshotCommand({ ApplicationName: 'snap-app', SnapshotName: 'before-change' }),
+    );
+    const deadline = Date.now() + 10_000;
+    let snapshot = (
+      await client.send(
+        new DescribeApplicationSnapshotCommand({
+          ApplicationName: 'snap-app',
+          SnapshotName: 'before-change',
+        }),
+      )
+    ).SnapshotDetails!;
+    while (snapshot.SnapshotStatus === 'CREATING' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
+      snapshot = (
+        await client.send(
+          new DescribeApplicationSnapshotCommand({
+            ApplicationName: 'snap-app',
+            SnapshotName: 'before-change',
+          }),
+        )
+      ).SnapshotDetails!;
+    }
+    await waitForStatus('snap-app', 'RUNNING');
+    const duplicate = await errorOf(
+      client.send(
+        new CreateApplicationSnapshotCommand({ ApplicationName: 'snap-app', SnapshotName: 'before-change' }),
+      ),
+    );
+    const wrongTime = await errorOf(
+      client.send(
+        new DeleteApplicationSnapshotCommand({
+          ApplicationName: 'snap-app',
+          SnapshotName: 'before-change',
+          SnapshotCreationTimestamp: new Date(0),
+        }),
+      ),
+    );
+    await client.send(
+      new DeleteApplicationSnapshotCommand({
+        ApplicationName: 'snap-app',
+        SnapshotName: 'before-change',
+        SnapshotCreationTimestamp: snapshot.SnapshotCreationTimestamp!,
+      }),
+    );
+    const gone = await errorOf(
+      client.send(
+        new DescribeApplicationSnapshotCommand({
+          ApplicationName: 'snap-app',
+          SnapshotName: 'before-change',
+        }),
+      ),
+    );
+
+    // Assess
+    expect(readyError.name).toBe('ResourceInUseException');
+    expect(snapshot).toMatchObject({
+      SnapshotName: 'before-change',
+      SnapshotStatus: 'READY',
+      ApplicationVersionId: 1,
+      RuntimeEnvironment: 'FLINK-1_20',
+    });
+    expect(await eventually(() => lastReceived('snap-app').args['from-savepoint'])).toContain('savepoint-');
+    expect(duplicate.name).toBe('ResourceInUseException');
+    expect(wrongTime.name).toBe('InvalidArgumentException');
+    expect(gone.name).toBe('ResourceNotFoundException');
+  });
+
+  it('It should delete only with the matching CreateTimestamp, stopping a RUNNING job first', async () => {
+    // Prepare
+    const version = await uploadCode('code/del.zip', { behavior: 'run' });
+    await client.send(new CreateApplicationCommand(createInput('del-app', 'code/del.zip', version)));
+    await client.send(new StartApplicationCommand({ ApplicationName: 'del-app' }));
+    await waitForStatus('del-app', 'RUNNING');
+    const created = (await describe_('del-app')).CreateTimestamp!;
+    const runnerPid = lastReceived('del-app').pid;
+
+    // Act
+    const missing = await errorOf(
+      client.send(new DeleteApplicationCommand({ ApplicationName: 'del-app' } as never)),
+    );
+    const wrong = await errorOf(
+      client.send(
+        new DeleteApplicationCommand({
+          ApplicationName: 'del-app',
+          CreateTimestamp: new Date(created.getTime() - 1000),
+        }),
+      ),
+    );
+    await client.send(new DeleteApplicationCommand({ ApplicationName: 'del-app', CreateTimestamp: created }));
+    const gone = await errorOf(describe_('del-app'));
+
+    // Assess
+    expect(isAlive(runnerPid)).toBe(false);
+    expect(missing.name).toBe('InvalidRequestException');
+    expect(wrong.name).toBe('InvalidArgumentException');
+    expect(gone.name).toBe('ResourceNotFoundException');
+    expect(fs.existsSync(path.join(dataDir, 'apps', 'del-app'))).toBe(false);
+  });
+
+  it('It should keep applications across a restart of the endpoint, a formerly RUNNING one as READY', async () => {
+    // Prepare
+    const version = await uploadCode('code/persist.zip', { behavior: 'run' });
+    await client.send(new CreateApplicationCommand(createInput('persist-app', 'code/persist.zip', version)));
+    await client.send(new StartApplicationCommand({ ApplicationName: 'persist-app' }));
+    await waitForStatus('persist-app', 'RUNNING');
+    const before = await describe_('persist-app');
+
+    // Act
+    await stopService();
+    await startService();
+    const after = await describe_('persist-app');
+    const listed = await client.send(new ListApplicationsCommand({ Limit: 2 }));
+
+    // Assess
+    expect(after).toMatchObject({
+      ApplicationStatus: 'READY',
+      ApplicationVersionId: 1,
+      ConditionalToken: before.ConditionalToken,
+    });
+    expect(after.CreateTimestamp).toEqual(before.CreateTimestamp);
+    expect(listed.ApplicationSummaries).toHaveLength(2);
+    expect(listed.NextToken).toEqual(expect.any(String));
+  });
+});
