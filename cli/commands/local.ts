@@ -1,0 +1,114 @@
+import type { LocalCloudStatus } from '../../local/cloud';
+import { formatDuration } from '../progress';
+import type { CliIo } from '../io';
+import type { LocalCloudState } from '../local-bindings';
+import { localRun, type LocalRunDeps, type LocalRunOptions } from '../local-run/run';
+import { renderSummary, renderTable } from '../local-run/summary';
+
+export interface LocalCloudDeps {
+  start(): Promise<LocalCloudState>;
+  stop(): Promise<{ wasRunning: boolean; killed: number[] }>;
+  status(): Promise<LocalCloudStatus>;
+  environment(state: LocalCloudState): Record<string, string>;
+}
+
+/** Shell lines that point the AWS CLI and SDKs of another terminal at the local cloud. */
+export function environmentExports(environment: Record<string, string>): string[] {
+  return Object.entries(environment).map(([k, v]) => `export ${k}=${v}`);
+}
+
+/** `flinkflow local up`. */
+export async function localUpCommand(
+  options: { json?: boolean },
+  io: CliIo,
+  deps: LocalCloudDeps,
+): Promise<number> {
+  const started = io.now();
+  io.err('Starting the local cloud...');
+  const state = await deps.start();
+  if (options.json) {
+    io.out(JSON.stringify({ ...state, sdkEnvironment: deps.environment(state) }, null, 2));
+    return 0;
+  }
+  io.out(
+    [
+      `Local cloud running (${formatDuration(io.now() - started)}); data in ${state.dataDir}, log ${state.logFile}.`,
+      ...renderTable(
+        ['service', 'endpoint'],
+        Object.entries(state.endpoints).map(([k, v]) => [k, v]),
+      ),
+      '',
+      'To use it from another shell (AWS CLI, SDKs):',
+      ...environmentExports(deps.environment(state)),
+      '',
+      'Stop it with: flinkflow local down',
+    ].join('\n'),
+  );
+  return 0;
+}
+
+/** `flinkflow local down`. */
+export async function localDownCommand(
+  options: { json?: boolean },
+  io: CliIo,
+  deps: LocalCloudDeps,
+): Promise<number> {
+  const result = await deps.stop();
+  if (options.json) io.out(JSON.stringify(result));
+  else if (!result.wasRunning) io.out('The local cloud was not running.');
+  else
+    io.out(
+      `Local cloud stopped${result.killed.length ? ` (${result.killed.length} process(es) had to be killed)` : ''}.`,
+    );
+  return 0;
+}
+
+/** `flinkflow local status`: exit 0 when every endpoint answers, 3 when the cloud is not running. */
+export async function localStatusCommand(
+  options: { json?: boolean },
+  io: CliIo,
+  deps: LocalCloudDeps,
+): Promise<number> {
+  const status = await deps.status();
+  if (options.json) {
+    io.out(
+      JSON.stringify(
+        { ...status, ...(status.state ? { sdkEnvironment: deps.environment(status.state) } : {}) },
+        null,
+        2,
+      ),
+    );
+  } else if (!status.state) {
+    io.out(`The local cloud is not running (home ${status.home}). Start it with: flinkflow local up`);
+  } else {
+    io.out(
+      [
+        `Local cloud: ${status.running ? 'running' : 'NOT fully running'} since ${status.state.startedAt} (home ${status.home})`,
+        `memory: ${(status.residentBytes / 1024 ** 2).toFixed(0)} MiB resident in ${status.processes} process(es)`,
+        ...renderTable(
+          ['service', 'endpoint', 'up'],
+          Object.entries(status.state.endpoints).map(([k, v]) => [
+            k,
+            v,
+            status.services[k as keyof typeof status.services] ? 'yes' : 'NO',
+          ]),
+        ),
+        `log: ${status.state.logFile}`,
+      ].join('\n'),
+    );
+  }
+  return status.running ? 0 : 3;
+}
+
+/** `flinkflow local run` (what `make local` runs). */
+export async function localRunCommand(
+  options: LocalRunOptions & { json?: boolean },
+  io: CliIo,
+  deps: LocalRunDeps,
+): Promise<number> {
+  const summary = await localRun(options, deps);
+  const { exitCode, ...rest } = summary;
+  if (options.json) io.out(JSON.stringify(rest, null, 2));
+  else io.out(renderSummary(rest));
+  return exitCode;
+}

@@ -1,0 +1,110 @@
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { EnvironmentError, InterruptedError, OperationFailedError } from '../errors';
+import type { CliIo } from '../io';
+import type { LocalProvisionResult } from '../local-run/run';
+import { ProgressRenderer, describeCause, type ProgressEvent } from '../progress';
+import {
+  buildProvisionInput,
+  checkProvisionInput,
+  executionNameFor,
+  type ProvisionFlags,
+} from '../provision-input';
+import { provisionOnAws, type ProvisionOutcome } from './provision-aws';
+
+export interface ProvisionCommandOptions extends ProvisionFlags {
+  local?: boolean;
+  stateMachineArn?: string;
+  attempt?: number;
+  follow?: boolean;
+  pollSeconds?: number;
+  json?: boolean;
+}
+
+export interface ProvisionCommandDeps {
+  sfn(): Pick<SFNClient, 'send'>;
+  /** Checks the local cloud runs and points the SDK at it. */
+  useLocalCloud(): Promise<void>;
+  provisionLocally(
+    input: Record<string, unknown>,
+    onProgress: (e: ProgressEvent) => void,
+    signal: AbortSignal,
+  ): Promise<LocalProvisionResult>;
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+/** `flinkflow provision`: validate the document, run the provisioning machine, print each state. */
+export async function provisionCommand(
+  options: ProvisionCommandOptions,
+  io: CliIo,
+  deps: ProvisionCommandDeps,
+): Promise<number> {
+  const input = buildProvisionInput(options);
+  const config = checkProvisionInput(input);
+  const renderer = new ProgressRenderer();
+  const onProgress = (event: ProgressEvent) => {
+    for (const line of renderer.render(event)) io.err(line);
+  };
+
+  let outcome: Pick<ProvisionOutcome, 'status' | 'output' | 'error' | 'cause'> & Partial<ProvisionOutcome>;
+  if (options.local) {
+    await deps.useLocalCloud();
+    io.err(
+      `Provisioning ${config.pipelineName} on the local cloud (execution ${executionNameFor(input, options.attempt ?? 1)})`,
+    );
+    outcome = (await deps.provisionLocally(input, onProgress, io.signal)) as typeof outcome;
+  } else {
+    const stateMachineArn = options.stateMachineArn ?? io.env['FLINKFLOW_STATE_MACHINE_ARN'];
+    if (!stateMachineArn) {
+      throw new EnvironmentError(
+        'Which state machine? Pass --state-machine-arn <arn> or set FLINKFLOW_STATE_MACHINE_ARN (the stack output ProvisioningStateMachineArn), or use --local.',
+      );
+    }
+    const aws = await provisionOnAws(
+      {
+        stateMachineArn,
+        input,
+        ...(options.attempt !== undefined ? { attempt: options.attempt } : {}),
+        pollMs: (options.pollSeconds ?? 2) * 1000,
+        follow: options.follow !== false,
+      },
+      { sfn: deps.sfn(), onProgress, sleep: (ms) => deps.sleep(ms, io.signal), signal: io.signal },
+    );
+    io.err(
+      aws.alreadyStarted
+        ? `This request already ran as ${aws.executionArn}; nothing new was started (use --attempt 2 to run it again).`
+        : `Execution ${aws.executionArn}`,
+    );
+    outcome = aws;
+  }
+
+  if (options.json) io.out(JSON.stringify(outcome, null, 2));
+  if (outcome.status === 'SUCCEEDED') {
+    if (!options.json && outcome.output) {
+      const o = outcome.output;
+      io.out(
+        [
+          `Provisioned ${o.pipelineName}:`,
+          `  stream       ${o.streamName}`,
+          `  bucket       ${o.bucketName} (code ${o.codeObject.key} version ${o.codeObject.versionId})`,
+          `  application  ${o.applicationName} ${o.applicationStatus} (version ${o.applicationVersionId})`,
+          `  crawler      ${o.crawlerName} (${o.crawlSchedule}) -> database ${o.glueDatabase}`,
+          `  output       ${o.outputLocation}`,
+        ].join('\n'),
+      );
+    }
+    return 0;
+  }
+  if (outcome.status === 'RUNNING') {
+    if (io.signal.aborted) {
+      throw new InterruptedError(`Stopped following; the execution goes on: ${outcome.executionArn ?? ''}`);
+    }
+    io.err(`The execution is running: ${outcome.executionArn ?? ''}`);
+    return 0;
+  }
+  throw new OperationFailedError(
+    [
+      `Provisioning ${outcome.status}: ${outcome.error ?? ''}`,
+      ...describeCause(outcome.cause ?? '').map((l) => `  ${l}`),
+    ].join('\n'),
+  );
+}

@@ -1,0 +1,48 @@
+/**
+ * Where a command writes and what it reads from its surroundings. Injected so that tests run commands
+ * without a terminal, a network or the real environment.
+ */
+export interface CliIo {
+  /** Results: tables, JSON. */
+  out(text: string): void;
+  /** Progress and messages, so that `--json` output on stdout stays machine-readable. */
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Aborted on Ctrl-C / SIGTERM. */
+  signal: AbortSignal;
+}
+
+/** The real process: stdout, stderr, process.env, and a signal that SIGINT/SIGTERM abort. */
+export function processIo(): CliIo & { dispose(): void } {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      // A second Ctrl-C means "now": do not wait for the clean-up.
+      process.exit(130);
+    }
+    process.stderr.write(
+      `\n${name} received: stopping what this command started (Ctrl-C again to force)...\n`,
+    );
+    controller.abort(new Error(name));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // `flinkflow ... | head` closes the pipe early; that is the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+  return {
+    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    env: process.env,
+    now: () => Date.now(),
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}

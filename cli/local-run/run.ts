@@ -1,0 +1,310 @@
+import type { AthenaClient } from '@aws-sdk/client-athena';
+import type { GlueClient } from '@aws-sdk/client-glue';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import {
+  DescribeApplicationCommand,
+  StopApplicationCommand,
+  type KinesisAnalyticsV2Client,
+} from '@aws-sdk/client-kinesis-analytics-v2';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { TICKERS, type ProduceOptions, type ProduceResult, type TickEvent } from '../../producer';
+import type { ProvisionOutput } from '../../workflow/contract';
+import { CliError, InterruptedError, OperationFailedError } from '../errors';
+import { describeCause, formatDuration, type ProgressEvent } from '../progress';
+import { parseS3Location, waitForOutput } from './output';
+import {
+  findOutputTable,
+  parseWindowRows,
+  resolveWindowColumns,
+  runAthenaQuery,
+  runCrawl,
+  tickerTotalsQuery,
+  windowsQuery,
+  type Poller,
+} from './query';
+import { annotateWindows, type LocalRunSummary, type StepRecord } from './summary';
+import { checkCompleteness, expectedWindows, type Completeness, type ObservedWindow } from './windows';
+
+/** What `local run` does, with its defaults set by the command. */
+export interface LocalRunOptions {
+  /** The provisioning document (pipelineName, windowSeconds, watermarkSeconds, ...), already validated. */
+  input: Record<string, unknown> & { pipelineName: string; windowSeconds: number; watermarkSeconds: number };
+  seed: number;
+  ratePerSecond: number;
+  produceSeconds: number;
+  /** How long to wait for every ticker's output files, then for complete windows. */
+  outputTimeoutMs: number;
+  /** Leave the local cloud (and the application) running at the end. */
+  keep: boolean;
+}
+
+/** How a provisioning execution on the local runner ended. */
+export interface LocalProvisionResult {
+  status: string;
+  output?: ProvisionOutput;
+  error?: string;
+  cause?: string;
+}
+
+/** The AWS clients the steps use, pointed at the local cloud. */
+export interface LocalClients {
+  kinesis: Pick<KinesisClient, 'send'>;
+  s3: Pick<S3Client, 'send'>;
+  glue: Pick<GlueClient, 'send'>;
+  athena: Pick<AthenaClient, 'send'>;
+  kinesisAnalytics: Pick<KinesisAnalyticsV2Client, 'send'>;
+}
+
+export interface LocalRunDeps {
+  cloud: {
+    isRunning(): Promise<boolean>;
+    /** Starts the local cloud (or returns the running one) and returns the SDK environment that points at it. */
+    start(): Promise<Record<string, string>>;
+    stop(): Promise<void>;
+  };
+  /** Makes the SDK environment current for the clients and the local runner (process.env in the CLI). */
+  applyEnvironment(environment: Record<string, string>): void;
+  /** Built after applyEnvironment, so they read the local endpoints. */
+  clients(): LocalClients;
+  provision(
+    input: Record<string, unknown>,
+    onProgress: (event: ProgressEvent) => void,
+    signal: AbortSignal,
+  ): Promise<LocalProvisionResult>;
+  produce(options: ProduceOptions, clients: LocalClients): Promise<ProduceResult>;
+  poller: Poller & { signal: AbortSignal };
+  /** Progress lines (stderr). */
+  log(line: string): void;
+  /** Provisioning progress events, rendered by the caller. */
+  onProgress(event: ProgressEvent): void;
+}
+
+/**
+ * `flinkflow local run`: start the local cloud, provision, produce seeded ticks, wait for the windows in
+ * S3, crawl, query with Athena and compare every window with what the produced events say it must hold.
+ * Stops what it started, also when a step fails or the user interrupts. Never throws: the outcome, error
+ * included, is in the summary.
+ */
+export async function localRun(
+  options: LocalRunOptions,
+  deps: LocalRunDeps,
+): Promise<LocalRunSummary & { exitCode: number }> {
+  const startedAt = deps.poller.now();
+  const { windowSeconds, watermarkSeconds, pipelineName } = options.input;
+  const summary: LocalRunSummary = {
+    ok: false,
+    pipelineName,
+    seed: options.seed,
+    windowSeconds,
+    watermarkSeconds,
+    steps: [],
+    totalMs: 0,
+    windows: [],
+    expectedWindows: 0,
+    queries: [],
+  };
+  const step = async <T>(
+    name: string,
+    run: () => Promise<T>,
+    detail?: (result: T) => string | undefined,
+  ): Promise<T> => {
+    const began = deps.poller.now();
+    deps.log(`==> ${name}`);
+    try {
+      if (deps.poller.signal.aborted) throw new InterruptedError();
+      const result = await run();
+      const record: StepRecord = { name, status: 'ok', durationMs: deps.poller.now() - began };
+      const text = detail?.(result);
+      if (text) record.detail = text;
+      summary.steps.push(record);
+      deps.log(`    done in ${formatDuration(record.durationMs)}${text ? `: ${text}` : ''}`);
+      return result;
+    } catch (error) {
+      summary.steps.push({
+        name,
+        status: 'failed',
+        durationMs: deps.poller.now() - began,
+        detail: (error as Error).message.split('\n')[0] ?? '',
+      });
+      throw error;
+    }
+  };
+
+  let cloudStartedHere = false;
+  let applicationName: string | undefined;
+  let clients: LocalClients | undefined;
+  let exitCode = 0;
+  try {
+    const wasRunning = await deps.cloud.isRunning();
+    const environment = await step(
+      'start local cloud',
+      () => deps.cloud.start(),
+      () => (wasRunning ? 'already running: reused, left running' : 'started'),
+    );
+    cloudStartedHere = !wasRunning;
+    deps.applyEnvironment(environment);
+    clients = deps.clients();
+    const activeClients = clients;
+
+    const provisioned = await step(
+      'provision',
+      async () => {
+        const result = await deps.provision(options.input, deps.onProgress, deps.poller.signal);
+        if (result.status !== 'SUCCEEDED' || !result.output) {
+          const cause = result.cause ? describeCause(result.cause).join('; ') : '';
+          throw new OperationFailedError(
+            `Provisioning ${result.status}: ${result.error ?? ''}${cause ? ` (${cause})` : ''}`,
+          );
+        }
+        return result.output;
+      },
+      (output) => `${output.applicationName} ${output.applicationStatus}, stream ${output.streamName}`,
+    );
+    applicationName = provisioned.applicationName;
+
+    const events: TickEvent[] = [];
+    const produced = await step(
+      'produce ticks',
+      () =>
+        deps.produce(
+          {
+            streamName: provisioned.streamName,
+            durationMs: options.produceSeconds * 1000,
+            ratePerSecond: options.ratePerSecond,
+            seed: options.seed,
+            signal: deps.poller.signal,
+            onDelivered: (records) => events.push(...records.map((r) => r.event)),
+          },
+          activeClients,
+        ),
+      (result) => `${result.delivered} events, seed ${result.seed}`,
+    );
+    summary.produced = {
+      delivered: produced.delivered,
+      requests: produced.requests,
+      recordsPerSecond: produced.recordsPerSecond,
+      byTicker: produced.deliveredByTicker,
+    };
+    if (deps.poller.signal.aborted) throw new InterruptedError();
+
+    const expected = expectedWindows(events, windowSeconds, watermarkSeconds);
+    summary.expectedWindows = expected.length;
+    const tickers = TICKERS.filter((t) => expected.some((w) => w.ticker === t));
+    if (expected.length === 0) {
+      throw new OperationFailedError(
+        `The produced events close no ${windowSeconds} s window; produce for longer (--produce-seconds > ${windowSeconds + watermarkSeconds}).`,
+      );
+    }
+    const deadline = deps.poller.now() + options.outputTimeoutMs;
+    const location = parseS3Location(provisioned.outputLocation);
+    await step(
+      'wait for windows in S3',
+      () =>
+        waitForOutput(activeClients.s3, location, tickers, deps.poller, {
+          timeoutMs: options.outputTimeoutMs,
+        }),
+      (files) => `${Object.values(files).reduce((n, f) => n + f.length, 0)} committed files`,
+    );
+
+    // Windows land over several checkpoints: crawl and query until all are there or time is up.
+    let completeness: Completeness | undefined;
+    let observed: ObservedWindow[] = [];
+    for (let round = 1; ; round++) {
+      await step(`crawl (${provisioned.crawlerName})`, () =>
+        runCrawl(activeClients.glue, provisioned.crawlerName, deps.poller),
+      );
+      const database = provisioned.glueDatabase;
+      const resultsLocation = `s3://${location.bucket}/athena-results/`;
+      observed = await step(
+        'Athena queries',
+        async () => {
+          const table = await findOutputTable(
+            activeClients.glue,
+            database,
+            provisioned.outputLocation,
+            `${pipelineName.replace(/-/g, '_')}_`,
+          );
+          const columns = resolveWindowColumns(table);
+          const target = { database, outputLocation: resultsLocation };
+          const rows = await runAthenaQuery(
+            activeClients.athena,
+            windowsQuery(database, table.Name ?? '', columns),
+            target,
+            deps.poller,
+          );
+          const totals = await runAthenaQuery(
+            activeClients.athena,
+            tickerTotalsQuery(database, table.Name ?? '', columns),
+            target,
+            deps.poller,
+          );
+          summary.queries = [
+            {
+              name: 'windows per ticker',
+              queryExecutionId: rows.queryExecutionId,
+              dataScannedBytes: rows.dataScannedBytes,
+              rows: rows.rows.length,
+            },
+            {
+              name: 'totals per ticker',
+              queryExecutionId: totals.queryExecutionId,
+              dataScannedBytes: totals.dataScannedBytes,
+              rows: totals.rows.length,
+            },
+          ];
+          return parseWindowRows(rows.rows);
+        },
+        (rows) => `${rows.length} window rows`,
+      );
+      completeness = checkCompleteness(expected, observed, tickers);
+      if (completeness.complete || deps.poller.now() >= deadline) break;
+      deps.log(`    round ${round}: not every window is there yet; waiting for the next checkpoint`);
+      await deps.poller.sleep(Math.min(5000, windowSeconds * 1000));
+      if (deps.poller.signal.aborted) throw new InterruptedError();
+    }
+    summary.windows = annotateWindows(observed, expected);
+    summary.completeness = completeness;
+    summary.ok = completeness.complete;
+    if (!completeness.complete) {
+      exitCode = 1;
+      summary.error = 'Not every expected window arrived with the expected values; see the table.';
+    }
+  } catch (error) {
+    exitCode = error instanceof CliError ? error.exitCode : 1;
+    if (deps.poller.signal.aborted) exitCode = 130;
+    summary.error = (error as Error).message;
+  } finally {
+    const status = await applicationStatus(clients, applicationName);
+    if (status) summary.applicationStatus = status;
+    if (!options.keep) {
+      if (cloudStartedHere) {
+        await step('stop local cloud', () => deps.cloud.stop()).catch((e: unknown) => {
+          summary.error ??= `Stopping the local cloud failed: ${(e as Error).message}`;
+        });
+      } else if (clients && applicationName) {
+        const app = applicationName;
+        const running = clients;
+        await step('stop application (cloud left running)', () =>
+          running.kinesisAnalytics.send(new StopApplicationCommand({ ApplicationName: app, Force: true })),
+        ).catch(() => undefined);
+      }
+    }
+    summary.totalMs = deps.poller.now() - startedAt;
+  }
+  return { ...summary, exitCode };
+}
+
+async function applicationStatus(
+  clients: LocalClients | undefined,
+  applicationName: string | undefined,
+): Promise<string | undefined> {
+  if (!clients || !applicationName) return undefined;
+  try {
+    const described = await clients.kinesisAnalytics.send(
+      new DescribeApplicationCommand({ ApplicationName: applicationName }),
+    );
+    return described.ApplicationDetail?.ApplicationStatus;
+  } catch (error) {
+    return `unknown (${(error as Error).name})`;
+  }
+}

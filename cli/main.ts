@@ -1,0 +1,330 @@
+/**
+ * `flinkflow`: the command line of the project. Commands: provision, produce, local up|down|status|run.
+ * Exit codes are in exit-codes.ts and docs/cli.md.
+ */
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { Command, CommanderError, Option } from 'commander';
+import { createAwsClients } from '../lambdas/shared/clients';
+import { produceTicks, systemClock } from '../producer';
+import { InitialPositions, OutputFormats, StreamModes, FlinkRuntimes } from '../workflow/contract';
+import {
+  localDownCommand,
+  localRunCommand,
+  localStatusCommand,
+  localUpCommand,
+  type LocalCloudDeps,
+} from './commands/local';
+import { produceCommand, type ProduceCommandDeps } from './commands/produce';
+import { provisionCommand, type ProvisionCommandDeps } from './commands/provision';
+import { CliError } from './errors';
+import { ExitCode } from './exit-codes';
+import { processIo, type CliIo } from './io';
+
+export { processIo };
+import {
+  localCloudStatus,
+  provisionLocally,
+  requireRunningCloud,
+  sdkEnvironment,
+  startLocalCloud,
+  stopLocalCloud,
+  useLocalEndpoints,
+} from './local-bindings';
+import type { LocalRunDeps } from './local-run/run';
+import { positiveNumber, wholeNumber } from './options';
+import { ProgressRenderer } from './progress';
+import { checkProvisionInput, buildProvisionInput } from './provision-input';
+
+/** Everything the commands reach outside the process; tests replace parts of it. */
+export interface CliDeps {
+  provision: ProvisionCommandDeps;
+  produce: ProduceCommandDeps;
+  cloud: LocalCloudDeps;
+  localRun: (io: CliIo) => LocalRunDeps;
+}
+
+/** The real dependencies: AWS SDK clients (endpoints from the SDK's standard environment), the local cloud. */
+export function defaultDeps(io: CliIo): CliDeps {
+  const useLocalCloud = async () => {
+    useLocalEndpoints(await requireRunningCloud(), io.env);
+  };
+  const cloud: LocalCloudDeps = {
+    start: () => startLocalCloud(),
+    stop: () => stopLocalCloud(),
+    status: () => localCloudStatus(),
+    environment: (state) => sdkEnvironment(state),
+  };
+  return {
+    provision: {
+      sfn: () => new SFNClient({ customUserAgent: 'flinkflow-cli' }),
+      useLocalCloud,
+      provisionLocally,
+      sleep: (ms, signal) => systemClock.sleep(ms, signal),
+    },
+    produce: {
+      useLocalCloud,
+      kinesis: () => createAwsClients(io.env).kinesis,
+      produce: (options, deps) => produceTicks(options, deps),
+    },
+    cloud,
+    localRun: (runIo) => {
+      const renderer = new ProgressRenderer();
+      return {
+        cloud: {
+          isRunning: async () => (await localCloudStatus()).running,
+          start: async () => sdkEnvironment(await startLocalCloud()),
+          stop: async () => {
+            await stopLocalCloud();
+          },
+        },
+        applyEnvironment: (environment) => Object.assign(runIo.env, environment),
+        clients: () => {
+          const aws = createAwsClients(runIo.env);
+          return {
+            kinesis: aws.kinesis,
+            s3: aws.s3,
+            glue: aws.glue,
+            kinesisAnalytics: aws.kinesisAnalytics,
+            athena: new AthenaClient({}),
+          };
+        },
+        provision: provisionLocally,
+        produce: (options, clients) => produceTicks(options, { kinesis: clients.kinesis }),
+        poller: {
+          now: () => Date.now(),
+          sleep: (ms) => systemClock.sleep(ms, runIo.signal),
+          signal: runIo.signal,
+        },
+        log: (line) => runIo.err(line),
+        onProgress: (event) => {
+          for (const line of renderer.render(event)) runIo.err(`    ${line}`);
+        },
+      };
+    },
+  };
+}
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    done
+  1    the operation ran and failed (execution failed, windows missing)
+  2    bad usage or input; nothing was created
+  3    environment not ready (no local cloud, no state machine ARN, endpoint down)
+  130  interrupted (Ctrl-C); what the command started was stopped`;
+
+function addProvisionOptions(command: Command): Command {
+  return command
+    .option('-f, --file <path>', 'the provisioning document (JSON); flags override its fields')
+    .option(
+      '-p, --pipeline-name <name>',
+      'pipeline name: 3-32 of a-z, 0-9, -; every resource name derives from it',
+    )
+    .addOption(new Option('--runtime <runtime>', 'Managed Flink runtime').choices(FlinkRuntimes))
+    .option('--parallelism <n>', 'Flink parallelism (1-64)', wholeNumber(1, 64))
+    .option('--window-seconds <n>', 'tumbling window size in seconds (1-3600)', wholeNumber(1, 3600))
+    .option('--watermark-seconds <n>', 'how late an event may be, in seconds (0-600)', wholeNumber(0, 600))
+    .addOption(new Option('--output-format <format>', 'output files').choices(OutputFormats))
+    .addOption(
+      new Option('--initial-position <position>', 'where the job starts reading').choices(InitialPositions),
+    )
+    .option('--crawl-schedule <expression>', 'crawler schedule, e.g. "cron(0/15 * * * ? *)"')
+    .addOption(new Option('--stream-mode <mode>', 'stream capacity mode').choices(StreamModes))
+    .option('--shard-count <n>', 'shards of a PROVISIONED stream', wholeNumber(1, 500))
+    .option('--partition-by-time', 'partition the output by date/hour too')
+    .option('--start-timeout-seconds <n>', 'time allowed to reach RUNNING (60-3600)', wholeNumber(60, 3600));
+}
+
+/** Builds the command tree; `run` executes the chosen command and resolves with its exit code. */
+export function buildProgram(io: CliIo, deps: CliDeps, setExitCode: (code: number) => void): Command {
+  const program = new Command('flinkflow')
+    .description(
+      'Provision and operate a Kinesis -> Managed Flink -> S3 -> Glue -> Athena pipeline, on AWS or on the local cloud.',
+    )
+    .version('0.1.0')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s.replace(/\n$/, '')),
+      writeErr: (s) => io.err(s.replace(/\n$/, '')),
+    })
+    .addHelpText('after', EXIT_CODES_HELP);
+
+  addProvisionOptions(
+    program
+      .command('provision')
+      .description('Run the provisioning state machine and show each state as it starts and ends.')
+      .option('--local', 'run it on the local cloud (start that first: flinkflow local up)')
+      .option(
+        '--state-machine-arn <arn>',
+        'the provisioning state machine (default: $FLINKFLOW_STATE_MACHINE_ARN)',
+      )
+      .option(
+        '--attempt <n>',
+        'run the same request again after a failure (part of the execution name)',
+        wholeNumber(1, 999),
+      )
+      .option('--no-follow', 'start the execution and return without following it')
+      .option('--poll-seconds <n>', 'how often to read the execution history', wholeNumber(1, 60), 2)
+      .option('--json', 'print the outcome as JSON on stdout'),
+  )
+    .addHelpText(
+      'after',
+      `\nExample:\n  flinkflow provision --pipeline-name ticks-demo --window-seconds 60\n${EXIT_CODES_HELP}`,
+    )
+    .action(async (options) => setExitCode(await provisionCommand(options, io, deps.provision)));
+
+  program
+    .command('produce')
+    .description('Put sample stock ticks on a stream: PutRecords batches, partition key = ticker.')
+    .option('-s, --stream <name>', 'the stream name')
+    .option('--stream-arn <arn>', 'the stream ARN (instead of --stream)')
+    .option(
+      '-r, --rate <n>',
+      'target records per second (default: as fast as the stream takes them)',
+      positiveNumber,
+    )
+    .option('-n, --count <n>', 'stop after this many events', wholeNumber(1))
+    .option('-d, --duration <seconds>', 'stop after this many seconds', positiveNumber)
+    .option(
+      '--seed <n>',
+      'seed of the ticks (same seed, same tickers and prices)',
+      wholeNumber(0, 2 ** 31 - 1),
+    )
+    .option('--local', 'put them on the local cloud (must be up)')
+    .option('--json', 'print the result as JSON on stdout')
+    .addHelpText(
+      'after',
+      `\nExample:\n  flinkflow produce --local --stream ticks-demo-ticks --rate 100 --duration 60 --seed 42\n${EXIT_CODES_HELP}`,
+    )
+    .action(async (options) => setExitCode(await produceCommand(options, io, deps.produce)));
+
+  const local = program
+    .command('local')
+    .description('The local cloud: every service of the pipeline on 127.0.0.1.')
+    .addHelpText('after', EXIT_CODES_HELP);
+  local
+    .command('up')
+    .description(
+      'Start the local cloud in the background (or show the one that runs) and print its endpoints.',
+    )
+    .option('--json', 'print the state (endpoints, SDK environment) as JSON')
+    .action(async (options) => setExitCode(await localUpCommand(options, io, deps.cloud)));
+  local
+    .command('down')
+    .description('Stop the local cloud and everything it started (Flink jobs included).')
+    .option('--json', 'print the result as JSON')
+    .action(async (options) => setExitCode(await localDownCommand(options, io, deps.cloud)));
+  local
+    .command('status')
+    .description(
+      'Show whether the local cloud runs, its endpoints and memory. Exit 0 running, 3 not running.',
+    )
+    .option('--json', 'print the status as JSON')
+    .action(async (options) => setExitCode(await localStatusCommand(options, io, deps.cloud)));
+  addProvisionOptions(
+    local
+      .command('run')
+      .description(
+        'The whole pipeline end to end (what `make local` runs): start the local cloud, provision, produce seeded ticks, wait for the windows in S3, crawl, query with Athena, check every window, print a summary, stop what it started.',
+      ),
+  )
+    .option('--seed <n>', 'seed of the produced ticks', wholeNumber(0, 2 ** 31 - 1), 42)
+    .option('--rate <n>', 'ticks per second', positiveNumber, 50)
+    .option('--produce-seconds <n>', 'how long to produce', positiveNumber, 40)
+    .option('--timeout-seconds <n>', 'how long to wait for the windows after producing', positiveNumber, 180)
+    .option('--keep', 'leave the local cloud and the application running at the end')
+    .option('--json', 'print the summary as JSON on stdout (progress stays on stderr)')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (options) => {
+      const input = buildProvisionInput({
+        pipelineName: 'local-demo',
+        windowSeconds: 10,
+        watermarkSeconds: 2,
+        initialPosition: 'TRIM_HORIZON',
+        ...options,
+      });
+      const config = checkProvisionInput(input);
+      setExitCode(
+        await localRunCommand(
+          {
+            input: {
+              ...input,
+              pipelineName: config.pipelineName,
+              windowSeconds: config.windowSeconds,
+              watermarkSeconds: config.watermarkSeconds,
+            },
+            seed: options.seed,
+            ratePerSecond: options.rate,
+            produceSeconds: options.produceSeconds,
+            outputTimeoutMs: options.timeoutSeconds * 1000,
+            keep: Boolean(options.keep),
+            json: Boolean(options.json),
+          },
+          io,
+          deps.localRun(io),
+        ),
+      );
+    });
+  return program;
+}
+
+/** Runs `flinkflow <argv>` and resolves with the exit code; never throws. */
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo,
+  deps: CliDeps = defaultDeps(io),
+): Promise<number> {
+  let exitCode: number = ExitCode.Ok;
+  const program = buildProgram(io, deps, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      ) {
+        return ExitCode.Ok;
+      }
+      // Commander has printed its message already; a missing subcommand prints help and exits 1.
+      return ExitCode.Usage;
+    }
+    if (error instanceof CliError) {
+      io.err(`flinkflow: ${error.message}`);
+      return error.exitCode;
+    }
+    if (io.signal.aborted) {
+      io.err('flinkflow: interrupted.');
+      return ExitCode.Interrupted;
+    }
+    const name = (error as Error).name;
+    if (name === 'ProducerInputError') {
+      io.err(`flinkflow: ${(error as Error).message}`);
+      return ExitCode.Usage;
+    }
+    if (
+      name === 'CredentialsProviderError' ||
+      name === 'ECONNREFUSED' ||
+      /ECONNREFUSED/.test(String((error as Error).message))
+    ) {
+      io.err(`flinkflow: cannot reach AWS or the endpoint: ${(error as Error).message}`);
+      return ExitCode.Environment;
+    }
+    io.err(`flinkflow: ${name}: ${(error as Error).message}`);
+    return ExitCode.Failed;
+  }
+}
+
+if (require.main === module) {
+  const io = processIo();
+  void runCli(process.argv.slice(2), io).then((code) => {
+    io.dispose();
+    // Exit once stdout is flushed: idle keep-alive sockets of the SDK clients would hold the process open.
+    process.stdout.write('', () => process.exit(code));
+  });
+}
