@@ -75,7 +75,9 @@ function tail(file: string, lines = 30): string {
  * Starts the local cloud in a detached daemon and resolves with its state once every endpoint listens.
  * If it already runs for this home, resolves with the running one's state.
  */
-export async function startLocalCloud(options: HomeOption & { timeoutMs?: number } = {}): Promise<LocalCloudState> {
+export async function startLocalCloud(
+  options: HomeOption & { timeoutMs?: number } = {},
+): Promise<LocalCloudState> {
   const home = flinkflowHome(options);
   const existing = await readState({ home });
   if (existing && isAlive(existing.pids.daemon)) return existing;
@@ -84,13 +86,17 @@ export async function startLocalCloud(options: HomeOption & { timeoutMs?: number
   const logFile = path.join(localDir(home), 'cloud.log');
   const logFd = openSync(logFile, 'a');
   const loader = pathToFileURL(require.resolve('tsx')).href;
-  const daemon = spawn(process.execPath, ['--import', loader, path.join(__dirname, 'daemon.ts'), '--home', home], {
-    cwd: repoRoot,
-    // Its own process group and session: it outlives the command that started it.
-    detached: true,
-    stdio: ['ignore', logFd, logFd],
-    env: { ...process.env, FLINKFLOW_HOME: home },
-  });
+  const daemon = spawn(
+    process.execPath,
+    ['--import', loader, path.join(__dirname, 'daemon.ts'), '--home', home],
+    {
+      cwd: repoRoot,
+      // Its own process group and session: it outlives the command that started it.
+      detached: true,
+      stdio: ['ignore', logFd, logFd],
+      env: { ...process.env, FLINKFLOW_HOME: home },
+    },
+  );
   closeSync(logFd);
   daemon.unref();
   const pid = daemon.pid as number;
@@ -104,14 +110,18 @@ export async function startLocalCloud(options: HomeOption & { timeoutMs?: number
     await sleep(100);
   }
   await stopProcessTree(pid, 5_000);
-  throw new Error(`The local cloud did not start within ${options.timeoutMs ?? 60_000} ms; see ${logFile}:\n${tail(logFile)}`);
+  throw new Error(
+    `The local cloud did not start within ${options.timeoutMs ?? 60_000} ms; see ${logFile}:\n${tail(logFile)}`,
+  );
 }
 
 /**
  * Stops the local cloud of this home and every process it started (moto, kinesalite, Flink jobs).
  * Resolves with whether one was running and the ids that had to be killed after the grace period.
  */
-export async function stopLocalCloud(options: HomeOption & { graceMs?: number } = {}): Promise<{ wasRunning: boolean; killed: number[] }> {
+export async function stopLocalCloud(
+  options: HomeOption & { graceMs?: number } = {},
+): Promise<{ wasRunning: boolean; killed: number[] }> {
   const home = flinkflowHome(options);
   const state = await readState({ home });
   if (!state) return { wasRunning: false, killed: [] };
@@ -156,7 +166,14 @@ export async function localCloudStatus(options: HomeOption = {}): Promise<LocalC
   const home = flinkflowHome(options);
   const state = await readState({ home });
   if (!state || !isAlive(state.pids.daemon)) {
-    return { running: false, home, ...(state ? { state } : {}), services: {}, residentBytes: 0, processes: 0 };
+    return {
+      running: false,
+      home,
+      ...(state ? { state } : {}),
+      services: {},
+      residentBytes: 0,
+      processes: 0,
+    };
   }
   const names = Object.keys(state.endpoints) as (keyof LocalEndpoints)[];
   const up = await Promise.all(names.map((n) => listening(state.endpoints[n])));

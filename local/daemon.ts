@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   const homeOption = homeArgument(process.argv.slice(2));
   const home = flinkflowHome(homeOption ? { home: homeOption } : {});
   const dataDir = path.join(localDir(home), 'data');
-  const log = (service: string, line: string) => console.log(`${new Date().toISOString()} [${service}] ${line}`);
+  const log = (service: string, line: string) =>
+    console.log(`${new Date().toISOString()} [${service}] ${line}`);
   const services = await startServices({ dataDir, log });
   let stopping = false;
   const stop = async (signal: string) => {

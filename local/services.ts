@@ -79,7 +79,8 @@ export async function startServices(options: LocalServicesOptions): Promise<Loca
   await mkdir(options.dataDir, { recursive: true });
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch((e: unknown) => log('cloud', `stop failed: ${String(e)}`));
+    for (const stop of stops.reverse())
+      await stop().catch((e: unknown) => log('cloud', `stop failed: ${String(e)}`));
   };
   try {
     const [kinesis, s3] = await Promise.all([
@@ -94,7 +95,9 @@ export async function startServices(options: LocalServicesOptions): Promise<Loca
       account: LOCAL_ACCOUNT,
       dataDir: options.dataDir,
       log: (l) => log('glue', l),
-      ...(options.crawlerMinRunningMs !== undefined ? { crawlerMinRunningMs: options.crawlerMinRunningMs } : {}),
+      ...(options.crawlerMinRunningMs !== undefined
+        ? { crawlerMinRunningMs: options.crawlerMinRunningMs }
+        : {}),
       ...(options.crawlerStoppingMs !== undefined ? { crawlerStoppingMs: options.crawlerStoppingMs } : {}),
     });
     stops.push(glue.shutdown);
@@ -134,7 +137,11 @@ export async function startServices(options: LocalServicesOptions): Promise<Loca
       // Servers close first (stops run in reverse), so no request reaches a provider being shut down.
       stops.push(server.close);
     }
-    const [glueServer, athenaServer, flinkServer] = servers as [RunningService, RunningService, RunningService];
+    const [glueServer, athenaServer, flinkServer] = servers as [
+      RunningService,
+      RunningService,
+      RunningService,
+    ];
     return {
       endpoints: {
         kinesis: kinesis.url,

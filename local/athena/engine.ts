@@ -179,7 +179,9 @@ async function tableFiles(
     sources.push({ location: table.StorageDescriptor?.Location ?? '', values: [] });
   } else {
     // Athena reads only the partitions in the catalog: files under unregistered folders stay invisible.
-    const record = context.glue.databases.get(foldName(table.DatabaseName ?? ''))?.tables.get(foldName(table.Name ?? ''));
+    const record = context.glue.databases
+      .get(foldName(table.DatabaseName ?? ''))
+      ?.tables.get(foldName(table.Name ?? ''));
     for (const partition of record?.partitions.values() ?? []) {
       sources.push({ location: partition.StorageDescriptor?.Location ?? '', values: partition.Values ?? [] });
     }
@@ -188,49 +190,76 @@ async function tableFiles(
   for (const source of sources) {
     if (!source.location) continue;
     const location = parseS3Uri(source.location);
-    const prefix = location.prefix === '' || location.prefix.endsWith('/') ? location.prefix : `${location.prefix}/`;
+    const prefix =
+      location.prefix === '' || location.prefix.endsWith('/') ? location.prefix : `${location.prefix}/`;
     for (const object of await listAllObjects(context.s3, { bucket: location.bucket, prefix })) {
       const relative = object.key.slice(prefix.length);
-      if (relative === '' || relative.endsWith('/') || object.size === 0 || isIgnoredByGlue(relative)) continue;
+      if (relative === '' || relative.endsWith('/') || object.size === 0 || isIgnoredByGlue(relative))
+        continue;
       // A partition's own folder holds its files; deeper folders belong to other partitions of a parent location.
       if (keys.length > 0 && relative.includes('/')) continue;
-      files.push({ bucket: location.bucket, key: object.key, size: object.size, lastModified: object.lastModified, partitionValues: source.values });
+      files.push({
+        bucket: location.bucket,
+        key: object.key,
+        size: object.size,
+        lastModified: object.lastModified,
+        partitionValues: source.values,
+      });
     }
   }
   return files;
 }
 
 /** Downloads an object unless the cache already holds this version of it. */
-async function cached(context: EngineContext, file: { bucket: string; key: string; size: number; lastModified: Date }) {
+async function cached(
+  context: EngineContext,
+  file: { bucket: string; key: string; size: number; lastModified: Date },
+) {
   const local = path.join(context.cacheDir, file.bucket, file.key);
   const existing = await stat(local).catch(() => undefined);
-  if (existing && existing.size === file.size && existing.mtimeMs === file.lastModified.getTime()) return local;
+  if (existing && existing.size === file.size && existing.mtimeMs === file.lastModified.getTime())
+    return local;
   await downloadObject(context.s3, file.bucket, file.key, local);
   await utimes(local, file.lastModified, file.lastModified);
   return local;
 }
 
 /** The SELECT that reads a Glue table's files with the catalog's schema, Hive's way (bad values read as NULL). */
-function viewSql(table: Table, files: { local: string; partitionValues: string[] }[], mappingTable: string): string {
+function viewSql(
+  table: Table,
+  files: { local: string; partitionValues: string[] }[],
+  mappingTable: string,
+): string {
   const columns = table.StorageDescriptor?.Columns ?? [];
   const partitionKeys = table.PartitionKeys ?? [];
-  const typed = columns.map((c) => `TRY_CAST(data.${ident(c.Name ?? '')} AS ${duckTypeOf(c.Type ?? 'string')}) AS ${ident(c.Name ?? '')}`);
-  const partitionColumns = partitionKeys.map((k, i) => `TRY_CAST(m.p${i} AS ${duckTypeOf(k.Type ?? 'string')}) AS ${ident(k.Name ?? '')}`);
+  const typed = columns.map(
+    (c) =>
+      `TRY_CAST(data.${ident(c.Name ?? '')} AS ${duckTypeOf(c.Type ?? 'string')}) AS ${ident(c.Name ?? '')}`,
+  );
+  const partitionColumns = partitionKeys.map(
+    (k, i) => `TRY_CAST(m.p${i} AS ${duckTypeOf(k.Type ?? 'string')}) AS ${ident(k.Name ?? '')}`,
+  );
   const select = [...typed, ...partitionColumns].join(', ');
   if (files.length === 0) {
-    const nulls = [...columns, ...partitionKeys].map((c) => `CAST(NULL AS ${duckTypeOf(c.Type ?? 'string')}) AS ${ident(c.Name ?? '')}`);
+    const nulls = [...columns, ...partitionKeys].map(
+      (c) => `CAST(NULL AS ${duckTypeOf(c.Type ?? 'string')}) AS ${ident(c.Name ?? '')}`,
+    );
     return `SELECT ${nulls.join(', ')} WHERE false`;
   }
   const list = `[${files.map((f) => literal(f.local)).join(', ')}]`;
   const classification = (table.Parameters?.['classification'] ?? '').toLowerCase();
   const serde = table.StorageDescriptor?.SerdeInfo;
-  const isParquet = classification === 'parquet' || (serde?.SerializationLibrary ?? '').toLowerCase().includes('parquet');
+  const isParquet =
+    classification === 'parquet' || (serde?.SerializationLibrary ?? '').toLowerCase().includes('parquet');
   let source: string;
   if (isParquet) {
     source = `read_parquet(${list}, filename = true, union_by_name = true)`;
   } else {
     const delimiter =
-      serde?.Parameters?.['field.delim'] ?? serde?.Parameters?.['separatorChar'] ?? table.Parameters?.['delimiter'] ?? ',';
+      serde?.Parameters?.['field.delim'] ??
+      serde?.Parameters?.['separatorChar'] ??
+      table.Parameters?.['delimiter'] ??
+      ',';
     const openCsv = (serde?.SerializationLibrary ?? '').includes('OpenCSVSerde');
     const header = Number(table.Parameters?.['skip.header.line.count'] ?? '0') > 0;
     const names = columns.map((c) => `${literal(c.Name ?? '')}: 'VARCHAR'`).join(', ');
@@ -270,7 +299,10 @@ export async function runQuery(query: string, context: EngineContext): Promise<Q
         throw new QueryFailedError(2, `NOT_SUPPORTED: flinkflow's local Athena runs SELECT queries only`);
       }
       const position = Number(tree.position ?? /at or near.*?(\d+)/.exec(message)?.[1] ?? 0);
-      throw new QueryFailedError(2, `SYNTAX_ERROR: ${lineColumn(query, position)}: ${message.replace(/^Parser Error: /, '')}`);
+      throw new QueryFailedError(
+        2,
+        `SYNTAX_ERROR: ${lineColumn(query, position)}: ${message.replace(/^Parser Error: /, '')}`,
+      );
     }
     // Athena's catalog is `awsdatacatalog`; its schemas are the Glue databases.
     await connection.run(`ATTACH ':memory:' AS awsdatacatalog`);
@@ -284,7 +316,10 @@ export async function runQuery(query: string, context: EngineContext): Promise<Q
       if (registered.has(`${schema}.${name}`)) continue;
       const database = context.glue.databases.get(schema);
       if (!database) {
-        throw new QueryFailedError(2, `SCHEMA_NOT_FOUND: ${lineColumn(query, ref.location)}: Schema '${schema}' does not exist`);
+        throw new QueryFailedError(
+          2,
+          `SCHEMA_NOT_FOUND: ${lineColumn(query, ref.location)}: Schema '${schema}' does not exist`,
+        );
       }
       const table = database.tables.get(name)?.table;
       if (!table) {
@@ -295,13 +330,21 @@ export async function runQuery(query: string, context: EngineContext): Promise<Q
       }
       const files = await tableFiles(context, table);
       const tableBytes = files.reduce((s, f) => s + f.size, 0);
-      if (context.bytesScannedCutoff !== undefined && scannedBytes + tableBytes > context.bytesScannedCutoff) {
-        throw new QueryFailedError(2, 'Query cancelled! : Bytes scanned limit was exceeded', context.bytesScannedCutoff);
+      if (
+        context.bytesScannedCutoff !== undefined &&
+        scannedBytes + tableBytes > context.bytesScannedCutoff
+      ) {
+        throw new QueryFailedError(
+          2,
+          'Query cancelled! : Bytes scanned limit was exceeded',
+          context.bytesScannedCutoff,
+        );
       }
       scannedBytes += tableBytes;
       await mkdir(context.cacheDir, { recursive: true });
       const locals = [];
-      for (const file of files) locals.push({ local: await cached(context, file), partitionValues: file.partitionValues });
+      for (const file of files)
+        locals.push({ local: await cached(context, file), partitionValues: file.partitionValues });
       const mapping = `awsdatacatalog.main.files_${mappingCount++}`;
       if ((table.PartitionKeys ?? []).length > 0 && locals.length > 0) {
         const pcols = (table.PartitionKeys ?? []).map((_, i) => `p${i} VARCHAR`).join(', ');
@@ -312,7 +355,9 @@ export async function runQuery(query: string, context: EngineContext): Promise<Q
         await connection.run(`INSERT INTO ${mapping} VALUES ${values}`);
       }
       await connection.run(`CREATE SCHEMA IF NOT EXISTS awsdatacatalog.${ident(schema)}`);
-      await connection.run(`CREATE OR REPLACE VIEW awsdatacatalog.${ident(schema)}.${ident(name)} AS ${viewSql(table, locals, mapping)}`);
+      await connection.run(
+        `CREATE OR REPLACE VIEW awsdatacatalog.${ident(schema)}.${ident(name)} AS ${viewSql(table, locals, mapping)}`,
+      );
       registered.add(`${schema}.${name}`);
     }
     const defaultSchema = foldName(context.database);
@@ -324,8 +369,12 @@ export async function runQuery(query: string, context: EngineContext): Promise<Q
     } catch (e) {
       throw new QueryFailedError(2, athenaReason(query, (e as Error).message), scannedBytes);
     }
-    const columns = result.columnNames().map((n, i) => athenaColumnOf(n, result.columnTypes()[i]?.toString() ?? 'VARCHAR'));
-    const rows = result.getRowsJson().map((row) => row.map((v, i) => formatValue(v, columns[i] as ColumnResult)));
+    const columns = result
+      .columnNames()
+      .map((n, i) => athenaColumnOf(n, result.columnTypes()[i]?.toString() ?? 'VARCHAR'));
+    const rows = result
+      .getRowsJson()
+      .map((row) => row.map((v, i) => formatValue(v, columns[i] as ColumnResult)));
     return { columns, rows, scannedBytes };
   } finally {
     connection.closeSync();

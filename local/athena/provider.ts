@@ -87,7 +87,9 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
   const workGroupConfiguration = (input: JsonObject | undefined, existing?: WorkGroup['Configuration']) => {
     const cutoff = input?.['BytesScannedCutoffPerQuery'];
     if (cutoff !== undefined && (typeof cutoff !== 'number' || cutoff < MIN_BYTES_SCANNED_CUTOFF)) {
-      throw invalidRequest(`BytesScannedCutoffPerQuery must be at least ${MIN_BYTES_SCANNED_CUTOFF} bytes (10 MB); got ${JSON.stringify(cutoff)}.`);
+      throw invalidRequest(
+        `BytesScannedCutoffPerQuery must be at least ${MIN_BYTES_SCANNED_CUTOFF} bytes (10 MB); got ${JSON.stringify(cutoff)}.`,
+      );
     }
     const location = (input?.['ResultConfiguration'] as JsonObject | undefined)?.['OutputLocation'];
     if (location !== undefined && (typeof location !== 'string' || !/^s3:\/\/[^/]+/.test(location))) {
@@ -133,17 +135,27 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
       try {
         await putObject(s3, output.bucket, output.prefix, `${csv}\n`, 'text/csv');
       } catch (e) {
-        throw new QueryFailedError(2, `Unable to verify/create output bucket ${output.bucket}: ${(e as Error).message}`, result.scannedBytes);
+        throw new QueryFailedError(
+          2,
+          `Unable to verify/create output bucket ${output.bucket}: ${(e as Error).message}`,
+          result.scannedBytes,
+        );
       }
       record.result = result;
       statistics.DataScannedInBytes = result.scannedBytes;
       status.State = 'SUCCEEDED';
     } catch (e) {
       if (record.cancelled) return;
-      const failure = e instanceof QueryFailedError ? e : new QueryFailedError(1, `GENERIC_INTERNAL_ERROR: ${String(e)}`);
+      const failure =
+        e instanceof QueryFailedError ? e : new QueryFailedError(1, `GENERIC_INTERNAL_ERROR: ${String(e)}`);
       status.State = 'FAILED';
       status.StateChangeReason = failure.message;
-      status.AthenaError = { ErrorCategory: failure.category, ErrorType: failure.category === 2 ? 1301 : 401, Retryable: false, ErrorMessage: failure.message };
+      status.AthenaError = {
+        ErrorCategory: failure.category,
+        ErrorType: failure.category === 2 ? 1301 : 401,
+        Retryable: false,
+        ErrorMessage: failure.message,
+      };
       statistics.DataScannedInBytes = failure.scannedBytes;
     } finally {
       delete record.connection;
@@ -160,7 +172,8 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
   const provider: Provider = {
     CreateWorkGroup(input) {
       const name = read.requiredString(input, 'Name');
-      if (!/^[a-zA-Z0-9._-]{1,128}$/.test(name)) throw invalidRequest(`WorkGroup name ${name} may contain only letters, digits, '.', '_' and '-'.`);
+      if (!/^[a-zA-Z0-9._-]{1,128}$/.test(name))
+        throw invalidRequest(`WorkGroup name ${name} may contain only letters, digits, '.', '_' and '-'.`);
       if (workGroups.has(name)) throw invalidRequest(`WorkGroup ${name} is already created`);
       workGroups.set(name, {
         Name: name,
@@ -177,8 +190,19 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
     ListWorkGroups(input) {
       const all = [...workGroups.values()]
         .sort((a, b) => (a.Name as string).localeCompare(b.Name as string))
-        .map((w) => ({ Name: w.Name, State: w.State, Description: w.Description, CreationTime: w.CreationTime, EngineVersion: w.Configuration?.EngineVersion }));
-      const { page, nextToken } = paginate(all, read.optionalString(input, 'NextToken'), read.optionalNumber(input, 'MaxResults'), 'InvalidRequestException');
+        .map((w) => ({
+          Name: w.Name,
+          State: w.State,
+          Description: w.Description,
+          CreationTime: w.CreationTime,
+          EngineVersion: w.Configuration?.EngineVersion,
+        }));
+      const { page, nextToken } = paginate(
+        all,
+        read.optionalString(input, 'NextToken'),
+        read.optionalNumber(input, 'MaxResults'),
+        'InvalidRequestException',
+      );
       return toWire({ WorkGroups: page, NextToken: nextToken });
     },
     UpdateWorkGroup(input) {
@@ -187,7 +211,8 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
       if (updates) {
         const { RemoveBytesScannedCutoffPerQuery, ...rest } = updates;
         found.Configuration = workGroupConfiguration(rest, found.Configuration);
-        if (RemoveBytesScannedCutoffPerQuery === true && found.Configuration) delete found.Configuration.BytesScannedCutoffPerQuery;
+        if (RemoveBytesScannedCutoffPerQuery === true && found.Configuration)
+          delete found.Configuration.BytesScannedCutoffPerQuery;
       }
       const state = read.optionalString(input, 'State');
       if (state === 'ENABLED' || state === 'DISABLED') found.State = state;
@@ -228,16 +253,26 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
       }
       parseS3Uri(base);
       const id = crypto.randomUUID();
-      const context = (read.optionalObject(input, 'QueryExecutionContext') ?? {}) as { Database?: string; Catalog?: string };
+      const context = (read.optionalObject(input, 'QueryExecutionContext') ?? {}) as {
+        Database?: string;
+        Catalog?: string;
+      };
       const record: ExecutionRecord = {
         execution: {
           QueryExecutionId: id,
           Query: query,
           StatementType: /^\s*(select|with|values|\()/i.test(query) ? 'DML' : 'UTILITY',
           ResultConfiguration: { OutputLocation: `${base.endsWith('/') ? base : `${base}/`}${id}.csv` },
-          QueryExecutionContext: { Catalog: context.Catalog ?? 'AwsDataCatalog', ...(context.Database ? { Database: context.Database } : {}) },
+          QueryExecutionContext: {
+            Catalog: context.Catalog ?? 'AwsDataCatalog',
+            ...(context.Database ? { Database: context.Database } : {}),
+          },
           Status: { State: 'QUEUED', SubmissionDateTime: new Date() },
-          Statistics: { EngineExecutionTimeInMillis: 0, DataScannedInBytes: 0, TotalExecutionTimeInMillis: 0 },
+          Statistics: {
+            EngineExecutionTimeInMillis: 0,
+            DataScannedInBytes: 0,
+            TotalExecutionTimeInMillis: 0,
+          },
           WorkGroup: groupName,
           EngineVersion: { SelectedEngineVersion: 'AUTO', EffectiveEngineVersion: 'Athena engine version 3' },
           SubstatementType: 'SELECT',
@@ -262,7 +297,11 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
         QueryExecutions: found.map((id) => executions.get(id)?.execution),
         UnprocessedQueryExecutionIds: ids
           .filter((id) => !executions.has(id))
-          .map((id) => ({ QueryExecutionId: id, ErrorCode: 'INVALID_INPUT', ErrorMessage: `QueryExecution ${id} was not found` })),
+          .map((id) => ({
+            QueryExecutionId: id,
+            ErrorCode: 'INVALID_INPUT',
+            ErrorMessage: `QueryExecution ${id} was not found`,
+          })),
       });
     },
     ListQueryExecutions(input) {
@@ -272,7 +311,12 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
         .filter((r) => r.execution.WorkGroup === groupName)
         .map((r) => r.execution.QueryExecutionId as string)
         .reverse();
-      const { page, nextToken } = paginate(ids, read.optionalString(input, 'NextToken'), read.optionalNumber(input, 'MaxResults') ?? 50, 'InvalidRequestException');
+      const { page, nextToken } = paginate(
+        ids,
+        read.optionalString(input, 'NextToken'),
+        read.optionalNumber(input, 'MaxResults') ?? 50,
+        'InvalidRequestException',
+      );
       return { QueryExecutionIds: page, NextToken: nextToken };
     },
     StopQueryExecution(input) {
@@ -290,16 +334,24 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
     GetQueryResults(input) {
       const record = execution(read.requiredString(input, 'QueryExecutionId'));
       const state = record.execution.Status?.State;
-      if (state === 'QUEUED' || state === 'RUNNING') throw invalidRequest(`Query has not yet finished. Current state: ${state}`);
+      if (state === 'QUEUED' || state === 'RUNNING')
+        throw invalidRequest(`Query has not yet finished. Current state: ${state}`);
       if (state !== 'SUCCEEDED' || !record.result) {
-        throw invalidRequest(`Query did not finish successfully. Final query state: ${state}\n${record.execution.Status?.StateChangeReason ?? ''}`.trim());
+        throw invalidRequest(
+          `Query did not finish successfully. Final query state: ${state}\n${record.execution.Status?.StateChangeReason ?? ''}`.trim(),
+        );
       }
       const maxResults = read.optionalNumber(input, 'MaxResults') ?? 1000;
       if (maxResults < 1 || maxResults > 1000) throw invalidRequest('MaxResults must be between 1 and 1000.');
       const result = record.result;
       // The header row is the first row of the first page, as Athena returns it for SELECT.
       const rows = [result.columns.map((c) => c.name as string | null), ...result.rows];
-      const { page, nextToken } = paginate(rows, read.optionalString(input, 'NextToken'), maxResults, 'InvalidRequestException');
+      const { page, nextToken } = paginate(
+        rows,
+        read.optionalString(input, 'NextToken'),
+        maxResults,
+        'InvalidRequestException',
+      );
       return {
         UpdateCount: 0,
         ResultSet: {

@@ -51,7 +51,9 @@ export function spawnAndWait(
     child.stderr?.on('data', onData);
     child.once('error', (e) => fail(new Error(`Could not start ${command}: ${e.message}`)));
     child.once('exit', (code, signal) => {
-      fail(new Error(`${command} exited (${signal ?? code}) before it was ready. Output:\n${recent.join('\n')}`));
+      fail(
+        new Error(`${command} exited (${signal ?? code}) before it was ready. Output:\n${recent.join('\n')}`),
+      );
     });
   });
 }
@@ -136,9 +138,9 @@ export async function stopProcessTree(rootPid: number, graceMs = 10_000): Promis
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline && tree.some(isAlive)) await sleep(100);
   // Processes started after we looked are children of ones we know; look once more before killing.
-  const survivors = [...new Set([...tree, ...tree.flatMap((p) => (isAlive(p) ? descendantsOf(p) : []))])].filter(
-    isAlive,
-  );
+  const survivors = [
+    ...new Set([...tree, ...tree.flatMap((p) => (isAlive(p) ? descendantsOf(p) : []))]),
+  ].filter(isAlive);
   for (const pid of survivors) signal(pid, 'SIGKILL');
   const killDeadline = Date.now() + 5_000;
   while (Date.now() < killDeadline && survivors.some(isAlive)) await sleep(50);

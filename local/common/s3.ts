@@ -49,7 +49,11 @@ export async function listAllObjects(s3: S3Client, location: S3Location): Promis
     );
     for (const object of page.Contents ?? []) {
       if (object.Key === undefined) continue;
-      objects.push({ key: object.Key, size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0) });
+      objects.push({
+        key: object.Key,
+        size: object.Size ?? 0,
+        lastModified: object.LastModified ?? new Date(0),
+      });
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -57,22 +61,42 @@ export async function listAllObjects(s3: S3Client, location: S3Location): Promis
 }
 
 /** Reads an object (or its first `maxBytes`) into memory. */
-export async function readObject(s3: S3Client, bucket: string, key: string, maxBytes?: number): Promise<Buffer> {
+export async function readObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  maxBytes?: number,
+): Promise<Buffer> {
   const response = await s3.send(
-    new GetObjectCommand({ Bucket: bucket, Key: key, ...(maxBytes ? { Range: `bytes=0-${maxBytes - 1}` } : {}) }),
+    new GetObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      ...(maxBytes ? { Range: `bytes=0-${maxBytes - 1}` } : {}),
+    }),
   );
   const bytes = await response.Body?.transformToByteArray();
   return Buffer.from(bytes ?? new Uint8Array());
 }
 
 /** Downloads an object to a file, making its folder. */
-export async function downloadObject(s3: S3Client, bucket: string, key: string, file: string): Promise<number> {
+export async function downloadObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  file: string,
+): Promise<number> {
   const body = await readObject(s3, bucket, key);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, body);
   return body.length;
 }
 
-export async function putObject(s3: S3Client, bucket: string, key: string, body: string | Buffer, contentType: string) {
+export async function putObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  body: string | Buffer,
+  contentType: string,
+) {
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
 }

@@ -7,7 +7,10 @@ import { AwsServiceError } from './aws-json-server';
 export type JsonObject = Record<string, unknown>;
 
 function validationError(code: string, member: string, problem: string): AwsServiceError {
-  return new AwsServiceError(code, `1 validation error detected: Value ${problem} at '${member}' failed to satisfy constraint`);
+  return new AwsServiceError(
+    code,
+    `1 validation error detected: Value ${problem} at '${member}' failed to satisfy constraint`,
+  );
 }
 
 /** Reads members with one error code (Glue says InvalidInputException, Athena InvalidRequestException). */
@@ -23,13 +26,15 @@ export function reader(errorCode: string) {
     optionalString(input: JsonObject, member: string): string | undefined {
       const value = input[member];
       if (value === undefined || value === null) return undefined;
-      if (typeof value !== 'string') throw validationError(errorCode, member, `${JSON.stringify(value)} (not a string)`);
+      if (typeof value !== 'string')
+        throw validationError(errorCode, member, `${JSON.stringify(value)} (not a string)`);
       return value;
     },
     optionalNumber(input: JsonObject, member: string): number | undefined {
       const value = input[member];
       if (value === undefined || value === null) return undefined;
-      if (typeof value !== 'number') throw validationError(errorCode, member, `${JSON.stringify(value)} (not a number)`);
+      if (typeof value !== 'number')
+        throw validationError(errorCode, member, `${JSON.stringify(value)} (not a number)`);
       return value;
     },
     requiredObject(input: JsonObject, member: string): JsonObject {
@@ -42,13 +47,15 @@ export function reader(errorCode: string) {
     optionalObject(input: JsonObject, member: string): JsonObject | undefined {
       const value = input[member];
       if (value === undefined || value === null) return undefined;
-      if (typeof value !== 'object' || Array.isArray(value)) throw validationError(errorCode, member, JSON.stringify(value));
+      if (typeof value !== 'object' || Array.isArray(value))
+        throw validationError(errorCode, member, JSON.stringify(value));
       return value as JsonObject;
     },
     optionalArray(input: JsonObject, member: string): unknown[] | undefined {
       const value = input[member];
       if (value === undefined || value === null) return undefined;
-      if (!Array.isArray(value)) throw validationError(errorCode, member, `${JSON.stringify(value)} (not a list)`);
+      if (!Array.isArray(value))
+        throw validationError(errorCode, member, `${JSON.stringify(value)} (not a list)`);
       return value;
     },
   };
@@ -58,14 +65,24 @@ export function reader(errorCode: string) {
 export const epochSeconds = (date: Date): number => date.getTime() / 1000;
 
 /** Opaque pagination over a sorted list: the token is the index of the next item. */
-export function paginate<T>(items: T[], nextToken: string | undefined, maxResults: number | undefined, errorCode: string) {
-  const start = nextToken === undefined ? 0 : Number.parseInt(Buffer.from(nextToken, 'base64url').toString(), 10);
+export function paginate<T>(
+  items: T[],
+  nextToken: string | undefined,
+  maxResults: number | undefined,
+  errorCode: string,
+) {
+  const start =
+    nextToken === undefined ? 0 : Number.parseInt(Buffer.from(nextToken, 'base64url').toString(), 10);
   if (!Number.isInteger(start) || start < 0 || start > items.length) {
-    throw new AwsServiceError(errorCode, 'The NextToken is not valid; pass the token the previous page returned.');
+    throw new AwsServiceError(
+      errorCode,
+      'The NextToken is not valid; pass the token the previous page returned.',
+    );
   }
   const size = maxResults && maxResults > 0 ? maxResults : 100;
   const page = items.slice(start, start + size);
-  const next = start + size < items.length ? Buffer.from(String(start + size)).toString('base64url') : undefined;
+  const next =
+    start + size < items.length ? Buffer.from(String(start + size)).toString('base64url') : undefined;
   return { page, nextToken: next };
 }
 

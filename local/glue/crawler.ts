@@ -33,7 +33,13 @@ export interface DataFile {
 export function isIgnoredByGlue(relativeKey: string): boolean {
   return relativeKey
     .split('/')
-    .some((part) => part.startsWith('.') || part.startsWith('_') || part.endsWith('.inprogress') || part.endsWith('$folder$'));
+    .some(
+      (part) =>
+        part.startsWith('.') ||
+        part.startsWith('_') ||
+        part.endsWith('.inprogress') ||
+        part.endsWith('$folder$'),
+    );
 }
 
 /** Matches exclusion globs as Glue applies them: relative to the include path, `*` within a folder, `**` across. */
@@ -70,14 +76,24 @@ export interface ScanContext {
 }
 
 /** Lists one target and reads the schema of every data file in it. */
-export async function scanTarget(context: ScanContext, target: S3Target): Promise<{ root: string; files: DataFile[] }> {
+export async function scanTarget(
+  context: ScanContext,
+  target: S3Target,
+): Promise<{ root: string; files: DataFile[] }> {
   const location = parseS3Uri(target.Path ?? '');
-  const prefix = location.prefix === '' || location.prefix.endsWith('/') ? location.prefix : `${location.prefix}/`;
+  const prefix =
+    location.prefix === '' || location.prefix.endsWith('/') ? location.prefix : `${location.prefix}/`;
   const excluded = exclusionMatcher(target.Exclusions ?? []);
   const objects = await listAllObjects(context.s3, { bucket: location.bucket, prefix });
   const candidates = objects.filter((o) => {
     const relative = o.key.slice(prefix.length);
-    return relative !== '' && !relative.endsWith('/') && o.size > 0 && !isIgnoredByGlue(relative) && !excluded(relative);
+    return (
+      relative !== '' &&
+      !relative.endsWith('/') &&
+      o.size > 0 &&
+      !isIgnoredByGlue(relative) &&
+      !excluded(relative)
+    );
   });
   const sampleLimit = target.SampleSize;
   const files: DataFile[] = [];
@@ -107,7 +123,10 @@ async function readDataFile(
   if (head.subarray(0, 4).equals(PARQUET_MAGIC)) {
     const scratch = path.join(context.scratchDir, `${crypto.randomUUID()}.parquet`);
     await mkdir(context.scratchDir, { recursive: true });
-    await writeFile(scratch, object.size <= head.length ? head : await readObject(context.s3, bucket, object.key));
+    await writeFile(
+      scratch,
+      object.size <= head.length ? head : await readObject(context.s3, bucket, object.key),
+    );
     const connection = await context.duck.connect();
     try {
       const schema = await readParquetSchema(connection, scratch);
@@ -154,7 +173,8 @@ export interface PlannedTable {
 function compatible(a: DataFile, b: DataFile, combineCompatible: boolean): boolean {
   if (a.format !== b.format) return false;
   if (a.partitions.length !== b.partitions.length) return false;
-  if (a.csv && b.csv && (a.csv.delimiter !== b.csv.delimiter || a.csv.hasHeader !== b.csv.hasHeader)) return false;
+  if (a.csv && b.csv && (a.csv.delimiter !== b.csv.delimiter || a.csv.hasHeader !== b.csv.hasHeader))
+    return false;
   if (combineCompatible) return true;
   if (a.format === 'csv') return a.columns.length === b.columns.length;
   const names = (f: DataFile) => f.columns.map((c) => c.Name).join(',');
@@ -222,7 +242,11 @@ export function planTables(
   });
 }
 
-function storageDescriptor(planned: PlannedTable, location: string, parameters: Record<string, string>): StorageDescriptor {
+function storageDescriptor(
+  planned: PlannedTable,
+  location: string,
+  parameters: Record<string, string>,
+): StorageDescriptor {
   const csv = planned.format === 'csv';
   const serde = csv
     ? planned.csv?.quoted
@@ -257,7 +281,11 @@ function storageDescriptor(planned: PlannedTable, location: string, parameters: 
   };
 }
 
-function tableParameters(planned: PlannedTable, files: DataFile[], crawlerName: string): Record<string, string> {
+function tableParameters(
+  planned: PlannedTable,
+  files: DataFile[],
+  crawlerName: string,
+): Record<string, string> {
   const size = files.reduce((s, f) => s + f.size, 0);
   const records = files.reduce((s, f) => s + f.records, 0);
   const parameters: Record<string, string> = {
@@ -331,14 +359,21 @@ export function applyPlan(
     for (const [key, files] of byPartition) {
       if (record.partitions.has(key)) continue;
       const values = (files[0] as DataFile).partitions.map((p) => p.value);
-      const folders = (files[0] as DataFile).key.split('/').slice(-1 - values.length, -1).join('/');
+      const folders = (files[0] as DataFile).key
+        .split('/')
+        .slice(-1 - values.length, -1)
+        .join('/');
       record.partitions.set(key, {
         Values: values,
         DatabaseName: database.database.Name,
         TableName: plan.name,
         CreationTime: context.now,
         LastAccessTime: context.now,
-        StorageDescriptor: storageDescriptor(plan, `${plan.location}${folders}/`, tableParameters(plan, files, context.crawlerName)),
+        StorageDescriptor: storageDescriptor(
+          plan,
+          `${plan.location}${folders}/`,
+          tableParameters(plan, files, context.crawlerName),
+        ),
         Parameters: {},
         CatalogId: context.catalogId,
       });

@@ -45,7 +45,9 @@ export async function readParquetSchema(
   connection: DuckDBConnection,
   file: string,
 ): Promise<{ columns: { Name: string; Type: string }[]; rows: number }> {
-  const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(file)})`);
+  const described = await connection.runAndReadAll(
+    `DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(file)})`,
+  );
   const columns = described.getRowObjectsJson().map((row) => ({
     Name: String(row['column_name']).toLowerCase(),
     Type: hiveTypeOf(String(row['column_type'])),

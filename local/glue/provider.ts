@@ -10,7 +10,14 @@ import { AwsServiceError, type Provider } from '../common/aws-json-server';
 import { localS3Client } from '../common/s3';
 import { fromEpoch, paginate, reader, toWire, type JsonObject } from '../common/validation';
 import { crawlTargets } from './crawler';
-import { foldName, GlueStore, partitionKey, type CrawlerRecord, type DatabaseRecord, type TableRecord } from './store';
+import {
+  foldName,
+  GlueStore,
+  partitionKey,
+  type CrawlerRecord,
+  type DatabaseRecord,
+  type TableRecord,
+} from './store';
 
 const read = reader('InvalidInputException');
 const notFound = (message: string) => new AwsServiceError('EntityNotFoundException', message);
@@ -93,7 +100,8 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
 
   const partitionFromInput = (databaseName: string, tableName: string, input: JsonObject): Partition => {
     const values = read.optionalArray(input, 'Values');
-    if (!values || !values.every((v) => typeof v === 'string')) throw invalidInput('Partition Values must be a list of strings.');
+    if (!values || !values.every((v) => typeof v === 'string'))
+      throw invalidInput('Partition Values must be a list of strings.');
     const now = new Date();
     return {
       ...(input as unknown as Partition),
@@ -109,11 +117,16 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
   const crawlerFromInput = (input: JsonObject, existing?: Crawler): Crawler => {
     const name = read.requiredString(input, 'Name');
     const targets = (read.optionalObject(input, 'Targets') ?? existing?.Targets) as Crawler['Targets'];
-    if (!targets) throw invalidInput("1 validation error detected: Value null at 'targets' failed to satisfy constraint");
+    if (!targets)
+      throw invalidInput("1 validation error detected: Value null at 'targets' failed to satisfy constraint");
     const s3Targets = targets.S3Targets ?? [];
-    const other = Object.entries(targets).filter(([k, v]) => k !== 'S3Targets' && Array.isArray(v) && v.length > 0);
+    const other = Object.entries(targets).filter(
+      ([k, v]) => k !== 'S3Targets' && Array.isArray(v) && v.length > 0,
+    );
     if (other.length > 0) {
-      throw invalidInput(`The local Glue crawls S3 targets only; remove ${other.map(([k]) => k).join(', ')}.`);
+      throw invalidInput(
+        `The local Glue crawls S3 targets only; remove ${other.map(([k]) => k).join(', ')}.`,
+      );
     }
     for (const target of s3Targets) {
       if (typeof target.Path !== 'string' || !/^s3:\/\/[^/]+/.test(target.Path)) {
@@ -130,7 +143,9 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
     }
     const schedule = read.optionalString(input, 'Schedule');
     if (schedule !== undefined && schedule !== '' && !CRON.test(schedule)) {
-      throw invalidInput(`Invalid schedule expression: ${schedule}. Use cron(Minutes Hours Day-of-month Month Day-of-week Year).`);
+      throw invalidInput(
+        `Invalid schedule expression: ${schedule}. Use cron(Minutes Hours Day-of-month Month Day-of-week Year).`,
+      );
     }
     const now = new Date();
     const scheduleValue =
@@ -176,7 +191,9 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
     let status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED' = 'SUCCEEDED';
     let errorMessage: string | undefined;
     try {
-      const grouping = c.Configuration ? (JSON.parse(c.Configuration) as { Grouping?: { TableGroupingPolicy?: string } }) : {};
+      const grouping = c.Configuration
+        ? (JSON.parse(c.Configuration) as { Grouping?: { TableGroupingPolicy?: string } })
+        : {};
       const changes = await crawlTargets(
         {
           s3,
@@ -193,7 +210,8 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
           targets: (c.Targets?.S3Targets ?? []) as S3Target[],
           tablePrefix: c.TablePrefix ?? '',
           combineCompatibleSchemas: grouping.Grouping?.TableGroupingPolicy === 'CombineCompatibleSchemas',
-          updateInDatabase: (c.SchemaChangePolicy?.UpdateBehavior ?? 'UPDATE_IN_DATABASE') === 'UPDATE_IN_DATABASE',
+          updateInDatabase:
+            (c.SchemaChangePolicy?.UpdateBehavior ?? 'UPDATE_IN_DATABASE') === 'UPDATE_IN_DATABASE',
         },
       );
       record.metrics.TablesCreated = changes.tablesCreated;
@@ -249,14 +267,25 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
       return toWire({ Database: database(read.requiredString(input, 'Name')).database });
     },
     GetDatabases(input) {
-      const all = [...store.databases.values()].map((d) => d.database).sort((a, b) => (a.Name as string).localeCompare(b.Name as string));
-      const { page, nextToken } = paginate(all, read.optionalString(input, 'NextToken'), read.optionalNumber(input, 'MaxResults'), 'InvalidInputException');
+      const all = [...store.databases.values()]
+        .map((d) => d.database)
+        .sort((a, b) => (a.Name as string).localeCompare(b.Name as string));
+      const { page, nextToken } = paginate(
+        all,
+        read.optionalString(input, 'NextToken'),
+        read.optionalNumber(input, 'MaxResults'),
+        'InvalidInputException',
+      );
       return toWire({ DatabaseList: page, NextToken: nextToken });
     },
     UpdateDatabase(input) {
       const record = database(read.requiredString(input, 'Name'));
       const databaseInput = read.requiredObject(input, 'DatabaseInput');
-      record.database = { ...record.database, ...(databaseInput as unknown as Database), Name: record.database.Name };
+      record.database = {
+        ...record.database,
+        ...(databaseInput as unknown as Database),
+        Name: record.database.Name,
+      };
       return {};
     },
     DeleteDatabase(input) {
@@ -276,7 +305,9 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
       return {};
     },
     GetTable(input) {
-      return toWire({ Table: table(read.requiredString(input, 'DatabaseName'), read.requiredString(input, 'Name')).table });
+      return toWire({
+        Table: table(read.requiredString(input, 'DatabaseName'), read.requiredString(input, 'Name')).table,
+      });
     },
     GetTables(input) {
       const record = database(read.requiredString(input, 'DatabaseName'));
@@ -292,7 +323,12 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
         .map((t) => t.table)
         .filter((t) => !pattern || pattern.test(t.Name as string))
         .sort((a, b) => (a.Name as string).localeCompare(b.Name as string));
-      const { page, nextToken } = paginate(tables, read.optionalString(input, 'NextToken'), read.optionalNumber(input, 'MaxResults'), 'InvalidInputException');
+      const { page, nextToken } = paginate(
+        tables,
+        read.optionalString(input, 'NextToken'),
+        read.optionalNumber(input, 'MaxResults'),
+        'InvalidInputException',
+      );
       return toWire({ TableList: page, NextToken: nextToken });
     },
     UpdateTable(input) {
@@ -322,7 +358,10 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
       const errors = [];
       for (const name of names) {
         if (!record.tables.delete(foldName(name))) {
-          errors.push({ TableName: name, ErrorDetail: { ErrorCode: 'EntityNotFoundException', ErrorMessage: `Table ${name} not found.` } });
+          errors.push({
+            TableName: name,
+            ErrorDetail: { ErrorCode: 'EntityNotFoundException', ErrorMessage: `Table ${name} not found.` },
+          });
         }
       }
       return { Errors: errors };
@@ -334,7 +373,8 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
       const tableName = read.requiredString(input, 'TableName');
       const record = table(databaseName, tableName);
       const inputs = (read.optionalArray(input, 'PartitionInputList') ?? []) as JsonObject[];
-      if (inputs.length > 100) throw invalidInput('PartitionInputList takes at most 100 partitions per call.');
+      if (inputs.length > 100)
+        throw invalidInput('PartitionInputList takes at most 100 partitions per call.');
       const keys = record.table.PartitionKeys ?? [];
       const errors = [];
       for (const partitionInput of inputs) {
@@ -342,9 +382,18 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
         const values = partition.Values as string[];
         const key = partitionKey(values);
         if (values.length !== keys.length) {
-          errors.push({ PartitionValues: values, ErrorDetail: { ErrorCode: 'InvalidInputException', ErrorMessage: `The table has ${keys.length} partition keys; ${values.length} values were given.` } });
+          errors.push({
+            PartitionValues: values,
+            ErrorDetail: {
+              ErrorCode: 'InvalidInputException',
+              ErrorMessage: `The table has ${keys.length} partition keys; ${values.length} values were given.`,
+            },
+          });
         } else if (record.partitions.has(key)) {
-          errors.push({ PartitionValues: values, ErrorDetail: { ErrorCode: 'AlreadyExistsException', ErrorMessage: 'Partition already exists.' } });
+          errors.push({
+            PartitionValues: values,
+            ErrorDetail: { ErrorCode: 'AlreadyExistsException', ErrorMessage: 'Partition already exists.' },
+          });
         } else {
           record.partitions.set(key, partition);
         }
@@ -355,32 +404,50 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
       const databaseName = read.requiredString(input, 'DatabaseName');
       const tableName = read.requiredString(input, 'TableName');
       const record = table(databaseName, tableName);
-      const partition = partitionFromInput(databaseName, tableName, read.requiredObject(input, 'PartitionInput'));
+      const partition = partitionFromInput(
+        databaseName,
+        tableName,
+        read.requiredObject(input, 'PartitionInput'),
+      );
       const key = partitionKey(partition.Values as string[]);
       if (record.partitions.has(key)) throw alreadyExists('Partition already exists.');
       record.partitions.set(key, partition);
       return {};
     },
     GetPartition(input) {
-      const record = table(read.requiredString(input, 'DatabaseName'), read.requiredString(input, 'TableName'));
+      const record = table(
+        read.requiredString(input, 'DatabaseName'),
+        read.requiredString(input, 'TableName'),
+      );
       const values = (read.optionalArray(input, 'PartitionValues') ?? []) as string[];
       const partition = record.partitions.get(partitionKey(values));
       if (!partition) throw notFound('Cannot find partition.');
       return toWire({ Partition: partition });
     },
     GetPartitions(input) {
-      const record = table(read.requiredString(input, 'DatabaseName'), read.requiredString(input, 'TableName'));
+      const record = table(
+        read.requiredString(input, 'DatabaseName'),
+        read.requiredString(input, 'TableName'),
+      );
       const expression = read.optionalString(input, 'Expression');
       const keys = (record.table.PartitionKeys ?? []).map((k) => (k.Name as string).toLowerCase());
       const matches = expression ? partitionFilter(expression, keys) : () => true;
       const partitions = [...record.partitions.values()]
         .filter((p) => matches(p.Values as string[]))
         .sort((a, b) => partitionKey(a.Values as string[]).localeCompare(partitionKey(b.Values as string[])));
-      const { page, nextToken } = paginate(partitions, read.optionalString(input, 'NextToken'), read.optionalNumber(input, 'MaxResults'), 'InvalidInputException');
+      const { page, nextToken } = paginate(
+        partitions,
+        read.optionalString(input, 'NextToken'),
+        read.optionalNumber(input, 'MaxResults'),
+        'InvalidInputException',
+      );
       return toWire({ Partitions: page, NextToken: nextToken });
     },
     DeletePartition(input) {
-      const record = table(read.requiredString(input, 'DatabaseName'), read.requiredString(input, 'TableName'));
+      const record = table(
+        read.requiredString(input, 'DatabaseName'),
+        read.requiredString(input, 'TableName'),
+      );
       const values = (read.optionalArray(input, 'PartitionValues') ?? []) as string[];
       if (!record.partitions.delete(partitionKey(values))) throw notFound('Cannot find partition.');
       return {};
@@ -394,7 +461,16 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
       if (store.crawlers.has(name)) throw alreadyExists(`${name} already exists`);
       store.crawlers.set(name, {
         crawler: crawlerFromInput(input),
-        metrics: { CrawlerName: name, TimeLeftSeconds: 0, StillEstimating: false, LastRuntimeSeconds: 0, MedianRuntimeSeconds: 0, TablesCreated: 0, TablesUpdated: 0, TablesDeleted: 0 } satisfies CrawlerMetrics,
+        metrics: {
+          CrawlerName: name,
+          TimeLeftSeconds: 0,
+          StillEstimating: false,
+          LastRuntimeSeconds: 0,
+          MedianRuntimeSeconds: 0,
+          TablesCreated: 0,
+          TablesUpdated: 0,
+          TablesDeleted: 0,
+        } satisfies CrawlerMetrics,
         cancelRequested: false,
       });
       return {};
@@ -403,24 +479,44 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
       return toWire({ Crawler: crawler(read.requiredString(input, 'Name')).crawler });
     },
     GetCrawlers(input) {
-      const all = [...store.crawlers.values()].map((c) => c.crawler).sort((a, b) => (a.Name as string).localeCompare(b.Name as string));
-      const { page, nextToken } = paginate(all, read.optionalString(input, 'NextToken'), read.optionalNumber(input, 'MaxResults'), 'InvalidInputException');
+      const all = [...store.crawlers.values()]
+        .map((c) => c.crawler)
+        .sort((a, b) => (a.Name as string).localeCompare(b.Name as string));
+      const { page, nextToken } = paginate(
+        all,
+        read.optionalString(input, 'NextToken'),
+        read.optionalNumber(input, 'MaxResults'),
+        'InvalidInputException',
+      );
       return toWire({ Crawlers: page, NextToken: nextToken });
     },
     ListCrawlers(input) {
       const all = [...store.crawlers.keys()].sort();
-      const { page, nextToken } = paginate(all, read.optionalString(input, 'NextToken'), read.optionalNumber(input, 'MaxResults'), 'InvalidInputException');
+      const { page, nextToken } = paginate(
+        all,
+        read.optionalString(input, 'NextToken'),
+        read.optionalNumber(input, 'MaxResults'),
+        'InvalidInputException',
+      );
       return { CrawlerNames: page, NextToken: nextToken };
     },
     UpdateCrawler(input) {
       const record = crawler(read.requiredString(input, 'Name'));
-      if (record.crawler.State !== 'READY') throw new AwsServiceError('CrawlerRunningException', `Crawler with name ${record.crawler.Name} has already started`);
+      if (record.crawler.State !== 'READY')
+        throw new AwsServiceError(
+          'CrawlerRunningException',
+          `Crawler with name ${record.crawler.Name} has already started`,
+        );
       record.crawler = crawlerFromInput(input, record.crawler);
       return {};
     },
     DeleteCrawler(input) {
       const record = crawler(read.requiredString(input, 'Name'));
-      if (record.crawler.State !== 'READY') throw new AwsServiceError('CrawlerRunningException', `Crawler with name ${record.crawler.Name} is running; stop it before deleting it`);
+      if (record.crawler.State !== 'READY')
+        throw new AwsServiceError(
+          'CrawlerRunningException',
+          `Crawler with name ${record.crawler.Name} is running; stop it before deleting it`,
+        );
       if (record.crawler.Schedule?.State === 'SCHEDULED') {
         // Glue refuses to delete a crawler whose schedule is being changed; a scheduled one is deleted with its schedule.
         record.crawler.Schedule.State = 'NOT_SCHEDULED';
@@ -431,7 +527,10 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
     StartCrawler(input) {
       const record = crawler(read.requiredString(input, 'Name'));
       if (record.crawler.State !== 'READY') {
-        throw new AwsServiceError('CrawlerRunningException', `Crawler with name ${record.crawler.Name} has already started`);
+        throw new AwsServiceError(
+          'CrawlerRunningException',
+          `Crawler with name ${record.crawler.Name} has already started`,
+        );
       }
       record.crawler.State = 'RUNNING';
       record.cancelRequested = false;
@@ -443,8 +542,16 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
     },
     StopCrawler(input) {
       const record = crawler(read.requiredString(input, 'Name'));
-      if (record.crawler.State === 'STOPPING') throw new AwsServiceError('CrawlerStoppingException', `Crawler with name ${record.crawler.Name} is stopping`);
-      if (record.crawler.State !== 'RUNNING') throw new AwsServiceError('CrawlerNotRunningException', `Crawler with name ${record.crawler.Name} isn't running`);
+      if (record.crawler.State === 'STOPPING')
+        throw new AwsServiceError(
+          'CrawlerStoppingException',
+          `Crawler with name ${record.crawler.Name} is stopping`,
+        );
+      if (record.crawler.State !== 'RUNNING')
+        throw new AwsServiceError(
+          'CrawlerNotRunningException',
+          `Crawler with name ${record.crawler.Name} isn't running`,
+        );
       record.cancelRequested = true;
       record.crawler.State = 'STOPPING';
       return {};
@@ -452,16 +559,29 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
     StartCrawlerSchedule(input) {
       const record = crawler(read.requiredString(input, 'CrawlerName'));
       const schedule = record.crawler.Schedule;
-      if (!schedule?.ScheduleExpression) throw new AwsServiceError('NoScheduleException', `Crawler ${record.crawler.Name} has no schedule; set one with UpdateCrawler.`);
-      if (schedule.State === 'SCHEDULED') throw new AwsServiceError('SchedulerRunningException', `Schedule of crawler ${record.crawler.Name} is already running`);
+      if (!schedule?.ScheduleExpression)
+        throw new AwsServiceError(
+          'NoScheduleException',
+          `Crawler ${record.crawler.Name} has no schedule; set one with UpdateCrawler.`,
+        );
+      if (schedule.State === 'SCHEDULED')
+        throw new AwsServiceError(
+          'SchedulerRunningException',
+          `Schedule of crawler ${record.crawler.Name} is already running`,
+        );
       schedule.State = 'SCHEDULED';
       return {};
     },
     StopCrawlerSchedule(input) {
       const record = crawler(read.requiredString(input, 'CrawlerName'));
       const schedule = record.crawler.Schedule;
-      if (!schedule?.ScheduleExpression) throw new AwsServiceError('NoScheduleException', `Crawler ${record.crawler.Name} has no schedule.`);
-      if (schedule.State !== 'SCHEDULED') throw new AwsServiceError('SchedulerNotRunningException', `Schedule of crawler ${record.crawler.Name} is not running`);
+      if (!schedule?.ScheduleExpression)
+        throw new AwsServiceError('NoScheduleException', `Crawler ${record.crawler.Name} has no schedule.`);
+      if (schedule.State !== 'SCHEDULED')
+        throw new AwsServiceError(
+          'SchedulerNotRunningException',
+          `Schedule of crawler ${record.crawler.Name} is not running`,
+        );
       schedule.State = 'NOT_SCHEDULED';
       return {};
     },
@@ -469,12 +589,17 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
       const record = crawler(read.requiredString(input, 'CrawlerName'));
       const expression = read.requiredString(input, 'Schedule');
       if (!CRON.test(expression)) throw invalidInput(`Invalid schedule expression: ${expression}.`);
-      record.crawler.Schedule = { ScheduleExpression: expression, State: record.crawler.Schedule?.State ?? 'NOT_SCHEDULED' };
+      record.crawler.Schedule = {
+        ScheduleExpression: expression,
+        State: record.crawler.Schedule?.State ?? 'NOT_SCHEDULED',
+      };
       return {};
     },
     GetCrawlerMetrics(input) {
       const names = read.optionalArray(input, 'CrawlerNameList') as string[] | undefined;
-      const records = names ? names.map((n) => store.crawlers.get(n)).filter((r) => r !== undefined) : [...store.crawlers.values()];
+      const records = names
+        ? names.map((n) => store.crawlers.get(n)).filter((r) => r !== undefined)
+        : [...store.crawlers.values()];
       const metrics = records.map((r) =>
         r.crawler.State === 'READY' ? r.metrics : { ...r.metrics, StillEstimating: true, TimeLeftSeconds: 0 },
       );
@@ -501,11 +626,16 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
 export function partitionFilter(expression: string, keys: string[]): (values: string[]) => boolean {
   const terms = expression.split(/\s+and\s+/i).map((term) => {
     const inList = /^\s*\(?\s*([A-Za-z_][\w]*)\s+in\s*\(([^)]*)\)\s*\)?\s*$/i.exec(term);
-    const comparison = /^\s*\(?\s*([A-Za-z_][\w]*)\s*(=|!=|<>|<=|>=|<|>)\s*(?:'([^']*)'|(-?\d+(?:\.\d+)?))\s*\)?\s*$/.exec(term);
+    const comparison =
+      /^\s*\(?\s*([A-Za-z_][\w]*)\s*(=|!=|<>|<=|>=|<|>)\s*(?:'([^']*)'|(-?\d+(?:\.\d+)?))\s*\)?\s*$/.exec(
+        term,
+      );
     const key = (inList?.[1] ?? comparison?.[1])?.toLowerCase();
     const index = key === undefined ? -1 : keys.indexOf(key);
     if (index < 0) {
-      throw invalidInput(`Unsupported or invalid partition expression "${term.trim()}"; use <partition key> = 'value' terms joined by AND.`);
+      throw invalidInput(
+        `Unsupported or invalid partition expression "${term.trim()}"; use <partition key> = 'value' terms joined by AND.`,
+      );
     }
     if (inList) {
       const options = (inList[2] as string).split(',').map((v) => v.trim().replace(/^'(.*)'$/, '$1'));
@@ -518,12 +648,19 @@ export function partitionFilter(expression: string, keys: string[]): (values: st
       const value = values[index] as string;
       const cmp = numeric ? Number(value) - Number(literal) : value.localeCompare(literal);
       switch (op) {
-        case '=': return cmp === 0;
-        case '!=': case '<>': return cmp !== 0;
-        case '<': return cmp < 0;
-        case '<=': return cmp <= 0;
-        case '>': return cmp > 0;
-        default: return cmp >= 0;
+        case '=':
+          return cmp === 0;
+        case '!=':
+        case '<>':
+          return cmp !== 0;
+        case '<':
+          return cmp < 0;
+        case '<=':
+          return cmp <= 0;
+        case '>':
+          return cmp > 0;
+        default:
+          return cmp >= 0;
       }
     };
   });

@@ -32,7 +32,9 @@ export function motoServerCommand(): string {
 }
 
 /** Starts moto's server on a free port of 127.0.0.1. */
-export async function startLocalS3(options: { log?: (line: string) => void; port?: number } = {}): Promise<LocalS3> {
+export async function startLocalS3(
+  options: { log?: (line: string) => void; port?: number } = {},
+): Promise<LocalS3> {
   const { child, match } = await spawnAndWait(
     motoServerCommand(),
     ['-H', '127.0.0.1', '-p', String(options.port ?? 0)],

@@ -1,0 +1,132 @@
+/**
+ * The local cloud's lifecycle as `flinkflow local up|status|down` drives it: a detached daemon, the
+ * state file, endpoints reachable through the SDKs' standard environment, and nothing left running
+ * after stop.
+ */
+import { GetDatabasesCommand, GlueClient } from '@aws-sdk/client-glue';
+import { ListWorkGroupsCommand, AthenaClient } from '@aws-sdk/client-athena';
+import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  localCloudStatus,
+  sdkEnvironment,
+  startLocalCloud,
+  stopLocalCloud,
+  type LocalCloudState,
+} from '../../local/cloud';
+import { descendantsOf, isAlive } from '../../local/common/processes';
+
+const home = mkdtempSync(path.join(os.tmpdir(), 'flinkflow-home-'));
+let state: LocalCloudState;
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  state = await startLocalCloud({ home });
+}, 90_000);
+
+afterAll(async () => {
+  await stopLocalCloud({ home });
+  rmSync(home, { recursive: true, force: true });
+});
+
+afterEach(() => {
+  process.env = { ...savedEnv };
+});
+
+describe('local cloud lifecycle', () => {
+  it('It should write the state file with every endpoint on 127.0.0.1, the data folder under home, and the pids', () => {
+    // Act
+    const written = JSON.parse(
+      readFileSync(path.join(home, 'local', 'state.json'), 'utf8'),
+    ) as LocalCloudState;
+
+    // Assess
+    expect(written).toEqual(state);
+    expect(written).toMatchObject({
+      region: 'us-east-1',
+      account: '000000000000',
+      dataDir: path.join(home, 'local', 'data'),
+    });
+    expect(Object.keys(written.endpoints).sort()).toEqual([
+      'athena',
+      'glue',
+      'kinesis',
+      'kinesisanalyticsv2',
+      's3',
+    ]);
+    for (const url of Object.values(written.endpoints)) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(new Set(Object.values(written.endpoints)).size).toBe(5);
+    for (const pid of Object.values(written.pids)) expect(isAlive(pid)).toBe(true);
+  });
+
+  it('It should report every service up, with the memory of the whole process tree', async () => {
+    // Act
+    const status = await localCloudStatus({ home });
+
+    // Assess
+    expect(status.running).toBe(true);
+    expect(status.services).toEqual({
+      kinesis: true,
+      s3: true,
+      kinesisanalyticsv2: true,
+      glue: true,
+      athena: true,
+    });
+    expect(status.processes).toBeGreaterThanOrEqual(3);
+    expect(status.residentBytes).toBeGreaterThan(10 * 1024 * 1024);
+  });
+
+  it('It should give the running cloud again when started twice for the same home', async () => {
+    // Act
+    const again = await startLocalCloud({ home });
+
+    // Assess
+    expect(again.pids.daemon).toBe(state.pids.daemon);
+  });
+
+  it("It should point clients built without an endpoint at the local cloud through the SDK's standard environment", async () => {
+    // Prepare: clients read AWS_ENDPOINT_URL_<SERVICE> when they are built.
+    Object.assign(process.env, sdkEnvironment(state));
+
+    // Act
+    const glue = new GlueClient({});
+    const athena = new AthenaClient({});
+    const s3 = new S3Client({ forcePathStyle: true });
+    const kinesis = new KinesisClient({ requestHandler: new NodeHttpHandler() });
+    const databases = await glue.send(new GetDatabasesCommand({}));
+    const workGroups = await athena.send(new ListWorkGroupsCommand({}));
+    const buckets = await s3.send(new ListBucketsCommand({}));
+    const streams = await kinesis.send(new ListStreamsCommand({}));
+    for (const client of [glue, athena, s3, kinesis]) client.destroy();
+
+    // Assess
+    expect(sdkEnvironment(state)).toMatchObject({
+      AWS_ENDPOINT_URL_KINESIS_ANALYTICS_V2: state.endpoints.kinesisanalyticsv2,
+      AWS_REGION: 'us-east-1',
+    });
+    expect(databases.DatabaseList).toEqual([]);
+    expect(workGroups.WorkGroups?.map((w) => w.Name)).toEqual(['primary']);
+    expect(buckets.Buckets ?? []).toEqual([]);
+    expect(streams.StreamNames).toEqual([]);
+  });
+
+  it('It should stop every process it started and remove the state file', async () => {
+    // Prepare
+    const tree = [state.pids.daemon, ...descendantsOf(state.pids.daemon)];
+    expect(tree.length).toBeGreaterThanOrEqual(3);
+
+    // Act
+    const result = await stopLocalCloud({ home });
+    const status = await localCloudStatus({ home });
+
+    // Assess
+    expect(result.wasRunning).toBe(true);
+    expect(tree.filter(isAlive)).toEqual([]);
+    expect(existsSync(path.join(home, 'local', 'state.json'))).toBe(false);
+    expect(status.running).toBe(false);
+  });
+});

@@ -1,0 +1,190 @@
+/**
+ * The local S3 (moto) and Kinesis (kinesalite) servers do what the pipeline needs of them, checked with
+ * the real SDK v3 clients: Flink's S3 file system uploads in multiple parts and lists with delimiters,
+ * the code object is versioned, and the stream goes CREATING -> ACTIVE and carries records.
+ */
+import {
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetBucketVersioningCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  PutRecordsCommand,
+} from '@aws-sdk/client-kinesis';
+import { failure, startFixture, type Fixture } from './local-cloud-fixture';
+
+let fx: Fixture;
+
+beforeAll(async () => {
+  fx = await startFixture();
+}, 60_000);
+
+afterAll(async () => {
+  await fx?.stop();
+});
+
+describe('local S3', () => {
+  it('It should assemble a multipart upload from its parts', async () => {
+    // Prepare: S3 takes parts of at least 5 MiB, except the last.
+    await fx.s3.send(new CreateBucketCommand({ Bucket: 'multipart' }));
+    const partA = Buffer.alloc(5 * 1024 * 1024, 'a');
+    const partB = Buffer.from('tail');
+
+    // Act
+    const { UploadId } = await fx.s3.send(
+      new CreateMultipartUploadCommand({ Bucket: 'multipart', Key: 'out/part-0' }),
+    );
+    const one = await fx.s3.send(
+      new UploadPartCommand({ Bucket: 'multipart', Key: 'out/part-0', UploadId, PartNumber: 1, Body: partA }),
+    );
+    const two = await fx.s3.send(
+      new UploadPartCommand({ Bucket: 'multipart', Key: 'out/part-0', UploadId, PartNumber: 2, Body: partB }),
+    );
+    await fx.s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'multipart',
+        Key: 'out/part-0',
+        UploadId,
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: one.ETag as string },
+            { PartNumber: 2, ETag: two.ETag as string },
+          ],
+        },
+      }),
+    );
+    const object = await fx.s3.send(new GetObjectCommand({ Bucket: 'multipart', Key: 'out/part-0' }));
+    const body = Buffer.from((await object.Body?.transformToByteArray()) ?? []);
+
+    // Assess
+    expect(body.length).toBe(partA.length + partB.length);
+    expect(body.subarray(-4).toString()).toBe('tail');
+  });
+
+  it('It should list nested prefixes with a delimiter as common prefixes', async () => {
+    // Prepare
+    await fx.s3.send(new CreateBucketCommand({ Bucket: 'listing' }));
+    for (const key of [
+      'output/ticker=AAPL/a.csv',
+      'output/ticker=AAPL/b.csv',
+      'output/ticker=MSFT/dt=1/c.csv',
+      'output/top.csv',
+    ]) {
+      await fx.s3.send(new PutObjectCommand({ Bucket: 'listing', Key: key, Body: 'x' }));
+    }
+
+    // Act
+    const root = await fx.s3.send(
+      new ListObjectsV2Command({ Bucket: 'listing', Prefix: 'output/', Delimiter: '/' }),
+    );
+    const nested = await fx.s3.send(
+      new ListObjectsV2Command({ Bucket: 'listing', Prefix: 'output/ticker=MSFT/', Delimiter: '/' }),
+    );
+
+    // Assess
+    expect(root.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['output/ticker=AAPL/', 'output/ticker=MSFT/']);
+    expect(root.Contents?.map((c) => c.Key)).toEqual(['output/top.csv']);
+    expect(nested.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['output/ticker=MSFT/dt=1/']);
+    expect(nested.Contents ?? []).toEqual([]);
+  });
+
+  it('It should keep every version of an object in a versioned bucket and read an old one by VersionId', async () => {
+    // Prepare
+    await fx.s3.send(new CreateBucketCommand({ Bucket: 'versions' }));
+    await fx.s3.send(
+      new PutBucketVersioningCommand({ Bucket: 'versions', VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+
+    // Act
+    const v1 = await fx.s3.send(
+      new PutObjectCommand({ Bucket: 'versions', Key: 'code/app.zip', Body: 'one' }),
+    );
+    const v2 = await fx.s3.send(
+      new PutObjectCommand({ Bucket: 'versions', Key: 'code/app.zip', Body: 'two' }),
+    );
+    const old = await fx.s3.send(
+      new GetObjectCommand({ Bucket: 'versions', Key: 'code/app.zip', VersionId: v1.VersionId as string }),
+    );
+    const versions = await fx.s3.send(new ListObjectVersionsCommand({ Bucket: 'versions', Prefix: 'code/' }));
+    const status = await fx.s3.send(new GetBucketVersioningCommand({ Bucket: 'versions' }));
+
+    // Assess
+    expect(v1.VersionId).toBeDefined();
+    expect(v2.VersionId).not.toBe(v1.VersionId);
+    expect(await old.Body?.transformToString()).toBe('one');
+    expect(versions.Versions).toHaveLength(2);
+    expect(status.Status).toBe('Enabled');
+  });
+
+  it('It should answer NoSuchKey for an object that does not exist', async () => {
+    // Prepare
+    await fx.s3.send(new CreateBucketCommand({ Bucket: 'empty' }));
+
+    // Act
+    const missing = failure(fx.s3.send(new GetObjectCommand({ Bucket: 'empty', Key: 'nothing' })));
+
+    // Assess
+    expect(await missing).toMatchObject({ name: 'NoSuchKey' });
+  });
+});
+
+describe('local Kinesis', () => {
+  it('It should make a stream ACTIVE and return the records put to it, in order per shard', async () => {
+    // Prepare
+    await fx.kinesis.send(new CreateStreamCommand({ StreamName: 'ticks', ShardCount: 1 }));
+    let status = (await fx.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 'ticks' })))
+      .StreamDescriptionSummary?.StreamStatus;
+    const initial = status;
+    for (let i = 0; i < 100 && status !== 'ACTIVE'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = (await fx.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 'ticks' })))
+        .StreamDescriptionSummary?.StreamStatus;
+    }
+    const records = ['AAPL', 'MSFT', 'INTC'].map((ticker, i) => ({
+      Data: Buffer.from(JSON.stringify({ ticker, price: i + 0.5, event_time: '2024-01-01T12:00:00.000Z' })),
+      PartitionKey: ticker,
+    }));
+
+    // Act
+    const put = await fx.kinesis.send(new PutRecordsCommand({ StreamName: 'ticks', Records: records }));
+    const { Shards } = await fx.kinesis.send(new ListShardsCommand({ StreamName: 'ticks' }));
+    const { ShardIterator } = await fx.kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: 'ticks',
+        ShardId: Shards?.[0]?.ShardId as string,
+        ShardIteratorType: 'TRIM_HORIZON',
+      }),
+    );
+    const got = await fx.kinesis.send(new GetRecordsCommand({ ShardIterator }));
+
+    // Assess
+    expect(initial).toBe('CREATING');
+    expect(status).toBe('ACTIVE');
+    expect(put.FailedRecordCount).toBe(0);
+    expect(got.Records?.map((r) => JSON.parse(Buffer.from(r.Data as Uint8Array).toString()).ticker)).toEqual([
+      'AAPL',
+      'MSFT',
+      'INTC',
+    ]);
+  });
+
+  it('It should refuse a second stream of the same name with ResourceInUseException', async () => {
+    // Act
+    const again = failure(fx.kinesis.send(new CreateStreamCommand({ StreamName: 'ticks', ShardCount: 1 })));
+
+    // Assess
+    expect(await again).toMatchObject({ name: 'ResourceInUseException' });
+  });
+});
