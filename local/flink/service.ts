@@ -139,6 +139,8 @@ export class FlinkService {
   private readonly apps = new Map<string, ApplicationRecord>();
   private readonly runs = new Map<string, ActiveRun>();
   private readonly activities = new Map<string, Activity>();
+  /** Every runner process not yet exited, per application, including ones being stopped. */
+  private readonly liveJobs = new Map<string, Set<JobRun>>();
   private readonly s3: S3Client;
   private readonly storePath: string;
   private readonly runnerCommand: readonly string[];
@@ -211,12 +213,8 @@ export class FlinkService {
     this.closed = true;
     for (const activity of this.activities.values()) abortActivity(activity);
     await Promise.allSettled([...this.activities.values()].map((a) => a.done));
-    await Promise.allSettled(
-      [...this.runs.values()].map((run) => {
-        run.expectedExit = true;
-        return run.job.kill();
-      }),
-    );
+    for (const run of this.runs.values()) run.expectedExit = true;
+    await Promise.allSettled([...this.apps.keys()].map((name) => this.killAll(name)));
     this.runs.clear();
     const now = Date.now();
     for (const app of this.apps.values()) {
@@ -349,6 +347,10 @@ export class FlinkService {
           finish(other, 'CANCELLED', cancelled, 'Cancelled by StopApplication with Force.');
       }
       void (async () => {
+        // Kill first (a savepoint in progress included), then let the aborted work unwind.
+        const run = this.runs.get(app.name);
+        if (run) run.expectedExit = true;
+        await this.killAll(app.name);
         await previous?.done;
         await this.stopRun(app, 'kill');
         this.setStatus(app, 'READY');
@@ -538,6 +540,12 @@ export class FlinkService {
     }
     this.setStatus(app, 'DELETING');
     // The service stops a running application before it deletes it.
+    const activity = this.activities.get(app.name);
+    abortActivity(activity);
+    const run = this.runs.get(app.name);
+    if (run) run.expectedExit = true;
+    await this.killAll(app.name);
+    await activity?.done;
     await this.stopRun(app, 'kill');
     this.apps.delete(app.name);
     fs.rmSync(applicationPaths(this.options.dataDir, app.name).root, { recursive: true, force: true });
@@ -738,6 +746,10 @@ export class FlinkService {
       env: this.runnerEnv(),
       logPath,
     });
+    const jobsOfApp = this.liveJobs.get(app.name) ?? new Set<JobRun>();
+    this.liveJobs.set(app.name, jobsOfApp);
+    jobsOfApp.add(job);
+    void job.exited.then(() => jobsOfApp.delete(job));
     const run: ActiveRun = {
       job,
       versionId: version.versionId,
@@ -817,6 +829,11 @@ export class FlinkService {
       this.save();
     }
     return outcome;
+  }
+
+  /** Kills every runner process of the application and waits for them to exit. */
+  private async killAll(name: string): Promise<void> {
+    await Promise.allSettled([...(this.liveJobs.get(name) ?? [])].map((job) => job.kill()));
   }
 
   private async fetchCode(config: ApplicationConfig, target: string, signal: AbortSignal): Promise<void> {
