@@ -541,6 +541,59 @@ describe('StartApplication and StopApplication', () => {
   });
 });
 
+describe('A runner that cannot be started', () => {
+  it('It should fail the start with a message naming the missing runner, not hang', async () => {
+    // Prepare: a second endpoint whose runner command does not exist (say, the venv is not installed).
+    const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flinkflow-flink-norunner-'));
+    const other = await createFlinkService({
+      dataDir: otherDir,
+      s3Endpoint: s3Server.url,
+      kinesisEndpoint: 'http://127.0.0.1:1',
+      region: REGION,
+      account: ACCOUNT,
+      log: () => undefined,
+      runnerCommand: ['/nonexistent/flinkflow/python', 'local_runner.py'],
+    });
+    const server = await startJsonService({ targetPrefix: FLINK_TARGET_PREFIX, provider: other.provider });
+    const otherClient = new KinesisAnalyticsV2Client({ endpoint: server.url, region: REGION, credentials });
+    const version = await uploadCode('code/norunner.zip', { behavior: 'run' });
+    await otherClient.send(
+      new CreateApplicationCommand(createInput('norunner-app', 'code/norunner.zip', version)),
+    );
+
+    try {
+      // Act
+      const started = await otherClient.send(
+        new StartApplicationCommand({ ApplicationName: 'norunner-app' }),
+      );
+      let details;
+      for (let i = 0; i < 200; i += 1) {
+        details = (
+          await otherClient.send(
+            new DescribeApplicationOperationCommand({
+              ApplicationName: 'norunner-app',
+              OperationId: started.OperationId!,
+            }),
+          )
+        ).ApplicationOperationInfoDetails;
+        if (details?.OperationStatus !== 'IN_PROGRESS') break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+
+      // Assess
+      expect(details?.OperationStatus).toBe('FAILED');
+      expect(details?.OperationFailureDetails?.ErrorInfo?.ErrorString).toContain(
+        '/nonexistent/flinkflow/python',
+      );
+    } finally {
+      otherClient.destroy();
+      await server.close();
+      await other.shutdown();
+      fs.rmSync(otherDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('UpdateApplication', () => {
   it('It should require and check CurrentApplicationVersionId or ConditionalToken', async () => {
     // Prepare
