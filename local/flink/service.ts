@@ -281,13 +281,15 @@ export class FlinkService {
       throw inUse(`Application ${app.name} is ${app.status}; it can be started only when it is READY.`);
     }
     const version = currentVersion(app);
+    // The run configuration is checked whole before it changes the stored one.
+    const config = structuredClone(version.config);
     const run = optionalObject(input, 'RunConfiguration', '');
     if (run) {
       if (run['SqlRunConfigurations'] !== undefined)
         throw invalidArgument('RunConfiguration.SqlRunConfigurations is for SQL applications.');
       const flinkRun = optionalObject(run, 'FlinkRunConfiguration', 'RunConfiguration.');
       if (flinkRun) {
-        version.config.allowNonRestoredState =
+        config.allowNonRestoredState =
           optionalBoolean(flinkRun, 'AllowNonRestoredState', 'RunConfiguration.FlinkRunConfiguration.') ??
           false;
       }
@@ -295,14 +297,15 @@ export class FlinkService {
         optionalObject(run, 'ApplicationRestoreConfiguration', 'RunConfiguration.'),
         'RunConfiguration.ApplicationRestoreConfiguration.',
       );
-      if (restore) version.config.restore = restore;
+      if (restore) config.restore = restore;
     }
-    if (!version.config.code) {
+    if (!config.code) {
       throw invalidConfiguration(
         `Application ${app.name} has no code; set ApplicationCodeConfiguration (S3ContentLocation) with UpdateApplication first.`,
       );
     }
-    const fromSavepoint = this.restorePoint(app, version.config);
+    const fromSavepoint = this.restorePoint(app, config);
+    version.config = config;
     const op = this.newOperation(app, 'StartApplication');
     this.setStatus(app, 'STARTING');
     this.background(app, async (signal) => {

@@ -420,6 +420,58 @@ describe('StartApplication and StopApplication', () => {
     });
   });
 
+  it('It should restore a restart from the latest snapshot, skip it on request and refuse an unknown snapshot', async () => {
+    // Prepare: run once and stop, which leaves a snapshot (snapshots are on).
+    const version = await uploadCode('code/restore.zip', { behavior: 'run' });
+    await client.send(new CreateApplicationCommand(createInput('restore-app', 'code/restore.zip', version)));
+    await client.send(new StartApplicationCommand({ ApplicationName: 'restore-app' }));
+    await waitForStatus('restore-app', 'RUNNING');
+    await client.send(new StopApplicationCommand({ ApplicationName: 'restore-app' }));
+    await waitForStatus('restore-app', 'READY');
+
+    // Act
+    const unknown = await errorOf(
+      client.send(
+        new StartApplicationCommand({
+          ApplicationName: 'restore-app',
+          RunConfiguration: {
+            ApplicationRestoreConfiguration: {
+              ApplicationRestoreType: 'RESTORE_FROM_CUSTOM_SNAPSHOT',
+              SnapshotName: 'nope',
+            },
+          },
+        }),
+      ),
+    );
+    const statusAfterRefusal = (await describe_('restore-app')).ApplicationStatus;
+    await client.send(new StartApplicationCommand({ ApplicationName: 'restore-app' }));
+    await waitForStatus('restore-app', 'RUNNING');
+    const restored = lastReceived('restore-app').args['from-savepoint'];
+    await client.send(new StopApplicationCommand({ ApplicationName: 'restore-app' }));
+    await waitForStatus('restore-app', 'READY');
+    await client.send(
+      new StartApplicationCommand({
+        ApplicationName: 'restore-app',
+        RunConfiguration: {
+          ApplicationRestoreConfiguration: { ApplicationRestoreType: 'SKIP_RESTORE_FROM_SNAPSHOT' },
+        },
+      }),
+    );
+    await waitForStatus('restore-app', 'RUNNING');
+    const skipped = lastReceived('restore-app').args['from-savepoint'];
+    const description = await describe_('restore-app');
+
+    // Assess
+    expect(unknown.name).toBe('ResourceNotFoundException');
+    expect(statusAfterRefusal).toBe('READY');
+    expect(restored).toContain(path.join(dataDir, 'apps', 'restore-app', 'savepoints'));
+    expect(skipped).toBeUndefined();
+    expect(
+      description.ApplicationConfigurationDescription?.RunConfigurationDescription
+        ?.ApplicationRestoreConfigurationDescription,
+    ).toEqual({ ApplicationRestoreType: 'SKIP_RESTORE_FROM_SNAPSHOT' });
+  });
+
   it('It should report a job that fails to start: back to READY and the operation FAILED with the job message', async () => {
     // Prepare
     const version = await uploadCode('code/fail.zip', {
