@@ -39,26 +39,75 @@ export function useLocalEndpoints(
 
 export { readState };
 
+/** The local runner's event (local/stepfunctions/run-provisioning.ts ProvisioningEvent). */
+export interface LocalRunnerEvent {
+  type: string;
+  timestamp: number;
+  state?: string;
+  error?: string;
+  cause?: string;
+  retryAttempt?: number;
+}
+
 type LocalRunner = (options: {
-  input: Record<string, unknown>;
-  onProgress?: (event: ProgressEvent) => void;
-  signal?: AbortSignal;
+  input: unknown;
+  env: Readonly<Record<string, string>>;
+  waitSeconds?: number;
+  onEvent?: (event: LocalRunnerEvent) => void;
 }) => Promise<LocalProvisionResult>;
 
+/** Maps the local runner's events to the progress events `provision` prints for AWS executions too. */
+export function progressFromLocalEvent(event: LocalRunnerEvent): ProgressEvent | undefined {
+  const at = event.timestamp;
+  switch (event.type) {
+    case 'StateEntered':
+      return event.state ? { type: 'stateEntered', state: event.state, at } : undefined;
+    case 'StateExited':
+      return event.state ? { type: 'stateExited', state: event.state, at } : undefined;
+    case 'StateFailed':
+      return {
+        type: 'taskFailed',
+        ...(event.state ? { state: event.state } : {}),
+        error: event.error ?? 'Error',
+        cause: event.cause ?? '',
+        at,
+      };
+    case 'ExecutionSucceeded':
+      return { type: 'executionSucceeded', output: undefined, at };
+    case 'ExecutionFailed':
+    case 'ExecutionTimeout':
+    case 'ExecutionAborted':
+      return {
+        type: 'executionFailed',
+        status:
+          event.type === 'ExecutionFailed'
+            ? 'FAILED'
+            : event.type === 'ExecutionTimeout'
+              ? 'TIMED_OUT'
+              : 'ABORTED',
+        error: event.error ?? event.type,
+        cause: event.cause ?? '',
+        at,
+      };
+    default:
+      return undefined;
+  }
+}
+
 /**
- * Runs the provisioning state machine on the local runner (local/stepfunctions) against the local cloud
- * whose endpoints are in the environment.
+ * Runs the provisioning state machine on the local runner (local/stepfunctions) with `env`: the local
+ * cloud's SDK environment plus the deployment settings (deployLocally).
  */
 export async function provisionLocally(
   input: Record<string, unknown>,
+  env: Record<string, string>,
   onProgress: (event: ProgressEvent) => void,
-  signal: AbortSignal,
 ): Promise<LocalProvisionResult> {
   let runner: LocalRunner | undefined;
   try {
     // Loaded on use: the runner pulls in every task handler, which `produce` and `local up` never need.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    runner = (require('../local/stepfunctions') as { runProvisioningLocally?: LocalRunner })
+    runner = (require('../local/stepfunctions/run-provisioning') as { runProvisioningLocally?: LocalRunner })
       .runProvisioningLocally;
   } catch (error) {
     throw new EnvironmentError(
@@ -68,6 +117,16 @@ export async function provisionLocally(
       },
     );
   }
-  if (!runner) throw new EnvironmentError('local/stepfunctions does not export runProvisioningLocally.');
-  return runner({ input, onProgress, signal });
+  if (!runner)
+    throw new EnvironmentError(
+      'local/stepfunctions/run-provisioning does not export runProvisioningLocally.',
+    );
+  return runner({
+    input,
+    env,
+    onEvent: (event) => {
+      const progress = progressFromLocalEvent(event);
+      if (progress) onProgress(progress);
+    },
+  });
 }

@@ -31,6 +31,7 @@ import {
   stopLocalCloud,
   useLocalEndpoints,
 } from './local-bindings';
+import { deployLocally } from './local-run/deploy';
 import type { LocalRunDeps } from './local-run/run';
 import { positiveNumber, wholeNumber } from './options';
 import { ProgressRenderer } from './progress';
@@ -58,8 +59,13 @@ export function defaultDeps(io: CliIo): CliDeps {
   return {
     provision: {
       sfn: () => new SFNClient({ customUserAgent: 'flinkflow-cli' }),
-      useLocalCloud,
-      provisionLocally,
+      provisionLocally: async (input, onProgress) => {
+        const state = await requireRunningCloud();
+        const environment = useLocalEndpoints(state, io.env);
+        const aws = createAwsClients(io.env);
+        const deployment = await deployLocally(aws, state);
+        return provisionLocally(input, { ...environment, ...deployment.environment }, onProgress);
+      },
       sleep: (ms, signal) => systemClock.sleep(ms, signal),
     },
     produce: {
@@ -73,7 +79,10 @@ export function defaultDeps(io: CliIo): CliDeps {
       return {
         cloud: {
           isRunning: async () => (await localCloudStatus()).running,
-          start: async () => sdkEnvironment(await startLocalCloud()),
+          start: async () => {
+            const state = await startLocalCloud();
+            return { environment: sdkEnvironment(state), account: state.account, region: state.region };
+          },
           stop: async () => {
             await stopLocalCloud();
           },
@@ -89,6 +98,7 @@ export function defaultDeps(io: CliIo): CliDeps {
             athena: new AthenaClient({}),
           };
         },
+        deploy: async (clients, cloud) => (await deployLocally(clients, cloud)).environment,
         provision: provisionLocally,
         produce: (options, clients) => produceTicks(options, { kinesis: clients.kinesis }),
         poller: {

@@ -22,12 +22,13 @@ export interface ProvisionCommandOptions extends ProvisionFlags {
 
 export interface ProvisionCommandDeps {
   sfn(): Pick<SFNClient, 'send'>;
-  /** Checks the local cloud runs and points the SDK at it. */
-  useLocalCloud(): Promise<void>;
+  /**
+   * Runs the machine on the running local cloud (its code asset and catalog deployed first); throws
+   * EnvironmentError when no local cloud runs.
+   */
   provisionLocally(
     input: Record<string, unknown>,
     onProgress: (e: ProgressEvent) => void,
-    signal: AbortSignal,
   ): Promise<LocalProvisionResult>;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
@@ -47,11 +48,10 @@ export async function provisionCommand(
 
   let outcome: Pick<ProvisionOutcome, 'status' | 'output' | 'error' | 'cause'> & Partial<ProvisionOutcome>;
   if (options.local) {
-    await deps.useLocalCloud();
     io.err(
       `Provisioning ${config.pipelineName} on the local cloud (execution ${executionNameFor(input, options.attempt ?? 1)})`,
     );
-    outcome = (await deps.provisionLocally(input, onProgress, io.signal)) as typeof outcome;
+    outcome = (await deps.provisionLocally(input, onProgress)) as typeof outcome;
   } else {
     const stateMachineArn = options.stateMachineArn ?? io.env['FLINKFLOW_STATE_MACHINE_ARN'];
     if (!stateMachineArn) {

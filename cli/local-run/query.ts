@@ -136,7 +136,10 @@ export function resolveWindowColumns(table: Table): WindowColumns {
   if (byName.windowStart && byName.windowEnd && byName.avgPrice && byName.count) {
     return { ticker, ...byName } as WindowColumns;
   }
-  const others = columns.filter((c) => c.name !== ticker);
+  // Only the files' own columns: partition keys other than ticker (dt, hr) are not window fields.
+  const others = (table.StorageDescriptor?.Columns ?? [])
+    .map((c) => ({ name: c.Name ?? '', type: c.Type ?? '' }))
+    .filter((c) => c.name !== ticker);
   const integers = others.filter((c) => NUMERIC_INTEGER.test(c.type));
   const reals = others.filter((c) => NUMERIC_REAL.test(c.type));
   const times = others.filter((c) => !NUMERIC_INTEGER.test(c.type) && !NUMERIC_REAL.test(c.type));

@@ -58,18 +58,21 @@ export interface LocalClients {
 export interface LocalRunDeps {
   cloud: {
     isRunning(): Promise<boolean>;
-    /** Starts the local cloud (or returns the running one) and returns the SDK environment that points at it. */
-    start(): Promise<Record<string, string>>;
+    /** Starts the local cloud (or returns the running one): the SDK environment that points at it, its account and region. */
+    start(): Promise<{ environment: Record<string, string>; account: string; region: string }>;
     stop(): Promise<void>;
   };
   /** Makes the SDK environment current for the clients and the local runner (process.env in the CLI). */
   applyEnvironment(environment: Record<string, string>): void;
   /** Built after applyEnvironment, so they read the local endpoints. */
   clients(): LocalClients;
+  /** What `cdk deploy` does on AWS: the code asset, the Glue database; returns the deployment settings' environment. */
+  deploy(clients: LocalClients, cloud: { account: string; region: string }): Promise<Record<string, string>>;
+  /** Runs the provisioning machine locally with the SDK environment + deployment settings in `env`. */
   provision(
     input: Record<string, unknown>,
+    env: Record<string, string>,
     onProgress: (event: ProgressEvent) => void,
-    signal: AbortSignal,
   ): Promise<LocalProvisionResult>;
   produce(options: ProduceOptions, clients: LocalClients): Promise<ProduceResult>;
   poller: Poller & { signal: AbortSignal };
@@ -136,20 +139,29 @@ export async function localRun(
   let exitCode = 0;
   try {
     const wasRunning = await deps.cloud.isRunning();
-    const environment = await step(
+    const cloud = await step(
       'start local cloud',
       () => deps.cloud.start(),
       () => (wasRunning ? 'already running: reused, left running' : 'started'),
     );
     cloudStartedHere = !wasRunning;
-    deps.applyEnvironment(environment);
+    deps.applyEnvironment(cloud.environment);
     clients = deps.clients();
     const activeClients = clients;
+    const settings = await step(
+      'deploy code and catalog',
+      () => deps.deploy(activeClients, cloud),
+      (env) => `s3://${env['CODE_ASSET_BUCKET'] ?? '?'}/${env['CODE_ASSET_KEY'] ?? '?'}`,
+    );
 
     const provisioned = await step(
       'provision',
       async () => {
-        const result = await deps.provision(options.input, deps.onProgress, deps.poller.signal);
+        const result = await deps.provision(
+          options.input,
+          { ...cloud.environment, ...settings },
+          deps.onProgress,
+        );
         if (result.status !== 'SUCCEEDED' || !result.output) {
           const cause = result.cause ? describeCause(result.cause).join('; ') : '';
           throw new OperationFailedError(

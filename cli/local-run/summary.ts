@@ -1,5 +1,5 @@
 import { formatDuration } from '../progress';
-import type { Completeness, ExpectedWindow, ObservedWindow } from './windows';
+import { AVERAGE_TOLERANCE, type Completeness, type ExpectedWindow, type ObservedWindow } from './windows';
 
 /** One step of `local run`, timed. */
 export interface StepRecord {
@@ -86,13 +86,14 @@ export function renderSummary(summary: LocalRunSummary): string {
         summary.windows.map((w) => [
           w.ticker,
           `${clock(w.windowStart)}-${clock(w.windowEnd)}`,
-          w.avgPrice.toFixed(2),
+          w.avgPrice.toFixed(3),
           String(w.count),
           w.expectedCount === undefined
             ? 'not closed when production stopped'
-            : w.expectedCount === w.count && Math.abs((w.expectedAvgPrice ?? NaN) - w.avgPrice) <= 0.005
+            : w.expectedCount === w.count &&
+                Math.abs((w.expectedAvgPrice ?? NaN) - w.avgPrice) <= AVERAGE_TOLERANCE
               ? 'match'
-              : `MISMATCH: ${w.expectedCount} events, avg ${(w.expectedAvgPrice ?? NaN).toFixed(2)}`,
+              : `MISMATCH: ${w.expectedCount} events, avg ${(w.expectedAvgPrice ?? NaN).toFixed(3)}`,
         ]),
       ),
     );

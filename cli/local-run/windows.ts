@@ -59,6 +59,12 @@ export function compareWindows(a: WindowKey, b: WindowKey): number {
   return a.ticker < b.ticker ? -1 : a.ticker > b.ticker ? 1 : a.windowStart - b.windowStart;
 }
 
+/**
+ * How far an average may differ from the expected one: both are sums of the same cents divided by the
+ * same count in double precision (Flink's AVG over DOUBLE, here over whole cents), so only float noise.
+ */
+export const AVERAGE_TOLERANCE = 1e-6;
+
 /** Per-ticker result of comparing what arrived with what was expected. */
 export interface TickerCompleteness {
   ticker: string;
@@ -89,7 +95,7 @@ export function checkCompleteness(
   expected: readonly ExpectedWindow[],
   observed: readonly ObservedWindow[],
   tickers: readonly string[],
-  tolerance = 0.005,
+  tolerance = AVERAGE_TOLERANCE,
 ): Completeness {
   const observedById = new Map<string, ObservedWindow[]>();
   for (const row of observed) {

@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { CreateDatabaseCommand, type GlueClient } from '@aws-sdk/client-glue';
+import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { EnvironmentError } from '../errors';
+
+/** Where `make flink-zip` puts the deployable zip. */
+export const DEFAULT_CODE_ZIP = path.resolve(__dirname, '..', '..', 'flink-app', 'dist', 'flinkflow-app.zip');
+
+export interface LocalDeployment {
+  /** The deployment settings the provisioning tasks read (lambdas/shared/config.ts). */
+  environment: Record<string, string>;
+  codeAssetKey: string;
+}
+
+/**
+ * Does on the local cloud what `cdk deploy` does on AWS for the provisioning tasks: the Flink code zip
+ * as an asset (content-addressed key, as CDK names assets), the Glue database, and role ARNs (the local
+ * services do not check IAM, so they only have to be well-formed). Idempotent.
+ */
+export async function deployLocally(
+  clients: { s3: Pick<S3Client, 'send'>; glue: Pick<GlueClient, 'send'> },
+  settings: { account: string; region: string; codeZip?: string; glueDatabase?: string },
+  read: (file: string) => Promise<Buffer> = (file) => readFile(file),
+): Promise<LocalDeployment> {
+  const codeZip = settings.codeZip ?? DEFAULT_CODE_ZIP;
+  let zip: Buffer;
+  try {
+    zip = await read(codeZip);
+  } catch (error) {
+    throw new EnvironmentError(
+      `The Flink code zip ${codeZip} is missing: build it with \`make flink-zip\`.`,
+      { cause: error },
+    );
+  }
+  const bucket = `flinkflow-assets-${settings.account}-${settings.region}`;
+  const key = `flink/${createHash('sha256').update(zip).digest('hex')}.zip`;
+  try {
+    await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes((error as Error).name)) throw error;
+  }
+  await clients.s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: key, Body: zip, ContentType: 'application/zip' }),
+  );
+  const glueDatabase = settings.glueDatabase ?? 'flinkflow';
+  try {
+    await clients.glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: glueDatabase } }));
+  } catch (error) {
+    if ((error as Error).name !== 'AlreadyExistsException') throw error;
+  }
+  return {
+    codeAssetKey: key,
+    environment: {
+      CODE_ASSET_BUCKET: bucket,
+      CODE_ASSET_KEY: key,
+      APPLICATION_ROLE_ARN: `arn:aws:iam::${settings.account}:role/flinkflow-local-application`,
+      CRAWLER_ROLE_ARN: `arn:aws:iam::${settings.account}:role/flinkflow-local-crawler`,
+      GLUE_DATABASE: glueDatabase,
+      AWS_ACCOUNT_ID: settings.account,
+    },
+  };
+}

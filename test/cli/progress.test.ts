@@ -1,0 +1,137 @@
+import { ProgressRenderer, describeCause, formatDuration, progressFromHistory } from '../../cli/progress';
+
+const t0 = Date.UTC(2026, 10, 25, 12, 0, 0);
+
+describe('ProgressRenderer', () => {
+  it('It should print each state as it starts and ends, with its duration and the time since the start', () => {
+    // Prepare
+    const renderer = new ProgressRenderer();
+
+    // Act
+    const lines = [
+      ...renderer.render({ type: 'stateEntered', state: 'ValidateInput', at: t0 }),
+      ...renderer.render({ type: 'stateExited', state: 'ValidateInput', at: t0 + 300 }),
+      ...renderer.render({ type: 'stateEntered', state: 'CreateStream', at: t0 + 400 }),
+      ...renderer.render({
+        type: 'taskFailed',
+        error: 'TransientError',
+        cause: '{"errorMessage":"Rate exceeded\\nmore"}',
+        at: t0 + 900,
+      }),
+      ...renderer.render({ type: 'stateExited', state: 'CreateStream', at: t0 + 2900 }),
+      ...renderer.render({ type: 'executionSucceeded', output: {}, at: t0 + 185_000 }),
+    ];
+
+    // Assess
+    expect(lines).toEqual([
+      '[+    0.0 s] > ValidateInput',
+      '[+    0.3 s] ok ValidateInput (0.3 s)',
+      '[+    0.4 s] > CreateStream',
+      '[+    0.9 s] !! CreateStream attempt failed: TransientError: Rate exceeded',
+      '[+    2.9 s] ok CreateStream (2.5 s)',
+      '[+3 min 05 s] Execution SUCCEEDED in 3 min 05 s',
+    ]);
+  });
+
+  it('It should explain a failed execution from the failure document in its cause', () => {
+    // Prepare
+    const renderer = new ProgressRenderer();
+    const cause = JSON.stringify({
+      failedStep: 'StartApplication',
+      error: 'ApplicationStartFailedError',
+      cause: 'The application went to READY: the job failed',
+      existingResources: [
+        { kind: 'stream', name: 'ticks-demo-ticks' },
+        { kind: 'bucket', name: 'b' },
+      ],
+    });
+
+    // Act
+    const lines = renderer.render({
+      type: 'executionFailed',
+      status: 'FAILED',
+      error: 'ApplicationStartFailedError',
+      cause,
+      at: t0,
+    });
+
+    // Assess
+    expect(lines).toEqual([
+      '[+    0.0 s] Execution FAILED after 0.0 s: ApplicationStartFailedError',
+      '    failed step: StartApplication',
+      '    error: ApplicationStartFailedError: The application went to READY: the job failed',
+      '    resources that exist now: stream ticks-demo-ticks, bucket b',
+    ]);
+  });
+});
+
+describe('progressFromHistory', () => {
+  it('It should read state, failure and end events of a Step Functions history and skip the rest', () => {
+    // Prepare
+    const at = new Date(t0);
+
+    // Act
+    const events = [
+      progressFromHistory({
+        id: 2,
+        type: 'TaskStateEntered',
+        timestamp: at,
+        stateEnteredEventDetails: { name: 'CreateBucket' },
+      }),
+      progressFromHistory({ id: 3, type: 'LambdaFunctionScheduled', timestamp: at }),
+      progressFromHistory({
+        id: 4,
+        type: 'LambdaFunctionFailed',
+        timestamp: at,
+        lambdaFunctionFailedEventDetails: { error: 'TransientError', cause: 'x' },
+      }),
+      progressFromHistory({
+        id: 5,
+        type: 'ChoiceStateExited',
+        timestamp: at,
+        stateExitedEventDetails: { name: 'IsApplicationRunning' },
+      }),
+      progressFromHistory({
+        id: 6,
+        type: 'ExecutionSucceeded',
+        timestamp: at,
+        executionSucceededEventDetails: { output: '{"a":1}' },
+      }),
+      progressFromHistory({ id: 7, type: 'ExecutionTimedOut', timestamp: at }),
+    ];
+
+    // Assess
+    expect(events).toEqual([
+      { type: 'stateEntered', state: 'CreateBucket', at: t0 },
+      undefined,
+      { type: 'taskFailed', error: 'TransientError', cause: 'x', at: t0 },
+      { type: 'stateExited', state: 'IsApplicationRunning', at: t0 },
+      { type: 'executionSucceeded', output: { a: 1 }, at: t0 },
+      {
+        type: 'executionFailed',
+        status: 'TIMED_OUT',
+        error: 'States.Timeout',
+        cause: 'The execution ran past its timeout.',
+        at: t0,
+      },
+    ]);
+  });
+});
+
+describe('formatDuration and describeCause', () => {
+  it('It should show seconds with one decimal below two minutes and minutes above', () => {
+    // Act / Assess
+    expect([
+      formatDuration(0),
+      formatDuration(1234),
+      formatDuration(119_940),
+      formatDuration(125_000),
+    ]).toEqual(['0.0 s', '1.2 s', '119.9 s', '2 min 05 s']);
+  });
+
+  it('It should keep a plain-text cause as it is', () => {
+    // Act / Assess
+    expect(describeCause('States.Timeout')).toEqual(['States.Timeout']);
+    expect(describeCause('')).toEqual([]);
+  });
+});
