@@ -46,6 +46,8 @@ export const TaskPermissions: Readonly<
     allow(
       [
         's3:CreateBucket',
+        // CreateBucket with ObjectOwnership is authorised as PutBucketOwnershipControls too.
+        's3:PutBucketOwnershipControls',
         // HeadBucket is authorised as ListBucket.
         's3:ListBucket',
         's3:PutBucketVersioning',
@@ -114,10 +116,9 @@ export const TaskPermissions: Readonly<
 
   [ProvisionState.CreateCrawler]: ({ resources, crawlerRole }) => [
     allow(
-      ['glue:CreateCrawler', 'glue:GetCrawler', 'glue:StartCrawlerSchedule', 'glue:TagResource'],
+      ['glue:CreateCrawler', 'glue:UpdateCrawler', 'glue:StartCrawlerSchedule', 'glue:TagResource'],
       [resources.crawlerArn],
     ),
-    allow(['glue:GetDatabase'], [resources.glueCatalogArn, resources.glueDatabaseArn]),
     passRole(crawlerRole, 'glue.amazonaws.com'),
   ],
 

@@ -193,11 +193,21 @@ export async function runProvisioningLocally(options: RunProvisioningOptions): P
   applyEnvironment(options.env);
   const machine = new StateMachine(renderProvisioningAsl());
 
+  // aws-local-stepfunctions 3.0.0 strips every backslash from a string an intrinsic function returns,
+  // so the States.JsonToString that serialises the failure for the Fail state's CausePath yields broken
+  // JSON whenever a message holds a quote. AWS does not; the runner keeps DescribeFailure's document and
+  // reports it serialised as AWS would, instead of the interpreter's mangled copy.
+  let failureDocument: unknown;
+  const implementation = (task: ProvisionLambdaTask): TaskImplementation => {
+    const bound = options.tasks?.[task] ?? handlerImplementation(task);
+    if (task !== ProvisionState.DescribeFailure) return bound;
+    return async (input) => {
+      failureDocument = await bound(input);
+      return failureDocument;
+    };
+  };
   const taskResourceLocalHandlers = Object.fromEntries(
-    ProvisionLambdaTasks.map((task) => [
-      task,
-      asLambdaInvocation(options.tasks?.[task] ?? handlerImplementation(task)),
-    ]),
+    ProvisionLambdaTasks.map((task) => [task, asLambdaInvocation(implementation(task))]),
   );
   const waitMs = Math.round((options.waitSeconds ?? 2) * 1000);
   const runOptions: RunOptions = {
@@ -249,7 +259,12 @@ export async function runProvisioningLocally(options: RunProvisioningOptions): P
     }
     const failure = thrown instanceof ExecutionError && thrown.cause instanceof Error ? thrown.cause : thrown;
     const error = failure instanceof Error ? failure.name : 'Error';
-    const cause = failure instanceof Error ? failure.message : String(failure);
+    const cause =
+      failureDocument === undefined
+        ? failure instanceof Error
+          ? failure.message
+          : String(failure)
+        : JSON.stringify(failureDocument);
     const parsed = parseFailure(cause);
     return { status: 'FAILED', error, cause, ...(parsed ? { failure: parsed } : {}), events };
   }

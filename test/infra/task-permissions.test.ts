@@ -42,6 +42,8 @@ const OptionalActions: Record<string, string[]> = {
   's3:CopyObject': ['s3:GetObjectVersion'],
   // Without ListBucket, HeadObject of a missing key answers 403 rather than 404.
   's3:HeadObject': ['s3:GetObjectVersion', 's3:ListBucket'],
+  // CreateBucket with ObjectOwnership (BucketOwnerEnforced) is authorised as this too.
+  's3:CreateBucket': ['s3:PutBucketOwnershipControls'],
   // Tags passed to a create call are authorised as tagging too.
   'kinesisanalytics:CreateApplication': ['kinesisanalytics:TagResource'],
   'glue:CreateCrawler': ['glue:TagResource'],
@@ -54,15 +56,50 @@ const ImpliedByTask: Partial<Record<ProvisionLambdaTask, string[]>> = {
   CreateCrawler: ['iam:PassRole'],
 };
 
-/** The SDK commands a task's handler sends, as `prefix:Operation` (from its non-test sources). */
-function commandsOf(task: ProvisionLambdaTask): string[] {
-  const folder = path.join(ProjectRoot, 'lambdas', lambdaFolderName(task));
-  const sources = fs
+/**
+ * Commands that a task's sources reach through a shared module but never send: the shared module holds
+ * them for another task.
+ */
+const NotSentBy: Partial<Record<ProvisionLambdaTask, string[]>> = {
+  // lambdas/shared/application-status.ts: failureReason() is called by DescribeApplication only.
+  StartApplication: [
+    'kinesisanalytics:ListApplicationOperations',
+    'kinesisanalytics:DescribeApplicationOperation',
+  ],
+  ForceStopApplication: [
+    'kinesisanalytics:ListApplicationOperations',
+    'kinesisanalytics:DescribeApplicationOperation',
+  ],
+};
+
+/** A task's sources: its folder and the modules under lambdas/ they import, transitively. */
+function sourcesOf(task: ProvisionLambdaTask): string[] {
+  const lambdasRoot = path.join(ProjectRoot, 'lambdas');
+  const folder = path.join(lambdasRoot, lambdaFolderName(task));
+  const pending = fs
     .readdirSync(folder, { recursive: true, encoding: 'utf8' })
     .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
-    .map((file) => fs.readFileSync(path.join(folder, file), 'utf8'));
+    .map((file) => path.join(folder, file));
+  const seen = new Set<string>();
+  while (pending.length > 0) {
+    const file = pending.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const source = fs.readFileSync(file, 'utf8');
+    for (const match of source.matchAll(/from\s*'(\.{1,2}\/[^']+)'/g)) {
+      const target = path.resolve(path.dirname(file), match[1]!);
+      const candidates = [`${target}.ts`, path.join(target, 'index.ts')];
+      const found = candidates.find((candidate) => fs.existsSync(candidate));
+      if (found && found.startsWith(lambdasRoot + path.sep)) pending.push(found);
+    }
+  }
+  return [...seen].map((file) => fs.readFileSync(file, 'utf8'));
+}
+
+/** The SDK commands a task's handler sends, as `prefix:Operation`. */
+function commandsOf(task: ProvisionLambdaTask): string[] {
   const commands = new Set<string>();
-  for (const source of sources) {
+  for (const source of sourcesOf(task)) {
     const moduleOf = new Map<string, string>();
     for (const match of source.matchAll(
       /import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'(@aws-sdk\/client-[a-z0-9-]+)'/g,
@@ -80,7 +117,8 @@ function commandsOf(task: ProvisionLambdaTask): string[] {
       if (prefix) commands.add(`${prefix}:${match[1]}`);
     }
   }
-  return [...commands].sort();
+  const notSent = new Set(NotSentBy[task] ?? []);
+  return [...commands].filter((command) => !notSent.has(command)).sort();
 }
 
 function grantedActions(task: ProvisionLambdaTask): string[] {

@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+import { toMermaid } from '../../workflow/diagram';
+import { renderProvisioningAsl } from '../../workflow/render';
+import { ProvisioningDocPath, updatedPage } from '../../workflow/render-docs';
+import { ProvisionState } from '../../workflow/contract';
+
+describe('docs/provisioning-state-machine.md', () => {
+  it('It should show the current definition (run `tsx workflow/render-docs.ts` after changing the machine)', () => {
+    // Prepare
+    const page = fs.readFileSync(ProvisioningDocPath, 'utf8');
+
+    // Act
+    const regenerated = updatedPage(page, renderProvisioningAsl());
+
+    // Assess
+    expect(page).toEqual(regenerated);
+  });
+
+  it('It should draw every state and every transition of the definition', () => {
+    // Prepare
+    const definition = renderProvisioningAsl();
+
+    // Act
+    const diagram = toMermaid(definition);
+
+    // Assess
+    for (const name of Object.keys(definition.States)) expect(diagram).toContain(name);
+    expect(diagram).toContain(`[*] --> ${ProvisionState.ValidateInput}`);
+    expect(diagram).toContain(
+      `${ProvisionState.IsApplicationRunning} --> ${ProvisionState.CreateCrawler} : status.phase = RUNNING`,
+    );
+    expect(diagram).toContain(
+      `${ProvisionState.WaitBeforeStatusCheck} --> ${ProvisionState.DescribeApplication}`,
+    );
+    expect(diagram).toContain(`${ProvisionState.ProvisioningFailed} --> [*]`);
+    expect(diagram).toContain(`${ProvisionState.Provisioned} --> [*]`);
+  });
+});

@@ -1,0 +1,226 @@
+/**
+ * The rendered provisioning ASL executed by aws-local-stepfunctions, each Lambda task bound to its
+ * handler's `run`, AWS faked by aws-sdk-client-mock (test/workflow/support/simulated-aws.ts) and time
+ * simulated: a unit-level test of the machine's paths, retries and failure handling.
+ */
+import '../support/quiet-logs';
+import { run as createApplication } from '../../lambdas/create-application';
+import { run as createBucket } from '../../lambdas/create-bucket';
+import { run as createCrawler } from '../../lambdas/create-crawler';
+import { run as createStream } from '../../lambdas/create-stream';
+import { run as describeApplication } from '../../lambdas/describe-application';
+import { run as describeFailure } from '../../lambdas/describe-failure';
+import { run as forceStopApplication } from '../../lambdas/force-stop-application';
+import { run as startApplication } from '../../lambdas/start-application';
+import { run as uploadCode } from '../../lambdas/upload-code';
+import { run as validateInput } from '../../lambdas/validate-input';
+import { runProvisioningLocally, type ProvisioningResult } from '../../local/stepfunctions/run-provisioning';
+import { ErrorName, ProvisionState, type ProvisionInput } from '../../workflow/contract';
+import { SimulatedAws, simulatedEnvironment, type SimulatedAwsOptions } from './support/simulated-aws';
+
+const aws = new SimulatedAws();
+
+/** One execution against the simulated cloud, with waits and retry pauses cut to zero. */
+async function provision(input: unknown, options: SimulatedAwsOptions = {}): Promise<ProvisioningResult> {
+  aws.reset(options);
+  return runProvisioningLocally({
+    input,
+    env: simulatedEnvironment,
+    waitSeconds: 0,
+    retryIntervalMs: 0,
+    tasks: aws.bind({
+      ValidateInput: validateInput,
+      CreateStream: createStream,
+      CreateBucket: createBucket,
+      UploadCode: uploadCode,
+      CreateApplication: createApplication,
+      StartApplication: startApplication,
+      DescribeApplication: describeApplication,
+      ForceStopApplication: forceStopApplication,
+      CreateCrawler: createCrawler,
+      DescribeFailure: describeFailure,
+    }),
+  });
+}
+
+const entered = (result: ProvisioningResult) =>
+  result.events.filter((e) => e.type === 'StateEntered').map((e) => e.state);
+
+const CREATE_CALLS = [
+  'kinesis:CreateStream',
+  's3:CreateBucket',
+  's3:CopyObject',
+  'logs:CreateLogGroup',
+  'kinesisanalytics:CreateApplication',
+  'kinesisanalytics:StartApplication',
+  'glue:CreateCrawler',
+];
+
+describe('the provisioning state machine (rendered ASL, handlers run in-process)', () => {
+  it('It should provision every resource in order and return the outputs', async () => {
+    // Prepare
+    const input: ProvisionInput = { pipelineName: 'ticks-demo' };
+
+    // Act
+    const result = await provision(input, { application: { startSeconds: 90 } });
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    if (result.status !== 'SUCCEEDED') return;
+    expect(result.output).toEqual({
+      pipelineName: 'ticks-demo',
+      streamName: 'ticks-demo-ticks',
+      streamArn: 'arn:aws:kinesis:eu-west-1:123456789012:stream/ticks-demo-ticks',
+      bucketName: 'flinkflow-ticks-demo-123456789012-eu-west-1',
+      codeObject: { key: 'code/flinkflow-app.zip', versionId: 'code-version-1' },
+      applicationName: 'ticks-demo-app',
+      applicationArn: 'arn:aws:kinesisanalytics:eu-west-1:123456789012:application/ticks-demo-app',
+      applicationVersionId: 1,
+      applicationStatus: 'RUNNING',
+      crawlerName: 'ticks-demo-crawler',
+      crawlSchedule: 'cron(0/15 * * * ? *)',
+      glueDatabase: 'flinkflow',
+      outputLocation: 's3://flinkflow-ticks-demo-123456789012-eu-west-1/output/',
+      timings: { startedAt: expect.any(String), finishedAt: expect.any(String) },
+    });
+    expect(Date.parse(result.output.timings.finishedAt)).toBeGreaterThanOrEqual(
+      Date.parse(result.output.timings.startedAt),
+    );
+    const creates = aws.calls.filter((call) => CREATE_CALLS.includes(call));
+    expect(creates).toEqual(CREATE_CALLS);
+    expect(entered(result)).toEqual([
+      'ValidateInput',
+      'CreateStream',
+      'CreateBucket',
+      'UploadCode',
+      'CreateApplication',
+      'StartApplication',
+      'IsApplicationRunning',
+      'WaitBeforeStatusCheck',
+      'DescribeApplication',
+      'IsApplicationRunning',
+      'WaitBeforeStatusCheck',
+      'DescribeApplication',
+      'IsApplicationRunning',
+      'CreateCrawler',
+      'CollectOutputs',
+      'Provisioned',
+    ]);
+  });
+
+  it('It should retry a throttled call with backoff and still succeed', async () => {
+    // Prepare
+    const input: ProvisionInput = { pipelineName: 'ticks-demo' };
+
+    // Act
+    const result = await provision(input, { throttleFirst: { 'kinesis:CreateStream': 2 } });
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    const retries = result.events.filter((e) => e.type === 'StateRetried');
+    expect(retries.map((e) => e.state)).toEqual([ProvisionState.CreateStream, ProvisionState.CreateStream]);
+    const failures = result.events.filter((e) => e.type === 'StateFailed');
+    expect(failures.map((e) => e.error)).toEqual([ErrorName.Transient, ErrorName.Transient]);
+    expect(aws.count('kinesis:CreateStream')).toBe(3);
+  });
+
+  it('It should fail with the reason when the start ends in READY, naming the step and what exists', async () => {
+    // Prepare
+    const input: ProvisionInput = { pipelineName: 'ticks-demo' };
+    const failureMessage =
+      'org.apache.flink.table.api.ValidationException: Could not find the connector kinesis';
+
+    // Act
+    const result = await provision(input, {
+      application: { startSeconds: 70, outcome: 'READY', failureMessage },
+    });
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    if (result.status === 'SUCCEEDED') return;
+    expect(result.error).toBe(ErrorName.ApplicationStartFailed);
+    expect(result.failure).toMatchObject({
+      failedStep: ProvisionState.DescribeApplication,
+      error: ErrorName.ApplicationStartFailed,
+    });
+    expect(result.failure?.cause).toContain('READY');
+    expect(result.failure?.cause).toContain(failureMessage);
+    expect(result.failure?.existingResources.map((r) => r.kind).sort()).toEqual([
+      'application',
+      'bucket',
+      'stream',
+    ]);
+    // Never retried: a failed start does not get better by asking again.
+    expect(result.events.filter((e) => e.type === 'StateRetried')).toEqual([]);
+    expect(aws.count('glue:CreateCrawler')).toBe(0);
+    expect(entered(result).slice(-3)).toEqual([
+      'DescribeApplicationFailed',
+      ProvisionState.DescribeFailure,
+      ProvisionState.ProvisioningFailed,
+    ]);
+  });
+
+  it('It should force-stop an application that never reaches RUNNING and fail with a timeout', async () => {
+    // Prepare
+    const input: ProvisionInput = { pipelineName: 'ticks-demo', startTimeoutSeconds: 300 };
+
+    // Act
+    const result = await provision(input, { application: { startSeconds: Number.POSITIVE_INFINITY } });
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    if (result.status === 'SUCCEEDED') return;
+    expect(result.error).toBe(ErrorName.ApplicationStartTimeout);
+    expect(result.failure).toMatchObject({
+      failedStep: ProvisionState.ForceStopApplication,
+      error: ErrorName.ApplicationStartTimeout,
+    });
+    expect(result.failure?.cause).toMatch(/did not reach RUNNING within 300 s/);
+    expect(aws.count('kinesisanalytics:StopApplication')).toBe(1);
+    // The loop ended by the start timeout, not by the machine's poll backstop.
+    expect(aws.elapsedSeconds()).toBe(300);
+    expect(entered(result)).toContain(ProvisionState.ForceStopApplication);
+    expect(aws.count('glue:CreateCrawler')).toBe(0);
+  });
+
+  it('It should reject invalid input before any AWS call, naming the field', async () => {
+    // Prepare
+    const input = { pipelineName: 'Not A Valid Name!', parallelism: 0 };
+
+    // Act
+    const result = await provision(input);
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    if (result.status === 'SUCCEEDED') return;
+    expect(result.error).toBe(ErrorName.InvalidInput);
+    expect(result.failure?.failedStep).toBe(ProvisionState.ValidateInput);
+    expect(result.failure?.cause).toMatch(/pipelineName/);
+    expect(result.failure?.cause).toMatch(/parallelism/);
+    expect(result.failure?.existingResources).toEqual([]);
+    expect(aws.calls).toEqual([]);
+    expect(entered(result)).toEqual([
+      ProvisionState.ValidateInput,
+      'ValidateInputFailed',
+      ProvisionState.DescribeFailure,
+      ProvisionState.ProvisioningFailed,
+    ]);
+  });
+
+  it('It should give up on an error that keeps coming after the bounded retries', async () => {
+    // Prepare
+    const input: ProvisionInput = { pipelineName: 'ticks-demo' };
+
+    // Act
+    const result = await provision(input, { throttleFirst: { 's3:CreateBucket': 100 } });
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    if (result.status === 'SUCCEEDED') return;
+    expect(result.error).toBe(ErrorName.Transient);
+    expect(result.failure?.failedStep).toBe(ProvisionState.CreateBucket);
+    // One try and five retries.
+    expect(aws.count('s3:CreateBucket')).toBe(6);
+    expect(result.failure?.existingResources.map((r) => r.kind)).toEqual(['stream']);
+  });
+});
