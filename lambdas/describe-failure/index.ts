@@ -107,6 +107,11 @@ function probes(deps: TaskDeps, config: ProvisionConfig): Probe[] {
   ];
 }
 
+/** Ends a cause with a full stop, so the next sentence of the message reads as one. */
+function sentence(text: string): string {
+  return /[.!?)]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`;
+}
+
 function isNotFound(error: unknown): boolean {
   return isAwsError(error, ...NOT_FOUND) || httpStatusOf(error) === 404;
 }
@@ -150,7 +155,7 @@ export async function run(
       : 'Nothing was created (the input was not validated).';
   const notChecked = unchecked.length ? ` Could not check: ${unchecked.join(', ')}.` : '';
   const message =
-    `${subject} failed at ${failedStep} with ${error}: ${cause} ${exists}${notChecked} ` +
+    `${subject} failed at ${failedStep} with ${error}: ${sentence(cause)} ${exists}${notChecked} ` +
     'Every step is idempotent: fix the cause and run provisioning again, or remove the resources listed.';
 
   return {

@@ -3,7 +3,7 @@
  * the logs and error names of all functions look alike.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy, { type MiddlewareObj } from '@middy/core';
+import type { MiddlewareObj, MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { ProvisionLambdaTask } from '../../workflow/contract';
 import { logger } from './logger';
@@ -33,10 +33,36 @@ export function taskLogging<E, R>(task: ProvisionLambdaTask): MiddlewareObj<E, R
   };
 }
 
-/** The Lambda handler of a task: `run` with the Lambda context injected into the logger and task logging. */
-export function taskHandler<E, R>(task: ProvisionLambdaTask, run: (event: E) => Promise<R>) {
-  return middy<E, R, Error, Context>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(taskLogging<E, R>(task))
-    .handler((event: E) => run(event));
+type Middy = (typeof import('@middy/core'))['default'];
+let middyModule: Promise<Middy> | undefined;
+
+/**
+ * middy 7 is published as ESM only (no `require` export), while this project compiles to CommonJS. A
+ * dynamic import loads it everywhere the handlers run: in the Lambda bundle (esbuild inlines it), under
+ * tsx and node (the local Step Functions runner, the CLI), and in jest (mapped in jest.config.js).
+ */
+function loadMiddy(): Promise<Middy> {
+  middyModule ??= import('@middy/core').then((module) => module.default);
+  return middyModule;
+}
+
+/**
+ * The Lambda handler of a task: `middy(run)` with the Lambda context injected into the logger and the
+ * task logging middleware. Built on the first invocation (see loadMiddy), then reused.
+ */
+export function taskHandler<E, R>(
+  task: ProvisionLambdaTask,
+  run: (event: E) => Promise<R>,
+): (event: E, context: Context) => Promise<R> {
+  let built: Promise<MiddyfiedHandler<E, R, Error, Context>> | undefined;
+  const build = async () =>
+    (await loadMiddy())<E, R, Error, Context>()
+      .use(injectLambdaContext(logger, { resetKeys: true }))
+      .use(taskLogging<E, R>(task))
+      .handler((event: E) => run(event));
+  return async (event, context) => {
+    built ??= build();
+    const handler = await built;
+    return handler(event, context);
+  };
 }
