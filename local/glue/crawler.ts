@@ -108,7 +108,8 @@ export async function scanTarget(
     if (file) files.push(file);
   }
   const rootName = prefix === '' ? location.bucket : (prefix.slice(0, -1).split('/').pop() as string);
-  return { root: rootName, files };
+  // Glue counts levels from the bucket (level 1); the target folder's level is 1 + its depth.
+  return { root: rootName, level: 1 + prefix.split('/').filter(Boolean).length, files };
 }
 
 async function readDataFile(
@@ -208,10 +209,37 @@ export function planTables(
   targetUri: string,
   root: string,
   files: DataFile[],
-  options: { tablePrefix: string; combineCompatibleSchemas: boolean },
+  options: {
+    tablePrefix: string;
+    combineCompatibleSchemas: boolean;
+    tableLevel?: number;
+    targetLevel?: number;
+  },
 ): PlannedTable[] {
   if (files.length === 0) return [];
   const base = targetUri.endsWith('/') ? targetUri : `${targetUri}/`;
+  // TableLevelConfiguration below the target: each folder at that level is a table of its own.
+  const below = (options.tableLevel ?? 0) - (options.targetLevel ?? 0);
+  if (below > 0) {
+    const byRoot = new Map<string, DataFile[]>();
+    for (const file of files) {
+      if (file.partitions.length < below) continue;
+      const folders = file.key
+        .split('/')
+        .slice(-1 - file.partitions.length, -1)
+        .slice(0, below);
+      const rootKey = folders.join('/');
+      byRoot.set(rootKey, [...(byRoot.get(rootKey) ?? []), file]);
+    }
+    return [...byRoot.entries()].flatMap(([rootKey, group]) =>
+      planTables(
+        `${base}${rootKey}/`,
+        rootKey.split('/').at(-1) as string,
+        group.map((f) => ({ ...f, partitions: f.partitions.slice(below) })),
+        { tablePrefix: options.tablePrefix, combineCompatibleSchemas: options.combineCompatibleSchemas },
+      ),
+    );
+  }
   const first = files[0] as DataFile;
   const allFit = files.every((f) => compatible(first, f, options.combineCompatibleSchemas));
   const make = (name: string, location: string, group: DataFile[], stripFolders: number): PlannedTable => {
@@ -393,12 +421,14 @@ export async function crawlTargets(
     tablePrefix: string;
     combineCompatibleSchemas: boolean;
     updateInDatabase: boolean;
+    /** Grouping.TableLevelConfiguration: the path level (bucket = 1) where tables are made. */
+    tableLevel?: number;
   },
 ): Promise<CatalogChanges> {
   const planned: PlannedTable[] = [];
   for (const target of crawler.targets) {
-    const { root, files } = await scanTarget(context, target);
-    planned.push(...planTables(target.Path ?? '', root, files, crawler));
+    const { root, level, files } = await scanTarget(context, target);
+    planned.push(...planTables(target.Path ?? '', root, files, { ...crawler, targetLevel: level }));
   }
   if (context.isCancelled()) return { tablesCreated: 0, tablesUpdated: 0, partitionsAdded: 0 };
   // Like Glue, a crawler whose database does not exist yet creates it.

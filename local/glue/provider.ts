@@ -192,7 +192,9 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
     let errorMessage: string | undefined;
     try {
       const grouping = c.Configuration
-        ? (JSON.parse(c.Configuration) as { Grouping?: { TableGroupingPolicy?: string } })
+        ? (JSON.parse(c.Configuration) as {
+            Grouping?: { TableGroupingPolicy?: string; TableLevelConfiguration?: number };
+          })
         : {};
       const changes = await crawlTargets(
         {
@@ -212,6 +214,9 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
           combineCompatibleSchemas: grouping.Grouping?.TableGroupingPolicy === 'CombineCompatibleSchemas',
           updateInDatabase:
             (c.SchemaChangePolicy?.UpdateBehavior ?? 'UPDATE_IN_DATABASE') === 'UPDATE_IN_DATABASE',
+          ...(typeof grouping.Grouping?.TableLevelConfiguration === 'number'
+            ? { tableLevel: grouping.Grouping.TableLevelConfiguration }
+            : {}),
         },
       );
       record.metrics.TablesCreated = changes.tablesCreated;

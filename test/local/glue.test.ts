@@ -438,6 +438,42 @@ describe('Glue crawlers', () => {
     expect(Crawler?.Version).toBe(1);
   });
 
+  it('It should make one table per folder at the TableLevelConfiguration level, counted from the bucket', async () => {
+    // Prepare
+    await createBucketWith(fx.s3, 'crawl-levels', {
+      'root/alpha/ticker=AAPL/p.csv': '1,2.5\n',
+      'root/beta/ticker=MSFT/p.csv': '3,4.5\n',
+    });
+    const crawler = (name: string, level: number) =>
+      fx.glue.send(
+        new CreateCrawlerCommand({
+          Name: name,
+          Role: role,
+          DatabaseName: 'levels',
+          TablePrefix: `${name}_`,
+          Targets: { S3Targets: [{ Path: 's3://crawl-levels/root/' }] },
+          Configuration: JSON.stringify({
+            Version: 1.0,
+            Grouping: { TableGroupingPolicy: 'CombineCompatibleSchemas', TableLevelConfiguration: level },
+          }),
+        }),
+      );
+    await crawler('l2', 2);
+    await crawler('l3', 3);
+
+    // Act
+    await crawl('l2');
+    await crawl('l3');
+    const { TableList } = await fx.glue.send(new GetTablesCommand({ DatabaseName: 'levels' }));
+    const alpha = await fx.glue.send(new GetTableCommand({ DatabaseName: 'levels', Name: 'l3_alpha' }));
+
+    // Assess
+    expect(TableList?.map((t) => t.Name)).toEqual(['l2_root', 'l3_alpha', 'l3_beta']);
+    expect(TableList?.[0]?.PartitionKeys?.map((k) => k.Name)).toEqual(['partition_0', 'ticker']);
+    expect(alpha.Table?.StorageDescriptor?.Location).toBe('s3://crawl-levels/root/alpha/');
+    expect(alpha.Table?.PartitionKeys).toEqual([{ Name: 'ticker', Type: 'string' }]);
+  });
+
   it('It should end a crawl of a bucket that does not exist as FAILED with the reason in LastCrawl', async () => {
     // Prepare
     await createCrawler('broken', 'pipeline', 's3://no-such-bucket/output/');
