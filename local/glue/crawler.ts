@@ -79,7 +79,7 @@ export interface ScanContext {
 export async function scanTarget(
   context: ScanContext,
   target: S3Target,
-): Promise<{ root: string; files: DataFile[] }> {
+): Promise<{ root: string; level: number; files: DataFile[] }> {
   const location = parseS3Uri(target.Path ?? '');
   const prefix =
     location.prefix === '' || location.prefix.endsWith('/') ? location.prefix : `${location.prefix}/`;
