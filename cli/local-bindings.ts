@@ -60,6 +60,8 @@ type LocalRunner = (options: {
 export function progressFromLocalEvent(event: LocalRunnerEvent): ProgressEvent | undefined {
   const at = event.timestamp;
   switch (event.type) {
+    case 'ExecutionStarted':
+      return { type: 'executionStarted', at };
     case 'StateEntered':
       return event.state ? { type: 'stateEntered', state: event.state, at } : undefined;
     case 'StateExited':

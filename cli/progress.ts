@@ -3,6 +3,7 @@ import type { ProvisionFailure } from '../workflow/contract';
 
 /** One step of a state machine execution, whether it runs on AWS or on the local runner. */
 export type ProgressEvent =
+  | { type: 'executionStarted'; at: number }
   | { type: 'stateEntered'; state: string; at: number }
   | { type: 'stateExited'; state: string; at: number }
   /** A task attempt failed; Retry may run it again, Catch may route to the failure path. */
@@ -42,6 +43,8 @@ export function progressFromHistory(event: HistoryEvent): ProgressEvent | undefi
     event.taskTimedOutEventDetails;
   if (failure) return { type: 'taskFailed', error: failure.error ?? 'Error', cause: failure.cause ?? '', at };
   switch (type) {
+    case 'ExecutionStarted':
+      return { type: 'executionStarted', at };
     case 'ExecutionSucceeded':
       return {
         type: 'executionSucceeded',
@@ -117,6 +120,8 @@ export class ProgressRenderer {
     this.startedAt ??= event.at;
     const stamp = `[+${formatDuration(event.at - this.startedAt).padStart(9)}]`;
     switch (event.type) {
+      case 'executionStarted':
+        return [`${stamp} Execution started`];
       case 'stateEntered':
         this.enteredAt.set(event.state, event.at);
         this.lastEntered = event.state;

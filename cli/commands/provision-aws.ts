@@ -35,6 +35,8 @@ export interface ProvisionOnAwsOptions {
 export interface ProvisionOnAwsDeps {
   sfn: Pick<SFNClient, 'send'>;
   onProgress: (event: ProgressEvent) => void;
+  /** Told which execution is followed, before its first event. */
+  onExecution?: (executionArn: string, alreadyStarted: boolean) => void;
   sleep: (ms: number) => Promise<void>;
   signal?: AbortSignal;
 }
@@ -87,6 +89,7 @@ export async function provisionOnAws(
     }
   }
 
+  deps.onExecution?.(executionArn, alreadyStarted);
   if (options.follow === false) {
     const described = await deps.sfn.send(new DescribeExecutionCommand({ executionArn }));
     return {

@@ -67,12 +67,18 @@ export async function provisionCommand(
         pollMs: (options.pollSeconds ?? 2) * 1000,
         follow: options.follow !== false,
       },
-      { sfn: deps.sfn(), onProgress, sleep: (ms) => deps.sleep(ms, io.signal), signal: io.signal },
-    );
-    io.err(
-      aws.alreadyStarted
-        ? `This request already ran as ${aws.executionArn}; nothing new was started (use --attempt 2 to run it again).`
-        : `Execution ${aws.executionArn}`,
+      {
+        sfn: deps.sfn(),
+        onProgress,
+        onExecution: (arn, alreadyStarted) =>
+          io.err(
+            alreadyStarted
+              ? `This request already ran as ${arn}; nothing new was started, here is how it went (use --attempt 2 to run it again).`
+              : `Execution ${arn}`,
+          ),
+        sleep: (ms) => deps.sleep(ms, io.signal),
+        signal: io.signal,
+      },
     );
     outcome = aws;
   }

@@ -1,0 +1,315 @@
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SFNClient,
+  StartExecutionCommand,
+  type HistoryEvent,
+} from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { LocalCloudDeps } from '../../cli/commands/local';
+import { runCli, type CliDeps } from '../../cli/main';
+import type { ProduceOptions, ProduceResult } from '../../producer';
+import { fakeIo } from './fakes';
+
+const sfnMock = mockClient(SFNClient);
+const STATE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:flinkflow-provisioning';
+
+function fakeDeps(
+  overrides: Partial<{ produce: CliDeps['produce']['produce']; cloud: Partial<LocalCloudDeps> }> = {},
+) {
+  const produced: ProduceOptions[] = [];
+  const deps: CliDeps = {
+    provision: {
+      sfn: () => new SFNClient({ region: 'eu-west-1' }),
+      provisionLocally: async () => ({ status: 'SUCCEEDED' }),
+      sleep: async () => undefined,
+    },
+    produce: {
+      useLocalCloud: async () => undefined,
+      kinesis: () => ({ send: async () => ({}) }) as never,
+      produce:
+        overrides.produce ??
+        (async (options): Promise<ProduceResult> => {
+          produced.push(options);
+          return {
+            seed: options.seed ?? 1,
+            delivered: options.count ?? 0,
+            requests: 1,
+            retriedRecords: 0,
+            deliveredByTicker: { AAPL: 3, MSFT: 2 },
+            stoppedBy: 'count',
+            elapsedMs: 1000,
+            recordsPerSecond: 5,
+          };
+        }),
+    },
+    cloud: {
+      start: async () => {
+        throw new Error('not in this test');
+      },
+      stop: async () => ({ wasRunning: false, killed: [] }),
+      status: async () => ({ running: false, home: '/tmp/ff', services: {}, residentBytes: 0, processes: 0 }),
+      environment: () => ({}),
+      ...overrides.cloud,
+    },
+    localRun: () => {
+      throw new Error('local run must not start in these tests');
+    },
+  };
+  return { deps, produced };
+}
+
+beforeEach(() => sfnMock.reset());
+
+describe('flinkflow: usage and help', () => {
+  it('It should print help with the exit codes and exit 0', async () => {
+    // Prepare
+    const io = fakeIo();
+
+    // Act
+    const code = await runCli(['--help'], io, fakeDeps().deps);
+
+    // Assess
+    expect(code).toBe(0);
+    const help = io.stdout.join('\n');
+    expect(help).toContain('provision [options]');
+    expect(help).toContain('produce [options]');
+    expect(help).toContain('local');
+    expect(help).toContain('130  interrupted');
+  });
+
+  it.each([
+    [['bogus'], "unknown command 'bogus'"],
+    [
+      ['produce', '--stream', 's', '--rate', 'abc', '--count', '1'],
+      "option '-r, --rate <n>' argument 'abc' is invalid. Use a number greater than 0.",
+    ],
+    [
+      ['produce', '--stream', 's', '--count', '0'],
+      "option '-n, --count <n>' argument '0' is invalid. Use a whole number >= 1.",
+    ],
+    [
+      ['provision', '--pipeline-name', 'demo', '--window-seconds', '7200'],
+      'Use a whole number from 1 to 3600.',
+    ],
+    [['provision', '--pipeline-name', 'demo', '--output-format', 'orc'], 'Allowed choices are csv, parquet.'],
+    [['local', 'run', '--seed', '-1'], 'Use a whole number from 0 to 2147483647.'],
+  ])('It should exit 2 with a clear message for %j', async (argv, message) => {
+    // Prepare
+    const io = fakeIo();
+
+    // Act
+    const code = await runCli(argv, io, fakeDeps().deps);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(io.stderr.join('\n')).toContain(message);
+  });
+});
+
+describe('flinkflow produce', () => {
+  it('It should pass stream, rate, count and seed to the producer and print what it delivered', async () => {
+    // Prepare
+    const io = fakeIo();
+    const { deps, produced } = fakeDeps();
+
+    // Act
+    const code = await runCli(
+      ['produce', '--stream', 'ticks', '--rate', '100', '--count', '5', '--seed', '7'],
+      io,
+      deps,
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    expect(produced[0]).toMatchObject({ streamName: 'ticks', ratePerSecond: 100, count: 5, seed: 7 });
+    expect(io.stdout.join('\n')).toContain('Delivered 5 events in 1 PutRecords calls');
+    expect(io.stdout.join('\n')).toContain('AAPL 3, MSFT 2');
+  });
+
+  it('It should refuse an unbounded run before producing anything', async () => {
+    // Prepare
+    const io = fakeIo();
+    const { deps, produced } = fakeDeps();
+
+    // Act
+    const code = await runCli(['produce', '--stream', 'ticks'], io, deps);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(produced).toHaveLength(0);
+    expect(io.stderr.join('\n')).toContain(
+      'Bound the run: --count <n> events, --duration <seconds>, or both',
+    );
+  });
+});
+
+describe('flinkflow provision on AWS', () => {
+  const history: HistoryEvent[] = [
+    { id: 1, type: 'ExecutionStarted', timestamp: new Date(0) },
+    {
+      id: 2,
+      type: 'TaskStateEntered',
+      timestamp: new Date(1000),
+      stateEnteredEventDetails: { name: 'ValidateInput' },
+    },
+    {
+      id: 3,
+      type: 'TaskStateExited',
+      timestamp: new Date(1500),
+      stateExitedEventDetails: { name: 'ValidateInput' },
+    },
+  ];
+
+  it('It should start an execution named after the request and print each state until it succeeds', async () => {
+    // Prepare
+    const io = fakeIo({ FLINKFLOW_STATE_MACHINE_ARN: STATE_MACHINE });
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: `${STATE_MACHINE}:x` });
+    sfnMock
+      .on(GetExecutionHistoryCommand)
+      .resolvesOnce({ events: history })
+      .resolves({
+        events: [
+          ...history,
+          {
+            id: 4,
+            type: 'ExecutionSucceeded',
+            timestamp: new Date(61_000),
+            executionSucceededEventDetails: {
+              output: JSON.stringify({
+                pipelineName: 'demo',
+                streamName: 'demo-ticks',
+                bucketName: 'b',
+                codeObject: { key: 'k', versionId: 'v' },
+                applicationName: 'demo-app',
+                applicationStatus: 'RUNNING',
+                applicationVersionId: 2,
+                crawlerName: 'c',
+                crawlSchedule: 's',
+                glueDatabase: 'g',
+                outputLocation: 's3://b/output/',
+              }),
+            },
+          },
+        ],
+      });
+
+    // Act
+    const code = await runCli(
+      ['provision', '--pipeline-name', 'demo', '--window-seconds', '10'],
+      io,
+      fakeDeps().deps,
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    const start = sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(start).toMatchObject({
+      stateMachineArn: STATE_MACHINE,
+      input: JSON.stringify({ pipelineName: 'demo', windowSeconds: 10 }),
+    });
+    expect(start?.name).toMatch(/^demo-[0-9a-f]{16}$/);
+    const progress = io.stderr.join('\n');
+    expect(progress.match(/> ValidateInput/g)).toHaveLength(1);
+    expect(progress).toContain('ok ValidateInput (0.5 s)');
+    expect(progress).toContain('Execution SUCCEEDED in 61.0 s');
+    expect(io.stdout.join('\n')).toContain('application  demo-app RUNNING (version 2)');
+  });
+
+  it('It should follow the execution that already ran for the same request instead of starting another', async () => {
+    // Prepare
+    const io = fakeIo();
+    sfnMock
+      .on(StartExecutionCommand)
+      .rejects(Object.assign(new Error('exists'), { name: 'ExecutionAlreadyExists' }));
+    sfnMock.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        {
+          id: 9,
+          type: 'ExecutionFailed',
+          timestamp: new Date(0),
+          executionFailedEventDetails: { error: 'InvalidCodeError', cause: 'zip has no main.py' },
+        },
+      ],
+    });
+
+    // Act
+    const code = await runCli(
+      ['provision', '-p', 'demo', '--state-machine-arn', STATE_MACHINE],
+      io,
+      fakeDeps().deps,
+    );
+
+    // Assess
+    expect(code).toBe(1);
+    const history = sfnMock.commandCalls(GetExecutionHistoryCommand)[0]?.args[0].input;
+    expect(history?.executionArn).toMatch(
+      /^arn:aws:states:eu-west-1:123456789012:execution:flinkflow-provisioning:demo-[0-9a-f]{16}$/,
+    );
+    expect(io.stderr.join('\n')).toContain('This request already ran as');
+    expect(io.stderr.join('\n')).toContain('flinkflow: Provisioning FAILED: InvalidCodeError');
+    expect(io.stderr.join('\n')).toContain('zip has no main.py');
+  });
+
+  it('It should validate the document before starting anything and say which field is wrong', async () => {
+    // Prepare
+    const io = fakeIo({ FLINKFLOW_STATE_MACHINE_ARN: STATE_MACHINE });
+
+    // Act
+    const code = await runCli(
+      ['provision', '-p', 'demo', '--window-seconds', '10', '--watermark-seconds', '120'],
+      io,
+      fakeDeps().deps,
+    );
+
+    // Assess
+    expect(code).toBe(2);
+    expect(io.stderr.join('\n')).toContain('watermarkSeconds: must be less than 10 windows');
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('It should exit 3 when it does not know the state machine', async () => {
+    // Prepare
+    const io = fakeIo();
+
+    // Act
+    const code = await runCli(['provision', '-p', 'demo'], io, fakeDeps().deps);
+
+    // Assess
+    expect(code).toBe(3);
+    expect(io.stderr.join('\n')).toContain(
+      'Pass --state-machine-arn <arn> or set FLINKFLOW_STATE_MACHINE_ARN',
+    );
+  });
+
+  it('It should return without following when asked, with the execution status', async () => {
+    // Prepare
+    const io = fakeIo({ FLINKFLOW_STATE_MACHINE_ARN: STATE_MACHINE });
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: `${STATE_MACHINE}:x` });
+    sfnMock.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
+
+    // Act
+    const code = await runCli(['provision', '-p', 'demo', '--no-follow', '--json'], io, fakeDeps().deps);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(JSON.parse(io.stdout.join(''))).toMatchObject({ status: 'RUNNING', alreadyStarted: false });
+    expect(sfnMock.commandCalls(GetExecutionHistoryCommand)).toHaveLength(0);
+  });
+});
+
+describe('flinkflow local status', () => {
+  it('It should say how to start the local cloud and exit 3 when it is not running', async () => {
+    // Prepare
+    const io = fakeIo();
+
+    // Act
+    const code = await runCli(['local', 'status'], io, fakeDeps().deps);
+
+    // Assess
+    expect(code).toBe(3);
+    expect(io.stdout.join('\n')).toContain(
+      'The local cloud is not running (home /tmp/ff). Start it with: flinkflow local up',
+    );
+  });
+});
