@@ -14,13 +14,14 @@ import type { TaskDeps } from './runtime';
 /**
  * Seconds to wait before status check number `attempt + 1` (attempt 0 = just after StartApplication).
  *
- * Why this schedule: a Managed Flink application takes about one to three minutes to start, and hardly
- * ever under one, so polling in the first minute only spends invocations. After 60 s we check every 40 s
- * until the usual start window (3 minutes) has passed: a start of up to ~180 s is seen by the 4th
- * DescribeApplication (at 60, 100, 140, 180 s), i.e. 11 Lambda invocations and ~21 state transitions
- * for the whole happy path, and we notice RUNNING at most 40 s late. Beyond that the start is unusual
- * (a large state restore, a capacity shortage), so the waits grow by half each time up to 2 minutes,
- * bounding the longest allowed start (3600 s) to 34 polls.
+ * Why this schedule: we assume (from AWS's guidance, not a measurement of ours) that a Managed Flink
+ * application takes one to three minutes to start and hardly ever under one, so polling in the first
+ * minute only spends invocations. After 60 s we check every 40 s through that window: a start of up to
+ * ~180 s is seen by the 4th DescribeApplication (at 60, 100, 140, 180 s), at most 40 s late, which makes
+ * 11 Lambda invocations and 22 state transitions for the whole happy path (measured, with the
+ * comparison against fixed intervals, in docs/benchmarks.md). A longer start is unusual (a large state
+ * restore, a capacity shortage), so the waits then grow by half each time up to 2 minutes, bounding the
+ * longest allowed start (3600 s) to 34 polls.
  */
 export function pollDelaySeconds(attempt: number): number {
   if (attempt <= 0) return 60;
