@@ -34,6 +34,11 @@ async function main(): Promise<void> {
     log('cloud', 'stopped');
     process.exit(0);
   };
+  // One endpoint's bug must not take the others down with it: log it and keep serving.
+  process.on('unhandledRejection', (reason) => log('cloud', `unhandled rejection: ${String(reason)}`));
+  process.on('uncaughtException', (error) =>
+    log('cloud', `uncaught exception: ${error.stack ?? error.message}`),
+  );
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   await writeState(home, {

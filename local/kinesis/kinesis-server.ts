@@ -35,6 +35,8 @@ export async function startLocalKinesis(options: LocalKinesisOptions = {}): Prom
     `const server = require(${JSON.stringify(require.resolve('kinesalite'))})(${JSON.stringify(settings)});`,
     `server.listen(${options.port ?? 0}, '127.0.0.1', () => console.log('kinesalite listening on ' + server.address().port));`,
     `process.on('SIGTERM', () => server.close(() => process.exit(0)));`,
+    // If the daemon dies without stopping it (SIGKILL), the launcher is re-parented: leave with it.
+    `const parent = process.ppid; setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 1000).unref();`,
   ].join('\n');
   const { child, match } = await spawnAndWait(process.execPath, ['-e', launcher], {
     ready: /kinesalite listening on (\d+)/,
