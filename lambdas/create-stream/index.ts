@@ -42,7 +42,13 @@ async function summary(deps: TaskDeps, streamName: string): Promise<StreamDescri
 async function waitActive(deps: CreateStreamDeps, streamName: string): Promise<StreamDescriptionSummary> {
   let last: StreamDescriptionSummary | undefined;
   const active = await pollUntil(deps, deps.wait, async () => {
-    last = await summary(deps, streamName);
+    try {
+      last = await summary(deps, streamName);
+    } catch (error) {
+      // A stream created a moment ago may not be visible to DescribeStreamSummary yet.
+      if (isAwsError(error, 'ResourceNotFoundException')) return undefined;
+      throw error;
+    }
     if (last.StreamStatus === 'DELETING') {
       throw new TransientError(
         `Stream ${streamName} is being deleted; it can be created again once the deletion ends`,

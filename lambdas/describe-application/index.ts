@@ -29,13 +29,19 @@ export const run = withTransientErrors(
         { field: 'status', message: 'DescribeApplication needs $.status (the result of StartApplication)' },
       ]);
     }
+    const startedAtMs = Date.parse(previous.startedAt);
+    if (Number.isNaN(startedAtMs)) {
+      throw new InvalidInputError([
+        {
+          field: 'status.startedAt',
+          message: `must be an ISO-8601 time (written by StartApplication), got "${previous.startedAt}"`,
+        },
+      ]);
+    }
     const d = resolveDeps(deps);
     const name = config.applicationName;
     const attempt = previous.attempt + 1;
-    const elapsedSeconds = Math.max(
-      0,
-      Math.round((d.now().getTime() - Date.parse(previous.startedAt)) / 1000),
-    );
+    const elapsedSeconds = Math.max(0, Math.round((d.now().getTime() - startedAtMs) / 1000));
 
     let detail;
     try {

@@ -69,6 +69,22 @@ describe('CreateStream', () => {
     expect(time.sleeps).toEqual([2_000, 2_000]);
   });
 
+  it('It should keep waiting while a just-created stream is not visible yet', async () => {
+    // Prepare
+    kinesis.on(CreateStreamCommand).resolves({});
+    kinesis
+      .on(DescribeStreamSummaryCommand)
+      .rejectsOnce(awsError('ResourceNotFoundException'))
+      .resolves(streamSummary());
+
+    // Act
+    const result = await run(testState(), { ...fakeTime() });
+
+    // Assess
+    expect(result.created).toBe(true);
+    expect(kinesis).toHaveReceivedCommandTimes(DescribeStreamSummaryCommand, 2);
+  });
+
   it('It should create an on-demand stream without a shard count', async () => {
     // Prepare
     kinesis.on(CreateStreamCommand).resolves({});

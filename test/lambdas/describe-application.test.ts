@@ -172,6 +172,17 @@ describe('DescribeApplication', () => {
     await expect(act).rejects.toMatchObject({ name: ErrorName.Transient });
   });
 
+  it('It should refuse a status check whose start time is not a time', async () => {
+    // Act
+    const act = describeRun(testState({ status: waiting(1, { startedAt: 'yesterday' }) }), clockAt(1));
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: ErrorName.InvalidInput,
+      message: expect.stringMatching(/status\.startedAt: must be an ISO-8601 time/),
+    });
+  });
+
   it('It should refuse a state without the previous status check', async () => {
     // Act
     const act = describeRun(testState(), clockAt(1));
