@@ -146,6 +146,11 @@ export class JobRun {
     });
   }
 
+  /** Whether the runner printed a FAILED status line. */
+  get reportedFailure(): boolean {
+    return this.reportedError !== undefined && this.pid > 0;
+  }
+
   get alive(): boolean {
     return !this.hasExited;
   }
@@ -164,6 +169,15 @@ export class JobRun {
     }
     this.signal('SIGKILL', true); // anything the runner left behind in its group
     return { ...(outcome.savepoint !== undefined ? { savepoint: outcome.savepoint } : {}), killed: false };
+  }
+
+  /**
+   * After a failure the runner exits by itself; give it `graceMs` to do so (its last lines reach the
+   * log), then kill whatever is left of its process group.
+   */
+  async settle(graceMs: number): Promise<void> {
+    await Promise.race([this.exited, delay(graceMs)]);
+    await this.kill();
   }
 
   /** Kills the runner and everything it started, without a savepoint, and waits for it to exit. */

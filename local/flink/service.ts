@@ -778,7 +778,9 @@ export class FlinkService {
       delete app.lastRunError;
     } catch (e) {
       run.expectedExit = true;
-      await job.kill();
+      // A runner that reported FAILED is on its way out; anything else (abort, timeout) is killed now.
+      if (job.reportedFailure && !(e instanceof AbortedError)) await job.settle(5_000);
+      else await job.kill();
       if (this.runs.get(app.name) === run) this.runs.delete(app.name);
       if (e instanceof AbortedError) throw e;
       throw new JobFailedError(withLog(errorText(e)));
