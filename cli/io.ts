@@ -15,7 +15,7 @@ export interface CliIo {
 }
 
 /** The real process: stdout, stderr, process.env, and a signal that SIGINT/SIGTERM abort. */
-export function processIo(): CliIo & { dispose(): void } {
+export function processIo(): CliIo & { dispose(): void; exit(code: number): void } {
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {
     if (controller.signal.aborted) {
@@ -34,12 +34,20 @@ export function processIo(): CliIo & { dispose(): void } {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
+  // Libraries write to stdout too (the task handlers' structured logs, when the local runner runs them in
+  // this process). Everything but the command's own result goes to stderr, so `--json` stays parseable.
+  const writeStdout = process.stdout.write.bind(process.stdout);
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
   return {
-    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    out: (text) => writeStdout(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
     env: process.env,
     now: () => Date.now(),
     signal: controller.signal,
+    // Exit once stdout is flushed: idle keep-alive sockets of the SDK clients would hold the process open.
+    exit: (code) => {
+      writeStdout('', () => process.exit(code));
+    },
     dispose: () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

@@ -332,9 +332,19 @@ export async function runCli(
 
 if (require.main === module) {
   const io = processIo();
+  // A library's stray rejection must not kill the process before `local run` has stopped what it
+  // started; it is reported, and the command's own outcome decides the exit code.
+  process.on('unhandledRejection', (reason) =>
+    io.err(`flinkflow: unexpected error (going on): ${String(reason)}`),
+  );
+  process.on('uncaughtException', (error) =>
+    io.err(`flinkflow: unexpected error (going on): ${error.message}`),
+  );
+  // The task handlers log every start and result at INFO; on a terminal only their warnings and errors
+  // help. A user who wants all of it sets POWERTOOLS_LOG_LEVEL themselves.
+  process.env['POWERTOOLS_LOG_LEVEL'] ??= 'WARN';
   void runCli(process.argv.slice(2), io).then((code) => {
     io.dispose();
-    // Exit once stdout is flushed: idle keep-alive sockets of the SDK clients would hold the process open.
-    process.stdout.write('', () => process.exit(code));
+    io.exit(code);
   });
 }

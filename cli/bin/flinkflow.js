@@ -1,41 +1,50 @@
 #!/usr/bin/env node
-// The `flinkflow` command (package.json "bin"). It runs cli/main.ts through tsx, so a clean clone works
-// after `npm ci` without a build step.
+// The `flinkflow` command (package.json "bin"): runs cli/main.ts in a child Node.js process set up as
+// the project needs, so a clean clone works after `npm ci` without a build step.
 //
-// The Lambda handlers the CLI loads (the local runner binds them) use middy 7, which publishes ESM only
-// under the `import` export condition; CommonJS `require` finds no entry unless Node resolves with that
-// condition too. So the command re-runs itself once with `--conditions=import` (Node 22 can require ESM).
+// - Node.js 22: the project's own (the npm package `node`) when the one running this file is older;
+//   aws-local-stepfunctions and middy 7 need 22.
+// - `--import tsx`: TypeScript for both require() and import() (the local runner imports the Lambda
+//   handlers with import()).
+// - `--require esm-only-packages.cjs`: lets CommonJS require() middy 7, which publishes ESM only (see there).
 'use strict';
 const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
+const { pathToFileURL } = require('node:url');
 
-const flag = '--conditions=import';
-if (!process.execArgv.includes(flag)) {
-  // The terminal sends Ctrl-C to the child too; the child stops what it started and exits 130. This
-  // parent only waits for it, so it must not die of the signal first.
-  process.on('SIGINT', () => {});
-  process.on('SIGTERM', () => {});
-  const result = spawnSync(
-    process.execPath,
-    [flag, ...process.execArgv, __filename, ...process.argv.slice(2)],
-    {
-      stdio: 'inherit',
-    },
-  );
-  if (result.error) {
-    console.error(`flinkflow: cannot start Node.js: ${result.error.message}`);
-    process.exit(1);
-  }
-  process.exit(
-    result.status ?? (result.signal ? 128 + (require('node:os').constants.signals[result.signal] ?? 0) : 1),
-  );
+const root = path.resolve(__dirname, '..', '..');
+const projectNode = path.join(root, 'node_modules', 'node', 'bin', 'node');
+const major = Number(process.versions.node.split('.')[0]);
+const nodeBinary = major < 22 && fs.existsSync(projectNode) ? projectNode : process.execPath;
+
+let tsxLoader;
+try {
+  tsxLoader = pathToFileURL(require.resolve('tsx', { paths: [root] })).href;
+} catch {
+  console.error('flinkflow: tsx is not installed. Run `make deps` (or `npm ci`) in the project first.');
+  process.exit(3);
 }
 
-require('tsx/cjs/api').register();
-const cli = require(path.join(__dirname, '..', 'main.ts'));
-const io = cli.processIo();
-cli.runCli(process.argv.slice(2), io).then((code) => {
-  io.dispose();
-  // Exit once stdout is flushed: idle keep-alive sockets of the SDK clients would hold the process open.
-  process.stdout.write('', () => process.exit(code));
-});
+// The terminal sends Ctrl-C to the child too; the child stops what it started and exits 130. This
+// parent only waits for it, so it must not die of the signal first.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
+const result = spawnSync(
+  nodeBinary,
+  [
+    '--require',
+    path.join(__dirname, 'esm-only-packages.cjs'),
+    '--import',
+    tsxLoader,
+    path.join(root, 'cli', 'main.ts'),
+    ...process.argv.slice(2),
+  ],
+  { stdio: 'inherit' },
+);
+if (result.error) {
+  console.error(`flinkflow: cannot start Node.js (${nodeBinary}): ${result.error.message}`);
+  process.exit(1);
+}
+process.exit(result.status ?? (result.signal ? 128 + (os.constants.signals[result.signal] ?? 0) : 1));

@@ -72,11 +72,9 @@ const stamp = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice
 function athenaAnswers(windowRows: string[][]) {
   let n = 0;
   athenaMock.on(StartQueryExecutionCommand).callsFake(() => ({ QueryExecutionId: `q-${++n}` }));
-  athenaMock
-    .on(GetQueryExecutionCommand)
-    .resolves({
-      QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 100 } },
-    });
+  athenaMock.on(GetQueryExecutionCommand).resolves({
+    QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 100 } },
+  });
   athenaMock.on(GetQueryResultsCommand).callsFake((input: { QueryExecutionId: string }) => {
     const isWindows = Number(input.QueryExecutionId.slice(2)) % 2 === 1;
     return {
@@ -164,11 +162,9 @@ beforeEach(() => {
     .on(ListObjectsV2Command)
     .resolves({ Contents: TICKERS.map((t) => ({ Key: `output/ticker=${t}/part-0-0` })) });
   glueMock.on(StartCrawlerCommand).resolves({});
-  glueMock
-    .on(GetCrawlerCommand)
-    .resolves({
-      Crawler: { State: 'READY', LastCrawl: { Status: 'SUCCEEDED', StartTime: new Date(T0 + 3_600_000) } },
-    });
+  glueMock.on(GetCrawlerCommand).resolves({
+    Crawler: { State: 'READY', LastCrawl: { Status: 'SUCCEEDED', StartTime: new Date(T0 + 3_600_000) } },
+  });
   glueMock.on(GetTablesCommand).resolves({
     TableList: [
       {
