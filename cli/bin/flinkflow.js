@@ -6,7 +6,7 @@
 //   aws-local-stepfunctions and middy 7 need 22.
 // - `--import tsx`: TypeScript for both require() and import() (the local runner imports the Lambda
 //   handlers with import()).
-// - `--require esm-only-packages.cjs`: lets CommonJS require() middy 7, which publishes ESM only (see there).
+// - `--require esm-only-packages.js`: lets CommonJS require() middy 7, which publishes ESM only (see there).
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -35,7 +35,7 @@ const result = spawnSync(
   nodeBinary,
   [
     '--require',
-    path.join(__dirname, 'esm-only-packages.cjs'),
+    path.join(__dirname, 'esm-only-packages.js'),
     '--import',
     tsxLoader,
     path.join(root, 'cli', 'main.ts'),
