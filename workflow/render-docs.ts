@@ -42,8 +42,19 @@ export function updatedPage(page: string, definition: StateMachineDefinition): s
   return page.slice(0, start) + generatedSection(definition) + page.slice(end + END.length);
 }
 
+/** The page as it should be on disk: regenerated, then formatted by the project's prettier settings. */
+export async function currentPage(page: string, definition: StateMachineDefinition): Promise<string> {
+  // Loaded here, not at the top: prettier's CommonJS entry imports ES modules, which jest cannot load,
+  // and the test only needs updatedPage().
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(ProvisioningDocPath)) ?? {};
+  return prettier.format(updatedPage(page, definition), { ...options, parser: 'markdown' });
+}
+
 if (require.main === module) {
-  const page = fs.readFileSync(ProvisioningDocPath, 'utf8');
-  fs.writeFileSync(ProvisioningDocPath, updatedPage(page, renderProvisioningAsl()));
-  console.log(`updated ${path.relative(process.cwd(), ProvisioningDocPath)}`);
+  void (async () => {
+    const page = fs.readFileSync(ProvisioningDocPath, 'utf8');
+    fs.writeFileSync(ProvisioningDocPath, await currentPage(page, renderProvisioningAsl()));
+    console.log(`updated ${path.relative(process.cwd(), ProvisioningDocPath)}`);
+  })();
 }

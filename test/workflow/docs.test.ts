@@ -2,6 +2,16 @@ import fs from 'node:fs';
 import { toMermaid } from '../../workflow/diagram';
 import { renderProvisioningAsl } from '../../workflow/render';
 import { ProvisioningDocPath, updatedPage } from '../../workflow/render-docs';
+
+/**
+ * The page without prettier's table padding: the script formats the page with prettier, which jest
+ * cannot load (it imports ES modules dynamically), so the comparison ignores cell padding and alignment.
+ */
+const withoutTablePadding = (page: string): string =>
+  page
+    .split('\n')
+    .map((line) => (line.startsWith('|') ? line.replace(/ *\| */g, '|').replace(/:?-{3,}:?/g, '---') : line))
+    .join('\n');
 import { ProvisionState } from '../../workflow/contract';
 
 describe('docs/provisioning-state-machine.md', () => {
@@ -13,7 +23,7 @@ describe('docs/provisioning-state-machine.md', () => {
     const regenerated = updatedPage(page, renderProvisioningAsl());
 
     // Assess
-    expect(page).toEqual(regenerated);
+    expect(withoutTablePadding(page)).toEqual(withoutTablePadding(regenerated));
   });
 
   it('It should draw every state and every transition of the definition', () => {
