@@ -2,7 +2,10 @@
  * The local Managed Service for Apache Flink endpoint. The local-cloud daemon mounts the provider with
  * `startJsonService({ targetPrefix: 'KinesisAnalytics_20180523', provider })`.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Provider } from '../common/aws-json-server';
+import type { StoreFile } from './model';
 import { FlinkService, type FlinkServiceOptions } from './service';
 
 export { applicationPaths, FlinkService, type FlinkServiceOptions } from './service';
@@ -20,4 +23,29 @@ export async function createFlinkService(
   const service = new FlinkService(options);
   service.load();
   return { provider: service.provider(), shutdown: () => service.shutdown(), service };
+}
+
+/** What `local status` shows of one application, read from the store without a running endpoint. */
+export interface StoredApplicationSummary {
+  name: string;
+  status: string;
+  versionId: number;
+  /** The newest run's log (runner and Flink output). */
+  logPath?: string;
+  /** Why the job last ended by itself, if it did. */
+  lastRunError?: string;
+}
+
+/** Reads the application store under the endpoint's dataDir; empty when there is none yet. */
+export function readStoredApplications(dataDir: string): StoredApplicationSummary[] {
+  const file = path.join(dataDir, 'applications.json');
+  if (!fs.existsSync(file)) return [];
+  const store = JSON.parse(fs.readFileSync(file, 'utf8')) as StoreFile;
+  return store.applications.map((app) => ({
+    name: app.name,
+    status: app.status,
+    versionId: app.versionId,
+    ...(app.lastLogPath !== undefined ? { logPath: app.lastLogPath } : {}),
+    ...(app.lastRunError !== undefined ? { lastRunError: app.lastRunError } : {}),
+  }));
 }

@@ -38,7 +38,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { startJsonService, type RunningService } from '../../local/common/aws-json-server';
-import { createFlinkService, FLINK_TARGET_PREFIX } from '../../local/flink';
+import { createFlinkService, FLINK_TARGET_PREFIX, readStoredApplications } from '../../local/flink';
 import { startLocalS3, type LocalS3 } from '../../local/s3/moto-server';
 
 jest.setTimeout(60_000);
@@ -1013,6 +1013,7 @@ describe('Snapshots, DeleteApplication and restarts', () => {
     // Prepare
     const version = await uploadCode('code/persist.zip', { behavior: 'run' });
     await client.send(new CreateApplicationCommand(createInput('persist-app', 'code/persist.zip', version)));
+    await client.send(new CreateApplicationCommand(createInput('persist-other', 'code/persist.zip', version)));
     await client.send(new StartApplicationCommand({ ApplicationName: 'persist-app' }));
     await waitForStatus('persist-app', 'RUNNING');
     const before = await describe_('persist-app');
@@ -1023,7 +1024,11 @@ describe('Snapshots, DeleteApplication and restarts', () => {
     const after = await describe_('persist-app');
     const listed = await client.send(new ListApplicationsCommand({ Limit: 2 }));
 
+    const stored = readStoredApplications(dataDir).find((a) => a.name === 'persist-app');
+
     // Assess
+    expect(stored).toMatchObject({ status: 'READY', versionId: 1 });
+    expect(stored?.logPath).toContain(path.join(dataDir, 'apps', 'persist-app', 'logs'));
     expect(after).toMatchObject({
       ApplicationStatus: 'READY',
       ApplicationVersionId: 1,
