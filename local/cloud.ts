@@ -201,6 +201,9 @@ export function sdkEnvironment(state: Pick<LocalCloudState, 'endpoints' | 'regio
     AWS_ENDPOINT_URL_KINESIS_ANALYTICS_V2: state.endpoints.kinesisanalyticsv2,
     AWS_ENDPOINT_URL_GLUE: state.endpoints.glue,
     AWS_ENDPOINT_URL_ATHENA: state.endpoints.athena,
+    // Service ids "CloudWatch Logs" and "STS"; moto answers both.
+    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: state.endpoints.logs,
+    AWS_ENDPOINT_URL_STS: state.endpoints.sts,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_REGION: state.region,

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { startJsonService, type Provider, type RunningService } from './common/aws-json-server';
 import { createAthenaService } from './athena/provider';
 import { createGlueService } from './glue/provider';
+import { startKinesisGateway } from './kinesis/kinesis-gateway';
 import { startLocalKinesis } from './kinesis/kinesis-server';
 import { startLocalS3 } from './s3/moto-server';
 
@@ -17,6 +18,9 @@ export const LOCAL_ACCOUNT = '000000000000';
 export interface LocalEndpoints {
   kinesis: string;
   s3: string;
+  /** CloudWatch Logs and STS are moto's (its server answers every service it emulates on one port). */
+  logs: string;
+  sts: string;
   kinesisanalyticsv2: string;
   glue: string;
   athena: string;
@@ -88,6 +92,8 @@ export async function startServices(options: LocalServicesOptions): Promise<Loca
       startLocalS3({ log: (l) => log('s3', l) }),
     ]);
     stops.push(kinesis.stop, s3.stop);
+    const kinesisGateway = await startKinesisGateway(kinesis.url, (l) => log('kinesis', l));
+    stops.push(kinesisGateway.close);
 
     const glue = createGlueService({
       s3Endpoint: s3.url,
@@ -117,7 +123,7 @@ export async function startServices(options: LocalServicesOptions): Promise<Loca
       ? await flinkFactory({
           dataDir: path.join(options.dataDir, 'flink'),
           s3Endpoint: s3.url,
-          kinesisEndpoint: kinesis.url,
+          kinesisEndpoint: kinesisGateway.url,
           region: LOCAL_REGION,
           account: LOCAL_ACCOUNT,
           log: (l) => log('flink', l),
@@ -144,8 +150,10 @@ export async function startServices(options: LocalServicesOptions): Promise<Loca
     ];
     return {
       endpoints: {
-        kinesis: kinesis.url,
+        kinesis: kinesisGateway.url,
         s3: s3.url,
+        logs: s3.url,
+        sts: s3.url,
         kinesisanalyticsv2: flinkServer.url,
         glue: glueServer.url,
         athena: athenaServer.url,

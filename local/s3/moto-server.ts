@@ -11,6 +11,9 @@ import { spawnAndWait, stopProcessTree } from '../common/processes';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 
+/** The account every local service reports (services.ts LOCAL_ACCOUNT). */
+const LOCAL_ACCOUNT_ID = '000000000000';
+
 export interface LocalS3 {
   url: string;
   pid: number;
@@ -43,7 +46,8 @@ export async function startLocalS3(
       timeoutMs: 30_000,
       // Moto logs each request through werkzeug; keep it for the service log, not the console.
       ...(options.log ? { onLine: options.log } : {}),
-      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+      // The account moto's STS (GetCallerIdentity) and ARNs report: the local cloud's.
+      env: { ...process.env, PYTHONUNBUFFERED: '1', MOTO_ACCOUNT_ID: LOCAL_ACCOUNT_ID },
     },
   );
   return handle(child, match[1] as string);

@@ -7,6 +7,12 @@ import { GetDatabasesCommand, GlueClient } from '@aws-sdk/client-glue';
 import { ListWorkGroupsCommand, AthenaClient } from '@aws-sdk/client-athena';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  DescribeLogGroupsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -56,7 +62,9 @@ describe('local cloud lifecycle', () => {
       'glue',
       'kinesis',
       'kinesisanalyticsv2',
+      'logs',
       's3',
+      'sts',
     ]);
     for (const url of Object.values(written.endpoints)) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(new Set(Object.values(written.endpoints)).size).toBe(5);
@@ -72,6 +80,8 @@ describe('local cloud lifecycle', () => {
     expect(status.services).toEqual({
       kinesis: true,
       s3: true,
+      logs: true,
+      sts: true,
       kinesisanalyticsv2: true,
       glue: true,
       athena: true,
@@ -97,11 +107,16 @@ describe('local cloud lifecycle', () => {
     const athena = new AthenaClient({});
     const s3 = new S3Client({ forcePathStyle: true });
     const kinesis = new KinesisClient({ requestHandler: new NodeHttpHandler() });
+    const sts = new STSClient({});
+    const logs = new CloudWatchLogsClient({});
     const databases = await glue.send(new GetDatabasesCommand({}));
     const workGroups = await athena.send(new ListWorkGroupsCommand({}));
     const buckets = await s3.send(new ListBucketsCommand({}));
     const streams = await kinesis.send(new ListStreamsCommand({}));
-    for (const client of [glue, athena, s3, kinesis]) client.destroy();
+    const identity = await sts.send(new GetCallerIdentityCommand({}));
+    await logs.send(new CreateLogGroupCommand({ logGroupName: '/flinkflow/test' }));
+    const groups = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/flinkflow/' }));
+    for (const client of [glue, athena, s3, kinesis, sts, logs]) client.destroy();
 
     // Assess
     expect(sdkEnvironment(state)).toMatchObject({
@@ -112,6 +127,8 @@ describe('local cloud lifecycle', () => {
     expect(workGroups.WorkGroups?.map((w) => w.Name)).toEqual(['primary']);
     expect(buckets.Buckets ?? []).toEqual([]);
     expect(streams.StreamNames).toEqual([]);
+    expect(identity.Account).toBe('000000000000');
+    expect(groups.logGroups?.map((g) => g.logGroupName)).toEqual(['/flinkflow/test']);
   });
 
   it('It should stop every process it started and remove the state file', async () => {

@@ -22,6 +22,7 @@ import {
   GetShardIteratorCommand,
   ListShardsCommand,
   PutRecordsCommand,
+  StartStreamEncryptionCommand,
 } from '@aws-sdk/client-kinesis';
 import { failure, startFixture, type Fixture } from './local-cloud-fixture';
 
@@ -140,18 +141,26 @@ describe('local S3', () => {
   });
 });
 
+async function streamStatus(name: string) {
+  return (await fx.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name })))
+    .StreamDescriptionSummary?.StreamStatus;
+}
+
+async function waitForActive(name: string) {
+  let status = await streamStatus(name);
+  for (let i = 0; i < 100 && status !== 'ACTIVE'; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    status = await streamStatus(name);
+  }
+  return status;
+}
+
 describe('local Kinesis', () => {
   it('It should make a stream ACTIVE and return the records put to it, in order per shard', async () => {
     // Prepare
     await fx.kinesis.send(new CreateStreamCommand({ StreamName: 'ticks', ShardCount: 1 }));
-    let status = (await fx.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 'ticks' })))
-      .StreamDescriptionSummary?.StreamStatus;
-    const initial = status;
-    for (let i = 0; i < 100 && status !== 'ACTIVE'; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      status = (await fx.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 'ticks' })))
-        .StreamDescriptionSummary?.StreamStatus;
-    }
+    const initial = await streamStatus('ticks');
+    const status = await waitForActive('ticks');
     const records = ['AAPL', 'MSFT', 'INTC'].map((ticker, i) => ({
       Data: Buffer.from(JSON.stringify({ ticker, price: i + 0.5, event_time: '2024-01-01T12:00:00.000Z' })),
       PartitionKey: ticker,
@@ -178,6 +187,65 @@ describe('local Kinesis', () => {
       'MSFT',
       'INTC',
     ]);
+  });
+
+  it('It should create an ON_DEMAND stream with 4 shards and report its mode', async () => {
+    // Act
+    await fx.kinesis.send(
+      new CreateStreamCommand({ StreamName: 'on-demand', StreamModeDetails: { StreamMode: 'ON_DEMAND' } }),
+    );
+    await waitForActive('on-demand');
+    const summary = await fx.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 'on-demand' }));
+    const withShards = failure(
+      fx.kinesis.send(
+        new CreateStreamCommand({
+          StreamName: 'bad',
+          ShardCount: 2,
+          StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+        }),
+      ),
+    );
+
+    // Assess
+    expect(summary.StreamDescriptionSummary?.StreamModeDetails).toEqual({ StreamMode: 'ON_DEMAND' });
+    expect((await fx.kinesis.send(new ListShardsCommand({ StreamName: 'on-demand' }))).Shards).toHaveLength(
+      4,
+    );
+    expect(await withShards).toMatchObject({ name: 'ValidationException' });
+  });
+
+  it('It should encrypt a stream with StartStreamEncryption and address it by StreamARN', async () => {
+    // Prepare
+    const { StreamDescriptionSummary } = await fx.kinesis.send(
+      new DescribeStreamSummaryCommand({ StreamName: 'ticks' }),
+    );
+    const before = StreamDescriptionSummary?.EncryptionType;
+
+    // Act
+    await fx.kinesis.send(
+      new StartStreamEncryptionCommand({
+        StreamName: 'ticks',
+        EncryptionType: 'KMS',
+        KeyId: 'alias/aws/kinesis',
+      }),
+    );
+    const after = await fx.kinesis.send(
+      new DescribeStreamSummaryCommand({ StreamARN: StreamDescriptionSummary?.StreamARN as string }),
+    );
+    const missing = failure(
+      fx.kinesis.send(
+        new StartStreamEncryptionCommand({ StreamName: 'nope', EncryptionType: 'KMS', KeyId: 'k' }),
+      ),
+    );
+
+    // Assess
+    expect(before).toBe('NONE');
+    expect(after.StreamDescriptionSummary).toMatchObject({
+      StreamName: 'ticks',
+      EncryptionType: 'KMS',
+      KeyId: 'alias/aws/kinesis',
+    });
+    expect(await missing).toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
   it('It should refuse a second stream of the same name with ResourceInUseException', async () => {

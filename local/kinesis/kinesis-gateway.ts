@@ -1,0 +1,206 @@
+/**
+ * A thin gateway in front of kinesalite that adds what the provisioning tasks call and kinesalite lacks:
+ * on-demand streams (`StreamModeDetails: ON_DEMAND` without a ShardCount; AWS starts them with 4 shards),
+ * `StartStreamEncryption`/`StopStreamEncryption`, the stream mode and encryption in `DescribeStream*`,
+ * and `StreamARN` in place of `StreamName` (newer SDKs and connectors address streams by ARN).
+ * Everything else, CBOR requests included, passes through unchanged.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+const JSON_TYPE = 'application/x-amz-json-1.1';
+/** The shards AWS gives a new on-demand stream. */
+const ON_DEMAND_SHARDS = 4;
+
+interface StreamExtras {
+  mode: 'PROVISIONED' | 'ON_DEMAND';
+  encryption?: { EncryptionType: string; KeyId: string };
+}
+
+export interface KinesisGateway {
+  url: string;
+  close(): Promise<void>;
+}
+
+function readBody(stream: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+}
+
+function streamNameOf(input: Record<string, unknown>): string | undefined {
+  if (typeof input['StreamName'] === 'string') return input['StreamName'];
+  const arn = input['StreamARN'];
+  return typeof arn === 'string' ? arn.slice(arn.lastIndexOf('/') + 1) : undefined;
+}
+
+/** Starts the gateway on a free port of 127.0.0.1, forwarding to kinesalite at `upstream`. */
+export function startKinesisGateway(
+  upstream: string,
+  log: (line: string) => void = () => undefined,
+): Promise<KinesisGateway> {
+  const target = new URL(upstream);
+  const extras = new Map<string, StreamExtras>();
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+  const forward = (
+    req: http.IncomingMessage,
+    body: Buffer,
+    headerOverrides: http.IncomingHttpHeaders = {},
+  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> =>
+    new Promise((resolve, reject) => {
+      const headers = {
+        ...req.headers,
+        ...headerOverrides,
+        host: target.host,
+        'content-length': String(body.length),
+      };
+      const request = http.request(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent },
+        (response) => {
+          readBody(response).then(
+            (b) => resolve({ status: response.statusCode ?? 500, headers: response.headers, body: b }),
+            reject,
+          );
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
+
+  const reply = (
+    res: http.ServerResponse,
+    status: number,
+    headers: http.IncomingHttpHeaders,
+    body: Buffer,
+  ) => {
+    const out: http.OutgoingHttpHeaders = { ...headers, 'content-length': String(body.length) };
+    delete out['transfer-encoding'];
+    res.writeHead(status, out);
+    res.end(body);
+  };
+
+  const jsonReply = (res: http.ServerResponse, status: number, payload: unknown, errorType?: string) => {
+    const body = Buffer.from(JSON.stringify(payload));
+    reply(
+      res,
+      status,
+      { 'content-type': JSON_TYPE, ...(errorType ? { 'x-amzn-errortype': errorType } : {}) },
+      body,
+    );
+  };
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    let body = await readBody(req);
+    const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+    const isJson = String(req.headers['content-type'] ?? '').startsWith('application/x-amz-json');
+    if (!isJson) {
+      const answer = await forward(req, body);
+      return reply(res, answer.status, answer.headers, answer.body);
+    }
+    const input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+    const name = streamNameOf(input);
+    if (name !== undefined && input['StreamName'] === undefined && input['StreamARN'] !== undefined) {
+      input['StreamName'] = name;
+      delete input['StreamARN'];
+    }
+    if (operation === 'CreateStream') {
+      const mode =
+        (input['StreamModeDetails'] as { StreamMode?: string } | undefined)?.StreamMode === 'ON_DEMAND'
+          ? 'ON_DEMAND'
+          : 'PROVISIONED';
+      if (mode === 'ON_DEMAND') {
+        if (input['ShardCount'] !== undefined) {
+          return jsonReply(
+            res,
+            400,
+            {
+              __type: 'ValidationException',
+              message: 'ShardCount must not be given for an ON_DEMAND stream.',
+            },
+            'ValidationException',
+          );
+        }
+        input['ShardCount'] = ON_DEMAND_SHARDS;
+      }
+      delete input['StreamModeDetails'];
+      body = Buffer.from(JSON.stringify(input));
+      const answer = await forward(req, body);
+      if (answer.status === 200 && name) extras.set(name, { mode });
+      return reply(res, answer.status, answer.headers, answer.body);
+    }
+    if (operation === 'StartStreamEncryption' || operation === 'StopStreamEncryption') {
+      // The stream must exist: ask kinesalite, and pass its ResourceNotFoundException on as it is.
+      const probe = await forward(req, Buffer.from(JSON.stringify({ StreamName: name })), {
+        'x-amz-target': 'Kinesis_20131202.DescribeStreamSummary',
+      });
+      if (probe.status !== 200) return reply(res, probe.status, probe.headers, probe.body);
+      const record = extras.get(name as string) ?? { mode: 'PROVISIONED' };
+      if (operation === 'StartStreamEncryption') {
+        if (input['EncryptionType'] !== 'KMS' || typeof input['KeyId'] !== 'string') {
+          return jsonReply(
+            res,
+            400,
+            {
+              __type: 'ValidationException',
+              message: 'StartStreamEncryption takes EncryptionType KMS and a KeyId.',
+            },
+            'ValidationException',
+          );
+        }
+        record.encryption = { EncryptionType: 'KMS', KeyId: input['KeyId'] };
+      } else {
+        delete record.encryption;
+      }
+      extras.set(name as string, record);
+      log(`${operation} ${name}`);
+      return jsonReply(res, 200, {});
+    }
+    if (operation === 'DeleteStream' && name) extras.delete(name);
+    body = Buffer.from(JSON.stringify(input));
+    const answer = await forward(req, body);
+    if (
+      answer.status === 200 &&
+      (operation === 'DescribeStreamSummary' || operation === 'DescribeStream') &&
+      name
+    ) {
+      const output = JSON.parse(answer.body.toString('utf8')) as Record<string, Record<string, unknown>>;
+      const description = output['StreamDescriptionSummary'] ?? output['StreamDescription'];
+      const record = extras.get(name) ?? { mode: 'PROVISIONED' };
+      if (description) {
+        description['StreamModeDetails'] = { StreamMode: record.mode };
+        description['EncryptionType'] = record.encryption?.EncryptionType ?? 'NONE';
+        if (record.encryption) description['KeyId'] = record.encryption.KeyId;
+      }
+      return reply(res, 200, answer.headers, Buffer.from(JSON.stringify(output)));
+    }
+    return reply(res, answer.status, answer.headers, answer.body);
+  };
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      log(`gateway error: ${String(e)}`);
+      if (!res.headersSent)
+        jsonReply(res, 500, { __type: 'InternalFailure', message: String(e) }, 'InternalFailure');
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            agent.destroy();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
