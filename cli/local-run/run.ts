@@ -110,11 +110,13 @@ export async function localRun(
     name: string,
     run: () => Promise<T>,
     detail?: (result: T) => string | undefined,
+    /** Clean-up steps run even after an interruption. */
+    cleanup = false,
   ): Promise<T> => {
     const began = deps.poller.now();
     deps.log(`==> ${name}`);
     try {
-      if (deps.poller.signal.aborted) throw new InterruptedError();
+      if (deps.poller.signal.aborted && !cleanup) throw new InterruptedError();
       const result = await run();
       const record: StepRecord = { name, status: 'ok', durationMs: deps.poller.now() - began };
       const text = detail?.(result);
@@ -157,10 +159,9 @@ export async function localRun(
     const provisioned = await step(
       'provision',
       async () => {
-        const result = await deps.provision(
-          options.input,
-          { ...cloud.environment, ...settings },
-          deps.onProgress,
+        const result = await untilAborted(
+          deps.provision(options.input, { ...cloud.environment, ...settings }, deps.onProgress),
+          deps.poller.signal,
         );
         if (result.status !== 'SUCCEEDED' || !result.output) {
           const cause = result.cause ? describeCause(result.cause).join('; ') : '';
@@ -290,20 +291,46 @@ export async function localRun(
     if (status) summary.applicationStatus = status;
     if (!options.keep) {
       if (cloudStartedHere) {
-        await step('stop local cloud', () => deps.cloud.stop()).catch((e: unknown) => {
+        await step('stop local cloud', () => deps.cloud.stop(), undefined, true).catch((e: unknown) => {
           summary.error ??= `Stopping the local cloud failed: ${(e as Error).message}`;
         });
       } else if (clients && applicationName) {
         const app = applicationName;
         const running = clients;
-        await step('stop application (cloud left running)', () =>
-          running.kinesisAnalytics.send(new StopApplicationCommand({ ApplicationName: app, Force: true })),
+        await step(
+          'stop application (cloud left running)',
+          () =>
+            running.kinesisAnalytics.send(new StopApplicationCommand({ ApplicationName: app, Force: true })),
+          undefined,
+          true,
         ).catch(() => undefined);
       }
     }
     summary.totalMs = deps.poller.now() - startedAt;
   }
   return { ...summary, exitCode };
+}
+
+/**
+ * Resolves as `work` does, or rejects with InterruptedError as soon as the signal aborts: the local
+ * runner cannot be cancelled, but the clean-up (stopping the cloud stops what it drives) must not wait.
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new InterruptedError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new InterruptedError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 async function applicationStatus(

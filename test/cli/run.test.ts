@@ -299,3 +299,30 @@ describe('localRun', () => {
     expect(summary.error).toBe('Not every expected window arrived with the expected values; see the table.');
   });
 });
+
+describe('localRun interrupted', () => {
+  it('It should stop the cloud it started and exit 130 when interrupted while provisioning', async () => {
+    // Prepare: provisioning never ends by itself; Ctrl-C arrives meanwhile.
+    const controller = new AbortController();
+    const { deps, calls } = makeDeps({
+      provision: () => {
+        setTimeout(() => controller.abort(), 5);
+        return new Promise(() => undefined);
+      },
+    });
+    deps.poller = { ...deps.poller, signal: controller.signal };
+
+    // Act
+    const summary = await localRun(options, deps);
+
+    // Assess
+    expect(summary.exitCode).toBe(130);
+    expect(summary.steps.map((s) => [s.name, s.status])).toEqual([
+      ['start local cloud', 'ok'],
+      ['deploy code and catalog', 'ok'],
+      ['provision', 'failed'],
+      ['stop local cloud', 'ok'],
+    ]);
+    expect(calls).toContain('stop');
+  });
+});
