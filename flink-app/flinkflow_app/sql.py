@@ -100,15 +100,26 @@ def partition_columns(partition_by_time: bool) -> list[str]:
     return ["ticker", "dt", "hr"] if partition_by_time else ["ticker"]
 
 
-def sink_columns(partition_by_time: bool) -> list[str]:
-    """The output columns. Files hold the first four in this order (partition columns live in the path)."""
-    columns = [
-        "event_time TIMESTAMP(3)",
-        "window_start TIMESTAMP(3)",
-        "price DOUBLE",
-        "event_count BIGINT",
-        "ticker VARCHAR(6)",
-    ]
+# The output's data columns, in file order (the partition columns live in the path, Hive-style).
+OUTPUT_COLUMNS = (
+    ("event_time", "TIMESTAMP(3)"),
+    ("window_start", "TIMESTAMP(3)"),
+    ("price", "DOUBLE"),
+    ("event_count", "BIGINT"),
+)
+CSV_LINE_COLUMN = "csv_line"
+CSV_TIMESTAMP_FORMAT = "yyyy-MM-dd HH:mm:ss.SSS"
+
+
+def sink_columns(output_format: str, partition_by_time: bool) -> list[str]:
+    """Parquet gets the typed columns. CSV gets one text column holding the comma-joined line and is
+    written with the `raw` format: Flink 1.20's `csv` format writes through a bulk writer that fails on
+    S3 at the first checkpoint ("Stream closed", FLINK-33536), while `raw` takes the row-wise path."""
+    if output_format == "csv":
+        columns = [f"{CSV_LINE_COLUMN} STRING"]
+    else:
+        columns = [f"{name} {sql_type}" for name, sql_type in OUTPUT_COLUMNS]
+    columns.append("ticker VARCHAR(6)")
     if partition_by_time:
         columns += ["dt STRING", "hr STRING"]
     return columns
@@ -125,10 +136,10 @@ def filesystem_sink_options(path: str, output_format: str, window: WindowConfig)
     Parquet (a bulk format) rolls on every checkpoint whatever the policy says.
     """
     roll_seconds = max(window.window_seconds, 10)
-    options = {
+    return {
         "connector": "filesystem",
         "path": path,
-        "format": output_format,
+        "format": "raw" if output_format == "csv" else output_format,
         "sink.partition-commit.trigger": "process-time",
         "sink.partition-commit.delay": f"{window.commit_delay_seconds} s",
         "sink.partition-commit.policy.kind": "success-file",
@@ -137,20 +148,16 @@ def filesystem_sink_options(path: str, output_format: str, window: WindowConfig)
         "sink.rolling-policy.inactivity-interval": f"{roll_seconds} s",
         "sink.rolling-policy.check-interval": f"{min(roll_seconds, 60)} s",
     }
-    if output_format == "csv":
-        # No quotes: the values never hold a comma, and unquoted CSV is what Athena's default SerDe reads.
-        options["csv.disable-quote-character"] = "true"
-    return options
 
 
-def sink_ddl(table: str, options: Mapping[str, str], partition_by_time: bool) -> str:
-    columns = ",\n".join(f"  {column}" for column in sink_columns(partition_by_time))
+def sink_ddl(table: str, options: Mapping[str, str], output_format: str, partition_by_time: bool) -> str:
+    columns = ",\n".join(f"  {column}" for column in sink_columns(output_format, partition_by_time))
     partitions = ", ".join(partition_columns(partition_by_time))
     return f"CREATE TABLE {table} (\n{columns}\n) PARTITIONED BY ({partitions}) " + with_clause(options)
 
 
-def window_insert_sql(view: str, sink_table: str, window_seconds: int, partition_by_time: bool,
-                      rowtime: str = "event_ts") -> str:
+def window_aggregate_sql(view: str, window_seconds: int, partition_by_time: bool,
+                         rowtime: str = "event_ts") -> str:
     """Tumbling event-time window per ticker: average price, event count, window start, and the window
     end as `event_time` (as the original walkthrough wrote it)."""
     time_partitions = ""
@@ -158,7 +165,6 @@ def window_insert_sql(view: str, sink_table: str, window_seconds: int, partition
         time_partitions = (",\n  DATE_FORMAT(window_start, 'yyyy-MM-dd') AS dt,"
                            "\n  DATE_FORMAT(window_start, 'HH') AS hr")
     return (
-        f"INSERT INTO {sink_table}\n"
         "SELECT\n"
         "  window_end AS event_time,\n"
         "  window_start,\n"
@@ -170,6 +176,20 @@ def window_insert_sql(view: str, sink_table: str, window_seconds: int, partition
     )
 
 
+def window_insert_sql(view: str, sink_table: str, window_seconds: int, output_format: str,
+                      partition_by_time: bool, rowtime: str = "event_ts") -> str:
+    """INSERT the window rows into the sink, as typed columns or as CSV lines."""
+    aggregate = window_aggregate_sql(view, window_seconds, partition_by_time, rowtime)
+    if output_format != "csv":
+        return f"INSERT INTO {sink_table}\n{aggregate}"
+    rest = ", ".join(partition_columns(partition_by_time))
+    line = ("CONCAT_WS(',', "
+            f"DATE_FORMAT(event_time, '{CSV_TIMESTAMP_FORMAT}'), "
+            f"DATE_FORMAT(window_start, '{CSV_TIMESTAMP_FORMAT}'), "
+            "CAST(price AS STRING), CAST(event_count AS STRING))")
+    return f"INSERT INTO {sink_table}\nSELECT {line} AS {CSV_LINE_COLUMN}, {rest}\nFROM (\n{aggregate}\n)"
+
+
 def pipeline_statements(source_options: Mapping[str, str], sink_path: str, output_format: str,
                         partition_by_time: bool, window: WindowConfig,
                         schema: SourceSchema = JSON_TICKS_SCHEMA) -> JobStatements:
@@ -178,10 +198,11 @@ def pipeline_statements(source_options: Mapping[str, str], sink_path: str, outpu
         ddl=[
             source_ddl(SOURCE_TABLE, schema, source_options, window.watermark_seconds),
             valid_events_view_sql(SOURCE_TABLE, VALID_VIEW, schema.rowtime),
-            sink_ddl(SINK_TABLE, filesystem_sink_options(sink_path, output_format, window), partition_by_time),
+            sink_ddl(SINK_TABLE, filesystem_sink_options(sink_path, output_format, window), output_format,
+                     partition_by_time),
         ],
-        insert=window_insert_sql(VALID_VIEW, SINK_TABLE, window.window_seconds, partition_by_time,
-                                 schema.rowtime),
+        insert=window_insert_sql(VALID_VIEW, SINK_TABLE, window.window_seconds, output_format,
+                                 partition_by_time, schema.rowtime),
     )
 
 
