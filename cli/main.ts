@@ -340,9 +340,6 @@ if (require.main === module) {
   process.on('uncaughtException', (error) =>
     io.err(`flinkflow: unexpected error (going on): ${error.message}`),
   );
-  // The task handlers log every start and result at INFO; on a terminal only their warnings and errors
-  // help. A user who wants all of it sets POWERTOOLS_LOG_LEVEL themselves.
-  process.env['POWERTOOLS_LOG_LEVEL'] ??= 'WARN';
   void runCli(process.argv.slice(2), io).then((code) => {
     io.dispose();
     io.exit(code);

@@ -41,7 +41,12 @@ const result = spawnSync(
     path.join(root, 'cli', 'main.ts'),
     ...process.argv.slice(2),
   ],
-  { stdio: 'inherit' },
+  {
+    stdio: 'inherit',
+    // The task handlers log every start and result at INFO; on a terminal only their warnings and errors
+    // help. Set before any module loads (the logger reads it when constructed); a user's own value wins.
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL || 'WARN' },
+  },
 );
 if (result.error) {
   console.error(`flinkflow: cannot start Node.js (${nodeBinary}): ${result.error.message}`);
