@@ -158,11 +158,13 @@ export function javaDouble(value: number): string {
 function formatValue(value: unknown, column: ColumnResult): string | null {
   if (value === null || value === undefined) return null;
   if (column.type === 'double' || column.type === 'real') return javaDouble(Number(value));
-  if (column.type === 'timestamp') {
-    // Athena prints timestamp(3): always three fractional digits.
-    const [date, time = '00:00:00'] = String(value).split(' ');
+  if (column.type === 'timestamp' || column.type === 'timestamp with time zone') {
+    // Athena prints timestamp(3): always three fractional digits, and the zone after a zoned one.
+    const [date, rawTime = '00:00:00'] = String(value).split(' ');
+    const time = rawTime.replace(/[+-]\d\d(:\d\d)?$/, '');
     const [hms, fraction = ''] = time.split('.');
-    return `${date} ${hms}.${fraction.padEnd(3, '0').slice(0, 3)}`;
+    const zone = column.type === 'timestamp' ? '' : ' UTC';
+    return `${date} ${hms}.${fraction.padEnd(3, '0').slice(0, 3)}${zone}`;
   }
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
@@ -274,10 +276,14 @@ function viewSql(
 
 /** Presto/Trino functions the pipeline's queries use that DuckDB names differently. */
 const PRESTO_MACROS = [
-  `CREATE MACRO from_iso8601_timestamp(s) AS CAST(s AS TIMESTAMPTZ)`,
-  `CREATE MACRO from_iso8601_date(s) AS CAST(s AS DATE)`,
-  `CREATE MACRO approx_distinct(x) AS approx_count_distinct(x)`,
-  `CREATE MACRO to_iso8601(t) AS strftime(CAST(t AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S.%g')`,
+  `CREATE TEMP MACRO from_iso8601_timestamp(s) AS CAST(s AS TIMESTAMPTZ)`,
+  `CREATE TEMP MACRO from_iso8601_date(s) AS CAST(s AS DATE)`,
+  `CREATE TEMP MACRO approx_distinct(x) AS approx_count_distinct(x)`,
+  `CREATE TEMP MACRO approx_percentile(x, p) AS quantile_cont(x, p)`,
+  `CREATE TEMP MACRO to_iso8601(t) AS strftime(CAST(t AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S.%g')`,
+  `CREATE TEMP MACRO to_unixtime(t) AS epoch(t)`,
+  `CREATE TEMP MACRO from_unixtime(n) AS to_timestamp(n)`,
+  `CREATE TEMP MACRO regexp_like(s, p) AS regexp_matches(s, p)`,
 ];
 
 /** Runs a query; throws QueryFailedError with Athena's reason when it cannot. */
@@ -306,7 +312,12 @@ export async function runQuery(query: string, context: EngineContext): Promise<Q
     }
     // Athena's catalog is `awsdatacatalog`; its schemas are the Glue databases.
     await connection.run(`ATTACH ':memory:' AS awsdatacatalog`);
-    for (const macro of PRESTO_MACROS) await connection.run(macro);
+    // Athena's session time zone is UTC.
+    await connection.run(`SET TimeZone = 'UTC'`);
+    for (const macro of PRESTO_MACROS) {
+      // A DuckDB that already has the function keeps its own.
+      await connection.run(macro).catch(() => undefined);
+    }
     let scannedBytes = 0;
     const registered = new Set<string>();
     let mappingCount = 0;

@@ -374,6 +374,36 @@ describe('Athena queries', () => {
     await queryStates(fx.athena, first.QueryExecutionId as string);
   });
 
+  it('It should run the Trino functions the pipeline uses and print timestamps as Athena does', async () => {
+    // Act
+    const { id, execution } = await runToEnd({
+      QueryString: [
+        "SELECT from_iso8601_timestamp('2024-01-01T12:00:00.000Z') AS parsed,",
+        '  approx_distinct(ticker) AS tickers,',
+        '  max(CAST(col0 AS timestamp)) AS last_window,',
+        "  date_diff('second', min(CAST(col3 AS timestamp)), max(CAST(col0 AS timestamp))) AS span",
+        'FROM pipeline.demo_output',
+      ].join('\n'),
+      WorkGroup: 'flinkflow',
+    });
+    const results = await fx.athena.send(new GetQueryResultsCommand({ QueryExecutionId: id }));
+
+    // Assess
+    expect(execution?.Status?.State).toBe('SUCCEEDED');
+    expect(values(results.ResultSet?.Rows)?.[1]).toEqual([
+      '2024-01-01 12:00:00.000 UTC',
+      '3',
+      '2024-01-01 12:02:00.000',
+      '120',
+    ]);
+    expect(results.ResultSet?.ResultSetMetadata?.ColumnInfo?.map((c) => c.Type)).toEqual([
+      'timestamp with time zone',
+      'bigint',
+      'timestamp',
+      'bigint',
+    ]);
+  });
+
   it('It should not read files of folders that are not registered partitions', async () => {
     // Prepare: a new ticker folder appears after the crawl; Athena sees it only once it is a partition.
     await fx.s3.send(
