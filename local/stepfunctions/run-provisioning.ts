@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import {
+  ExecutionAbortedError,
   ExecutionError,
   ExecutionTimeoutError,
   StateMachine,
@@ -79,12 +80,17 @@ export interface RunProvisioningOptions {
    * tests, or a simulated task in a benchmark. Tasks not named here run their real handler.
    */
   tasks?: Partial<Record<ProvisionLambdaTask, TaskImplementation>>;
+  /**
+   * Aborting stops the execution between states (a running task finishes its call first); the result
+   * is then ABORTED. What the tasks created stays, as after a StopExecution on AWS.
+   */
+  signal?: AbortSignal;
 }
 
 export type ProvisioningResult =
   | { status: 'SUCCEEDED'; output: ProvisionOutput; events: ProvisioningEvent[] }
   | {
-      status: 'FAILED' | 'TIMED_OUT';
+      status: 'FAILED' | 'TIMED_OUT' | 'ABORTED';
       /** The execution's error name: the original task error, as on AWS. */
       error: string;
       /** The execution's cause: the ProvisionFailure JSON when DescribeFailure produced one. */
@@ -233,22 +239,47 @@ export async function runProvisioningLocally(options: RunProvisioningOptions): P
     },
   };
 
+  if (options.signal?.aborted) {
+    return { status: 'ABORTED', error: 'ExecutionAborted', cause: 'Aborted before it started', events: [] };
+  }
   const execution = machine.run(options.input as never, runOptions);
+  const abort = () => execution.abort();
+  options.signal?.addEventListener('abort', abort, { once: true });
   const events: ProvisioningEvent[] = [];
   const logging = (async () => {
     for await (const log of execution.eventLogs) {
       const event = toProvisioningEvent(log as unknown as RawEvent);
       events.push(event);
-      options.onEvent?.(event);
+      try {
+        options.onEvent?.(event);
+      } catch {
+        // A progress printer that fails must not change the execution or its outcome.
+      }
     }
   })();
 
   try {
-    const output = (await execution.result) as unknown as ProvisionOutput;
+    return await outcome(execution.result, logging, events, () => failureDocument);
+  } finally {
+    options.signal?.removeEventListener('abort', abort);
+  }
+}
+
+async function outcome(
+  result: Promise<unknown>,
+  logging: Promise<void>,
+  events: ProvisioningEvent[],
+  failureDocument: () => unknown,
+): Promise<ProvisioningResult> {
+  try {
+    const output = (await result) as ProvisionOutput;
     await logging;
     return { status: 'SUCCEEDED', output, events };
   } catch (thrown) {
     await logging.catch(() => undefined);
+    if (thrown instanceof ExecutionAbortedError) {
+      return { status: 'ABORTED', error: 'ExecutionAborted', cause: 'The execution was aborted', events };
+    }
     if (thrown instanceof ExecutionTimeoutError) {
       return {
         status: 'TIMED_OUT',
@@ -259,12 +290,13 @@ export async function runProvisioningLocally(options: RunProvisioningOptions): P
     }
     const failure = thrown instanceof ExecutionError && thrown.cause instanceof Error ? thrown.cause : thrown;
     const error = failure instanceof Error ? failure.name : 'Error';
+    const document = failureDocument();
     const cause =
-      failureDocument === undefined
+      document === undefined
         ? failure instanceof Error
           ? failure.message
           : String(failure)
-        : JSON.stringify(failureDocument);
+        : JSON.stringify(document);
     const parsed = parseFailure(cause);
     return { status: 'FAILED', error, cause, ...(parsed ? { failure: parsed } : {}), events };
   }

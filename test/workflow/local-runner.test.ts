@@ -4,6 +4,8 @@
  * AWS is faked with aws-sdk-client-mock; the local-cloud tests run the same runner against real servers.
  */
 import '../support/quiet-logs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { run as createBucket } from '../../lambdas/create-bucket';
 import { runProvisioningLocally, type ProvisioningEvent } from '../../local/stepfunctions/run-provisioning';
 import { ErrorName, ProvisionState } from '../../workflow/contract';
 import { SimulatedAws, simulatedEnvironment } from './support/simulated-aws';
@@ -80,6 +82,35 @@ describe('runProvisioningLocally', () => {
     const failedEvent = result.events.find((e) => e.type === 'StateFailed');
     // Between task and machine the error travels as Lambda reports it: {errorType, errorMessage, trace}.
     expect(JSON.parse(failedEvent?.cause ?? '{}')).toMatchObject({ errorType: ErrorName.InvalidInput });
+  });
+
+  it('It should stop between states when aborted and say so', async () => {
+    // Prepare
+    aws.reset();
+    const controller = new AbortController();
+    const tasks = aws.bind({
+      CreateBucket: async (event: never, deps?: never) => {
+        const result = await createBucket(event, deps);
+        controller.abort();
+        return result;
+      },
+    });
+
+    // Act
+    const result = await runProvisioningLocally({
+      input: { pipelineName: 'ticks-demo' },
+      env: simulatedEnvironment,
+      waitSeconds: 0,
+      tasks,
+      signal: controller.signal,
+    });
+    await delay(50);
+
+    // Assess
+    expect(result.status).toBe('ABORTED');
+    expect(aws.count('s3:CreateBucket')).toBe(1);
+    expect(aws.count('s3:CopyObject')).toBe(0);
+    expect(aws.count('kinesisanalytics:CreateApplication')).toBe(0);
   });
 
   it('It should refuse to point the handlers at other endpoints later in the same process', async () => {
