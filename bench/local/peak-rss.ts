@@ -164,7 +164,11 @@ async function main(): Promise<void> {
     });
     await new Promise((resolve) => child.once('exit', resolve));
   } else {
+    const startAt = Date.now();
     const state = await startLocalCloud({ home });
+    console.log(
+      `local cloud up in ${Date.now() - startAt} ms (startLocalCloud until every endpoint listens)`,
+    );
     await sleep(1000);
     idle = [state.pids.daemon, ...descendantsOf(state.pids.daemon)].reduce((s, p) => s + residentBytes(p), 0);
     await workload(state);
