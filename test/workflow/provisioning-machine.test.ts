@@ -15,13 +15,25 @@ import { run as startApplication } from '../../lambdas/start-application';
 import { run as uploadCode } from '../../lambdas/upload-code';
 import { run as validateInput } from '../../lambdas/validate-input';
 import { runProvisioningLocally, type ProvisioningResult } from '../../local/stepfunctions/run-provisioning';
-import { ErrorName, ProvisionState, type ProvisionInput } from '../../workflow/contract';
+import {
+  ErrorName,
+  ProvisionState,
+  type ApplicationStatusCheck,
+  type ProvisionInput,
+} from '../../workflow/contract';
+import { MaxApplicationStatusPolls } from '../../workflow/provisioning';
 import { SimulatedAws, simulatedEnvironment, type SimulatedAwsOptions } from './support/simulated-aws';
 
 const aws = new SimulatedAws();
 
+type DescribeRun = (event: never, deps?: never) => Promise<unknown>;
+
 /** One execution against the simulated cloud, with waits and retry pauses cut to zero. */
-async function provision(input: unknown, options: SimulatedAwsOptions = {}): Promise<ProvisioningResult> {
+async function provision(
+  input: unknown,
+  options: SimulatedAwsOptions = {},
+  describe: DescribeRun = describeApplication as DescribeRun,
+): Promise<ProvisioningResult> {
   aws.reset(options);
   return runProvisioningLocally({
     input,
@@ -35,7 +47,7 @@ async function provision(input: unknown, options: SimulatedAwsOptions = {}): Pro
       UploadCode: uploadCode,
       CreateApplication: createApplication,
       StartApplication: startApplication,
-      DescribeApplication: describeApplication,
+      DescribeApplication: describe,
       ForceStopApplication: forceStopApplication,
       CreateCrawler: createCrawler,
       DescribeFailure: describeFailure,
@@ -180,6 +192,53 @@ describe('the provisioning state machine (rendered ASL, handlers run in-process)
     // The loop ended by the start timeout, not by the machine's poll backstop.
     expect(aws.elapsedSeconds()).toBe(300);
     expect(entered(result)).toContain(ProvisionState.ForceStopApplication);
+    expect(aws.count('glue:CreateCrawler')).toBe(0);
+  });
+
+  it('It should force-stop after its own poll limit even if a task never reports a timeout', async () => {
+    // Prepare: a DescribeApplication that breaks its contract and says WAITING for ever.
+    const input: ProvisionInput = { pipelineName: 'ticks-demo' };
+    const forever: DescribeRun = async (event: never) => {
+      const previous = (event as { status: ApplicationStatusCheck }).status;
+      return { ...previous, phase: 'WAITING', attempt: previous.attempt + 1, nextWaitSeconds: 1 };
+    };
+
+    // Act
+    const result = await provision(
+      input,
+      { application: { startSeconds: Number.POSITIVE_INFINITY } },
+      forever,
+    );
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    if (result.status === 'SUCCEEDED') return;
+    expect(result.error).toBe(ErrorName.ApplicationStartTimeout);
+    expect(entered(result).filter((state) => state === ProvisionState.DescribeApplication)).toHaveLength(
+      MaxApplicationStatusPolls,
+    );
+    expect(aws.count('kinesisanalytics:StopApplication')).toBe(1);
+  });
+
+  it('It should force-stop rather than wait on a phase the contract does not know', async () => {
+    // Prepare
+    const input: ProvisionInput = { pipelineName: 'ticks-demo' };
+    const confused: DescribeRun = async (event: never) => ({
+      ...(event as { status: ApplicationStatusCheck }).status,
+      phase: 'SOMETHING_NEW',
+    });
+
+    // Act
+    const result = await provision(
+      input,
+      { application: { startSeconds: Number.POSITIVE_INFINITY } },
+      confused,
+    );
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    expect(entered(result).filter((state) => state === ProvisionState.DescribeApplication)).toHaveLength(1);
+    expect(aws.count('kinesisanalytics:StopApplication')).toBe(1);
     expect(aws.count('glue:CreateCrawler')).toBe(0);
   });
 
