@@ -54,6 +54,7 @@ type LocalRunner = (options: {
   env: Readonly<Record<string, string>>;
   waitSeconds?: number;
   onEvent?: (event: LocalRunnerEvent) => void;
+  signal?: AbortSignal;
 }) => Promise<LocalProvisionResult>;
 
 /** Maps the local runner's events to the progress events `provision` prints for AWS executions too. */
@@ -104,6 +105,7 @@ export async function provisionLocally(
   input: Record<string, unknown>,
   env: Record<string, string>,
   onProgress: (event: ProgressEvent) => void,
+  signal?: AbortSignal,
 ): Promise<LocalProvisionResult> {
   let runner: LocalRunner | undefined;
   try {
@@ -126,6 +128,7 @@ export async function provisionLocally(
   return runner({
     input,
     env,
+    ...(signal ? { signal } : {}),
     onEvent: (event) => {
       const progress = progressFromLocalEvent(event);
       if (progress) onProgress(progress);

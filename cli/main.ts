@@ -59,12 +59,12 @@ export function defaultDeps(io: CliIo): CliDeps {
   return {
     provision: {
       sfn: () => new SFNClient({ customUserAgent: 'flinkflow-cli' }),
-      provisionLocally: async (input, onProgress) => {
+      provisionLocally: async (input, onProgress, signal) => {
         const state = await requireRunningCloud();
         const environment = useLocalEndpoints(state, io.env);
         const aws = createAwsClients(io.env);
         const deployment = await deployLocally(aws, state);
-        return provisionLocally(input, { ...environment, ...deployment.environment }, onProgress);
+        return provisionLocally(input, { ...environment, ...deployment.environment }, onProgress, signal);
       },
       sleep: (ms, signal) => systemClock.sleep(ms, signal),
     },

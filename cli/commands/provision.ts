@@ -29,6 +29,7 @@ export interface ProvisionCommandDeps {
   provisionLocally(
     input: Record<string, unknown>,
     onProgress: (e: ProgressEvent) => void,
+    signal: AbortSignal,
   ): Promise<LocalProvisionResult>;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
@@ -51,7 +52,7 @@ export async function provisionCommand(
     io.err(
       `Provisioning ${config.pipelineName} on the local cloud (execution ${executionNameFor(input, options.attempt ?? 1)})`,
     );
-    outcome = (await deps.provisionLocally(input, onProgress)) as typeof outcome;
+    outcome = (await deps.provisionLocally(input, onProgress, io.signal)) as typeof outcome;
   } else {
     const stateMachineArn = options.stateMachineArn ?? io.env['FLINKFLOW_STATE_MACHINE_ARN'];
     if (!stateMachineArn) {

@@ -73,6 +73,7 @@ export interface LocalRunDeps {
     input: Record<string, unknown>,
     env: Record<string, string>,
     onProgress: (event: ProgressEvent) => void,
+    signal: AbortSignal,
   ): Promise<LocalProvisionResult>;
   produce(options: ProduceOptions, clients: LocalClients): Promise<ProduceResult>;
   poller: Poller & { signal: AbortSignal };
@@ -160,7 +161,12 @@ export async function localRun(
       'provision',
       async () => {
         const result = await untilAborted(
-          deps.provision(options.input, { ...cloud.environment, ...settings }, deps.onProgress),
+          deps.provision(
+            options.input,
+            { ...cloud.environment, ...settings },
+            deps.onProgress,
+            deps.poller.signal,
+          ),
           deps.poller.signal,
         );
         if (result.status !== 'SUCCEEDED' || !result.output) {
