@@ -43,6 +43,7 @@ export interface LocalServicesOptions {
   crawlerMinRunningMs?: number;
   crawlerStoppingMs?: number;
   queryQueuedMs?: number;
+  queryMinRunningMs?: number;
 }
 
 /** The Managed Flink endpoint's factory, as local/flink exports it. */
@@ -115,6 +116,7 @@ export async function startServices(options: LocalServicesOptions): Promise<Loca
       dataDir: options.dataDir,
       log: (l) => log('athena', l),
       ...(options.queryQueuedMs !== undefined ? { queuedMs: options.queryQueuedMs } : {}),
+      ...(options.queryMinRunningMs !== undefined ? { minRunningMs: options.queryMinRunningMs } : {}),
     });
     stops.push(athena.shutdown);
 

@@ -29,6 +29,8 @@ export interface AthenaServiceOptions {
   log?: (line: string) => void;
   /** How long a query stays QUEUED before it runs (pollers see Athena's states). */
   queuedMs?: number;
+  /** A query stays RUNNING at least this long (tests that follow every state set it). */
+  minRunningMs?: number;
 }
 
 export interface AthenaService {
@@ -56,6 +58,7 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
   const s3 = localS3Client(options.s3Endpoint, options.region);
   const log = options.log ?? (() => undefined);
   const queuedMs = options.queuedMs ?? 100;
+  const minRunningMs = options.minRunningMs ?? 0;
   const workGroups = new Map<string, WorkGroup>();
   const executions = new Map<string, ExecutionRecord>();
   let queue: Promise<void> = Promise.resolve();
@@ -127,6 +130,8 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
           record.connection = connection;
         },
       });
+      const ranFor = Date.now() - started;
+      if (ranFor < minRunningMs) await sleep(minRunningMs - ranFor);
       if (record.cancelled) return;
       const output = parseS3Uri(record.execution.ResultConfiguration?.OutputLocation as string);
       const csv = [result.columns.map((c) => csvField(c.name)), ...result.rows.map((r) => r.map(csvField))]

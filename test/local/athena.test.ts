@@ -43,7 +43,8 @@ const dataBytes = Object.entries(files)
   .reduce((sum, [, body]) => sum + Buffer.byteLength(body), 0);
 
 beforeAll(async () => {
-  fx = await startFixture({ queryQueuedMs: 300 });
+  // Long enough QUEUED and RUNNING phases that a 20 ms poll sees both on a loaded machine.
+  fx = await startFixture({ queryQueuedMs: 300, queryMinRunningMs: 150 });
   await createBucketWith(fx.s3, 'ticks', files);
   await createBucketWith(fx.s3, 'results', {});
   await fx.glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'pipeline' } }));

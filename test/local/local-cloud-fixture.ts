@@ -26,7 +26,12 @@ const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const region = 'us-east-1';
 
 export async function startFixture(
-  timings: { crawlerMinRunningMs?: number; crawlerStoppingMs?: number; queryQueuedMs?: number } = {},
+  timings: {
+    crawlerMinRunningMs?: number;
+    crawlerStoppingMs?: number;
+    queryQueuedMs?: number;
+    queryMinRunningMs?: number;
+  } = {},
 ): Promise<Fixture> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'flinkflow-local-test-'));
   const services = await startServices({
@@ -34,6 +39,7 @@ export async function startFixture(
     crawlerMinRunningMs: timings.crawlerMinRunningMs ?? 300,
     crawlerStoppingMs: timings.crawlerStoppingMs ?? 300,
     queryQueuedMs: timings.queryQueuedMs ?? 50,
+    queryMinRunningMs: timings.queryMinRunningMs ?? 0,
   });
   const { endpoints } = services;
   const fixture: Fixture = {
