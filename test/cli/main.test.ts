@@ -313,3 +313,52 @@ describe('flinkflow local status', () => {
     );
   });
 });
+
+describe('flinkflow local run', () => {
+  it('It should provision with short windows by default, print the summary as JSON and exit 1 when provisioning fails', async () => {
+    // Prepare
+    const io = fakeIo();
+    const provisioned: Array<Record<string, unknown>> = [];
+    const calls: string[] = [];
+    const { deps } = fakeDeps();
+    deps.localRun = () => ({
+      cloud: {
+        isRunning: async () => false,
+        start: async () => ({ environment: {}, account: '000000000000', region: 'us-east-1' }),
+        stop: async () => void calls.push('stop'),
+      },
+      applyEnvironment: () => undefined,
+      clients: () => ({}) as never,
+      deploy: async () => ({}),
+      provision: async (input) => {
+        provisioned.push(input);
+        return { status: 'FAILED', error: 'InvalidCodeError', cause: 'zip has no main.py' };
+      },
+      produce: async () => {
+        throw new Error('must not produce after a failed provisioning');
+      },
+      poller: { now: () => 0, sleep: async () => undefined, signal: io.signal },
+      log: (line) => io.err(line),
+      onProgress: () => undefined,
+    });
+
+    // Act
+    const code = await runCli(['local', 'run', '--json', '--seed', '7'], io, deps);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(provisioned).toEqual([
+      { pipelineName: 'local-demo', windowSeconds: 10, watermarkSeconds: 2, initialPosition: 'TRIM_HORIZON' },
+    ]);
+    const summary = JSON.parse(io.stdout.join(''));
+    expect(summary).toMatchObject({ ok: false, seed: 7, windowSeconds: 10, watermarkSeconds: 2 });
+    expect(summary.steps.map((s: { name: string }) => s.name)).toEqual([
+      'start local cloud',
+      'deploy code and catalog',
+      'provision',
+      'stop local cloud',
+    ]);
+    expect(summary.error).toBe('Provisioning FAILED: InvalidCodeError (zip has no main.py)');
+    expect(calls).toEqual(['stop']);
+  });
+});
