@@ -6,7 +6,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  Aws,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Validations,
+  type StackProps,
+} from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -172,6 +181,27 @@ export class OrchestratorStack extends Stack {
         resources: [...resources.applicationLogGroupArns],
       }),
     );
+    // The service looks the application's log group up by listing; DescribeLogGroups is authorised on
+    // `log-group:*` only (Managed Flink's own examples grant it so for application logging).
+    const allLogGroups = this.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: '*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'FindLogGroups',
+        actions: ['logs:DescribeLogGroups'],
+        resources: [allLogGroups],
+      }),
+    );
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, allLogGroups)}]`,
+      reason:
+        'logs:DescribeLogGroups (the only action on this statement) lists log groups and supports no narrower ' +
+        'resource than log-group:*; it reveals names, not log data.',
+    });
     Validations.of(role).acknowledge(
       ...[
         resources.streamArn,

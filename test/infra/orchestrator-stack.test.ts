@@ -295,7 +295,13 @@ describe('OrchestratorStack', () => {
       const roleId = stack.getLogicalId(stack.applicationRole.node.defaultChild as iam.CfnRole);
 
       // Act
-      const scoped = statementsOfRole(resources, roleId).flatMap((s) => asList(s.Resource).map(render));
+      const statements = statementsOfRole(resources, roleId);
+      const listing = statements.filter((s) =>
+        asList(s.Resource).some((r) => render(r).endsWith(':log-group:*')),
+      );
+      const scoped = statements
+        .filter((s) => !listing.includes(s))
+        .flatMap((s) => asList(s.Resource).map(render));
 
       // Assess
       expect(scoped.length).toBeGreaterThan(0);
@@ -304,6 +310,8 @@ describe('OrchestratorStack', () => {
           /(:stream\/\*-ticks|flinkflow-\*-<AWS::AccountId>-<AWS::Region>(\/code\/\*|\/output\/\*)?|log-group:\/aws\/kinesis-analytics\/\*-app(:\*)?)$/,
         );
       }
+      // Only the listing of log groups, which supports no narrower resource, reaches every log group.
+      expect(listing.flatMap((s) => asList(s.Action))).toEqual(['logs:DescribeLogGroups']);
     });
 
     it('It should scope the crawler role to the output prefix, the Glue database and the crawler log group', () => {
