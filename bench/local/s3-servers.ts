@@ -53,10 +53,15 @@ const candidates: Candidate[] = [
   {
     name: 'moto 5.2.5 (PyPI moto[server])',
     start: async (port) => {
-      const { child } = await spawnAndWait(motoServerCommand(), ['-H', '127.0.0.1', '-p', String(port)], {
-        ready: /Running on/,
-        timeoutMs: 30_000,
-      });
+      const moto = motoServerCommand();
+      const { child } = await spawnAndWait(
+        moto.command,
+        [...moto.args, '-H', '127.0.0.1', '-p', String(port)],
+        {
+          ready: /Running on/,
+          timeoutMs: 30_000,
+        },
+      );
       return { pid: child.pid as number, url: `http://127.0.0.1:${port}` };
     },
   },

@@ -20,16 +20,21 @@ export interface LocalS3 {
   stop(): Promise<void>;
 }
 
-/** Where moto's server script is: the project venv, or VIRTUAL_ENV/PATH as a fallback. */
-export function motoServerCommand(): string {
-  const venvBin = path.join(repoRoot, '.venv', 'bin', 'moto_server');
-  if (existsSync(venvBin)) return venvBin;
+/**
+ * How to run moto's server: the project venv's Python with moto_server_main.py (moto's own `main`, with
+ * its bucket-policy check corrected for conditional statements; see that file).
+ */
+export function motoServerCommand(): { command: string; args: string[] } {
+  const script = path.join(__dirname, 'moto_server_main.py');
+  const venvPython = path.join(repoRoot, '.venv', 'bin', 'python');
+  if (existsSync(path.join(repoRoot, '.venv', 'bin', 'moto_server')))
+    return { command: venvPython, args: [script] };
   const virtualEnv = process.env['VIRTUAL_ENV'];
   if (virtualEnv && existsSync(path.join(virtualEnv, 'bin', 'moto_server'))) {
-    return path.join(virtualEnv, 'bin', 'moto_server');
+    return { command: path.join(virtualEnv, 'bin', 'python'), args: [script] };
   }
   throw new Error(
-    `moto's S3 server is not installed (looked for ${venvBin}). Run \`make py-deps\`, which installs ` +
+    `moto's S3 server is not installed (looked for ${path.join(repoRoot, '.venv', 'bin', 'moto_server')}). Run \`make py-deps\`, which installs ` +
       'local/requirements.txt into the project venv.',
   );
 }
@@ -38,9 +43,10 @@ export function motoServerCommand(): string {
 export async function startLocalS3(
   options: { log?: (line: string) => void; port?: number } = {},
 ): Promise<LocalS3> {
+  const moto = motoServerCommand();
   const { child, match } = await spawnAndWait(
-    motoServerCommand(),
-    ['-H', '127.0.0.1', '-p', String(options.port ?? 0)],
+    moto.command,
+    [...moto.args, '-H', '127.0.0.1', '-p', String(options.port ?? 0)],
     {
       ready: /Running on (http:\/\/127\.0\.0\.1:\d+)/,
       timeoutMs: 30_000,

@@ -9,8 +9,10 @@ import {
   CreateMultipartUploadCommand,
   GetBucketVersioningCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
+  PutBucketPolicyCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
   UploadPartCommand,
@@ -127,6 +129,44 @@ describe('local S3', () => {
     expect(await old.Body?.transformToString()).toBe('one');
     expect(versions.Versions).toHaveLength(2);
     expect(status.Status).toBe('Enabled');
+  });
+
+  it('It should serve a bucket with a TLS-only policy, and still apply an unconditional Deny', async () => {
+    // Prepare: the pipeline bucket's policy (deny without TLS) plus an explicit deny on one prefix.
+    await fx.s3.send(new CreateBucketCommand({ Bucket: 'tls-only' }));
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'DenyInsecureTransport',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:*',
+          Resource: ['arn:aws:s3:::tls-only', 'arn:aws:s3:::tls-only/*'],
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+        {
+          Sid: 'DenyLocked',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: 'arn:aws:s3:::tls-only/locked/*',
+        },
+      ],
+    };
+    await fx.s3.send(new PutBucketPolicyCommand({ Bucket: 'tls-only', Policy: JSON.stringify(policy) }));
+
+    // Act
+    await fx.s3.send(new PutObjectCommand({ Bucket: 'tls-only', Key: 'code/app.zip', Body: 'zip' }));
+    await fx.s3.send(new PutObjectCommand({ Bucket: 'tls-only', Key: 'locked/secret', Body: 'no' }));
+    const head = await fx.s3.send(new HeadObjectCommand({ Bucket: 'tls-only', Key: 'code/app.zip' }));
+    const missing = failure(fx.s3.send(new HeadObjectCommand({ Bucket: 'tls-only', Key: 'code/none.zip' })));
+    const locked = failure(fx.s3.send(new GetObjectCommand({ Bucket: 'tls-only', Key: 'locked/secret' })));
+
+    // Assess
+    expect(head.ContentLength).toBe(3);
+    expect(await missing).toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    expect(await locked).toMatchObject({ $metadata: { httpStatusCode: 403 } });
   });
 
   it('It should answer NoSuchKey for an object that does not exist', async () => {
