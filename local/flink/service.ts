@@ -693,7 +693,7 @@ export class FlinkService {
       throw inUse(`Snapshot ${snapshot.snapshotName} is still being created.`);
     app.snapshots = app.snapshots.filter((s) => s !== snapshot);
     if (snapshot.savepointPath) {
-      const local = snapshot.savepointPath.replace(/^file:\/\//, '');
+      const local = snapshot.savepointPath.replace(/^file:(\/\/)?/, '');
       if (path.resolve(local).startsWith(path.resolve(this.options.dataDir)))
         fs.rmSync(local, { recursive: true, force: true });
     }

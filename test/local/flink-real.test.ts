@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   CreateApplicationCommand,
+  DeleteApplicationSnapshotCommand,
   DescribeApplicationCommand,
   DescribeApplicationOperationCommand,
   KinesisAnalyticsV2Client,
@@ -191,6 +192,22 @@ describe('The real packaged job on the local endpoint', () => {
     expect(stopOp.OperationStatus).toBe('SUCCESSFUL');
     expect(await statusOf('real-app')).toBe('READY');
     expect(snapshots.SnapshotSummaries?.[0]?.SnapshotStatus).toBe('READY');
+    // The savepoint Flink wrote is the snapshot's content; deleting the snapshot removes it.
+    const savepoints = path.join(dataDir, 'apps', 'real-app', 'savepoints');
+    const written = fs
+      .readdirSync(savepoints, { recursive: true })
+      .filter((f) => String(f).endsWith('_metadata'));
+    expect(written).toHaveLength(1);
+    await client.send(
+      new DeleteApplicationSnapshotCommand({
+        ApplicationName: 'real-app',
+        SnapshotName: snapshots.SnapshotSummaries![0]!.SnapshotName!,
+        SnapshotCreationTimestamp: snapshots.SnapshotSummaries![0]!.SnapshotCreationTimestamp!,
+      }),
+    );
+    expect(
+      fs.readdirSync(savepoints, { recursive: true }).filter((f) => String(f).endsWith('_metadata')),
+    ).toHaveLength(0);
   });
 
   it('It should report a zip without its python file as a FAILED start with the runner message, back to READY', async () => {
