@@ -2,7 +2,9 @@
 # server (from the venv) and flinkflow's own Glue/Athena/Managed-Flink endpoints on 127.0.0.1.
 .PHONY: test-local local-up local-down local-status bench-local-s3
 
-test-local: node-deps py-deps ## local-cloud integration tests (real SDK clients against local endpoints)
+# The `local` jest project also holds the Managed Flink endpoint's suites, one of which runs the real
+# packaged job: hence flink-zip (mk/flink.mk).
+test-local: node-deps py-deps flink-zip ## local-cloud integration tests (real SDK clients against local endpoints)
 	jest --selectProjects local
 
 local-up: node-deps py-deps ## start the local cloud in the background (state in .flinkflow/local/state.json)
