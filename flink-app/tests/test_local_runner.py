@@ -162,7 +162,9 @@ def wait_for_windows(s3, expected_lines: int, timeout: float) -> tuple[list[tupl
                 ticker = key.split("ticker=", 1)[1].split("/", 1)[0]
                 body = s3.get_object(Bucket="e2e-bucket", Key=key)["Body"].read().decode()
                 lines += [(ticker, line) for line in body.splitlines() if line]
-        if len(lines) >= expected_lines and any(k.endswith("_SUCCESS") for k in keys):
+        # Each partition's _SUCCESS is its own PUT: wait for all of them, not just the first.
+        committed = {f"output/ticker={ticker}/_SUCCESS" for ticker, _ in lines}
+        if len(lines) >= expected_lines and committed <= keys:
             return lines, keys
         time.sleep(1)
     return lines, keys
