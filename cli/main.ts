@@ -241,7 +241,7 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExitCode: (code: numbe
   )
     .option('--seed <n>', 'seed of the produced ticks', wholeNumber(0, 2 ** 31 - 1), 42)
     .option('--rate <n>', 'ticks per second', positiveNumber, 50)
-    .option('--produce-seconds <n>', 'how long to produce', positiveNumber, 40)
+    .option('--produce-seconds <n>', 'how long to produce', positiveNumber, 30)
     .option('--timeout-seconds <n>', 'how long to wait for the windows after producing', positiveNumber, 180)
     .option('--keep', 'leave the local cloud and the application running at the end')
     .option('--json', 'print the summary as JSON on stdout (progress stays on stderr)')

@@ -110,11 +110,18 @@ export function describeCause(cause: string): string[] {
 /**
  * Turns progress events into the lines `provision` prints: each state as it starts and as it ends (with
  * its duration), failed attempts, and the end of the execution. Times are relative to the first event.
+ *
+ * A polling loop (Wait -> Describe -> Choice, again and again) would print six lines per round; once a
+ * state comes round again, each further round is one line naming the states of the loop instead.
  */
 export class ProgressRenderer {
   private startedAt: number | undefined;
   private readonly enteredAt = new Map<string, number>();
+  private readonly visits = new Map<string, number>();
   private lastEntered: string | undefined;
+  /** The first state entered a second time: a new round of the loop starts when it comes again. */
+  private loopHead: string | undefined;
+  private loopStates: string[] = [];
 
   render(event: ProgressEvent): string[] {
     this.startedAt ??= event.at;
@@ -122,11 +129,28 @@ export class ProgressRenderer {
     switch (event.type) {
       case 'executionStarted':
         return [`${stamp} Execution started`];
-      case 'stateEntered':
+      case 'stateEntered': {
+        const visit = (this.visits.get(event.state) ?? 0) + 1;
+        this.visits.set(event.state, visit);
         this.enteredAt.set(event.state, event.at);
         this.lastEntered = event.state;
-        return [`${stamp} > ${event.state}`];
+        if (visit === 1) {
+          this.loopHead = undefined;
+          this.loopStates = [];
+          return [`${stamp} > ${event.state}`];
+        }
+        this.loopHead ??= event.state;
+        if (event.state !== this.loopHead) {
+          this.loopStates.push(event.state);
+          return [];
+        }
+        const states =
+          this.loopStates.length > 0 ? ` (${[this.loopHead, ...this.loopStates].join(' -> ')})` : '';
+        this.loopStates = [];
+        return [`${stamp} .. round ${visit} of ${event.state}${states}`];
+      }
       case 'stateExited': {
+        if ((this.visits.get(event.state) ?? 0) > 1) return [];
         const entered = this.enteredAt.get(event.state);
         const took = entered === undefined ? '' : ` (${formatDuration(event.at - entered)})`;
         return [`${stamp} ok ${event.state}${took}`];

@@ -135,3 +135,35 @@ describe('formatDuration and describeCause', () => {
     expect(describeCause('')).toEqual([]);
   });
 });
+
+describe('ProgressRenderer polling loops', () => {
+  it('It should print a polling loop in full once, then one line per round, and go on in full after it', () => {
+    // Prepare: Wait -> Describe -> Choice, three rounds, then CreateCrawler.
+    const renderer = new ProgressRenderer();
+    const loop = ['WaitBeforeStatusCheck', 'DescribeApplication', 'IsApplicationRunning'];
+    let at = t0;
+    const lines: string[] = [];
+
+    // Act
+    for (let round = 0; round < 3; round++) {
+      for (const state of loop) {
+        lines.push(...renderer.render({ type: 'stateEntered', state, at: (at += 1000) }));
+        lines.push(...renderer.render({ type: 'stateExited', state, at: (at += 1000) }));
+      }
+    }
+    lines.push(...renderer.render({ type: 'stateEntered', state: 'CreateCrawler', at: (at += 1000) }));
+
+    // Assess
+    expect(lines).toEqual([
+      '[+    0.0 s] > WaitBeforeStatusCheck',
+      '[+    1.0 s] ok WaitBeforeStatusCheck (1.0 s)',
+      '[+    2.0 s] > DescribeApplication',
+      '[+    3.0 s] ok DescribeApplication (1.0 s)',
+      '[+    4.0 s] > IsApplicationRunning',
+      '[+    5.0 s] ok IsApplicationRunning (1.0 s)',
+      '[+    6.0 s] .. round 2 of WaitBeforeStatusCheck',
+      '[+   12.0 s] .. round 3 of WaitBeforeStatusCheck (WaitBeforeStatusCheck -> DescribeApplication -> IsApplicationRunning)',
+      '[+   18.0 s] > CreateCrawler',
+    ]);
+  });
+});
