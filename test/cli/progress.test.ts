@@ -151,7 +151,7 @@ describe('ProgressRenderer polling loops', () => {
         lines.push(...renderer.render({ type: 'stateExited', state, at: (at += 1000) }));
       }
     }
-    lines.push(...renderer.render({ type: 'stateEntered', state: 'CreateCrawler', at: (at += 1000) }));
+    lines.push(...renderer.render({ type: 'stateEntered', state: 'CreateCrawler', at: at + 1000 }));
 
     // Assess
     expect(lines).toEqual([
