@@ -14,7 +14,9 @@ import type { GlueStore } from '../glue/store';
 import { QueryFailedError, runQuery, type QueryResult } from './engine';
 
 const read = reader('InvalidRequestException');
-const invalidRequest = (message: string) => new AwsServiceError('InvalidRequestException', message);
+/** Athena's InvalidRequestException carries an AthenaErrorCode (INVALID_INPUT for bad requests). */
+const invalidRequest = (message: string, athenaErrorCode = 'INVALID_INPUT') =>
+  new AwsServiceError('InvalidRequestException', message, 400, { AthenaErrorCode: athenaErrorCode });
 
 /** Athena refuses a per-query cutoff below 10 MB. */
 const MIN_BYTES_SCANNED_CUTOFF = 10_000_000;

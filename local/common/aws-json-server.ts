@@ -16,6 +16,8 @@ export class AwsServiceError extends Error {
     readonly code: string,
     message: string,
     readonly statusCode = 400,
+    /** Members the API reference adds to this error's body (e.g. Athena's `AthenaErrorCode`). */
+    readonly fields: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'AwsServiceError';
@@ -68,9 +70,9 @@ export async function dispatch(
   target: string | undefined,
   body: string,
 ): Promise<{ status: number; body: unknown; errorType?: string }> {
-  const error = (code: string, message: string, status = 400) => ({
+  const error = (code: string, message: string, status = 400, fields: Record<string, unknown> = {}) => ({
     status,
-    body: { __type: code, message, Message: message },
+    body: { ...fields, __type: code, message, Message: message },
     errorType: code,
   });
   if (!target || !target.startsWith(`${options.targetPrefix}.`)) {
@@ -91,7 +93,7 @@ export async function dispatch(
     const output = await method.call(options.provider, input);
     return { status: 200, body: output ?? {} };
   } catch (e) {
-    if (e instanceof AwsServiceError) return error(e.code, e.message, e.statusCode);
+    if (e instanceof AwsServiceError) return error(e.code, e.message, e.statusCode, e.fields);
     const message = e instanceof Error ? e.message : String(e);
     return error('InternalFailure', message, 500);
   }
@@ -106,7 +108,9 @@ export function startJsonService(options: JsonServiceOptions): Promise<RunningSe
       const result = await dispatch(options, Array.isArray(target) ? target[0] : target, body);
       options.log?.(`${target ?? '-'} -> ${result.status}${result.errorType ? ` ${result.errorType}` : ''}`);
       send(res, result.status, result.body, result.errorType);
-    })().catch((e: unknown) => send(res, 500, { __type: 'InternalFailure', message: String(e) }, 'InternalFailure'));
+    })().catch((e: unknown) =>
+      send(res, 500, { __type: 'InternalFailure', message: String(e) }, 'InternalFailure'),
+    );
   });
   // The SDKs keep connections alive; don't let an idle socket hold close() open.
   server.keepAliveTimeout = 5000;

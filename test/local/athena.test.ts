@@ -304,7 +304,10 @@ describe('Athena queries', () => {
     );
 
     // Assess
-    expect(await unknownExecution).toMatchObject({ name: 'InvalidRequestException' });
+    expect(await unknownExecution).toMatchObject({
+      name: 'InvalidRequestException',
+      AthenaErrorCode: 'INVALID_INPUT',
+    });
     expect(await unknownResults).toMatchObject({ name: 'InvalidRequestException' });
     expect(await failedResults).toMatchObject({
       name: 'InvalidRequestException',
