@@ -10,6 +10,7 @@ import { AwsServiceError, type Provider } from '../common/aws-json-server';
 import { localS3Client } from '../common/s3';
 import { fromEpoch, paginate, reader, toWire, type JsonObject } from '../common/validation';
 import { crawlTargets } from './crawler';
+import { cronMatches, parseCron } from './schedule';
 import {
   foldName,
   GlueStore,
@@ -37,19 +38,33 @@ export interface GlueServiceOptions {
    */
   crawlerMinRunningMs?: number;
   crawlerStoppingMs?: number;
+  /** How often SCHEDULED crawlers are checked against their cron (default 10 s). */
+  scheduleTickMs?: number;
 }
 
 export interface GlueService {
   provider: Provider;
   store: GlueStore;
+  /**
+   * Starts the SCHEDULED crawlers whose schedule fires in the minute of `now` and that are READY (each at
+   * most once per minute); returns their names. The service calls it every few seconds by itself.
+   */
+  runDueSchedules(now: Date): string[];
   /** Waits for running crawls, then releases DuckDB. */
   shutdown(): Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A cron expression as Glue takes it: `cron(` six fields `)`. */
-const CRON = /^cron\(\s*\S+(\s+\S+){5}\s*\)$/;
+/** Checks a schedule expression as Glue does before it stores it. */
+function validSchedule(expression: string): string {
+  try {
+    parseCron(expression);
+  } catch (e) {
+    throw invalidInput(`Invalid schedule expression: ${(e as Error).message}.`);
+  }
+  return expression;
+}
 
 /** Creates the Glue provider and its store. */
 export function createGlueService(options: GlueServiceOptions): GlueService {
@@ -142,11 +157,7 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
       }
     }
     const schedule = read.optionalString(input, 'Schedule');
-    if (schedule !== undefined && schedule !== '' && !CRON.test(schedule)) {
-      throw invalidInput(
-        `Invalid schedule expression: ${schedule}. Use cron(Minutes Hours Day-of-month Month Day-of-week Year).`,
-      );
-    }
+    if (schedule !== undefined && schedule !== '') validSchedule(schedule);
     const now = new Date();
     const scheduleValue =
       schedule === undefined
@@ -250,6 +261,37 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
     record.metrics.TimeLeftSeconds = 0;
     record.metrics.StillEstimating = false;
   };
+
+  const startCrawl = (record: CrawlerRecord): void => {
+    record.crawler.State = 'RUNNING';
+    record.cancelRequested = false;
+    record.running = runCrawl(record).catch((e: unknown) => {
+      record.crawler.State = 'READY';
+      log(`crawler ${record.crawler.Name}: ${String(e)}`);
+    });
+  };
+
+  const lastScheduledMinute = new Map<string, number>();
+  const runDueSchedules = (now: Date): string[] => {
+    const minute = Math.floor(now.getTime() / 60_000);
+    const started: string[] = [];
+    for (const record of store.crawlers.values()) {
+      const schedule = record.crawler.Schedule;
+      const name = record.crawler.Name as string;
+      if (schedule?.State !== 'SCHEDULED' || !schedule.ScheduleExpression) continue;
+      if (lastScheduledMinute.get(name) === minute) continue;
+      if (!cronMatches(parseCron(schedule.ScheduleExpression), now)) continue;
+      lastScheduledMinute.set(name, minute);
+      // A crawl still running when its next time comes is skipped, as Glue skips it.
+      if (record.crawler.State !== 'READY') continue;
+      log(`crawler ${name}: started by its schedule ${schedule.ScheduleExpression}`);
+      startCrawl(record);
+      started.push(name);
+    }
+    return started;
+  };
+  const scheduleTimer = setInterval(() => runDueSchedules(new Date()), options.scheduleTickMs ?? 10_000);
+  scheduleTimer.unref();
 
   const provider: Provider = {
     // --- databases ---
@@ -537,12 +579,7 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
           `Crawler with name ${record.crawler.Name} has already started`,
         );
       }
-      record.crawler.State = 'RUNNING';
-      record.cancelRequested = false;
-      record.running = runCrawl(record).catch((e: unknown) => {
-        record.crawler.State = 'READY';
-        log(`crawler ${record.crawler.Name}: ${String(e)}`);
-      });
+      startCrawl(record);
       return {};
     },
     StopCrawler(input) {
@@ -593,7 +630,7 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
     UpdateCrawlerSchedule(input) {
       const record = crawler(read.requiredString(input, 'CrawlerName'));
       const expression = read.requiredString(input, 'Schedule');
-      if (!CRON.test(expression)) throw invalidInput(`Invalid schedule expression: ${expression}.`);
+      validSchedule(expression);
       record.crawler.Schedule = {
         ScheduleExpression: expression,
         State: record.crawler.Schedule?.State ?? 'NOT_SCHEDULED',
@@ -615,7 +652,9 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
   return {
     provider,
     store,
+    runDueSchedules,
     shutdown: async () => {
+      clearInterval(scheduleTimer);
       for (const record of store.crawlers.values()) record.cancelRequested = true;
       await Promise.all([...store.crawlers.values()].map((r) => r.running));
       if (duck) (await duck).closeSync();

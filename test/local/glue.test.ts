@@ -27,6 +27,7 @@ import {
 import { DuckDBInstance } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { createGlueService } from '../../local/glue/provider';
 import { crawlerStates, createBucketWith, failure, startFixture, type Fixture } from './local-cloud-fixture';
 
 let fx: Fixture;
@@ -509,6 +510,52 @@ describe('Glue crawlers', () => {
     expect(states.at(-1)).toBe('READY');
     expect(Crawler?.LastCrawl?.Status).toBe('CANCELLED');
     expect(await table).toMatchObject({ name: 'EntityNotFoundException' });
+  });
+
+  it('It should start a SCHEDULED crawler when its cron fires, once per minute, and skip it while it runs', async () => {
+    // Prepare: the provider itself, to drive its schedule check with a chosen clock.
+    const glue = createGlueService({
+      s3Endpoint: fx.services.endpoints.s3,
+      region: 'us-east-1',
+      account: '000000000000',
+      dataDir: fx.dataDir,
+      crawlerMinRunningMs: 200,
+      crawlerStoppingMs: 100,
+    });
+    const call = (operation: string, input: Record<string, unknown>) =>
+      (glue.provider[operation] as (i: Record<string, unknown>) => unknown)(input);
+    await call('CreateCrawler', {
+      Name: 'timed',
+      Role: role,
+      DatabaseName: 'timed_db',
+      Schedule: 'cron(0/15 * * * ? *)',
+      Targets: { S3Targets: [{ Path: 's3://crawl-csv/output/', Exclusions: ['**/*.tmp'] }] },
+    });
+    await call('CreateCrawler', {
+      Name: 'paused',
+      Role: role,
+      DatabaseName: 'timed_db',
+      Schedule: 'cron(0/15 * * * ? *)',
+      Targets: { S3Targets: [{ Path: 's3://crawl-csv/output/' }] },
+    });
+    await call('StopCrawlerSchedule', { CrawlerName: 'paused' });
+
+    // Act
+    const notDue = glue.runDueSchedules(new Date('2024-01-01T10:14:59Z'));
+    const due = glue.runDueSchedules(new Date('2024-01-01T10:15:01Z'));
+    const state = glue.store.crawlers.get('timed')?.crawler.State;
+    const sameMinute = glue.runDueSchedules(new Date('2024-01-01T10:15:40Z'));
+    await glue.store.crawlers.get('timed')?.running;
+    const tables = [...(glue.store.databases.get('timed_db')?.tables.keys() ?? [])];
+    await glue.shutdown();
+
+    // Assess
+    expect(notDue).toEqual([]);
+    expect(due).toEqual(['timed']);
+    expect(state).toBe('RUNNING');
+    expect(sameMinute).toEqual([]);
+    expect(tables).toEqual(['output']);
+    expect(glue.store.crawlers.get('timed')?.crawler.LastCrawl?.Status).toBe('SUCCEEDED');
   });
 
   it('It should start and stop a crawler schedule, with the API errors for a missing or already running schedule', async () => {

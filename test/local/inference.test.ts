@@ -15,6 +15,7 @@ import {
 } from '../../local/glue/crawler';
 import { hiveTypeOf } from '../../local/glue/parquet-schema';
 import { partitionFilter } from '../../local/glue/provider';
+import { cronMatches, parseCron } from '../../local/glue/schedule';
 
 describe("Glue's built-in CSV classifier", () => {
   it.each([
@@ -213,5 +214,39 @@ describe("Athena's printing", () => {
       precision: 10,
       scale: 2,
     });
+  });
+});
+
+describe('crawler schedules', () => {
+  it('It should fire cron(0/15 * * * ? *) at minutes 0, 15, 30 and 45 of every hour, in UTC', () => {
+    // Prepare
+    const schedule = parseCron('cron(0/15 * * * ? *)');
+    const at = (iso: string) => cronMatches(schedule, new Date(iso));
+
+    // Assess
+    expect([at('2024-01-01T10:00:30Z'), at('2024-01-01T10:15:00Z'), at('2024-01-01T10:45:59Z')]).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect([at('2024-01-01T10:14:00Z'), at('2024-01-01T10:16:00Z')]).toEqual([false, false]);
+  });
+
+  it('It should read ranges, lists, month and weekday names, 1 being Sunday', () => {
+    // Prepare
+    const weekdays = parseCron('cron(30 8-9 ? JAN,FEB MON-FRI 2024)');
+
+    // Assess: 2024-01-01 was a Monday, 2024-01-07 a Sunday.
+    expect(cronMatches(weekdays, new Date('2024-01-01T08:30:00Z'))).toBe(true);
+    expect(cronMatches(weekdays, new Date('2024-01-07T08:30:00Z'))).toBe(false);
+    expect(cronMatches(weekdays, new Date('2024-03-01T09:30:00Z'))).toBe(false);
+    expect(cronMatches(parseCron('cron(0 12 ? * 1 *)'), new Date('2024-01-07T12:00:00Z'))).toBe(true);
+  });
+
+  it('It should refuse a schedule without six fields or with a value out of range, naming the field', () => {
+    // Assess
+    expect(() => parseCron('cron(0/15 * * * ?)')).toThrow(/six fields/);
+    expect(() => parseCron('cron(61 * * * ? *)')).toThrow(/Minutes value "61"/);
+    expect(() => parseCron('rate(5 minutes)')).toThrow(/six fields/);
   });
 });
