@@ -269,6 +269,7 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExitCode: (code: numbe
             produceSeconds: options.produceSeconds,
             outputTimeoutMs: options.timeoutSeconds * 1000,
             keep: Boolean(options.keep),
+            applicationName: config.applicationName,
             json: Boolean(options.json),
           },
           io,

@@ -36,6 +36,8 @@ export interface LocalRunOptions {
   outputTimeoutMs: number;
   /** Leave the local cloud (and the application) running at the end. */
   keep: boolean;
+  /** The application the input derives (ValidateInput's naming), for its status when provisioning fails. */
+  applicationName?: string;
 }
 
 /** How a provisioning execution on the local runner ended. */
@@ -138,6 +140,8 @@ export async function localRun(
 
   let cloudStartedHere = false;
   let applicationName: string | undefined;
+  // Known before provisioning ends, so a failed start still shows the application's status (READY, ...).
+  const expectedApplicationName = options.applicationName;
   let clients: LocalClients | undefined;
   let exitCode = 0;
   try {
@@ -293,7 +297,7 @@ export async function localRun(
     if (deps.poller.signal.aborted) exitCode = 130;
     summary.error = (error as Error).message;
   } finally {
-    const status = await applicationStatus(clients, applicationName);
+    const status = await applicationStatus(clients, applicationName ?? expectedApplicationName);
     if (status) summary.applicationStatus = status;
     if (!options.keep) {
       if (cloudStartedHere) {

@@ -221,8 +221,11 @@ describe('localRun', () => {
     });
   });
 
-  it('It should stop the cloud it started and report the failed step when provisioning fails', async () => {
+  it('It should stop the cloud it started and report the failed step and the application status when provisioning fails', async () => {
     // Prepare
+    kdaMock
+      .on(DescribeApplicationCommand)
+      .resolves({ ApplicationDetail: { ApplicationStatus: 'READY' } as never });
     const { deps, calls } = makeDeps({
       provision: async () => ({
         status: 'FAILED',
@@ -237,7 +240,7 @@ describe('localRun', () => {
     });
 
     // Act
-    const summary = await localRun(options, deps);
+    const summary = await localRun({ ...options, applicationName: 'local-demo-app' }, deps);
 
     // Assess
     expect(summary.exitCode).toBe(1);
@@ -249,6 +252,7 @@ describe('localRun', () => {
       ['stop local cloud', 'ok'],
     ]);
     expect(calls).toContain('stop');
+    expect(summary.applicationStatus).toBe('READY');
   });
 
   it('It should leave a cloud it did not start running, stop only its application, and retry until a late window arrives', async () => {
