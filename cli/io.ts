@@ -17,7 +17,10 @@ export interface CliIo {
 /** The real process: stdout, stderr, process.env, and a signal that SIGINT/SIGTERM abort. */
 export function processIo(): CliIo & { dispose(): void; exit(code: number): void } {
   const controller = new AbortController();
+  let firstSignalAt = 0;
   const onSignal = (name: NodeJS.Signals) => {
+    // The launcher passes on a signal the terminal already sent to this process: the same Ctrl-C.
+    if (controller.signal.aborted && Date.now() - firstSignalAt < 1000) return;
     if (controller.signal.aborted) {
       // A second Ctrl-C means "now": do not wait for the clean-up.
       process.exit(130);
@@ -25,6 +28,7 @@ export function processIo(): CliIo & { dispose(): void; exit(code: number): void
     process.stderr.write(
       `\n${name} received: stopping what this command started (Ctrl-C again to force)...\n`,
     );
+    firstSignalAt = Date.now();
     controller.abort(new Error(name));
   };
   process.on('SIGINT', onSignal);

@@ -8,7 +8,7 @@
 //   handlers with import()).
 // - `--require esm-only-packages.js`: lets CommonJS require() middy 7, which publishes ESM only (see there).
 'use strict';
-const { spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -27,11 +27,11 @@ try {
   process.exit(3);
 }
 
-// The terminal sends Ctrl-C to the child too; the child stops what it started and exits 130. This
-// parent only waits for it, so it must not die of the signal first.
-process.on('SIGINT', () => {});
-process.on('SIGTERM', () => {});
-const result = spawnSync(
+// Ctrl-C in a terminal reaches both processes (one process group); a signal sent to this parent alone
+// (`kill`, a CI timeout) is passed on. The child stops what it started, then exits 130; this parent
+// only waits for it and exits with its code. The child takes a repeated SIGINT within a second as the
+// same Ctrl-C delivered twice, not as "force".
+const child = spawn(
   nodeBinary,
   [
     '--require',
@@ -48,8 +48,13 @@ const result = spawnSync(
     env: { ...process.env, POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL || 'WARN' },
   },
 );
-if (result.error) {
-  console.error(`flinkflow: cannot start Node.js (${nodeBinary}): ${result.error.message}`);
-  process.exit(1);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => child.kill(signal));
 }
-process.exit(result.status ?? (result.signal ? 128 + (os.constants.signals[result.signal] ?? 0) : 1));
+child.on('error', (error) => {
+  console.error(`flinkflow: cannot start Node.js (${nodeBinary}): ${error.message}`);
+  process.exit(1);
+});
+child.on('exit', (code, signal) => {
+  process.exit(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1));
+});
