@@ -13,7 +13,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { descendantsOf, isAlive, residentBytes, stopProcessTree } from './common/processes';
+import { commandLineOf, descendantsOf, isAlive, residentBytes, stopProcessTree } from './common/processes';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalEndpoints } from './services';
 
 export const repoRoot = path.resolve(__dirname, '..');
@@ -81,6 +81,9 @@ export async function startLocalCloud(
   const home = flinkflowHome(options);
   const existing = await readState({ home });
   if (existing && isAlive(existing.pids.daemon)) return existing;
+  // A daemon that was killed outright leaves its state behind; its servers leave on their own within a
+  // second of noticing, but one that still holds on is stopped here.
+  if (existing) await stopLocalCloud({ home, graceMs: 2_000 });
   await rm(statePath(home), { force: true });
   await mkdir(path.join(localDir(home), 'data'), { recursive: true });
   const logFile = path.join(localDir(home), 'cloud.log');
@@ -128,8 +131,14 @@ export async function stopLocalCloud(
   const wasRunning = isAlive(state.pids.daemon);
   const killed = wasRunning ? await stopProcessTree(state.pids.daemon, options.graceMs ?? 20_000) : [];
   // Children that outlived a daemon killed earlier (e.g. by a crash) are still named in the state.
-  for (const pid of [state.pids.kinesis, state.pids.s3]) {
-    if (isAlive(pid)) killed.push(...(await stopProcessTree(pid, 2_000)));
+  // Their ids are checked against the command line first: an id can have been reused since.
+  const servers: [number, string][] = [
+    [state.pids.kinesis, 'kinesalite'],
+    [state.pids.s3, 'moto_server_main'],
+  ];
+  for (const [pid, marker] of servers) {
+    if (isAlive(pid) && commandLineOf(pid).includes(marker))
+      killed.push(...(await stopProcessTree(pid, 2_000)));
   }
   await rm(statePath(home), { force: true });
   return { wasRunning, killed };

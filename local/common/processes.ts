@@ -106,6 +106,15 @@ export function descendantsOf(pid: number): number[] {
   return result;
 }
 
+/** A process's command line (arguments joined by spaces), or '' when it is gone. */
+export function commandLineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return '';
+  }
+}
+
 /** Resident memory of a process in bytes (VmRSS), or 0 when it is gone. */
 export function residentBytes(pid: number): number {
   try {

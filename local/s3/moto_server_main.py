@@ -11,7 +11,10 @@ Usage: python moto_server_main.py -H 127.0.0.1 -p <port>   (the same arguments a
 """
 
 import json
+import os
 import sys
+import threading
+import time
 
 from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.s3 import models
@@ -34,5 +37,18 @@ def _permission_without_conditional_statements(self, action, resource):
 
 models.FakeBucket.get_permission = _permission_without_conditional_statements
 
+
+
+def _exit_with_parent():
+    # When the daemon that started this server dies without stopping it (SIGKILL), the server is
+    # re-parented; it then leaves too, instead of holding its port and memory as an orphan.
+    parent = os.getppid()
+    while True:
+        time.sleep(1)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
 if __name__ == "__main__":
+    threading.Thread(target=_exit_with_parent, daemon=True).start()
     main(sys.argv[1:])

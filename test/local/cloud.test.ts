@@ -146,4 +146,24 @@ describe('local cloud lifecycle', () => {
     expect(existsSync(path.join(home, 'local', 'state.json'))).toBe(false);
     expect(status.running).toBe(false);
   });
+
+  it('It should let its servers leave when the daemon is killed outright, and start again for the same home', async () => {
+    // Prepare
+    const crashed = await startLocalCloud({ home });
+    const servers = [crashed.pids.kinesis, crashed.pids.s3];
+
+    // Act
+    process.kill(crashed.pids.daemon, 'SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && servers.some(isAlive)) await new Promise((r) => setTimeout(r, 200));
+    const orphans = servers.filter(isAlive);
+    const restarted = await startLocalCloud({ home });
+    const status = await localCloudStatus({ home });
+    await stopLocalCloud({ home });
+
+    // Assess
+    expect(orphans).toEqual([]);
+    expect(restarted.pids.daemon).not.toBe(crashed.pids.daemon);
+    expect(status.running).toBe(true);
+  }, 60_000);
 });
