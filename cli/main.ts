@@ -318,12 +318,13 @@ export async function runCli(
       io.err(`flinkflow: ${(error as Error).message}`);
       return ExitCode.Usage;
     }
-    if (
-      name === 'CredentialsProviderError' ||
-      name === 'ECONNREFUSED' ||
-      /ECONNREFUSED/.test(String((error as Error).message))
-    ) {
-      io.err(`flinkflow: cannot reach AWS or the endpoint: ${(error as Error).message}`);
+    const message = String((error as Error).message);
+    if (/Region is missing/i.test(message)) {
+      io.err('flinkflow: no AWS region: set AWS_REGION (or a profile with a region: AWS_PROFILE).');
+      return ExitCode.Environment;
+    }
+    if (name === 'CredentialsProviderError' || name === 'ECONNREFUSED' || /ECONNREFUSED/.test(message)) {
+      io.err(`flinkflow: cannot reach AWS or the endpoint: ${message}`);
       return ExitCode.Environment;
     }
     io.err(`flinkflow: ${name}: ${(error as Error).message}`);

@@ -362,3 +362,18 @@ describe('flinkflow local run', () => {
     expect(calls).toEqual(['stop']);
   });
 });
+
+describe('flinkflow errors from the environment', () => {
+  it('It should exit 3 and say how to set a region when the SDK has none', async () => {
+    // Prepare
+    const io = fakeIo({ FLINKFLOW_STATE_MACHINE_ARN: STATE_MACHINE });
+    sfnMock.on(StartExecutionCommand).rejects(new Error('Region is missing'));
+
+    // Act
+    const code = await runCli(['provision', '-p', 'demo'], io, fakeDeps().deps);
+
+    // Assess
+    expect(code).toBe(3);
+    expect(io.stderr.join('\n')).toContain('flinkflow: no AWS region: set AWS_REGION');
+  });
+});
