@@ -19,7 +19,7 @@ PY_REQUIREMENTS := $(wildcard flink-app/requirements*.txt local/requirements.txt
 
 TEST_TARGETS := typecheck lint test-unit
 
-.PHONY: help deps node-deps py-deps typecheck lint test-unit test local clean
+.PHONY: help deps node-deps py-deps typecheck lint test-unit test-e2e test local clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -49,6 +49,12 @@ test-unit: node-deps ## unit, workflow and CDK tests (no network)
 	jest --selectProjects unit
 
 -include mk/*.mk
+
+test-e2e: node-deps py-deps flink-zip ## the whole pipeline on the local cloud (real Flink), checked against the produced events
+	POWERTOOLS_LOG_LEVEL=WARN jest --selectProjects e2e --runInBand
+TEST_TARGETS += test-e2e
+
+local: cli-local-run ## the README's first command: the whole pipeline on this machine, with a summary
 
 test: deps $(TEST_TARGETS) ## install what is missing, then run every test
 	@echo "make test: all suites passed ($(TEST_TARGETS))"
