@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import readline from 'node:readline';
+import { commandLineOf, descendantsOf, isAlive, residentBytes } from '../common/processes';
 
 export interface RunnerLaunch {
   /** The runner's argv head, e.g. [python, flink-app/local_runner.py]. */
@@ -36,6 +37,10 @@ interface StatusLine {
 }
 
 const STDERR_TAIL_LINES = 20;
+// How often the runner's process tree is read. The runner starts Flink's CLI in a session of its own,
+// so the JVM is outside the runner's process group; only the tree (read from /proc) finds it, and only
+// while the runner lives: an orphan is re-parented and can no longer be found from the root.
+const TREE_POLL_MS = 2_000;
 
 /** A running (or finished) runner process. */
 export class JobRun {
@@ -58,6 +63,9 @@ export class JobRun {
   private finished = false;
   private isRunning = false;
   private hasExited = false;
+  /** Every process the runner started, with its command line (to tell a reused pid from ours). */
+  private readonly tree = new Map<number, string>();
+  private readonly treePoll: NodeJS.Timeout;
 
   constructor(launch: RunnerLaunch) {
     const args = [
@@ -81,6 +89,8 @@ export class JobRun {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.pid = this.child.pid ?? -1;
+    this.treePoll = setInterval(() => this.trackTree(), TREE_POLL_MS);
+    this.treePoll.unref();
 
     let resolveRunning: (jobId: string) => void = () => undefined;
     let rejectRunning: (e: Error) => void = () => undefined;
@@ -124,12 +134,16 @@ export class JobRun {
         rejectRunning(new JobFailedError(spawnError));
         if (this.child.pid === undefined) {
           this.hasExited = true;
+          clearInterval(this.treePoll);
           this.log.end();
           resolve({ code: null, signal: null, error: spawnError, finished: false });
         }
       });
       this.child.once('close', (code, signal) => {
         this.hasExited = true;
+        clearInterval(this.treePoll);
+        // Whatever the runner left behind (it normally stops Flink before it exits) goes with it.
+        this.killTree();
         this.writeLog(`[flinkflow] runner exited with ${signal ? `signal ${signal}` : `code ${code}`}`);
         const error = this.reportedError ?? (this.finished ? undefined : this.exitMessage(code, signal));
         if (!this.isRunning)
@@ -167,7 +181,7 @@ export class JobRun {
       await this.kill();
       return { killed: true };
     }
-    this.signal('SIGKILL', true); // anything the runner left behind in its group
+    this.killTree();
     return { ...(outcome.savepoint !== undefined ? { savepoint: outcome.savepoint } : {}), killed: false };
   }
 
@@ -182,12 +196,38 @@ export class JobRun {
 
   /** Kills the runner and everything it started, without a savepoint, and waits for it to exit. */
   async kill(): Promise<void> {
-    if (this.hasExited) {
-      this.signal('SIGKILL', true);
-      return;
-    }
+    this.killTree();
+    if (!this.hasExited) await this.exited;
+  }
+
+  /** Resident memory of the runner and every process it started, in bytes. */
+  residentBytes(): number {
+    if (this.hasExited) return 0;
+    this.trackTree();
+    return [this.pid, ...this.tree.keys()].filter(isAlive).reduce((sum, pid) => sum + residentBytes(pid), 0);
+  }
+
+  private trackTree(): void {
+    if (this.pid <= 0 || this.hasExited) return;
+    // Re-read each time: a process seen between fork and exec still had its parent's command line.
+    for (const pid of descendantsOf(this.pid)) this.tree.set(pid, commandLineOf(pid));
+  }
+
+  /** SIGKILL to the runner's group and to every process (and group) of its tree that is still ours. */
+  private killTree(): void {
+    this.trackTree();
     this.signal('SIGKILL', true);
-    await this.exited;
+    this.signal('SIGKILL', false);
+    for (const [pid, commandLine] of this.tree) {
+      if (!isAlive(pid) || commandLineOf(pid) !== commandLine) continue;
+      for (const target of [-pid, pid]) {
+        try {
+          process.kill(target, 'SIGKILL');
+        } catch {
+          // Not a group leader, or already gone.
+        }
+      }
+    }
   }
 
   private signal(signal: NodeJS.Signals, group: boolean): void {

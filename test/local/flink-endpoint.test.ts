@@ -38,6 +38,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { startJsonService, type RunningService } from '../../local/common/aws-json-server';
+import { isAlive } from '../../local/common/processes';
 import { createFlinkService, FLINK_TARGET_PREFIX, readStoredApplications } from '../../local/flink';
 import { startLocalS3, type LocalS3 } from '../../local/s3/moto-server';
 
@@ -161,6 +162,7 @@ async function errorOf(
 /** What the fake runner of the application's newest run received (arguments, properties, env). */
 function lastReceived(name: string): {
   pid: number;
+  childPid: number | null;
   args: Record<string, string>;
   spec: { tag?: string };
   properties: unknown;
@@ -183,15 +185,6 @@ async function eventually<T>(read: () => T | undefined, timeoutMs = 5_000): Prom
     }
     if (Date.now() > deadline) throw new Error('no value in time');
     await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -576,6 +569,27 @@ describe('StartApplication and StopApplication', () => {
     expect(['FORCE_STOPPING', 'READY']).toContain(statusRightAfter);
     expect(stopOp.OperationStatus).toBe('SUCCESSFUL');
     expect(startOp.OperationStatus).toBe('CANCELLED');
+  });
+
+  it('It should kill what the runner started in a session of its own (the JVM) when it force-stops', async () => {
+    // Prepare
+    const version = await uploadCode('code/tree.zip', { behavior: 'run', startsChild: true });
+    await client.send(new CreateApplicationCommand(createInput('tree-app', 'code/tree.zip', version)));
+    await client.send(new StartApplicationCommand({ ApplicationName: 'tree-app' }));
+    await waitForStatus('tree-app', 'RUNNING');
+    const { pid, childPid } = lastReceived('tree-app');
+    // The endpoint reads the runner's process tree every 2 s; let it see the child once.
+    await new Promise((r) => setTimeout(r, 2_500));
+
+    // Act
+    await client.send(new StopApplicationCommand({ ApplicationName: 'tree-app', Force: true }));
+    await waitForStatus('tree-app', 'READY');
+    await new Promise((r) => setTimeout(r, 200));
+
+    // Assess
+    expect(childPid).toEqual(expect.any(Number));
+    expect(isAlive(pid)).toBe(false);
+    expect(isAlive(childPid as number)).toBe(false);
   });
 
   it('It should put an application whose job crashes while RUNNING back to READY', async () => {
@@ -1013,7 +1027,9 @@ describe('Snapshots, DeleteApplication and restarts', () => {
     // Prepare
     const version = await uploadCode('code/persist.zip', { behavior: 'run' });
     await client.send(new CreateApplicationCommand(createInput('persist-app', 'code/persist.zip', version)));
-    await client.send(new CreateApplicationCommand(createInput('persist-other', 'code/persist.zip', version)));
+    await client.send(
+      new CreateApplicationCommand(createInput('persist-other', 'code/persist.zip', version)),
+    );
     await client.send(new StartApplicationCommand({ ApplicationName: 'persist-app' }));
     await waitForStatus('persist-app', 'RUNNING');
     const before = await describe_('persist-app');

@@ -6,7 +6,8 @@
  * on demand; at least one test runs the real runner.
  *
  * What it does is read from the "code zip", which for this runner is a JSON document:
- *   {"behavior": "run" | "fail" | "exit" | "hang" | "crash", "delayMs": 100, "error": "...", "tag": "v1"}
+ *   {"behavior": "run" | "fail" | "exit" | "hang" | "crash", "delayMs": 100, "error": "...", "tag": "v1",
+ *    "startsChild": true}   (a process in its own session, as the real runner's JVM is)
  * It records its arguments, environment and properties in <work-dir>/received.json.
  */
 'use strict';
@@ -26,10 +27,18 @@ try {
   process.exit(1);
 }
 fs.mkdirSync(args['work-dir'], { recursive: true });
+// Like the real runner, which starts Flink's CLI (the JVM) in a session of its own.
+const grandchild = spec.startsChild
+  ? require('node:child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], {
+      detached: true,
+      stdio: 'ignore',
+    })
+  : undefined;
 fs.writeFileSync(
   path.join(args['work-dir'], 'received.json'),
   JSON.stringify({
     pid: process.pid,
+    childPid: grandchild ? grandchild.pid : null,
     args,
     spec,
     properties: JSON.parse(fs.readFileSync(args['properties'], 'utf8')),
