@@ -93,6 +93,59 @@ function tableRefs(tree: unknown): TableRef[] {
   return refs.filter((r) => r.schema !== '' || !ctes.has(r.table.toLowerCase()));
 }
 
+type Node = Record<string, unknown>;
+
+/**
+ * Partition pruning, as Athena prunes: for a query over one table (no joins, CTEs or subqueries naming
+ * it again), the top-level AND terms `key = 'v'` and `key IN ('a', 'b')` on string partition keys limit
+ * the partitions read. Returns the allowed values per key, or undefined when nothing can be pruned.
+ */
+export function prunedPartitions(
+  tree: unknown,
+  partitionKeys: readonly string[],
+): Map<string, Set<string>> | undefined {
+  const statements = (tree as { statements?: { node?: Node }[] }).statements ?? [];
+  const node = statements[0]?.node;
+  if (statements.length !== 1 || node?.['type'] !== 'SELECT_NODE') return undefined;
+  if (((node['cte_map'] as { map?: unknown[] } | undefined)?.map ?? []).length > 0) return undefined;
+  if ((node['from_table'] as Node | undefined)?.['type'] !== 'BASE_TABLE' || tableRefs(tree).length !== 1)
+    return undefined;
+  const where = node['where_clause'] as Node | null | undefined;
+  if (!where) return undefined;
+  const conjuncts = where['type'] === 'CONJUNCTION_AND' ? ((where['children'] as Node[]) ?? []) : [where];
+  const keyOf = (expression: Node | undefined): string | undefined => {
+    if (expression?.['class'] !== 'COLUMN_REF') return undefined;
+    const name = ((expression['column_names'] as string[]) ?? []).at(-1)?.toLowerCase();
+    return name !== undefined && partitionKeys.includes(name) ? name : undefined;
+  };
+  const stringConstant = (expression: Node | undefined): string | undefined => {
+    const value = expression?.['value'] as
+      { type?: { id?: string }; is_null?: boolean; value?: unknown } | undefined;
+    return expression?.['class'] === 'CONSTANT' && value?.type?.id === 'VARCHAR' && !value.is_null
+      ? String(value.value)
+      : undefined;
+  };
+  const allowed = new Map<string, Set<string>>();
+  const restrict = (key: string, values: string[]) => {
+    const previous = allowed.get(key);
+    allowed.set(key, new Set(previous ? values.filter((v) => previous.has(v)) : values));
+  };
+  for (const term of conjuncts) {
+    if (term['type'] === 'COMPARE_EQUAL') {
+      const [left, right] = [term['left'] as Node, term['right'] as Node];
+      const key = keyOf(left) ?? keyOf(right);
+      const value = keyOf(left) ? stringConstant(right) : stringConstant(left);
+      if (key !== undefined && value !== undefined) restrict(key, [value]);
+    } else if (term['type'] === 'COMPARE_IN') {
+      const [column, ...options] = (term['children'] as Node[]) ?? [];
+      const key = keyOf(column);
+      const values = options.map(stringConstant);
+      if (key !== undefined && values.every((v) => v !== undefined)) restrict(key, values as string[]);
+    }
+  }
+  return allowed.size > 0 ? allowed : undefined;
+}
+
 /** Maps a Hive type from the catalog to DuckDB's. */
 export function duckTypeOf(hiveType: string): string {
   const type = hiveType.toLowerCase().trim();
@@ -339,7 +392,18 @@ export async function runQuery(query: string, context: EngineContext): Promise<Q
           `TABLE_NOT_FOUND: ${lineColumn(query, ref.location)}: Table 'awsdatacatalog.${schema}.${name}' does not exist`,
         );
       }
-      const files = await tableFiles(context, table);
+      const stringKeys = (table.PartitionKeys ?? [])
+        .filter((k) => (k.Type ?? 'string').toLowerCase() === 'string')
+        .map((k) => (k.Name ?? '').toLowerCase());
+      const pruning = prunedPartitions(tree, stringKeys);
+      const allKeys = (table.PartitionKeys ?? []).map((k) => (k.Name ?? '').toLowerCase());
+      const files = (await tableFiles(context, table)).filter(
+        (f) =>
+          !pruning ||
+          [...pruning].every(([key, values]) =>
+            values.has(f.partitionValues[allKeys.indexOf(key)] as string),
+          ),
+      );
       const tableBytes = files.reduce((s, f) => s + f.size, 0);
       if (
         context.bytesScannedCutoff !== undefined &&

@@ -159,6 +159,44 @@ describe('Athena queries', () => {
     );
   });
 
+  it('It should read only the partitions an equality or IN on a partition key selects, as Athena prunes', async () => {
+    // Prepare
+    const bytesOf = (ticker: string) =>
+      Buffer.byteLength(files[`output/ticker=${ticker}/part-0-0.csv`] as string);
+
+    // Act
+    const one = await runToEnd({
+      QueryString: "SELECT count(*) FROM pipeline.demo_output WHERE ticker = 'MSFT'",
+      WorkGroup: 'flinkflow',
+    });
+    const two = await runToEnd({
+      QueryString:
+        "SELECT count(*) FROM pipeline.demo_output t WHERE t.ticker IN ('MSFT', 'INTC') AND col2 > 0",
+      WorkGroup: 'flinkflow',
+    });
+    const unpruned = await runToEnd({
+      QueryString: "SELECT count(*) FROM pipeline.demo_output WHERE ticker = 'MSFT' OR col2 > 100",
+      WorkGroup: 'flinkflow',
+    });
+    const subquery = await runToEnd({
+      QueryString:
+        "SELECT count(*) FROM pipeline.demo_output WHERE ticker = 'MSFT' AND col1 < (SELECT max(col1) FROM pipeline.demo_output)",
+      WorkGroup: 'flinkflow',
+    });
+    const results = await fx.athena.send(new GetQueryResultsCommand({ QueryExecutionId: two.id }));
+    const subqueryResults = await fx.athena.send(
+      new GetQueryResultsCommand({ QueryExecutionId: subquery.id }),
+    );
+
+    // Assess
+    expect(subquery.execution?.Statistics?.DataScannedInBytes).toBe(dataBytes);
+    expect(values(subqueryResults.ResultSet?.Rows)?.[1]).toEqual(['1']);
+    expect(one.execution?.Statistics?.DataScannedInBytes).toBe(bytesOf('MSFT'));
+    expect(two.execution?.Statistics?.DataScannedInBytes).toBe(bytesOf('MSFT') + bytesOf('INTC'));
+    expect(values(results.ResultSet?.Rows)?.[1]).toEqual(['2']);
+    expect(unpruned.execution?.Statistics?.DataScannedInBytes).toBe(dataBytes);
+  });
+
   it("It should write the results as <QueryExecutionId>.csv under the workgroup's enforced output location", async () => {
     // Act
     const { id, execution } = await runToEnd({
