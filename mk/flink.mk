@@ -27,6 +27,6 @@ test-flink: py-deps flink-zip ## pytest on real Flink: windows, formats, latenes
 	cd $(FLINK_APP) && ../$(PY) -m pytest tests -q -p no:cacheprovider
 
 bench-flink: py-deps flink-jar ## job throughput through the windowed aggregation, 1 slot (docs/benchmarks.md)
-	$(PY) bench/flink/bench_job.py --events 2000000 --runs 3
+	$(PY) bench/flink/bench_job.py --events 4000000 --runs 3
 
 TEST_TARGETS += test-flink

@@ -88,9 +88,18 @@ def test_it_should_report_the_jobs_property_error_by_group_and_key(tmp_path: Pat
     assert (tmp_path / "work" / "flink.log").stat().st_size > 0
 
 
+EXPECTED_WINDOWS = sorted([
+    ("AAPL", "2024-03-01 10:00:05.000,2024-03-01 10:00:00.000,2.0,5"),
+    ("AAPL", "2024-03-01 10:00:10.000,2024-03-01 10:00:05.000,7.0,5"),
+    ("MSFT", "2024-03-01 10:00:05.000,2024-03-01 10:00:00.000,4.0,5"),
+    ("MSFT", "2024-03-01 10:00:10.000,2024-03-01 10:00:05.000,14.0,5"),
+])
+
+
 @pytest.mark.e2e
+@pytest.mark.parametrize("output_format", ["csv", "parquet"])
 def test_it_should_read_kinesis_and_write_windows_with_success_files_to_s3_then_stop_with_a_savepoint(
-        tmp_path: Path, packaged_zip: Path) -> None:
+        tmp_path: Path, packaged_zip: Path, output_format: str) -> None:
     import boto3
 
     with kinesalite(tmp_path) as kinesis_url, moto_s3(tmp_path) as s3_url:
@@ -112,7 +121,8 @@ def test_it_should_read_kinesis_and_write_windows_with_success_files_to_s3_then_
         properties = write_properties(tmp_path / "application_properties.json", {
             "consumer.config.0": {"input.stream.name": "e2e-ticks", "aws.region": "us-east-1",
                                   "flink.stream.initpos": "TRIM_HORIZON"},
-            "sink.config.0": {"output.bucket.name": "e2e-bucket", "output.prefix": "output/"},
+            "sink.config.0": {"output.bucket.name": "e2e-bucket", "output.prefix": "output/",
+                              "output.format": output_format},
             "job.config.0": {"window.seconds": "5", "watermark.seconds": "1", "checkpoint.interval.seconds": "2",
                              "commit.delay.seconds": "0"},
             "kinesis.analytics.flink.run.options": RUN_OPTIONS,
@@ -126,7 +136,7 @@ def test_it_should_read_kinesis_and_write_windows_with_success_files_to_s3_then_
             assert runner.next_status(timeout=30) == {"status": "STARTING"}
             running = runner.next_status(timeout=240)
             assert running["status"] == "RUNNING", running
-            lines, keys = wait_for_windows(s3, expected_lines=4, timeout=90)
+            lines, keys = wait_for_windows(s3, expected_lines=4, timeout=90, output_format=output_format)
             runner.terminate()
             stopped = runner.next_status(timeout=150)
             exit_code = runner.wait(timeout=60)
@@ -134,12 +144,7 @@ def test_it_should_read_kinesis_and_write_windows_with_success_files_to_s3_then_
             runner.kill()
 
         # Assess
-        assert sorted(lines) == sorted([
-            ("AAPL", "2024-03-01 10:00:05.000,2024-03-01 10:00:00.000,2.0,5"),
-            ("AAPL", "2024-03-01 10:00:10.000,2024-03-01 10:00:05.000,7.0,5"),
-            ("MSFT", "2024-03-01 10:00:05.000,2024-03-01 10:00:00.000,4.0,5"),
-            ("MSFT", "2024-03-01 10:00:10.000,2024-03-01 10:00:05.000,14.0,5"),
-        ])
+        assert sorted(lines) == EXPECTED_WINDOWS
         assert {"output/ticker=AAPL/_SUCCESS", "output/ticker=MSFT/_SUCCESS"} <= keys
         assert stopped["status"] == "STOPPED"
         assert stopped["savepoint"].startswith(savepoints.resolve().as_uri().replace("file:///", "file:/"))
@@ -147,7 +152,21 @@ def test_it_should_read_kinesis_and_write_windows_with_success_files_to_s3_then_
         assert exit_code == 0
 
 
-def wait_for_windows(s3, expected_lines: int, timeout: float) -> tuple[list[tuple[str, str]], set[str]]:
+def part_lines(body: bytes, output_format: str) -> list[str]:
+    """A part file's rows as CSV lines (Parquet rows rendered the same way, to compare both alike)."""
+    if output_format == "csv":
+        return [line for line in body.decode().splitlines() if line]
+    import io
+
+    import pyarrow.parquet as pq
+
+    stamp = lambda value: value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond // 1000:03d}"  # noqa: E731
+    return [f"{stamp(row['event_time'])},{stamp(row['window_start'])},{row['price']},{row['event_count']}"
+            for row in pq.read_table(io.BytesIO(body)).to_pylist()]
+
+
+def wait_for_windows(s3, expected_lines: int, timeout: float,
+                     output_format: str) -> tuple[list[tuple[str, str]], set[str]]:
     """Poll the bucket until the committed part files hold the expected number of lines."""
     deadline = time.monotonic() + timeout
     lines: list[tuple[str, str]] = []
@@ -160,8 +179,8 @@ def wait_for_windows(s3, expected_lines: int, timeout: float) -> tuple[list[tupl
             name = key.rsplit("/", 1)[-1]
             if name.startswith("part-"):
                 ticker = key.split("ticker=", 1)[1].split("/", 1)[0]
-                body = s3.get_object(Bucket="e2e-bucket", Key=key)["Body"].read().decode()
-                lines += [(ticker, line) for line in body.splitlines() if line]
+                body = s3.get_object(Bucket="e2e-bucket", Key=key)["Body"].read()
+                lines += [(ticker, line) for line in part_lines(body, output_format)]
         # Each partition's _SUCCESS is its own PUT: wait for all of them, not just the first.
         committed = {f"output/ticker={ticker}/_SUCCESS" for ticker, _ in lines}
         if len(lines) >= expected_lines and committed <= keys:
