@@ -26,6 +26,9 @@ import {
   type Fixture,
 } from './local-cloud-fixture';
 
+// Real servers on a shared 2-core machine: a call can wait behind other suites' work.
+jest.setTimeout(30_000);
+
 let fx: Fixture;
 
 /** Window rows as the job writes them (window end, average, count, window start), per ticker folder. */

@@ -26,6 +26,9 @@ import {
 } from '../../local/cloud';
 import { descendantsOf, isAlive } from '../../local/common/processes';
 
+// Real servers on a shared 2-core machine: a call can wait behind other suites' work.
+jest.setTimeout(30_000);
+
 const home = mkdtempSync(path.join(os.tmpdir(), 'flinkflow-home-'));
 let state: LocalCloudState;
 const savedEnv = { ...process.env };

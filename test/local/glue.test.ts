@@ -30,6 +30,9 @@ import path from 'node:path';
 import { createGlueService } from '../../local/glue/provider';
 import { crawlerStates, createBucketWith, failure, startFixture, type Fixture } from './local-cloud-fixture';
 
+// Real servers on a shared 2-core machine: a call can wait behind other suites' work.
+jest.setTimeout(30_000);
+
 let fx: Fixture;
 
 beforeAll(async () => {

@@ -28,6 +28,9 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { failure, startFixture, type Fixture } from './local-cloud-fixture';
 
+// Real servers on a shared 2-core machine: a call can wait behind other suites' work.
+jest.setTimeout(30_000);
+
 let fx: Fixture;
 
 beforeAll(async () => {
