@@ -23,7 +23,7 @@ $(FLINK_ZIP): $(FLINK_JAR) $(FLINK_PY_SOURCES) $(FLINK_APP)/package.py | py-deps
 flink-preflight: flink-zip ## pre-flight check of the zip against FLINK_RUNTIME
 	cd $(FLINK_APP) && ../$(PY) -m flinkflow_app.preflight dist/flinkflow-app.zip --runtime $(FLINK_RUNTIME)
 
-test-flink: py-deps flink-zip ## pytest on real Flink: windows, formats, lateness, preflight, local runner e2e
+test-flink: node-deps py-deps flink-zip ## pytest on real Flink: windows, formats, lateness, preflight, local runner e2e
 	cd $(FLINK_APP) && ../$(PY) -m pytest tests -q -p no:cacheprovider
 
 bench-flink: py-deps flink-jar ## job throughput through the windowed aggregation, 1 slot (docs/benchmarks.md)

@@ -142,3 +142,16 @@ def test_it_should_refuse_run_options_that_point_outside_the_zip() -> None:
 
     # Assess
     assert "Property group 'kinesis.analytics.flink.run.options' key 'python'" in str(raised.value)
+
+
+def test_it_should_accept_the_local_properties_file_shipped_with_the_job() -> None:
+    # Prepare
+    path = Path(__file__).resolve().parents[1] / "application_properties.local.json"
+
+    # Act
+    groups = load_property_groups(str(path))
+    config = job_config_from_groups(groups, env={})
+
+    # Assess
+    assert config.source.initial_position == "TRIM_HORIZON"
+    assert run_options_from_groups(groups).jarfile == "lib/flinkflow-app-deps.jar"
