@@ -59,7 +59,12 @@ describe('Provisioning with a broken code zip on the local cloud', () => {
 
     // Act
     const result = await runProvisioningLocally({
-      input: { pipelineName: 'e2e-broken', windowSeconds: 10, watermarkSeconds: 2, initialPosition: 'TRIM_HORIZON' },
+      input: {
+        pipelineName: 'e2e-broken',
+        windowSeconds: 10,
+        watermarkSeconds: 2,
+        initialPosition: 'TRIM_HORIZON',
+      },
       env: { ...environment, ...deployment.environment },
     });
 

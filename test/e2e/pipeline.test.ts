@@ -45,13 +45,19 @@ function expectedRows(events: TickEvent[]): Map<string, WindowRow> {
     sums.set(key, entry);
   }
   return new Map(
-    [...sums].map(([key, e]) => [key, { ticker: e.ticker, windowStart: e.windowStart, count: e.count, avg: e.sum / e.count }]),
+    [...sums].map(([key, e]) => [
+      key,
+      { ticker: e.ticker, windowStart: e.windowStart, count: e.count, avg: e.sum / e.count },
+    ]),
   );
 }
 
 async function athenaRows(athena: AthenaClient, sql: string, outputLocation: string): Promise<string[][]> {
   const { QueryExecutionId } = await athena.send(
-    new StartQueryExecutionCommand({ QueryString: sql, ResultConfiguration: { OutputLocation: outputLocation } }),
+    new StartQueryExecutionCommand({
+      QueryString: sql,
+      ResultConfiguration: { OutputLocation: outputLocation },
+    }),
   );
   for (;;) {
     const { QueryExecution } = await athena.send(new GetQueryExecutionCommand({ QueryExecutionId }));
@@ -66,7 +72,8 @@ async function athenaRows(athena: AthenaClient, sql: string, outputLocation: str
   let NextToken: string | undefined;
   do {
     const page = await athena.send(new GetQueryResultsCommand({ QueryExecutionId, NextToken }));
-    for (const row of page.ResultSet?.Rows ?? []) rows.push((row.Data ?? []).map((d) => d.VarCharValue ?? ''));
+    for (const row of page.ResultSet?.Rows ?? [])
+      rows.push((row.Data ?? []).map((d) => d.VarCharValue ?? ''));
     NextToken = page.NextToken;
   } while (NextToken);
   return rows.slice(1); // the header row, as Athena returns it
