@@ -16,6 +16,7 @@ import {
   ListApplicationSnapshotsCommand,
   StartApplicationCommand,
   StopApplicationCommand,
+  UpdateApplicationCommand,
   type CreateApplicationCommandInput,
 } from '@aws-sdk/client-kinesis-analytics-v2';
 import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
@@ -100,6 +101,17 @@ async function uploadCode(body: Buffer): Promise<string> {
     new PutObjectCommand({ Bucket: CODE_BUCKET, Key: 'code/flinkflow-app.zip', Body: body }),
   );
   return out.VersionId as string;
+}
+
+/** A zip holding only the jar, so the run option `python` names a file that is not there. */
+function brokenZip(): Buffer {
+  const file = path.join(dataDir, 'broken.zip');
+  execFileSync(path.join(REPO, '.venv', 'bin', 'python'), [
+    '-c',
+    'import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], "w") as z: z.writestr("lib/flinkflow-app-deps.jar", b"not a jar")',
+    file,
+  ]);
+  return fs.readFileSync(file);
 }
 
 async function waitForOperation(name: string, operationId: string, timeoutMs: number) {
@@ -211,14 +223,8 @@ describe('The real packaged job on the local endpoint', () => {
   });
 
   it('It should report a zip without its python file as a FAILED start with the runner message, back to READY', async () => {
-    // Prepare: a zip holding only the jar, so the run option `python` names a missing file.
-    const broken = path.join(dataDir, 'broken.zip');
-    execFileSync(path.join(REPO, '.venv', 'bin', 'python'), [
-      '-c',
-      'import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], "w") as z: z.writestr("lib/flinkflow-app-deps.jar", b"not a jar")',
-      broken,
-    ]);
-    const codeVersion = await uploadCode(fs.readFileSync(broken));
+    // Prepare
+    const codeVersion = await uploadCode(brokenZip());
     await client.send(new CreateApplicationCommand(applicationInput('broken-app', codeVersion)));
 
     // Act
@@ -229,5 +235,56 @@ describe('The real packaged job on the local endpoint', () => {
     expect(op.OperationStatus).toBe('FAILED');
     expect(op.OperationFailureDetails?.ErrorInfo?.ErrorString).toContain('main.py');
     expect(await statusOf('broken-app')).toBe('READY');
+  });
+
+  it('It should roll a RUNNING job back to its previous code from the savepoint when an update to a broken zip fails', async () => {
+    // Prepare
+    const goodVersion = await uploadCode(fs.readFileSync(ZIP));
+    await client.send(new CreateApplicationCommand(applicationInput('rollback-app', goodVersion)));
+    const started = await client.send(new StartApplicationCommand({ ApplicationName: 'rollback-app' }));
+    expect(
+      (await waitForOperation('rollback-app', started.OperationId!, START_TIMEOUT_MS + 10_000))
+        .OperationStatus,
+    ).toBe('SUCCESSFUL');
+    const brokenVersion = await uploadCode(brokenZip());
+
+    // Act
+    const updated = await client.send(
+      new UpdateApplicationCommand({
+        ApplicationName: 'rollback-app',
+        CurrentApplicationVersionId: 1,
+        ApplicationConfigurationUpdate: {
+          ApplicationCodeConfigurationUpdate: {
+            CodeContentUpdate: { S3ContentLocationUpdate: { ObjectVersionUpdate: brokenVersion } },
+          },
+        },
+      }),
+    );
+    const updateOp = await waitForOperation('rollback-app', updated.OperationId!, 120_000);
+    const rollbackOp = await waitForOperation(
+      'rollback-app',
+      updateOp.OperationFailureDetails!.RollbackOperationId!,
+      START_TIMEOUT_MS + 10_000,
+    );
+    const detail = (await client.send(new DescribeApplicationCommand({ ApplicationName: 'rollback-app' })))
+      .ApplicationDetail!;
+    const log = fs.readFileSync(path.join(dataDir, 'apps', 'rollback-app', 'logs', 'latest.log'), 'utf8');
+    const forced = await client.send(
+      new StopApplicationCommand({ ApplicationName: 'rollback-app', Force: true }),
+    );
+    await waitForOperation('rollback-app', forced.OperationId!, 60_000);
+
+    // Assess
+    expect(updateOp.OperationStatus).toBe('FAILED');
+    expect(updateOp.OperationFailureDetails?.ErrorInfo?.ErrorString).toContain('main.py');
+    expect(rollbackOp.OperationStatus).toBe('SUCCESSFUL');
+    expect(detail.ApplicationStatus).toBe('RUNNING');
+    expect(
+      detail.ApplicationConfigurationDescription?.ApplicationCodeConfigurationDescription
+        ?.CodeContentDescription?.S3ApplicationCodeLocationDescription?.ObjectVersion,
+    ).toBe(goodVersion);
+    // The old code came back with its state: the runner was started from the savepoint of the update.
+    expect(log).toMatch(/--from-savepoint \S*savepoint-/);
+    expect(await statusOf('rollback-app')).toBe('READY');
   });
 });
