@@ -170,7 +170,21 @@ export class FlinkService {
   load(): void {
     fs.mkdirSync(this.options.dataDir, { recursive: true });
     if (!fs.existsSync(this.storePath)) return;
-    const file = JSON.parse(fs.readFileSync(this.storePath, 'utf8')) as StoreFile;
+    let file: StoreFile;
+    try {
+      file = JSON.parse(fs.readFileSync(this.storePath, 'utf8')) as StoreFile;
+    } catch (e) {
+      throw new Error(
+        `The Managed Flink application store ${this.storePath} cannot be read (${errorText(e)}); ` +
+          'move it away to start with no applications.',
+        { cause: e },
+      );
+    }
+    if (file.formatVersion !== 1 || !Array.isArray(file.applications)) {
+      throw new Error(
+        `The Managed Flink application store ${this.storePath} has an unknown format; move it away to start with no applications.`,
+      );
+    }
     const now = Date.now();
     for (const app of file.applications) {
       if (app.status !== 'READY') {

@@ -1054,4 +1054,28 @@ describe('Snapshots, DeleteApplication and restarts', () => {
     expect(listed.ApplicationSummaries).toHaveLength(2);
     expect(listed.NextToken).toEqual(expect.any(String));
   });
+
+  it('It should refuse to start on a store it cannot read, saying which file to move away', async () => {
+    // Prepare
+    const brokenDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flinkflow-flink-broken-'));
+    fs.writeFileSync(path.join(brokenDir, 'applications.json'), '{"formatVersion": 1, "applications": [');
+
+    // Act
+    const error = await createFlinkService({
+      dataDir: brokenDir,
+      s3Endpoint: s3Server.url,
+      kinesisEndpoint: 'http://127.0.0.1:1',
+      region: REGION,
+      account: ACCOUNT,
+      log: () => undefined,
+    }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    fs.rmSync(brokenDir, { recursive: true, force: true });
+
+    // Assess
+    expect(error?.message).toContain(path.join(brokenDir, 'applications.json'));
+    expect(error?.message).toContain('move it away');
+  });
 });
