@@ -594,7 +594,7 @@ describe('StartApplication and StopApplication', () => {
 
   it('It should put an application whose job crashes while RUNNING back to READY', async () => {
     // Prepare
-    const version = await uploadCode('code/crash.zip', { behavior: 'crash', crashAfterMs: 300 });
+    const version = await uploadCode('code/crash.zip', { behavior: 'crash', crashAfterMs: 1_500 });
     await client.send(new CreateApplicationCommand(createInput('crash-app', 'code/crash.zip', version)));
 
     // Act
@@ -604,6 +604,9 @@ describe('StartApplication and StopApplication', () => {
     // Assess
     expect(seen).toEqual(expect.arrayContaining(['RUNNING', 'READY']));
     expect(seen.indexOf('RUNNING')).toBeLessThan(seen.lastIndexOf('READY'));
+    expect(readStoredApplications(dataDir).find((a) => a.name === 'crash-app')?.lastRunError).toContain(
+      'the job crashed',
+    );
   });
 });
 
