@@ -9,7 +9,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import path from 'node:path';
 import { AwsServiceError, type Provider } from '../common/aws-json-server';
 import { localS3Client, parseS3Uri, putObject } from '../common/s3';
-import { paginate, reader, toWire, type JsonObject } from '../common/validation';
+import { byName, paginate, reader, toWire, type JsonObject } from '../common/validation';
 import type { GlueStore } from '../glue/store';
 import { QueryFailedError, runQuery, type QueryResult } from './engine';
 
@@ -195,21 +195,14 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
       return toWire({ WorkGroup: workGroup(read.requiredString(input, 'WorkGroup')) });
     },
     ListWorkGroups(input) {
-      const all = [...workGroups.values()]
-        .sort((a, b) => (a.Name as string).localeCompare(b.Name as string))
-        .map((w) => ({
-          Name: w.Name,
-          State: w.State,
-          Description: w.Description,
-          CreationTime: w.CreationTime,
-          EngineVersion: w.Configuration?.EngineVersion,
-        }));
-      const { page, nextToken } = paginate(
-        all,
-        read.optionalString(input, 'NextToken'),
-        read.optionalNumber(input, 'MaxResults'),
-        'InvalidRequestException',
-      );
+      const all = [...workGroups.values()].sort(byName).map((w) => ({
+        Name: w.Name,
+        State: w.State,
+        Description: w.Description,
+        CreationTime: w.CreationTime,
+        EngineVersion: w.Configuration?.EngineVersion,
+      }));
+      const { page, nextToken } = read.page(all, input);
       return toWire({ WorkGroups: page, NextToken: nextToken });
     },
     UpdateWorkGroup(input) {
@@ -318,12 +311,7 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
         .filter((r) => r.execution.WorkGroup === groupName)
         .map((r) => r.execution.QueryExecutionId as string)
         .reverse();
-      const { page, nextToken } = paginate(
-        ids,
-        read.optionalString(input, 'NextToken'),
-        read.optionalNumber(input, 'MaxResults') ?? 50,
-        'InvalidRequestException',
-      );
+      const { page, nextToken } = read.page(ids, input, 50);
       return { QueryExecutionIds: page, NextToken: nextToken };
     },
     StopQueryExecution(input) {

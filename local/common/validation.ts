@@ -15,7 +15,7 @@ function validationError(code: string, member: string, problem: string): AwsServ
 
 /** Reads members with one error code (Glue says InvalidInputException, Athena InvalidRequestException). */
 export function reader(errorCode: string) {
-  return {
+  const members = {
     requiredString(input: JsonObject, member: string): string {
       const value = input[member];
       if (typeof value !== 'string' || value.length === 0) {
@@ -59,7 +59,23 @@ export function reader(errorCode: string) {
       return value;
     },
   };
+  return {
+    ...members,
+    /** The page of a sorted list that the request's NextToken and MaxResults ask for. */
+    page<T>(items: T[], input: JsonObject, defaultMaxResults?: number) {
+      return paginate(
+        items,
+        members.optionalString(input, 'NextToken'),
+        members.optionalNumber(input, 'MaxResults') ?? defaultMaxResults,
+        errorCode,
+      );
+    },
+  };
 }
+
+/** Orders named resources (databases, tables, crawlers, work groups) by name, as the List/Get calls return them. */
+export const byName = (a: { Name?: string | undefined }, b: { Name?: string | undefined }): number =>
+  (a.Name as string).localeCompare(b.Name as string);
 
 /** JSON 1.1 timestamps are epoch seconds. */
 export const epochSeconds = (date: Date): number => date.getTime() / 1000;

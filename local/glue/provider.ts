@@ -8,7 +8,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import path from 'node:path';
 import { AwsServiceError, type Provider } from '../common/aws-json-server';
 import { localS3Client } from '../common/s3';
-import { fromEpoch, paginate, reader, toWire, type JsonObject } from '../common/validation';
+import { byName, fromEpoch, reader, toWire, type JsonObject } from '../common/validation';
 import { crawlTargets } from './crawler';
 import { cronMatches, parseCron } from './schedule';
 import {
@@ -314,15 +314,8 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
       return toWire({ Database: database(read.requiredString(input, 'Name')).database });
     },
     GetDatabases(input) {
-      const all = [...store.databases.values()]
-        .map((d) => d.database)
-        .sort((a, b) => (a.Name as string).localeCompare(b.Name as string));
-      const { page, nextToken } = paginate(
-        all,
-        read.optionalString(input, 'NextToken'),
-        read.optionalNumber(input, 'MaxResults'),
-        'InvalidInputException',
-      );
+      const all = [...store.databases.values()].map((d) => d.database).sort(byName);
+      const { page, nextToken } = read.page(all, input);
       return toWire({ DatabaseList: page, NextToken: nextToken });
     },
     UpdateDatabase(input) {
@@ -369,13 +362,8 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
       const tables = [...record.tables.values()]
         .map((t) => t.table)
         .filter((t) => !pattern || pattern.test(t.Name as string))
-        .sort((a, b) => (a.Name as string).localeCompare(b.Name as string));
-      const { page, nextToken } = paginate(
-        tables,
-        read.optionalString(input, 'NextToken'),
-        read.optionalNumber(input, 'MaxResults'),
-        'InvalidInputException',
-      );
+        .sort(byName);
+      const { page, nextToken } = read.page(tables, input);
       return toWire({ TableList: page, NextToken: nextToken });
     },
     UpdateTable(input) {
@@ -482,12 +470,7 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
       const partitions = [...record.partitions.values()]
         .filter((p) => matches(p.Values as string[]))
         .sort((a, b) => partitionKey(a.Values as string[]).localeCompare(partitionKey(b.Values as string[])));
-      const { page, nextToken } = paginate(
-        partitions,
-        read.optionalString(input, 'NextToken'),
-        read.optionalNumber(input, 'MaxResults'),
-        'InvalidInputException',
-      );
+      const { page, nextToken } = read.page(partitions, input);
       return toWire({ Partitions: page, NextToken: nextToken });
     },
     DeletePartition(input) {
@@ -526,25 +509,13 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
       return toWire({ Crawler: crawler(read.requiredString(input, 'Name')).crawler });
     },
     GetCrawlers(input) {
-      const all = [...store.crawlers.values()]
-        .map((c) => c.crawler)
-        .sort((a, b) => (a.Name as string).localeCompare(b.Name as string));
-      const { page, nextToken } = paginate(
-        all,
-        read.optionalString(input, 'NextToken'),
-        read.optionalNumber(input, 'MaxResults'),
-        'InvalidInputException',
-      );
+      const all = [...store.crawlers.values()].map((c) => c.crawler).sort(byName);
+      const { page, nextToken } = read.page(all, input);
       return toWire({ Crawlers: page, NextToken: nextToken });
     },
     ListCrawlers(input) {
       const all = [...store.crawlers.keys()].sort();
-      const { page, nextToken } = paginate(
-        all,
-        read.optionalString(input, 'NextToken'),
-        read.optionalNumber(input, 'MaxResults'),
-        'InvalidInputException',
-      );
+      const { page, nextToken } = read.page(all, input);
       return { CrawlerNames: page, NextToken: nextToken };
     },
     UpdateCrawler(input) {
