@@ -2,7 +2,7 @@
 """Run the deployable zip on PyFlink's local cluster, the way Managed Service for Apache Flink runs it.
 
     python flink-app/local_runner.py --zip <code.zip> --properties <application_properties.json> \\
-        --work-dir <dir> [--savepoint-dir <dir>] [--from-savepoint <path>]
+        --work-dir <dir> [--savepoint-dir <dir>] [--from-savepoint <path>] [--flink-conf KEY=VALUE ...]
 
 The contract (docs/flink-app.md): standard output carries one JSON line per status change
 (STARTING, RUNNING with the job id, FAILED with a readable error and exit 1, STOPPED after SIGTERM with
@@ -11,8 +11,10 @@ the savepoint and exit 0, FINISHED when the job ends by itself); logs go to stan
 
 How: the job's python file runs through Flink's own CLI (`flink run --target local --python ...`), as
 on the managed service, with a Flink configuration written for the run (the jar on pipeline.jars, S3
-endpoint and path-style access, restart strategy, loopback addresses). The runner follows the job
-through the local cluster's REST API, which also stops it with a savepoint.
+endpoint and path-style access, restart strategy, loopback addresses) plus the `--flink-conf` pairs,
+which carry what the managed service would set from the application's configuration (checkpointing,
+parallelism). The runner follows the job through the local cluster's REST API, which also stops it
+with a savepoint.
 """
 
 from __future__ import annotations
@@ -49,6 +51,14 @@ START_TIMEOUT_SECONDS = float(os.environ.get("FLINKFLOW_START_TIMEOUT_SECONDS", 
 SAVEPOINT_TIMEOUT_SECONDS = 120.0
 POLL_SECONDS = 0.5
 
+# Keys the runner must own to find, follow and stop the job it started, or to run the zip's code at all;
+# a --flink-conf pair may set anything else (and wins over the runner's own value).
+RUNNER_OWNED_KEYS = frozenset({
+    "jobmanager.bind-host", "jobmanager.rpc.address", "taskmanager.bind-host", "taskmanager.host",
+    "rest.address", "rest.bind-address", "rest.port", "pipeline.jars", "python.client.executable",
+    "python.executable", "state.savepoints.dir", "io.tmp.dirs",
+})
+_FLINK_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _JOB_ID = re.compile(r"Job has been submitted with JobID ([0-9a-f]{32})")
 _REST_ENDPOINT = re.compile(r"Rest endpoint listening at ([\w.\-]+):(\d+)")
 
@@ -124,8 +134,10 @@ def java_opts_from_distribution(home: Path) -> str:
 
 
 def flink_configuration(work_dir: Path, jar: Path, savepoint_dir: Optional[str],
-                        env: dict[str, str], home: Path) -> dict[str, str]:
-    """The cluster configuration the managed service would provide, for a local run."""
+                        env: dict[str, str], home: Path,
+                        overrides: Optional[dict[str, str]] = None) -> dict[str, str]:
+    """The cluster configuration the managed service would provide, for a local run; `overrides` (the
+    --flink-conf pairs) win over the runner's defaults."""
     config = {
         "env.java.opts.all": java_opts_from_distribution(home),
         "jobmanager.bind-host": "127.0.0.1",
@@ -160,7 +172,30 @@ def flink_configuration(work_dir: Path, jar: Path, savepoint_dir: Optional[str],
             config["s3.secret-key"] = env["AWS_SECRET_ACCESS_KEY"]
         if s3_endpoint.startswith("http://"):
             config["s3.connection.ssl.enabled"] = "false"
+    config.update(overrides or {})
     return config
+
+
+def parse_flink_conf(pairs: list[str]) -> dict[str, str]:
+    """The --flink-conf KEY=VALUE pairs as a mapping; a malformed, repeated or runner-owned key is an error."""
+    parsed: dict[str, str] = {}
+    for pair in pairs:
+        key, separator, value = pair.partition("=")
+        key, value = key.strip(), value.strip()
+        if not separator or not key or not value:
+            raise RunnerError(f"--flink-conf '{pair}' is not KEY=VALUE; write it like "
+                              f"--flink-conf execution.checkpointing.interval=10s")
+        if not _FLINK_KEY.match(key):
+            raise RunnerError(f"--flink-conf key '{key}' is not a Flink configuration key (letters, digits, "
+                              f"'.', '-' and '_' only), e.g. parallelism.default")
+        if key in RUNNER_OWNED_KEYS:
+            raise RunnerError(f"--flink-conf key '{key}' is set by the runner itself (it needs it to run and "
+                              f"follow the job); leave it out")
+        if key in parsed and parsed[key] != value:
+            raise RunnerError(f"--flink-conf key '{key}' is given twice ('{parsed[key]}' and '{value}'); "
+                              f"give it once")
+        parsed[key] = value
+    return parsed
 
 
 def savepoint_uri(path: str) -> str:
@@ -282,6 +317,7 @@ class LocalRun:
 
     def prepare(self) -> list[str]:
         """Unpack and check the zip, write the configuration; returns the CLI command."""
+        overrides = parse_flink_conf(self.args.flink_conf)
         code_dir = self.work_dir / "code"
         unpack(Path(self.args.zip), code_dir)
         properties = Path(self.args.properties).resolve()
@@ -294,7 +330,8 @@ class LocalRun:
         if not jar.is_file():
             raise RunnerError(f"the run option jarfile names '{options.jarfile}', which is not in the zip")
         home = pyflink_home()
-        config = flink_configuration(self.work_dir, jar, self.args.savepoint_dir, dict(os.environ), home)
+        config = flink_configuration(self.work_dir, jar, self.args.savepoint_dir, dict(os.environ), home,
+                                     overrides)
         write_flink_conf(self.work_dir / "conf", config, self.log_file)
         # --jarfile is what ends up in pipeline.jars: the CLI overwrites the configured value with it.
         command = [str(home / "bin" / "flink"), "run", "--target", "local", "--jarfile", str(jar),
@@ -445,6 +482,9 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     parser.add_argument("--work-dir", required=True, help="where the zip is unpacked and logs are written")
     parser.add_argument("--savepoint-dir", help="on SIGTERM, stop with a savepoint into this directory")
     parser.add_argument("--from-savepoint", help="restore the job from this savepoint")
+    parser.add_argument("--flink-conf", action="append", default=[], metavar="KEY=VALUE",
+                        help="a Flink configuration entry for this run, e.g. parallelism.default=2 (repeatable; "
+                             "wins over the runner's defaults)")
     return parser.parse_args(argv)
 
 

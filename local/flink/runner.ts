@@ -17,6 +17,8 @@ export interface RunnerLaunch {
   workDir: string;
   savepointDir?: string;
   fromSavepoint?: string;
+  /** Flink configuration entries for the run, `KEY=VALUE` (the runner's repeatable `--flink-conf`). */
+  flinkConf?: readonly string[];
   env: NodeJS.ProcessEnv;
   logPath: string;
 }
@@ -78,6 +80,7 @@ export class JobRun {
       launch.workDir,
       ...(launch.savepointDir ? ['--savepoint-dir', launch.savepointDir] : []),
       ...(launch.fromSavepoint ? ['--from-savepoint', launch.fromSavepoint] : []),
+      ...(launch.flinkConf ?? []).flatMap((pair) => ['--flink-conf', pair]),
     ];
     this.log = fs.createWriteStream(launch.logPath, { flags: 'a' });
     this.writeLog(`[flinkflow] starting: ${[launch.command[0], ...args].join(' ')}`);

@@ -40,6 +40,7 @@ import type {
   StoreFile,
   VersionRecord,
 } from './model';
+import { flinkConfPairs } from './flink-conf';
 import { JobFailedError, JobRun, delay } from './runner';
 import {
   applyUpdate,
@@ -760,6 +761,8 @@ export class FlinkService {
       workDir: path.join(runDir, 'work'),
       ...(savepointDir ? { savepointDir } : {}),
       ...(fromSavepoint ? { fromSavepoint } : {}),
+      // What the service would configure from this version's FlinkApplicationConfiguration.
+      flinkConf: flinkConfPairs(version.config),
       env: this.runnerEnv(),
       logPath,
     });

@@ -159,18 +159,30 @@ async function errorOf(
   throw new Error('expected the call to fail');
 }
 
-/** What the fake runner of the application's newest run received (arguments, properties, env). */
-function lastReceived(name: string): {
+interface Received {
   pid: number;
   childPid: number | null;
   args: Record<string, string>;
+  /** Every --flink-conf pair, in order. */
+  flinkConf: string[];
   spec: { tag?: string };
   properties: unknown;
   env: Record<string, string>;
-} {
+}
+
+/** What the fake runner of each of the application's runs received, oldest run first. */
+function allReceived(name: string): Received[] {
   const runs = path.join(dataDir, 'apps', name, 'runs');
-  const newest = fs.readdirSync(runs).sort().pop() as string;
-  return JSON.parse(fs.readFileSync(path.join(runs, newest, 'work', 'received.json'), 'utf8'));
+  // Run directories are named by their start time, so name order is start order.
+  return fs
+    .readdirSync(runs)
+    .sort()
+    .map((run) => JSON.parse(fs.readFileSync(path.join(runs, run, 'work', 'received.json'), 'utf8')));
+}
+
+/** What the fake runner of the application's newest run received (arguments, properties, env). */
+function lastReceived(name: string): Received {
+  return allReceived(name).pop() as Received;
 }
 
 /** Retries `read` until it returns a value without throwing (the runner writes its file asynchronously). */
@@ -908,6 +920,170 @@ describe('UpdateApplication', () => {
       'RollbackApplication',
       'UpdateApplication',
       'StartApplication',
+    ]);
+  });
+});
+
+describe('Flink settings of the job', () => {
+  /** createInput with its FlinkApplicationConfiguration replaced. */
+  function withFlinkSettings(
+    input: CreateApplicationCommandInput,
+    flink: NonNullable<
+      CreateApplicationCommandInput['ApplicationConfiguration']
+    >['FlinkApplicationConfiguration'],
+  ): CreateApplicationCommandInput {
+    return {
+      ...input,
+      ApplicationConfiguration: { ...input.ApplicationConfiguration, FlinkApplicationConfiguration: flink },
+    };
+  }
+
+  async function startAndReceive(name: string, input: CreateApplicationCommandInput): Promise<string[]> {
+    await client.send(new CreateApplicationCommand(input));
+    await client.send(new StartApplicationCommand({ ApplicationName: name }));
+    await waitForStatus(name, 'RUNNING');
+    const received = lastReceived(name);
+    await client.send(new StopApplicationCommand({ ApplicationName: name, Force: true }));
+    await waitForStatus(name, 'READY');
+    return received.flinkConf;
+  }
+
+  it('It should give the job the CUSTOM checkpoint interval, minimum pause and parallelism as Flink configuration', async () => {
+    // Prepare
+    const version = await uploadCode('code/conf-custom.zip', { behavior: 'run' });
+    const input = withFlinkSettings(createInput('conf-custom', 'code/conf-custom.zip', version), {
+      CheckpointConfiguration: {
+        ConfigurationType: 'CUSTOM',
+        CheckpointingEnabled: true,
+        CheckpointInterval: 10_000,
+        MinPauseBetweenCheckpoints: 2_000,
+      },
+      ParallelismConfiguration: { ConfigurationType: 'CUSTOM', Parallelism: 3, AutoScalingEnabled: false },
+    });
+
+    // Act
+    const flinkConf = await startAndReceive('conf-custom', input);
+
+    // Assess
+    expect(flinkConf).toEqual([
+      'execution.checkpointing.interval=10000 ms',
+      'execution.checkpointing.min-pause=2000 ms',
+      'parallelism.default=3',
+    ]);
+  });
+
+  it("It should give the job the service's defaults under DEFAULT: 60 s interval, 5 s pause, parallelism 1", async () => {
+    // Prepare
+    const version = await uploadCode('code/conf-default.zip', { behavior: 'run' });
+    const input = withFlinkSettings(createInput('conf-default', 'code/conf-default.zip', version), {
+      CheckpointConfiguration: { ConfigurationType: 'DEFAULT' },
+      ParallelismConfiguration: { ConfigurationType: 'DEFAULT' },
+    });
+
+    // Act
+    const flinkConf = await startAndReceive('conf-default', input);
+
+    // Assess
+    expect(flinkConf).toEqual([
+      'execution.checkpointing.interval=60000 ms',
+      'execution.checkpointing.min-pause=5000 ms',
+      'parallelism.default=1',
+    ]);
+  });
+
+  it('It should set no checkpoint interval when CUSTOM checkpointing is disabled', async () => {
+    // Prepare
+    const version = await uploadCode('code/conf-off.zip', { behavior: 'run' });
+    const input = withFlinkSettings(createInput('conf-off', 'code/conf-off.zip', version), {
+      CheckpointConfiguration: { ConfigurationType: 'CUSTOM', CheckpointingEnabled: false },
+    });
+
+    // Act
+    const flinkConf = await startAndReceive('conf-off', input);
+
+    // Assess
+    expect(flinkConf).toEqual(['parallelism.default=1']);
+  });
+
+  it("It should restart an updated job with the new version's settings, and a rolled-back one with the old version's", async () => {
+    // Prepare: v1 runs with a 10 s interval and parallelism 1 (createInput).
+    const good = await uploadCode('code/conf-upd.zip', { behavior: 'run', tag: 'good' });
+    await client.send(new CreateApplicationCommand(createInput('conf-upd', 'code/conf-upd.zip', good)));
+    await client.send(new StartApplicationCommand({ ApplicationName: 'conf-upd' }));
+    await waitForStatus('conf-upd', 'RUNNING');
+    const bad = await uploadCode('code/conf-upd.zip', { behavior: 'fail', tag: 'bad' });
+
+    // Act: v2 switches checkpointing to DEFAULT (the stored 10 s must no longer count) and parallelism
+    // to 2; v3 brings a 30 s interval with code that fails, so system rollback goes back to v2.
+    const toDefault = await client.send(
+      new UpdateApplicationCommand({
+        ApplicationName: 'conf-upd',
+        CurrentApplicationVersionId: 1,
+        ApplicationConfigurationUpdate: {
+          FlinkApplicationConfigurationUpdate: {
+            CheckpointConfigurationUpdate: { ConfigurationTypeUpdate: 'DEFAULT' },
+            ParallelismConfigurationUpdate: { ParallelismUpdate: 2 },
+          },
+        },
+      }),
+    );
+    await waitForOperation('conf-upd', toDefault.OperationId!);
+    const broken = await client.send(
+      new UpdateApplicationCommand({
+        ApplicationName: 'conf-upd',
+        CurrentApplicationVersionId: 2,
+        ApplicationConfigurationUpdate: {
+          ApplicationCodeConfigurationUpdate: {
+            CodeContentUpdate: { S3ContentLocationUpdate: { ObjectVersionUpdate: bad } },
+          },
+          FlinkApplicationConfigurationUpdate: {
+            CheckpointConfigurationUpdate: {
+              ConfigurationTypeUpdate: 'CUSTOM',
+              CheckpointIntervalUpdate: 30_000,
+            },
+          },
+        },
+      }),
+    );
+    const brokenOp = await waitForOperation('conf-upd', broken.OperationId!);
+    await waitForOperation('conf-upd', brokenOp.OperationFailureDetails!.RollbackOperationId!);
+    const runs = allReceived('conf-upd');
+
+    // Assess
+    expect(brokenOp.OperationStatus).toBe('FAILED');
+    expect(runs.map((run) => [run.spec.tag, run.flinkConf])).toEqual([
+      [
+        'good',
+        [
+          'execution.checkpointing.interval=10000 ms',
+          'execution.checkpointing.min-pause=5000 ms',
+          'parallelism.default=1',
+        ],
+      ],
+      [
+        'good',
+        [
+          'execution.checkpointing.interval=60000 ms',
+          'execution.checkpointing.min-pause=5000 ms',
+          'parallelism.default=2',
+        ],
+      ],
+      [
+        'bad',
+        [
+          'execution.checkpointing.interval=30000 ms',
+          'execution.checkpointing.min-pause=5000 ms',
+          'parallelism.default=2',
+        ],
+      ],
+      [
+        'good',
+        [
+          'execution.checkpointing.interval=60000 ms',
+          'execution.checkpointing.min-pause=5000 ms',
+          'parallelism.default=2',
+        ],
+      ],
     ]);
   });
 });

@@ -8,15 +8,20 @@
  * What it does is read from the "code zip", which for this runner is a JSON document:
  *   {"behavior": "run" | "fail" | "exit" | "hang" | "crash", "delayMs": 100, "error": "...", "tag": "v1",
  *    "startsChild": true}   (a process in its own session, as the real runner's JVM is)
- * It records its arguments, environment and properties in <work-dir>/received.json.
+ * It records its arguments (the repeatable --flink-conf as the list `flinkConf`), environment and
+ * properties in <work-dir>/received.json.
  */
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 
 const args = {};
-for (let i = 2; i < process.argv.length; i += 2)
-  args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
+const flinkConf = [];
+for (let i = 2; i < process.argv.length; i += 2) {
+  const name = process.argv[i].replace(/^--/, '');
+  if (name === 'flink-conf') flinkConf.push(process.argv[i + 1]);
+  else args[name] = process.argv[i + 1];
+}
 const say = (line) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
 let spec;
@@ -40,6 +45,7 @@ fs.writeFileSync(
     pid: process.pid,
     childPid: grandchild ? grandchild.pid : null,
     args,
+    flinkConf,
     spec,
     properties: JSON.parse(fs.readFileSync(args['properties'], 'utf8')),
     env: {
