@@ -167,13 +167,7 @@ export class OrchestratorStack extends Stack {
         resources: [resources.objectsArn(PipelineBucketPrefixes.output)],
       }),
     );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ListTheBucket',
-        actions: ['s3:ListBucket', 's3:GetBucketLocation'],
-        resources: [resources.bucketArn],
-      }),
-    );
+    role.addToPolicy(listTheBucket(resources));
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'WriteApplicationLogs',
@@ -229,13 +223,7 @@ export class OrchestratorStack extends Stack {
         resources: [resources.objectsArn(PipelineBucketPrefixes.output)],
       }),
     );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ListTheBucket',
-        actions: ['s3:ListBucket', 's3:GetBucketLocation'],
-        resources: [resources.bucketArn],
-      }),
-    );
+    role.addToPolicy(listTheBucket(resources));
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'CatalogTheOutput',
@@ -318,6 +306,15 @@ export class OrchestratorStack extends Stack {
       },
     });
   }
+}
+
+/** Listing the bucket and finding its region: both the application and the crawler read objects by prefix. */
+function listTheBucket(resources: PipelineResources): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'ListTheBucket',
+    actions: ['s3:ListBucket', 's3:GetBucketLocation'],
+    resources: [resources.bucketArn],
+  });
 }
 
 /**
