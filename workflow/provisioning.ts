@@ -196,7 +196,9 @@ export function buildProvisioningChain(
   describeFailure.next(provisioningFailed);
 
   const failedStepMarkers = {} as Record<CatchingTask, sfn.Pass>;
-  const withCatch = (task: CatchingTask, state: tasks.LambdaInvoke) => {
+  /** The task's state, whose every uncaught error goes to its failed-step marker, then DescribeFailure. */
+  const invokeWithCatch = (task: CatchingTask) => {
+    const state = invoke(task);
     const marker = new sfn.Pass(scope, failedStepState(task), {
       stateName: failedStepState(task),
       result: sfn.Result.fromString(task),
@@ -208,28 +210,16 @@ export function buildProvisioningChain(
     return state;
   };
 
-  const validateInput = withCatch(ProvisionState.ValidateInput, invoke(ProvisionState.ValidateInput));
-  const createStream = withCatch(ProvisionState.CreateStream, invoke(ProvisionState.CreateStream));
-  const createBucket = withCatch(ProvisionState.CreateBucket, invoke(ProvisionState.CreateBucket));
-  const uploadCode = withCatch(ProvisionState.UploadCode, invoke(ProvisionState.UploadCode));
-  const createApplication = withCatch(
-    ProvisionState.CreateApplication,
-    invoke(ProvisionState.CreateApplication),
-  );
-  const startApplication = withCatch(
-    ProvisionState.StartApplication,
-    invoke(ProvisionState.StartApplication),
-  );
-  const describeApplication = withCatch(
-    ProvisionState.DescribeApplication,
-    invoke(ProvisionState.DescribeApplication),
-  );
-  const forceStopApplication = withCatch(
-    ProvisionState.ForceStopApplication,
-    invoke(ProvisionState.ForceStopApplication),
-  );
+  const validateInput = invokeWithCatch(ProvisionState.ValidateInput);
+  const createStream = invokeWithCatch(ProvisionState.CreateStream);
+  const createBucket = invokeWithCatch(ProvisionState.CreateBucket);
+  const uploadCode = invokeWithCatch(ProvisionState.UploadCode);
+  const createApplication = invokeWithCatch(ProvisionState.CreateApplication);
+  const startApplication = invokeWithCatch(ProvisionState.StartApplication);
+  const describeApplication = invokeWithCatch(ProvisionState.DescribeApplication);
+  const forceStopApplication = invokeWithCatch(ProvisionState.ForceStopApplication);
   forceStopApplication.next(failedStepMarkers[ProvisionState.ForceStopApplication]);
-  const createCrawler = withCatch(ProvisionState.CreateCrawler, invoke(ProvisionState.CreateCrawler));
+  const createCrawler = invokeWithCatch(ProvisionState.CreateCrawler);
 
   const collectOutputs = new sfn.Pass(scope, ProvisionState.CollectOutputs, {
     stateName: ProvisionState.CollectOutputs,
