@@ -1,9 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { AthenaClient } from '@aws-sdk/client-athena';
-import { CreateCrawlerCommand, CreateDatabaseCommand, GlueClient } from '@aws-sdk/client-glue';
-import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateCrawlerCommand, CreateDatabaseCommand } from '@aws-sdk/client-glue';
+import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { committedFilesByTicker } from '../../cli/local-run/output';
 import {
   findOutputTable,
@@ -17,22 +13,17 @@ import {
 import { checkCompleteness, expectedWindows, type ExpectedWindow } from '../../cli/local-run/windows';
 import { crawlerRequest } from '../../lambdas/create-crawler';
 import { resolveInput } from '../../lambdas/validate-input';
-import { startServices, type LocalServices } from '../../local/services';
 import { TICKERS, TickGenerator, type TickEvent } from '../../producer';
+import { startFixture, type Fixture } from './local-cloud-fixture';
 
 // The query half of `flinkflow local run` against the local cloud's real Glue crawler and Athena
 // (DuckDB): files laid out as the Flink job's CSV sink writes them, crawled with the crawler the
 // provisioning task creates, queried and checked as `local run` does.
 
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const region = 'us-east-1';
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 
-let dataDir: string;
-let services: LocalServices;
-let s3: S3Client;
-let glue: GlueClient;
-let athena: AthenaClient;
+let fx: Fixture;
 
 const poller = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
 /** As Flink's CSV format writes TIMESTAMP(3): `2026-11-25 12:00:10` (no fraction when it is zero). */
@@ -43,22 +34,11 @@ const flinkTimestamp = (ms: number) =>
     .replace(/\.000Z$|Z$/, '');
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'flinkflow-cli-query-'));
-  services = await startServices({
-    dataDir,
-    crawlerMinRunningMs: 200,
-    crawlerStoppingMs: 200,
-    queryQueuedMs: 20,
-  });
-  const { endpoints } = services;
-  s3 = new S3Client({ endpoint: endpoints.s3, region, credentials, forcePathStyle: true });
-  glue = new GlueClient({ endpoint: endpoints.glue, region, credentials });
-  athena = new AthenaClient({ endpoint: endpoints.athena, region, credentials });
+  fx = await startFixture({ crawlerMinRunningMs: 200, crawlerStoppingMs: 200, queryQueuedMs: 20 });
 }, 60_000);
 
 afterAll(async () => {
-  await services?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await fx?.stop();
 });
 
 /** Writes one part file per ticker holding its windows, plus the files the sink leaves that hold no rows. */
@@ -69,13 +49,13 @@ async function writeSinkOutput(bucket: string, windows: readonly ExpectedWindow[
       .map((w) => `${flinkTimestamp(w.windowEnd)},${flinkTimestamp(w.windowStart)},${w.avgPrice},${w.count}`);
     if (lines.length === 0) continue;
     const folder = `output/ticker=${ticker}`;
-    await s3.send(
+    await fx.s3.send(
       new PutObjectCommand({ Bucket: bucket, Key: `${folder}/part-7c1e-0-0`, Body: `${lines.join('\n')}\n` }),
     );
-    await s3.send(
+    await fx.s3.send(
       new PutObjectCommand({ Bucket: bucket, Key: `${folder}/_SUCCESS`, Body: new Uint8Array() }),
     );
-    await s3.send(
+    await fx.s3.send(
       new PutObjectCommand({
         Bucket: bucket,
         Key: `${folder}/.part-7c1e-0-1.inprogress.3f2a`,
@@ -103,9 +83,9 @@ describe('local run queries against the local Glue crawler and Athena', () => {
         glueDatabase: 'flinkflow',
       },
     );
-    await s3.send(new CreateBucketCommand({ Bucket: config.bucketName }));
-    await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: config.glueDatabase } }));
-    await glue.send(new CreateCrawlerCommand(crawlerRequest(config)));
+    await fx.s3.send(new CreateBucketCommand({ Bucket: config.bucketName }));
+    await fx.glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: config.glueDatabase } }));
+    await fx.glue.send(new CreateCrawlerCommand(crawlerRequest(config)));
     // One window of TBV is left out of the files: the check must notice.
     const missing = expected.find((w) => w.ticker === 'TBV') as ExpectedWindow;
     await writeSinkOutput(
@@ -115,22 +95,22 @@ describe('local run queries against the local Glue crawler and Athena', () => {
     const outputLocation = `s3://${config.bucketName}/${config.outputPrefix}`;
 
     // Act
-    await runCrawl(glue, config.crawlerName, poller, { pollMs: 100, timeoutMs: 30_000 });
-    const table = await findOutputTable(glue, config.glueDatabase, outputLocation, config.tablePrefix);
+    await runCrawl(fx.glue, config.crawlerName, poller, { pollMs: 100, timeoutMs: 30_000 });
+    const table = await findOutputTable(fx.glue, config.glueDatabase, outputLocation, config.tablePrefix);
     const columns = resolveWindowColumns(table);
     const target = {
       database: config.glueDatabase,
       outputLocation: `s3://${config.bucketName}/athena-results/`,
     };
     const rows = await runAthenaQuery(
-      athena,
+      fx.athena,
       windowsQuery(config.glueDatabase, table.Name ?? '', columns),
       target,
       poller,
       { pollMs: 50 },
     );
     const totals = await runAthenaQuery(
-      athena,
+      fx.athena,
       tickerTotalsQuery(config.glueDatabase, table.Name ?? '', columns),
       target,
       poller,
@@ -150,7 +130,9 @@ describe('local run queries against the local Glue crawler and Athena', () => {
     }
     expect(totals.rows.map((r) => r[0])).toEqual([...TICKERS].sort());
     expect(rows.dataScannedBytes).toBeGreaterThan(0);
-    const listing = await s3.send(new ListObjectsV2Command({ Bucket: config.bucketName, Prefix: 'output/' }));
+    const listing = await fx.s3.send(
+      new ListObjectsV2Command({ Bucket: config.bucketName, Prefix: 'output/' }),
+    );
     const keys = (listing.Contents ?? []).map((o) => o.Key ?? '');
     expect(Object.keys(committedFilesByTicker(keys)).sort()).toEqual([...TICKERS].sort());
   }, 90_000);
