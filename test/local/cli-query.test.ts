@@ -102,20 +102,9 @@ describe('local run queries against the local Glue crawler and Athena', () => {
       database: config.glueDatabase,
       outputLocation: `s3://${config.bucketName}/athena-results/`,
     };
-    const rows = await runAthenaQuery(
-      fx.athena,
-      windowsQuery(config.glueDatabase, table.Name ?? '', columns),
-      target,
-      poller,
-      { pollMs: 50 },
-    );
-    const totals = await runAthenaQuery(
-      fx.athena,
-      tickerTotalsQuery(config.glueDatabase, table.Name ?? '', columns),
-      target,
-      poller,
-      { pollMs: 50 },
-    );
+    const query = (sql: string) => runAthenaQuery(fx.athena, sql, target, poller, { pollMs: 50 });
+    const rows = await query(windowsQuery(config.glueDatabase, table.Name ?? '', columns));
+    const totals = await query(tickerTotalsQuery(config.glueDatabase, table.Name ?? '', columns));
     const observed = parseWindowRows(rows.rows);
     const result = checkCompleteness(expected, observed, TICKERS);
 
