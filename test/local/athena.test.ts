@@ -17,19 +17,10 @@ import {
 } from '@aws-sdk/client-athena';
 import { CreateCrawlerCommand, CreateDatabaseCommand, StartCrawlerCommand } from '@aws-sdk/client-glue';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import {
-  crawlerStates,
-  createBucketWith,
-  failure,
-  queryStates,
-  startFixture,
-  type Fixture,
-} from './local-cloud-fixture';
+import { crawlerStates, createBucketWith, failure, queryStates, useFixture } from './local-cloud-fixture';
 
 // Real servers on a shared 2-core machine: a call can wait behind other suites' work.
 jest.setTimeout(30_000);
-
-let fx: Fixture;
 
 /** Window rows as the job writes them (window end, average, count, window start), per ticker folder. */
 const files: Record<string, string> = {
@@ -45,9 +36,8 @@ const dataBytes = Object.entries(files)
   .filter(([key]) => key.endsWith('.csv'))
   .reduce((sum, [, body]) => sum + Buffer.byteLength(body), 0);
 
-beforeAll(async () => {
-  // Long enough QUEUED and RUNNING phases that a 20 ms poll sees both on a loaded machine.
-  fx = await startFixture({ queryQueuedMs: 300, queryMinRunningMs: 150 });
+// Long enough QUEUED and RUNNING phases that a 20 ms poll sees both on a loaded machine.
+const fx = useFixture({ queryQueuedMs: 300, queryMinRunningMs: 150 }, async () => {
   await createBucketWith(fx.s3, 'ticks', files);
   await createBucketWith(fx.s3, 'results', {});
   await fx.glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'pipeline' } }));
@@ -72,10 +62,6 @@ beforeAll(async () => {
       },
     }),
   );
-}, 60_000);
-
-afterAll(async () => {
-  await fx?.stop();
 });
 
 async function runToEnd(input: StartQueryExecutionCommandInput) {

@@ -14,7 +14,7 @@ import { checkCompleteness, expectedWindows, type ExpectedWindow } from '../../c
 import { crawlerRequest } from '../../lambdas/create-crawler';
 import { resolveInput } from '../../lambdas/validate-input';
 import { TICKERS, TickGenerator, type TickEvent } from '../../producer';
-import { startFixture, type Fixture } from './local-cloud-fixture';
+import { useFixture } from './local-cloud-fixture';
 
 // The query half of `flinkflow local run` against the local cloud's real Glue crawler and Athena
 // (DuckDB): files laid out as the Flink job's CSV sink writes them, crawled with the crawler the
@@ -22,8 +22,6 @@ import { startFixture, type Fixture } from './local-cloud-fixture';
 
 const region = 'us-east-1';
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
-
-let fx: Fixture;
 
 const poller = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
 /** As Flink's CSV format writes TIMESTAMP(3): `2026-11-25 12:00:10` (no fraction when it is zero). */
@@ -33,13 +31,7 @@ const flinkTimestamp = (ms: number) =>
     .replace('T', ' ')
     .replace(/\.000Z$|Z$/, '');
 
-beforeAll(async () => {
-  fx = await startFixture({ crawlerMinRunningMs: 200, crawlerStoppingMs: 200, queryQueuedMs: 20 });
-}, 60_000);
-
-afterAll(async () => {
-  await fx?.stop();
-});
+const fx = useFixture({ crawlerMinRunningMs: 200, crawlerStoppingMs: 200, queryQueuedMs: 20 });
 
 /** Writes one part file per ticker holding its windows, plus the files the sink leaves that hold no rows. */
 async function writeSinkOutput(bucket: string, windows: readonly ExpectedWindow[]): Promise<void> {

@@ -28,20 +28,12 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createGlueService } from '../../local/glue/provider';
-import { crawlerStates, createBucketWith, failure, startFixture, type Fixture } from './local-cloud-fixture';
+import { crawlerStates, createBucketWith, failure, useFixture } from './local-cloud-fixture';
 
 // Real servers on a shared 2-core machine: a call can wait behind other suites' work.
 jest.setTimeout(30_000);
 
-let fx: Fixture;
-
-beforeAll(async () => {
-  fx = await startFixture();
-}, 60_000);
-
-afterAll(async () => {
-  await fx?.stop();
-});
+const fx = useFixture();
 
 const role = 'arn:aws:iam::000000000000:role/crawler';
 

@@ -25,14 +25,15 @@ export interface Fixture {
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const region = 'us-east-1';
 
-export async function startFixture(
-  timings: {
-    crawlerMinRunningMs?: number;
-    crawlerStoppingMs?: number;
-    queryQueuedMs?: number;
-    queryMinRunningMs?: number;
-  } = {},
-): Promise<Fixture> {
+/** Shorter crawler and query phases than the services' defaults; see LocalServicesOptions. */
+export interface FixtureTimings {
+  crawlerMinRunningMs?: number;
+  crawlerStoppingMs?: number;
+  queryQueuedMs?: number;
+  queryMinRunningMs?: number;
+}
+
+export async function startFixture(timings: FixtureTimings = {}): Promise<Fixture> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'flinkflow-local-test-'));
   const services = await startServices({
     dataDir,
@@ -61,6 +62,27 @@ export async function startFixture(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return fixture;
+}
+
+/**
+ * Starts the fixture before the file's tests (then runs `prepare` on it, within the same 60 s hook) and
+ * stops it after them. The returned object is filled in by that hook: read its members inside hooks and
+ * tests, not when the file loads.
+ */
+export function useFixture(
+  timings: FixtureTimings = {},
+  prepare: (fixture: Fixture) => Promise<void> = async () => undefined,
+): Fixture {
+  const fixture = {} as Fixture;
+  beforeAll(async () => {
+    Object.assign(fixture, await startFixture(timings));
+    await prepare(fixture);
+  }, 60_000);
+  afterAll(async () => {
+    // Absent when the start itself failed; that failure is what the run reports.
+    await fixture.stop?.();
+  });
   return fixture;
 }
 

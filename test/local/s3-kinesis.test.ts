@@ -26,20 +26,12 @@ import {
   PutRecordsCommand,
   StartStreamEncryptionCommand,
 } from '@aws-sdk/client-kinesis';
-import { failure, startFixture, type Fixture } from './local-cloud-fixture';
+import { failure, useFixture } from './local-cloud-fixture';
 
 // Real servers on a shared 2-core machine: a call can wait behind other suites' work.
 jest.setTimeout(30_000);
 
-let fx: Fixture;
-
-beforeAll(async () => {
-  fx = await startFixture();
-}, 60_000);
-
-afterAll(async () => {
-  await fx?.stop();
-});
+const fx = useFixture();
 
 describe('local S3', () => {
   it('It should assemble a multipart upload from its parts', async () => {
