@@ -2,13 +2,18 @@
  * A thin gateway in front of kinesalite that adds what the provisioning tasks call and kinesalite lacks:
  * on-demand streams (`StreamModeDetails: ON_DEMAND` without a ShardCount; AWS starts them with 4 shards),
  * `StartStreamEncryption`/`StopStreamEncryption`, the stream mode and encryption in `DescribeStream*`,
- * and `StreamARN` in place of `StreamName` (newer SDKs and connectors address streams by ARN).
+ * `StreamARN` in place of `StreamName` (newer SDKs and connectors address streams by ARN), and
+ * `GetShardIterator` of type `AT_TIMESTAMP`, which kinesalite cannot serve (see `atTimestampIterator`).
  * Everything else, CBOR requests included, passes through unchanged.
  */
+import { Decoder, Encoder } from 'cbor';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 const JSON_TYPE = 'application/x-amz-json-1.1';
+const CBOR_TYPE = 'application/x-amz-cbor-1.1';
+/** GetRecords' largest page. */
+const RECORDS_PER_PAGE = 10_000;
 /** The shards AWS gives a new on-demand stream. */
 const ON_DEMAND_SHARDS = 4;
 
@@ -35,6 +40,45 @@ function streamNameOf(input: Record<string, unknown>): string | undefined {
   if (typeof input['StreamName'] === 'string') return input['StreamName'];
   const arn = input['StreamARN'];
   return typeof arn === 'string' ? arn.slice(arn.lastIndexOf('/') + 1) : undefined;
+}
+
+/**
+ * A CBOR timestamp as the Java SDKs write it and Kinesis reads it: tag 1 over whole epoch milliseconds,
+ * not the seconds RFC 8949 gives tag 1 (a generic decoder, kinesalite's included, makes it year 58000).
+ */
+class EpochMillis {
+  constructor(readonly millis: number) {}
+}
+
+function decodeCbor(body: Buffer): Record<string, unknown> | undefined {
+  try {
+    const decoded: unknown = Decoder.decodeFirstSync(body, {
+      tags: { 1: (value: unknown) => new EpochMillis(Number(value)) },
+    });
+    return typeof decoded === 'object' && decoded !== null && !Array.isArray(decoded)
+      ? (decoded as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseJsonObject(body: Buffer): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body.toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A request's `Timestamp` in epoch seconds, as kinesalite keeps `ApproximateArrivalTimestamp`. */
+function timestampSecondsOf(value: unknown): number | undefined {
+  if (value instanceof EpochMillis) return value.millis / 1000;
+  // The JSON protocol carries epoch seconds (with a fraction).
+  return typeof value === 'number' ? value : undefined;
 }
 
 /** Starts the gateway on a free port of 127.0.0.1, forwarding to kinesalite at `upstream`. */
@@ -93,10 +137,108 @@ export function startKinesisGateway(
     );
   };
 
+  /** Replies in the protocol the client spoke: kinesalite's JSON answer re-encoded as CBOR for a CBOR client. */
+  const replyIn = (
+    res: http.ServerResponse,
+    cbor: boolean,
+    answer: { status: number; headers: http.IncomingHttpHeaders; body: Buffer },
+  ) => {
+    if (!cbor) return reply(res, answer.status, answer.headers, answer.body);
+    const payload: unknown = answer.body.length ? JSON.parse(answer.body.toString('utf8')) : {};
+    return reply(
+      res,
+      answer.status,
+      { ...answer.headers, 'content-type': CBOR_TYPE },
+      Encoder.encodeOne(payload),
+    );
+  };
+
+  const errorIn = (res: http.ServerResponse, cbor: boolean, type: string, message: string) =>
+    replyIn(res, cbor, {
+      status: 400,
+      headers: { 'content-type': JSON_TYPE, 'x-amzn-errortype': type },
+      body: Buffer.from(JSON.stringify({ __type: type, message })),
+    });
+
+  /**
+   * `GetShardIterator` of type `AT_TIMESTAMP`, served from kinesalite's LATEST, TRIM_HORIZON and
+   * AT_SEQUENCE_NUMBER iterators. kinesalite's own AT_TIMESTAMP cannot be used: from a Java SDK (CBOR) it
+   * fails with `SerializationException: Start of structure or map found where not expected` (its decoder
+   * turns the timestamp into a Date), and with no record at or after the timestamp (a new job reading
+   * from LATEST, which the Kinesis connector turns into AT_TIMESTAMP of its start time) it never answers.
+   * As on AWS, the iterator starts at the first record that arrived at or after the timestamp; when there
+   * is none yet, at the records put from now on.
+   */
+  const atTimestampIterator = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    cbor: boolean,
+    input: Record<string, unknown>,
+  ) => {
+    const call = (operation: string, payload: Record<string, unknown>) =>
+      forward(req, Buffer.from(JSON.stringify(payload)), {
+        'x-amz-target': `Kinesis_20131202.${operation}`,
+        'content-type': JSON_TYPE,
+      });
+    const shard = { StreamName: streamNameOf(input), ShardId: input['ShardId'] };
+    // Taken before the scan, so that a record put while scanning is either found or read from here.
+    const latest = await call('GetShardIterator', { ...shard, ShardIteratorType: 'LATEST' });
+    if (latest.status !== 200) return replyIn(res, cbor, latest);
+    const timestamp = timestampSecondsOf(input['Timestamp']);
+    if (timestamp === undefined) {
+      return errorIn(
+        res,
+        cbor,
+        'InvalidArgumentException',
+        'Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.',
+      );
+    }
+    const now = Date.now();
+    if (timestamp * 1000 > now) {
+      return errorIn(
+        res,
+        cbor,
+        'InvalidArgumentException',
+        `The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: ${timestamp * 1000}, currentTimestampInMillis: ${now}`,
+      );
+    }
+    const horizon = await call('GetShardIterator', { ...shard, ShardIteratorType: 'TRIM_HORIZON' });
+    if (horizon.status !== 200) return replyIn(res, cbor, horizon);
+    let iterator = (JSON.parse(horizon.body.toString('utf8')) as { ShardIterator?: string }).ShardIterator;
+    while (iterator) {
+      const page = await call('GetRecords', { ShardIterator: iterator, Limit: RECORDS_PER_PAGE });
+      if (page.status !== 200) return replyIn(res, cbor, page);
+      const { Records = [], NextShardIterator } = JSON.parse(page.body.toString('utf8')) as {
+        Records?: { SequenceNumber: string; ApproximateArrivalTimestamp: number }[];
+        NextShardIterator?: string;
+      };
+      const first = Records.find((record) => record.ApproximateArrivalTimestamp >= timestamp);
+      if (first) {
+        const at = await call('GetShardIterator', {
+          ...shard,
+          ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+          StartingSequenceNumber: first.SequenceNumber,
+        });
+        return replyIn(res, cbor, at);
+      }
+      if (Records.length === 0) break;
+      iterator = NextShardIterator;
+    }
+    return replyIn(res, cbor, latest);
+  };
+
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     let body = await readBody(req);
     const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
-    const isJson = String(req.headers['content-type'] ?? '').startsWith('application/x-amz-json');
+    const contentType = String(req.headers['content-type'] ?? '');
+    const isJson = contentType.startsWith('application/x-amz-json');
+    const isCbor = contentType.startsWith('application/x-amz-cbor');
+    if (operation === 'GetShardIterator' && (isJson || isCbor)) {
+      // A body that does not decode passes through: kinesalite answers it with a SerializationException.
+      const input = isCbor ? decodeCbor(body) : parseJsonObject(body);
+      if (input?.['ShardIteratorType'] === 'AT_TIMESTAMP')
+        return atTimestampIterator(req, res, isCbor, input);
+    }
     // Record traffic (PutRecords, GetRecords, ...) by name needs nothing from the gateway: pass it through
     // without parsing it.
     const special = [
