@@ -251,7 +251,6 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExitCode: (code: numbe
         pipelineName: 'local-demo',
         windowSeconds: 10,
         watermarkSeconds: 2,
-        initialPosition: 'TRIM_HORIZON',
         ...options,
       });
       const config = checkProvisionInput(input);

@@ -347,9 +347,7 @@ describe('flinkflow local run', () => {
 
     // Assess
     expect(code).toBe(1);
-    expect(provisioned).toEqual([
-      { pipelineName: 'local-demo', windowSeconds: 10, watermarkSeconds: 2, initialPosition: 'TRIM_HORIZON' },
-    ]);
+    expect(provisioned).toEqual([{ pipelineName: 'local-demo', windowSeconds: 10, watermarkSeconds: 2 }]);
     const summary = JSON.parse(io.stdout.join(''));
     expect(summary).toMatchObject({ ok: false, seed: 7, windowSeconds: 10, watermarkSeconds: 2 });
     expect(summary.steps.map((s: { name: string }) => s.name)).toEqual([

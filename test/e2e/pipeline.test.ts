@@ -124,7 +124,8 @@ describe('The pipeline on the local cloud', () => {
           pipelineName: 'e2e-pipeline',
           windowSeconds: WINDOW_SECONDS,
           watermarkSeconds: WATERMARK_SECONDS,
-          initialPosition: 'TRIM_HORIZON',
+          // The provisioning default, LATEST: the job reads only what is produced after it runs.
+          initialPosition: 'LATEST',
         },
         seed: 7,
         ratePerSecond: 40,
