@@ -85,6 +85,10 @@ export async function startLocalCloud(
   // second of noticing, but one that still holds on is stopped here.
   if (existing) await stopLocalCloud({ home, graceMs: 2_000 });
   await rm(statePath(home), { force: true });
+  // Streams, objects and catalogs live in memory and are gone with the last daemon, so every `up` starts
+  // from empty data: an application stored on disk would otherwise point at a code version that no
+  // longer exists, and its next start would fail with NoSuchVersion.
+  await rm(path.join(localDir(home), 'data'), { recursive: true, force: true });
   await mkdir(path.join(localDir(home), 'data'), { recursive: true });
   const logFile = path.join(localDir(home), 'cloud.log');
   const logFd = openSync(logFile, 'a');

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -149,6 +149,22 @@ describe('local cloud lifecycle', () => {
     expect(existsSync(path.join(home, 'local', 'state.json'))).toBe(false);
     expect(status.running).toBe(false);
   });
+
+  it('It should start from empty data, so no application outlives the objects and streams it points at', async () => {
+    // Prepare: what a previous cloud's Managed Flink endpoint left on disk.
+    const stale = path.join(home, 'local', 'data', 'flink', 'apps', 'gone-app', 'stale.json');
+    mkdirSync(path.dirname(stale), { recursive: true });
+    writeFileSync(stale, '{}');
+
+    // Act
+    const restarted = await startLocalCloud({ home });
+    const leftOver = existsSync(stale);
+    await stopLocalCloud({ home });
+
+    // Assess
+    expect(restarted.dataDir).toBe(path.join(home, 'local', 'data'));
+    expect(leftOver).toBe(false);
+  }, 60_000);
 
   it('It should let its servers leave when the daemon is killed outright, and start again for the same home', async () => {
     // Prepare
