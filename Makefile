@@ -19,7 +19,7 @@ PY_REQUIREMENTS := $(wildcard flink-app/requirements*.txt local/requirements.txt
 
 TEST_TARGETS := typecheck lint test-unit
 
-.PHONY: help deps node-deps py-deps typecheck lint test-unit test-e2e test local clean
+.PHONY: help deps node-deps py-deps typecheck lint test-unit test-e2e bench-provisioning test local clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -53,6 +53,9 @@ test-unit: node-deps ## unit, workflow and CDK tests (no network)
 test-e2e: node-deps py-deps flink-zip ## the whole pipeline on the local cloud (real Flink), checked against the produced events
 	POWERTOOLS_LOG_LEVEL=WARN jest --selectProjects e2e --runInBand
 TEST_TARGETS += test-e2e
+
+bench-provisioning: node-deps ## state transitions and Lambda invocations of a provisioning (docs/benchmarks.md)
+	tsx bench/provisioning/transitions.ts
 
 local: cli-local-run ## the README's first command: the whole pipeline on this machine, with a summary
 
