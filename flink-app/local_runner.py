@@ -202,6 +202,16 @@ def savepoint_uri(path: str) -> str:
     return path if "://" in path else Path(path).resolve().as_uri()
 
 
+def completed_savepoint(directory: Path, since: float) -> Optional[str]:
+    """The newest savepoint under `directory` whose _metadata was written at or after `since` (epoch
+    seconds), as Flink reports savepoint locations (`file:/...`); None if there is none."""
+    candidates = [meta for meta in directory.glob("savepoint-*/_metadata") if meta.stat().st_mtime >= since - 1]
+    if not candidates:
+        return None
+    newest = max(candidates, key=lambda meta: meta.stat().st_mtime)
+    return "file:" + str(newest.parent.resolve())
+
+
 def write_flink_conf(conf_dir: Path, config: dict[str, str], log_file: Path) -> None:
     conf_dir.mkdir(parents=True, exist_ok=True)
     lines = [f"{key}: {yaml_value(value)}" for key, value in config.items()]
@@ -281,12 +291,22 @@ class FlinkRest:
         causes = [line[len("Caused by: "):] for line in lines if line.startswith("Caused by: ")]
         return causes[-1] if causes else lines[0]
 
-    def stop_with_savepoint(self, job_id: str, directory: str) -> str:
+    def stop_with_savepoint(self, job_id: str, directory: str, local_dir: Optional[Path] = None) -> str:
+        triggered_at = time.time()
         trigger = self.call("POST", f"/jobs/{job_id}/stop", {"targetDirectory": directory, "drain": False})
         request_id = trigger["request-id"]
         deadline = time.monotonic() + SAVEPOINT_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
-            status = self.call("GET", f"/jobs/{job_id}/savepoints/{request_id}")
+            try:
+                status = self.call("GET", f"/jobs/{job_id}/savepoints/{request_id}")
+            except (urllib.error.URLError, OSError):
+                # A stopped job ends the job's main(), and with it the local cluster: its REST endpoint can
+                # be gone before the savepoint's status is read. The savepoint is complete once Flink has
+                # written its _metadata, so find it on disk.
+                found = completed_savepoint(local_dir, triggered_at) if local_dir else None
+                if found:
+                    return found
+                raise
             if status.get("status", {}).get("id") == "COMPLETED":
                 operation = status.get("operation", {})
                 if "location" in operation:
@@ -421,7 +441,8 @@ class LocalRun:
             try:
                 if self.args.savepoint_dir:
                     self.log.runner(f"stopping job {self.job_id} with a savepoint into {self.args.savepoint_dir}")
-                    savepoint = self.rest.stop_with_savepoint(self.job_id, savepoint_uri(self.args.savepoint_dir))
+                    savepoint = self.rest.stop_with_savepoint(self.job_id, savepoint_uri(self.args.savepoint_dir),
+                                                              Path(self.args.savepoint_dir))
                 else:
                     self.log.runner(f"cancelling job {self.job_id}")
                     self.rest.cancel(self.job_id)
