@@ -18,6 +18,10 @@ export const ProvisionState = {
   DescribeApplication: 'DescribeApplication',
   IsApplicationRunning: 'IsApplicationRunning',
   ForceStopApplication: 'ForceStopApplication',
+  CheckApplicationHealth: 'CheckApplicationHealth',
+  WaitBeforeHealthCheck: 'WaitBeforeHealthCheck',
+  IsApplicationHealthy: 'IsApplicationHealthy',
+  StopUnhealthyApplication: 'StopUnhealthyApplication',
   CreateCrawler: 'CreateCrawler',
   CollectOutputs: 'CollectOutputs',
   Provisioned: 'Provisioned',
@@ -64,6 +68,17 @@ export const ErrorName = {
   ApplicationStartFailed: 'ApplicationStartFailedError',
   /** The application did not reach RUNNING within the allowed polls; it was force-stopped. */
   ApplicationStartTimeout: 'ApplicationStartTimeoutError',
+  /**
+   * The application is RUNNING but its job is not healthy within the settle period: it restarts, no
+   * checkpoint completes, or its metrics never appear. The cause carries the job's exception from its
+   * CloudWatch Logs stream; the application is stopped unless the input says to keep it running.
+   */
+  ApplicationUnhealthy: 'ApplicationUnhealthyError',
+  /**
+   * An account quota (number of streams, shards or applications) is exhausted. Not transient: retrying
+   * cannot help until the quota is raised or resources are removed; the message names the quota.
+   */
+  QuotaExceeded: 'QuotaExceededError',
   /** A resource exists with the same name but a different, incompatible configuration. */
   ResourceConflict: 'ResourceConflictError',
   /** The Flink code zip is missing or fails its pre-flight check. */
@@ -115,6 +130,13 @@ export interface ProvisionInput {
   partitionByTime?: boolean;
   /** How long the application may take to reach RUNNING before it is force-stopped. Default 900, 60..3600. */
   startTimeoutSeconds?: number;
+  /**
+   * The health gate's settle period after RUNNING: the job must show no restart and at least one
+   * completed checkpoint within it. Default two checkpoint intervals; 10..3600.
+   */
+  healthSettleSeconds?: number;
+  /** Keep an unhealthy application running (for debugging) instead of stopping it. Default false. */
+  keepUnhealthyRunning?: boolean;
 }
 
 /**
@@ -147,6 +169,8 @@ export interface ProvisionConfig {
   crawlSchedule: string;
   partitionByTime: boolean;
   startTimeoutSeconds: number;
+  healthSettleSeconds: number;
+  keepUnhealthyRunning: boolean;
   streamMode: StreamMode;
   shardCount: number;
   region: string;
@@ -175,6 +199,8 @@ export interface ProvisionExecutionState {
   application?: { applicationName: string; applicationArn: string; versionId: number; created: boolean };
   /** Written by StartApplication (attempt 0) and by DescribeApplication on each poll. */
   status?: ApplicationStatusCheck;
+  /** Written by each CheckApplicationHealth run (the health gate after RUNNING). */
+  health?: ApplicationHealthCheck;
   crawler?: { crawlerName: string; created: boolean; schedule: string };
   /** Set by the Catch path: the state that failed and the error Step Functions caught. */
   failedStep?: string;
@@ -198,6 +224,41 @@ export interface ApplicationStatusCheck {
   /** Backing off: the Wait state's SecondsPath. */
   nextWaitSeconds: number;
   reason?: string;
+}
+
+/**
+ * Result of each CheckApplicationHealth run, the health gate after RUNNING. The Choice state reads
+ * `phase`, the Wait state `nextWaitSeconds`. The first run also confirms that the start operation ended
+ * SUCCESSFUL. Metrics that are not there yet are unknown (null), never taken as healthy: when the settle
+ * period ends without them, the phase is UNHEALTHY.
+ */
+export interface ApplicationHealthCheck {
+  /** HEALTHY -> go on; SETTLING -> wait and check again; UNHEALTHY -> StopUnhealthyApplication. */
+  phase: 'HEALTHY' | 'SETTLING' | 'UNHEALTHY';
+  /** When the gate began (the first check after RUNNING), ISO-8601. */
+  since: string;
+  attempt: number;
+  nextWaitSeconds: number;
+  /** The start operation the gate confirmed, when the service reported one. */
+  startOperationId?: string;
+  /** Job restarts since the gate began (metric `numRestarts`); null while unknown. */
+  restarts: number | null;
+  /** Completed checkpoints (metric `numberOfCompletedCheckpoints`); null while unknown. */
+  completedCheckpoints: number | null;
+  /** Failed checkpoints (metric `numberOfFailedCheckpoints`); null while unknown. */
+  failedCheckpoints: number | null;
+  /** Seconds the job has been watched so far. */
+  observedSeconds: number;
+  /** Why the phase is what it is, in a sentence (for UNHEALTHY: the job's exception when found). */
+  reason?: string;
+}
+
+/** The health summary of a provisioned application (from the last health check). */
+export interface ProvisionHealthSummary {
+  restarts: number;
+  completedCheckpoints: number;
+  settleSeconds: number;
+  checks: number;
 }
 
 /** What a successful provisioning execution returns. */

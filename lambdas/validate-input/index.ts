@@ -13,6 +13,7 @@ import {
   type ProvisionConfig,
   type ProvisionInput,
 } from '../../workflow/contract';
+import { checkpointIntervalMs } from '../create-application/index';
 import { deploymentSettings } from '../shared/config';
 import { InvalidInputError, type InputProblem } from '../shared/errors';
 import { taskHandler } from '../shared/handler';
@@ -52,6 +53,8 @@ const KNOWN_FIELDS = [
   'stream',
   'partitionByTime',
   'startTimeoutSeconds',
+  'healthSettleSeconds',
+  'keepUnhealthyRunning',
 ] as const satisfies ReadonlyArray<keyof ProvisionInput>;
 const KNOWN_STREAM_FIELDS = ['mode', 'shardCount'] as const;
 
@@ -259,6 +262,26 @@ export function resolveInput(raw: unknown, settings: DeploymentSettings): Valida
     Defaults.startTimeoutSeconds,
   );
 
+  // Two checkpoint intervals: long enough to see one checkpoint complete and a restart loop show.
+  const defaultSettleSeconds = 2 * (checkpointIntervalMs(windowSeconds) / 1000);
+  const healthSettleSeconds = check.integer(
+    'healthSettleSeconds',
+    input['healthSettleSeconds'],
+    10,
+    3600,
+    defaultSettleSeconds,
+  );
+  let keepUnhealthyRunning = false;
+  if (input['keepUnhealthyRunning'] !== undefined) {
+    if (typeof input['keepUnhealthyRunning'] === 'boolean')
+      keepUnhealthyRunning = input['keepUnhealthyRunning'];
+    else
+      check.problem(
+        'keepUnhealthyRunning',
+        `must be true or false (without quotes), got ${describe(input['keepUnhealthyRunning'])}`,
+      );
+  }
+
   if (check.problems.length > 0) throw new InvalidInputError(check.problems);
 
   const config: ProvisionConfig = {
@@ -272,6 +295,8 @@ export function resolveInput(raw: unknown, settings: DeploymentSettings): Valida
     crawlSchedule,
     partitionByTime,
     startTimeoutSeconds,
+    healthSettleSeconds,
+    keepUnhealthyRunning,
     streamMode,
     shardCount,
     region: settings.region,

@@ -37,6 +37,8 @@ export function testConfig(overrides: Partial<ProvisionConfig> = {}): ProvisionC
     crawlSchedule: 'cron(0/15 * * * ? *)',
     partitionByTime: false,
     startTimeoutSeconds: 900,
+    healthSettleSeconds: 120,
+    keepUnhealthyRunning: false,
     streamMode: 'PROVISIONED',
     shardCount: 1,
     region: testSettings.region,
