@@ -18,7 +18,7 @@ import {
 import { ProvisionState, type ProvisionConfig, type ProvisionExecutionState } from '../../workflow/contract';
 import { applicationArnOf, bucketArn, isAwsError, partitionOf, requireExecutionState } from '../shared/aws';
 import { InvalidInputError, ResourceConflictError } from '../shared/errors';
-import { FlinkAppFiles, PropertyGroupIds } from '../shared/flink-app';
+import { checkpointIntervalMs, FlinkAppFiles, PropertyGroupIds } from '../shared/flink-app';
 import { taskHandler } from '../shared/handler';
 import { logger } from '../shared/logger';
 import { resolveDeps, type TaskDeps } from '../shared/runtime';
@@ -38,14 +38,7 @@ export function applicationLogging(config: Pick<ProvisionConfig, 'applicationNam
   return { logGroupName, logStreamName, logStreamArn };
 }
 
-/**
- * How often the job checkpoints. The file sink makes output visible only at a checkpoint, so a window
- * should not wait much longer than its own length to appear; below 10 s the checkpoint overhead buys
- * nothing for minute-scale windows, and above 60 s (the service's default) results lag for no reason.
- */
-export function checkpointIntervalMs(windowSeconds: number): number {
-  return Math.min(60, Math.max(10, windowSeconds)) * 1000;
-}
+export { checkpointIntervalMs };
 
 /** The property groups of the job, as docs/flink-app.md specifies them (all values are strings). */
 export function propertyGroups(config: ProvisionConfig): PropertyGroup[] {

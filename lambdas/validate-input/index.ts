@@ -13,9 +13,9 @@ import {
   type ProvisionConfig,
   type ProvisionInput,
 } from '../../workflow/contract';
-import { checkpointIntervalMs } from '../create-application/index';
 import { deploymentSettings } from '../shared/config';
 import { InvalidInputError, type InputProblem } from '../shared/errors';
+import { checkpointIntervalMs } from '../shared/flink-app';
 import { taskHandler } from '../shared/handler';
 import { withTransientErrors } from '../shared/transient';
 import { parseCrawlSchedule } from './schedule';

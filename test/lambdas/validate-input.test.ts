@@ -48,6 +48,8 @@ describe('ValidateInput', () => {
       crawlSchedule: 'cron(0/15 * * * ? *)',
       partitionByTime: false,
       startTimeoutSeconds: 900,
+      healthSettleSeconds: 120,
+      keepUnhealthyRunning: false,
       streamMode: 'PROVISIONED',
       shardCount: 1,
       region: 'eu-west-1',
