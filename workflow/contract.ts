@@ -287,3 +287,10 @@ export interface ProvisionFailure {
   /** Resources that exist after the failure (made by this or an earlier execution), by kind. */
   existingResources: Array<{ kind: string; name: string; arn?: string }>;
 }
+
+/**
+ * The tag every taggable pipeline resource carries (value: the pipeline name). CreateApplication and
+ * CreateCrawler support no resource-level permission, so IAM requires this tag on their requests instead
+ * (infra/task-permissions.ts): the handlers must always send it.
+ */
+export const PipelineTagKey = 'flinkflow:pipeline';

@@ -15,9 +15,14 @@ import {
   type CreateApplicationRequest,
   type PropertyGroup,
 } from '@aws-sdk/client-kinesis-analytics-v2';
-import { ProvisionState, type ProvisionConfig, type ProvisionExecutionState } from '../../workflow/contract';
+import {
+  PipelineTagKey,
+  ProvisionState,
+  type ProvisionConfig,
+  type ProvisionExecutionState,
+} from '../../workflow/contract';
 import { applicationArnOf, bucketArn, isAwsError, partitionOf, requireExecutionState } from '../shared/aws';
-import { InvalidInputError, ResourceConflictError } from '../shared/errors';
+import { InvalidInputError, ResourceConflictError, TransientError } from '../shared/errors';
 import { checkpointIntervalMs, FlinkAppFiles, PropertyGroupIds } from '../shared/flink-app';
 import { taskHandler } from '../shared/handler';
 import { logger } from '../shared/logger';
@@ -120,8 +125,21 @@ export function createApplicationRequest(
       ApplicationSystemRollbackConfiguration: { RollbackEnabled: true },
     },
     CloudWatchLoggingOptions: [{ LogStreamARN: applicationLogging(config).logStreamArn }],
-    Tags: [{ Key: 'flinkflow:pipeline', Value: config.pipelineName }],
+    Tags: [{ Key: PipelineTagKey, Value: config.pipelineName }],
   };
+}
+
+/**
+ * Re-creating an application right after deleting one with the same name and tags fails for a minute or
+ * two with ConcurrentModificationException "Tags are already registered for this resource ARN". We keep
+ * the tag on the create request (IAM requires it there, since CreateApplication has no resource to scope
+ * to: infra/task-permissions.ts) and turn this case into a TransientError with its own message.
+ */
+export function isTagsStillRegistered(error: unknown): boolean {
+  return (
+    isAwsError(error, 'ConcurrentModificationException') &&
+    /tags are already registered/i.test((error as Error).message)
+  );
 }
 
 /** The service checks that the log stream exists when the application is created; make it first. */
@@ -167,6 +185,14 @@ export const run = withTransientErrors(
         created: true,
       };
     } catch (error) {
+      if (isTagsStillRegistered(error)) {
+        throw new TransientError(
+          `Application ${ApplicationName} was deleted moments ago and AWS still holds its tags for a minute or ` +
+            'two; CreateApplication is retried with backoff. If the retries run out, run the provisioning ' +
+            'again in two minutes.',
+          { cause: error },
+        );
+      }
       if (!isAwsError(error, 'ResourceInUseException')) throw error;
     }
 

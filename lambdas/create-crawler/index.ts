@@ -8,7 +8,12 @@ import {
   UpdateCrawlerCommand,
   type CreateCrawlerRequest,
 } from '@aws-sdk/client-glue';
-import { ProvisionState, type ProvisionConfig, type ProvisionExecutionState } from '../../workflow/contract';
+import {
+  PipelineTagKey,
+  ProvisionState,
+  type ProvisionConfig,
+  type ProvisionExecutionState,
+} from '../../workflow/contract';
 import { isAwsError, requireExecutionState } from '../shared/aws';
 import { TransientError } from '../shared/errors';
 import { taskHandler } from '../shared/handler';
@@ -69,7 +74,7 @@ export const run = withTransientErrors(
     let created = true;
     try {
       await glue.send(
-        new CreateCrawlerCommand({ ...request, Tags: { 'flinkflow:pipeline': config.pipelineName } }),
+        new CreateCrawlerCommand({ ...request, Tags: { [PipelineTagKey]: config.pipelineName } }),
       );
     } catch (error) {
       if (!isAwsError(error, 'AlreadyExistsException')) throw error;

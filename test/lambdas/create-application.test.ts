@@ -12,8 +12,8 @@ import {
   type ApplicationDetail,
 } from '@aws-sdk/client-kinesis-analytics-v2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ErrorName } from '../../workflow/contract';
-import { checkpointIntervalMs, handler, run } from '../../lambdas/create-application';
+import { ErrorName, PipelineTagKey } from '../../workflow/contract';
+import { checkpointIntervalMs, handler, isTagsStillRegistered, run } from '../../lambdas/create-application';
 import { awsError } from '../support/aws-errors';
 import { fakeLambdaContext } from '../support/lambda-context';
 import { testState } from '../support/provisioning';
@@ -228,6 +228,60 @@ describe('CreateApplication', () => {
     // Assess
     await expect(act).rejects.toMatchObject({ name: 'AccessDeniedException' });
     expect(kda).not.toHaveReceivedCommand(CreateApplicationCommand);
+  });
+
+  it('It should send the pipeline tag that IAM requires on CreateApplication (and no other tag)', async () => {
+    // Prepare
+    logsSucceed();
+    kda.on(CreateApplicationCommand).resolves(detail());
+
+    // Act
+    await run(testState());
+
+    // Assess
+    const request = kda.commandCalls(CreateApplicationCommand)[0]!.args[0].input;
+    expect(request.Tags).toEqual([{ Key: PipelineTagKey, Value: 'ticks-demo' }]);
+  });
+
+  it('It should turn "tags are already registered" after a recent delete into a TransientError that says why', async () => {
+    // Prepare
+    logsSucceed();
+    kda.on(CreateApplicationCommand).rejects(
+      awsError('ConcurrentModificationException', {
+        message:
+          `Tags are already registered for this resource ARN: ${APP_ARN}, please retry later. Or you can ` +
+          'create without tags and then add tags using TagResource API after successful resource creation.',
+      }),
+    );
+
+    // Act
+    const act = run(testState());
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: ErrorName.Transient,
+      message: expect.stringMatching(/ticks-demo-app was deleted moments ago[\s\S]*again in two minutes/),
+      cause: expect.objectContaining({ name: 'ConcurrentModificationException' }),
+    });
+    expect(kda).not.toHaveReceivedCommand(DescribeApplicationCommand);
+  });
+
+  it('It should not mistake another ConcurrentModificationException for the tag registration delay', async () => {
+    // Prepare
+    const other = awsError('ConcurrentModificationException', { message: 'Application version mismatch' });
+
+    // Act
+    const recognised = isTagsStillRegistered(other);
+
+    // Assess
+    expect(recognised).toBe(false);
+    expect(
+      isTagsStillRegistered(
+        awsError('ConcurrentModificationException', {
+          message: 'Tags are already registered for this resource ARN: x',
+        }),
+      ),
+    ).toBe(true);
   });
 
   it('It should refuse a state without the uploaded code', async () => {
