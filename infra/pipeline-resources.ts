@@ -25,6 +25,8 @@ export class PipelineResources {
   readonly crawlerArn: string;
   /** The Glue crawlers' log group (Glue's fixed name `/aws-glue/crawlers`) and its streams. */
   readonly crawlerLogGroupArns: readonly [string, string];
+  /** Every KMS key of the account and region (the AWS-managed Kinesis key's id is not known at synth). */
+  readonly kmsKeysArn: string;
   readonly glueCatalogArn: string;
   readonly glueDatabaseArn: string;
   /** Every table in the Glue database (the crawler names them from the pipeline). */
@@ -44,6 +46,7 @@ export class PipelineResources {
     this.applicationLogGroupArns = logGroupArns(stack, '/aws/kinesis-analytics/*-app');
     this.crawlerArn = stack.formatArn({ service: 'glue', resource: 'crawler', resourceName: '*-crawler' });
     this.crawlerLogGroupArns = logGroupArns(stack, '/aws-glue/crawlers');
+    this.kmsKeysArn = stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' });
     this.glueCatalogArn = stack.formatArn({ service: 'glue', resource: 'catalog' });
     this.glueDatabaseArn = stack.formatArn({
       service: 'glue',

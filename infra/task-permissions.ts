@@ -5,7 +5,7 @@
  */
 import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { ProvisionState, type ProvisionLambdaTask } from '../workflow/contract';
+import { PipelineTagKey, ProvisionState, type ProvisionLambdaTask } from '../workflow/contract';
 import { PipelineBucketPrefixes, type PipelineResources } from './pipeline-resources';
 
 export interface TaskPermissionContext {
@@ -28,6 +28,17 @@ const allow = (actions: string[], resources: readonly string[], conditions?: Rec
 const passRole = (role: iam.IRole, service: string) =>
   allow(['iam:PassRole'], [role.roleArn], { StringEquals: { 'iam:PassedToService': service } });
 
+/**
+ * CreateApplication and CreateCrawler support no resource type (the Service Authorization Reference lists
+ * only `aws:RequestTag/${TagKey}` and `aws:TagKeys` for them), so they are granted on `*`, narrowed to
+ * requests that carry the pipeline tag and no other tag key. What really confines them is iam:PassRole:
+ * an application or crawler cannot be created without passing a role, and the tasks may pass only theirs.
+ */
+const withPipelineTagOnly = {
+  Null: { [`aws:RequestTag/${PipelineTagKey}`]: 'false' },
+  'ForAllValues:StringEquals': { 'aws:TagKeys': [PipelineTagKey] },
+};
+
 /** The policy statements of each task, beyond writing its own log group and X-Ray traces. */
 export const TaskPermissions: Readonly<
   Record<ProvisionLambdaTask, (context: TaskPermissionContext) => iam.PolicyStatement[]>
@@ -36,10 +47,10 @@ export const TaskPermissions: Readonly<
   [ProvisionState.ValidateInput]: () => [],
 
   [ProvisionState.CreateStream]: ({ resources }) => [
-    allow(
-      ['kinesis:CreateStream', 'kinesis:DescribeStreamSummary', 'kinesis:StartStreamEncryption'],
-      [resources.streamArn],
-    ),
+    allow(['kinesis:CreateStream', 'kinesis:DescribeStreamSummary'], [resources.streamArn]),
+    // StartStreamEncryption is authorised on the stream and on the KMS key (both resource types are
+    // required). The key is AWS-managed (alias/aws/kinesis), its id unknown at synth: any key of the account.
+    allow(['kinesis:StartStreamEncryption'], [resources.streamArn, resources.kmsKeysArn]),
   ],
 
   [ProvisionState.CreateBucket]: ({ resources }) => [
@@ -65,23 +76,17 @@ export const TaskPermissions: Readonly<
       ['s3:GetObject', 's3:GetObjectVersion'],
       [`arn:${Aws.PARTITION}:s3:::${codeAsset.bucketName}/${codeAsset.objectKey}`],
     ),
-    allow(
-      ['s3:PutObject', 's3:GetObject', 's3:GetObjectVersion'],
-      [resources.objectsArn(PipelineBucketPrefixes.code)],
-    ),
+    // HeadObject of the copy (GetObject) and the copy itself (PutObject); the copy is never read by version.
+    allow(['s3:PutObject', 's3:GetObject'], [resources.objectsArn(PipelineBucketPrefixes.code)]),
     // So that HeadObject of a missing key answers 404 rather than 403.
     allow(['s3:ListBucket'], [resources.bucketArn]),
   ],
 
   [ProvisionState.CreateApplication]: ({ resources, applicationRole }) => [
-    allow(
-      [
-        'kinesisanalytics:CreateApplication',
-        'kinesisanalytics:DescribeApplication',
-        'kinesisanalytics:TagResource',
-      ],
-      [resources.applicationArn],
-    ),
+    allow(['kinesisanalytics:CreateApplication'], ['*'], withPipelineTagOnly),
+    // Tags given to a create call may also be authorised as TagResource on the new application.
+    allow(['kinesisanalytics:TagResource'], [resources.applicationArn], withPipelineTagOnly),
+    allow(['kinesisanalytics:DescribeApplication'], [resources.applicationArn]),
     allow(
       ['logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:CreateLogStream'],
       resources.applicationLogGroupArns,
@@ -115,10 +120,11 @@ export const TaskPermissions: Readonly<
   ],
 
   [ProvisionState.CreateCrawler]: ({ resources, crawlerRole }) => [
-    allow(
-      ['glue:CreateCrawler', 'glue:UpdateCrawler', 'glue:StartCrawlerSchedule', 'glue:TagResource'],
-      [resources.crawlerArn],
-    ),
+    allow(['glue:CreateCrawler'], ['*'], withPipelineTagOnly),
+    allow(['glue:TagResource'], [resources.crawlerArn], withPipelineTagOnly),
+    allow(['glue:UpdateCrawler'], [resources.crawlerArn]),
+    // No resource type and no condition key: it only turns a crawler's schedule on.
+    allow(['glue:StartCrawlerSchedule'], ['*']),
     passRole(crawlerRole, 'glue.amazonaws.com'),
   ],
 

