@@ -15,7 +15,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NODE_STAMP := node_modules/.flinkflow-installed
 VENV_STAMP := $(VENV)/.flinkflow-installed
-PY_REQUIREMENTS := $(wildcard flink-app/requirements*.txt local/requirements.txt)
+PY_REQUIREMENTS := $(wildcard flink-app/requirements*.txt local/requirements.txt infra/requirements*.txt)
 
 TEST_TARGETS := typecheck lint test-unit
 

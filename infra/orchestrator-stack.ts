@@ -50,6 +50,10 @@ export class OrchestratorStack extends Stack {
 
   constructor(scope: Construct, id: string, props: OrchestratorStackProps = {}) {
     super(scope, id, props);
+    // Server access logs are granted to logging.s3.amazonaws.com by a bucket policy, not by the legacy
+    // LogDeliveryWrite ACL (ACLs stay off on every bucket). Set here, before any child exists, so that
+    // every app that builds this stack (cdk.json, the tests) behaves the same.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     const glueDatabaseName = props.glueDatabaseName ?? 'flinkflow';
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const resources = new PipelineResources(this, glueDatabaseName);
@@ -253,7 +257,8 @@ export class OrchestratorStack extends Stack {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
-      // Object ownership stays at CDK's default here: S3 log delivery writes with the LogDeliveryWrite ACL.
+      // ACLs off: log delivery writes under the bucket policy CDK adds (see the constructor).
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules: [{ expiration: Duration.days(90) }],
     });
     Validations.of(accessLogs).acknowledge({
