@@ -472,8 +472,19 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
       const held = policies.get(principal.name)!;
       for (const action of actionsOf(held)) {
         deletions += 1;
-        const stillAllowed = await notAllowed(principal, principal.needed, withoutAction(held, action));
-        if (stillAllowed.length === principal.needed.length) unnoticed.push(`${principal.name}: ${action}`);
+        const without = withoutAction(held, action);
+        // The requests of the deleted action first: the first one denied settles it.
+        const ordered = [...principal.needed].sort(
+          (a, b) => Number(b.action === action) - Number(a.action === action),
+        );
+        let noticed = false;
+        for (const request of ordered) {
+          if ((await evaluate(without, request)) !== 'Allowed') {
+            noticed = true;
+            break;
+          }
+        }
+        if (!noticed) unnoticed.push(`${principal.name}: ${action}`);
       }
     }
 
