@@ -352,10 +352,13 @@ function acknowledgeTaskFunctionFindings(fn: TaskFunction, statements: readonly 
     {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'X-Ray PutTraceSegments and PutTelemetryRecords' +
-        (onEverything.length > 0 ? `, and ${onEverything.join(', ')},` : '') +
-        ' support no resource type (Service Authorization Reference); creates are narrowed by the pipeline ' +
-        'tag condition and by iam:PassRole of one role (docs/iam.md).',
+        onEverything.length === 0
+          ? 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource type (Service Authorization Reference).'
+          : `X-Ray PutTraceSegments and PutTelemetryRecords, and ${onEverything.join(', ')}, support no resource ` +
+            'type (Service Authorization Reference)' +
+            (onEverything.some((action) => /:Create/.test(action))
+              ? '; the creates are narrowed by the pipeline tag condition and by iam:PassRole of one role (docs/iam.md).'
+              : '.'),
     },
     ...[...patterns].map((rendered) => ({
       id: `AwsSolutions-IAM5[Resource::${rendered}]`,
