@@ -17,8 +17,10 @@
  *    are Denied, which our own table comparison could not see.
  * docs/iam.md has the method, the engine comparison and the citations.
  */
-import type { CfnElement } from 'aws-cdk-lib';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import { App, Stack, type CfnElement } from 'aws-cdk-lib';
+import { Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
+import { PipelineResources } from '../../infra/pipeline-resources';
+import { TaskPermissions } from '../../infra/task-permissions';
 import { applicationLogging } from '../../lambdas/create-application';
 import { resolveInput } from '../../lambdas/validate-input';
 import {
@@ -283,7 +285,7 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
       },
     };
 
-    const roleOf = (role: iam.IRole | undefined) => logicalId(role!.node.defaultChild);
+    const roleOf = (role: IRole | undefined) => logicalId(role!.node.defaultChild);
     for (const task of ProvisionLambdaTasks) {
       const needed: IamRequest[] = [];
       for (const call of commandsOf(task)) {
@@ -491,6 +493,10 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
     // Assess
     expect(deletions).toBeGreaterThan(60);
     expect(unnoticed).toEqual([]);
+    // Every action of the permission table was among those deleted.
+    for (const task of ProvisionLambdaTasks) {
+      expect(actionsOf(policies.get(task)!)).toEqual(expect.arrayContaining(tableActions(task)));
+    }
   });
 
   it.each([
@@ -575,6 +581,20 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
     },
   );
 });
+
+/** The actions infra/task-permissions.ts gives a task (built on a scratch stack, as the table is). */
+function tableActions(task: ProvisionLambdaTask): string[] {
+  const stack = new Stack(new App(), 'Table');
+  const role = (id: string) =>
+    new Role(stack, id, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+  const statements = TaskPermissions[task]({
+    resources: new PipelineResources(stack, 'flinkflow'),
+    codeAsset: { bucketName: 'assets', objectKey: 'code.zip' },
+    applicationRole: role('Application'),
+    crawlerRole: role('Crawler'),
+  });
+  return [...new Set(statements.flatMap((statement) => statement.actions))];
+}
 
 function show(request: IamRequest): string {
   const context = request.context ? ` ${JSON.stringify(request.context)}` : '';
