@@ -1,6 +1,7 @@
 /**
  * The AWS calls each provisioning task's handler makes, read from its sources: every `new XCommand(...)`
- * of an `@aws-sdk/client-*` package in lambdas/<task>/ and the lambdas/ modules it imports, transitively.
+ * of an `@aws-sdk/client-*` package in lambdas/<task>/, and in the functions it uses of the lambdas/
+ * modules it imports, transitively (a shared module's helper that only another task uses does not count).
  * Nothing here is per task, so a task added to ProvisionLambdaTasks is covered without an edit.
  */
 import fs from 'node:fs';
@@ -21,24 +22,15 @@ export const ServicePrefix: Readonly<Record<string, string | null>> = {
   '@aws-sdk/client-sts': null,
 };
 
-/**
- * Commands that a task's sources reach through a shared module but never send: the shared module holds
- * them for another task.
- */
-const NotSentBy: Partial<Record<ProvisionLambdaTask, string[]>> = {
-  // lambdas/shared/application-status.ts: failureReason() is called by DescribeApplication only.
-  StartApplication: [
-    'kinesisanalytics:ListApplicationOperations',
-    'kinesisanalytics:DescribeApplicationOperation',
-  ],
-  ForceStopApplication: [
-    'kinesisanalytics:ListApplicationOperations',
-    'kinesisanalytics:DescribeApplicationOperation',
-  ],
-};
+interface Source {
+  file: string;
+  text: string;
+  /** In the task's own folder (every command counts) or a shared module (only the used functions' do). */
+  own: boolean;
+}
 
 /** A task's sources: its folder and the modules under lambdas/ they import, transitively. */
-function sourcesOf(task: ProvisionLambdaTask): string[] {
+function sourcesOf(task: ProvisionLambdaTask): Source[] {
   const lambdasRoot = path.join(ProjectRoot, 'lambdas');
   const folder = path.join(lambdasRoot, lambdaFolderName(task));
   if (!fs.existsSync(folder)) {
@@ -61,22 +53,69 @@ function sourcesOf(task: ProvisionLambdaTask): string[] {
       if (found && found.startsWith(lambdasRoot + path.sep)) pending.push(found);
     }
   }
-  return [...seen].map((file) => fs.readFileSync(file, 'utf8'));
+  return [...seen].map((file) => ({
+    file,
+    text: fs.readFileSync(file, 'utf8'),
+    own: file.startsWith(folder + path.sep),
+  }));
+}
+
+/** A module's top-level declarations (`function f`, `const f`), each with its text, in order. */
+function declarationsOf(text: string): Array<{ name: string | undefined; text: string }> {
+  const blocks: Array<{ name: string | undefined; text: string }> = [{ name: undefined, text: '' }];
+  for (const line of text.split('\n')) {
+    const declared =
+      /^(?:export\s+)?(?:async\s+)?(?:function\s*\*?\s*|const\s+|let\s+|class\s+)([A-Za-z0-9_$]+)/.exec(line);
+    if (declared) blocks.push({ name: declared[1], text: '' });
+    blocks[blocks.length - 1]!.text += `${line}\n`;
+  }
+  return blocks;
+}
+
+/**
+ * The parts of a task's sources whose commands it may send: all of its own folder, and of a shared module
+ * the code outside any declaration plus the declarations the task uses (named in its own sources or in
+ * another used part), so that a shared module's helper for another task does not count.
+ */
+function reachableTexts(sources: readonly Source[]): string[] {
+  const used: string[] = sources.filter((s) => s.own).map((s) => s.text);
+  const pending = sources
+    .filter((s) => !s.own)
+    .flatMap((s) => declarationsOf(s.text).map((block) => ({ ...block, file: s.file })));
+  for (const block of pending.filter((b) => b.name === undefined)) used.push(block.text);
+  let remaining = pending.filter((b) => b.name !== undefined);
+  for (let grew = true; grew;) {
+    grew = false;
+    const next: typeof remaining = [];
+    for (const block of remaining) {
+      const pattern = new RegExp(`\\b${block.name!.replace(/\$/g, '\\$')}\\b`);
+      if (used.some((text) => pattern.test(text))) {
+        used.push(block.text);
+        grew = true;
+      } else next.push(block);
+    }
+    remaining = next;
+  }
+  return used;
 }
 
 /** The SDK commands a task's handler sends, as `prefix:Operation` (the API name, not yet the IAM action). */
 export function commandsOf(task: ProvisionLambdaTask): string[] {
-  const commands = new Set<string>();
-  for (const source of sourcesOf(task)) {
-    const moduleOf = new Map<string, string>();
-    for (const match of source.matchAll(
+  const sources = sourcesOf(task);
+  // Which client each imported command class comes from, over all the task's files.
+  const moduleOf = new Map<string, string>();
+  for (const { text } of sources) {
+    for (const match of text.matchAll(
       /import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'(@aws-sdk\/client-[a-z0-9-]+)'/g,
     )) {
       for (const name of match[1]!.split(',').map((n) => n.replace(/^\s*type\s+/, '').trim())) {
         if (name) moduleOf.set(name, match[2]!);
       }
     }
-    for (const match of source.matchAll(/new\s+([A-Za-z0-9]+)Command\s*\(/g)) {
+  }
+  const commands = new Set<string>();
+  for (const text of reachableTexts(sources)) {
+    for (const match of text.matchAll(/new\s+([A-Za-z0-9]+)Command\s*\(/g)) {
       const module = moduleOf.get(`${match[1]}Command`);
       if (module === undefined)
         throw new Error(`${task}: cannot tell which client ${match[1]}Command comes from`);
@@ -86,6 +125,5 @@ export function commandsOf(task: ProvisionLambdaTask): string[] {
       if (prefix) commands.add(`${prefix}:${match[1]}`);
     }
   }
-  const notSent = new Set(NotSentBy[task] ?? []);
-  return [...commands].filter((command) => !notSent.has(command)).sort();
+  return [...commands].sort();
 }
