@@ -212,13 +212,11 @@ function foreignArn(arn: string, s: SampleDeployment): string {
     [s.config.streamName, 'payments-events'],
     [s.config.applicationName, 'payments-flink'],
     [s.config.crawlerName, 'payments-indexer'],
-    [applicationLogging(s.config).logGroupName, '/aws/kinesis-analytics/payments-flink'],
-    ['/aws-glue/crawlers', '/aws/lambda/payments'],
     [`table/${s.config.glueDatabase}/`, 'table/finance/'],
     [`database/${s.config.glueDatabase}`, 'database/finance'],
     [':role/', ':role/payments-'],
     [':function:', ':function:payments-'],
-    [':log-group:FlinkflowOrchestrator', ':log-group:payments'],
+    [':log-group:', ':log-group:/payments'],
   ];
   return replacements.reduce((result, [from, to]) => result.split(from).join(to), arn);
 }
