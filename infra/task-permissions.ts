@@ -114,6 +114,28 @@ export const TaskPermissions: Readonly<
     ),
   ],
 
+  [ProvisionState.CheckApplicationHealth]: ({ resources }) => [
+    allow(
+      [
+        'kinesisanalytics:DescribeApplication',
+        'kinesisanalytics:ListApplicationOperations',
+        'kinesisanalytics:DescribeApplicationOperation',
+      ],
+      [resources.applicationArn],
+    ),
+    // GetMetricData has no resource type in the service authorization reference: only `*` is possible.
+    allow(['cloudwatch:GetMetricData'], ['*']),
+    // The job's exception, from the application's own log group (both ARN forms: group and its streams).
+    allow(['logs:FilterLogEvents'], resources.applicationLogGroupArns),
+  ],
+
+  [ProvisionState.StopUnhealthyApplication]: ({ resources }) => [
+    allow(
+      ['kinesisanalytics:StopApplication', 'kinesisanalytics:DescribeApplication'],
+      [resources.applicationArn],
+    ),
+  ],
+
   [ProvisionState.CreateCrawler]: ({ resources, crawlerRole }) => [
     allow(
       ['glue:CreateCrawler', 'glue:UpdateCrawler', 'glue:StartCrawlerSchedule', 'glue:TagResource'],

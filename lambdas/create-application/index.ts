@@ -16,7 +16,8 @@ import {
   type PropertyGroup,
 } from '@aws-sdk/client-kinesis-analytics-v2';
 import { ProvisionState, type ProvisionConfig, type ProvisionExecutionState } from '../../workflow/contract';
-import { applicationArnOf, bucketArn, isAwsError, partitionOf, requireExecutionState } from '../shared/aws';
+import { applicationArnOf, bucketArn, isAwsError, requireExecutionState } from '../shared/aws';
+import { APPLICATION_LOG_STREAM, applicationLogging } from '../shared/application-logs';
 import { InvalidInputError, ResourceConflictError } from '../shared/errors';
 import { checkpointIntervalMs, FlinkAppFiles, PropertyGroupIds } from '../shared/flink-app';
 import { taskHandler } from '../shared/handler';
@@ -28,15 +29,7 @@ export type CreateApplicationResult = NonNullable<ProvisionExecutionState['appli
 
 /** How long the application's own log events are kept. */
 export const APPLICATION_LOG_RETENTION_DAYS = 30;
-export const APPLICATION_LOG_STREAM = 'kinesis-analytics-log-stream';
-
-/** The CloudWatch log group and stream the application writes to (the console's default naming). */
-export function applicationLogging(config: Pick<ProvisionConfig, 'applicationName' | 'region' | 'account'>) {
-  const logGroupName = `/aws/kinesis-analytics/${config.applicationName}`;
-  const logStreamName = APPLICATION_LOG_STREAM;
-  const logStreamArn = `arn:${partitionOf(config.region)}:logs:${config.region}:${config.account}:log-group:${logGroupName}:log-stream:${logStreamName}`;
-  return { logGroupName, logStreamName, logStreamArn };
-}
+export { APPLICATION_LOG_STREAM, applicationLogging };
 
 export { checkpointIntervalMs };
 

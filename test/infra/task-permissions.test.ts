@@ -19,6 +19,7 @@ const ServicePrefix: Record<string, string | null> = {
   '@aws-sdk/client-kinesis-analytics-v2': 'kinesisanalytics',
   '@aws-sdk/client-glue': 'glue',
   '@aws-sdk/client-cloudwatch-logs': 'logs',
+  '@aws-sdk/client-cloudwatch': 'cloudwatch',
   // GetCallerIdentity needs no permission.
   '@aws-sdk/client-sts': null,
 };
@@ -67,6 +68,10 @@ const NotSentBy: Partial<Record<ProvisionLambdaTask, string[]>> = {
     'kinesisanalytics:DescribeApplicationOperation',
   ],
   ForceStopApplication: [
+    'kinesisanalytics:ListApplicationOperations',
+    'kinesisanalytics:DescribeApplicationOperation',
+  ],
+  StopUnhealthyApplication: [
     'kinesisanalytics:ListApplicationOperations',
     'kinesisanalytics:DescribeApplicationOperation',
   ],
