@@ -4,6 +4,7 @@
  * simulated: a unit-level test of the machine's paths, retries and failure handling.
  */
 import '../support/quiet-logs';
+import { run as checkApplicationHealth } from '../../lambdas/check-application-health';
 import { run as createApplication } from '../../lambdas/create-application';
 import { run as createBucket } from '../../lambdas/create-bucket';
 import { run as createCrawler } from '../../lambdas/create-crawler';
@@ -12,6 +13,7 @@ import { run as describeApplication } from '../../lambdas/describe-application';
 import { run as describeFailure } from '../../lambdas/describe-failure';
 import { run as forceStopApplication } from '../../lambdas/force-stop-application';
 import { run as startApplication } from '../../lambdas/start-application';
+import { run as stopUnhealthyApplication } from '../../lambdas/stop-unhealthy-application';
 import { run as uploadCode } from '../../lambdas/upload-code';
 import { run as validateInput } from '../../lambdas/validate-input';
 import { runProvisioningLocally, type ProvisioningResult } from '../../local/stepfunctions/run-provisioning';
@@ -49,6 +51,8 @@ async function provision(
       StartApplication: startApplication,
       DescribeApplication: describe,
       ForceStopApplication: forceStopApplication,
+      CheckApplicationHealth: checkApplicationHealth,
+      StopUnhealthyApplication: stopUnhealthyApplication,
       CreateCrawler: createCrawler,
       DescribeFailure: describeFailure,
     }),
