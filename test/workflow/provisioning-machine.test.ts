@@ -97,6 +97,8 @@ describe('the provisioning state machine (rendered ASL, handlers run in-process)
       crawlSchedule: 'cron(0/15 * * * ? *)',
       glueDatabase: 'flinkflow',
       outputLocation: 's3://flinkflow-ticks-demo-123456789012-eu-west-1/output/',
+      // Two checks: at RUNNING, and once the settle period (two 60 s checkpoint intervals) has passed.
+      health: { restarts: 0, completedCheckpoints: 2, settleSeconds: 120, checks: 2 },
       timings: { startedAt: expect.any(String), finishedAt: expect.any(String) },
     });
     expect(Date.parse(result.output.timings.finishedAt)).toBeGreaterThanOrEqual(
@@ -118,11 +120,160 @@ describe('the provisioning state machine (rendered ASL, handlers run in-process)
       'WaitBeforeStatusCheck',
       'DescribeApplication',
       'IsApplicationRunning',
+      'CheckApplicationHealth',
+      'IsApplicationHealthy',
+      'WaitBeforeHealthCheck',
+      'CheckApplicationHealth',
+      'IsApplicationHealthy',
       'CreateCrawler',
       'CollectOutputs',
       'Provisioned',
     ]);
+    expect(aws.count('cloudwatch:GetMetricData')).toBe(2);
+    // A healthy job's logs are not read.
+    expect(aws.count('logs:FilterLogEvents')).toBe(0);
   });
+
+  it('It should stop a RUNNING application whose job restarts and fail with its exception', async () => {
+    // Prepare
+    const input: ProvisionInput = { pipelineName: 'ticks-demo' };
+    const exception =
+      'java.lang.ClassNotFoundException: org.apache.flink.connector.kinesis.source.KinesisStreamsSource';
+
+    // Act
+    const result = await provision(input, {
+      application: { startSeconds: 60 },
+      health: { restarts: 3, exception },
+    });
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    if (result.status === 'SUCCEEDED') return;
+    expect(result.error).toBe(ErrorName.ApplicationUnhealthy);
+    expect(result.failure?.failedStep).toBe(ProvisionState.StopUnhealthyApplication);
+    expect(result.failure?.cause).toContain('the job restarted 3 times');
+    expect(result.failure?.cause).toContain(exception);
+    expect(result.failure?.cause).toContain('force-stopped');
+    // Unhealthy at the first check: no settle period is waited for a job that already restarts.
+    expect(entered(result).filter((s) => s === ProvisionState.CheckApplicationHealth)).toHaveLength(1);
+    expect(aws.count('kinesisanalytics:StopApplication')).toBe(1);
+    expect(aws.count('glue:CreateCrawler')).toBe(0);
+    expect(entered(result).slice(-4)).toEqual([
+      ProvisionState.StopUnhealthyApplication,
+      'StopUnhealthyApplicationFailed',
+      ProvisionState.DescribeFailure,
+      ProvisionState.ProvisioningFailed,
+    ]);
+  });
+
+  it('It should leave an unhealthy application running when keepUnhealthyRunning is set, and still fail', async () => {
+    // Prepare
+    const input: ProvisionInput = { pipelineName: 'ticks-demo', keepUnhealthyRunning: true };
+
+    // Act
+    const result = await provision(input, {
+      application: { startSeconds: 60 },
+      health: { restarts: 1, exception: 'java.lang.RuntimeException: boom' },
+    });
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    if (result.status === 'SUCCEEDED') return;
+    expect(result.error).toBe(ErrorName.ApplicationUnhealthy);
+    expect(result.failure?.cause).toContain('left running because keepUnhealthyRunning is set');
+    expect(aws.count('kinesisanalytics:StopApplication')).toBe(0);
+    expect(result.failure?.existingResources.find((r) => r.kind === 'application')).toMatchObject({
+      status: 'RUNNING',
+    });
+  });
+
+  it('It should fail when the start operation FAILED although the status says RUNNING', async () => {
+    // Prepare
+    const input: ProvisionInput = { pipelineName: 'ticks-demo' };
+    const failureMessage =
+      'Flink job did not start: org.apache.flink.runtime.client.JobInitializationException';
+
+    // Act
+    const result = await provision(input, {
+      application: { startSeconds: 60, failureMessage },
+      health: { startOperation: 'FAILED' },
+    });
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    if (result.status === 'SUCCEEDED') return;
+    expect(result.error).toBe(ErrorName.ApplicationUnhealthy);
+    expect(result.failure?.cause).toContain('the start operation op-start-1 ended FAILED');
+    expect(result.failure?.cause).toContain(failureMessage);
+    expect(aws.count('kinesisanalytics:StopApplication')).toBe(1);
+    expect(aws.count('cloudwatch:GetMetricData')).toBe(0);
+  });
+
+  it('It should never call a job healthy without metrics, and give up after a bounded wait', async () => {
+    // Prepare
+    const input: ProvisionInput = { pipelineName: 'ticks-demo', healthSettleSeconds: 60 };
+
+    // Act
+    const result = await provision(input, { application: { startSeconds: 60 }, health: { metrics: false } });
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    if (result.status === 'SUCCEEDED') return;
+    expect(result.error).toBe(ErrorName.ApplicationUnhealthy);
+    expect(result.failure?.cause).toMatch(
+      /no metrics: CloudWatch had no numRestarts or numberOfCompletedCheckpoints data/,
+    );
+    // The settle period (60 s) plus the publication allowance (180 s), in waits the checks chose.
+    expect(aws.healthWaits.reduce((a, b) => a + b, 0)).toBe(60 + 180);
+    expect(
+      entered(result).filter((s) => s === ProvisionState.CheckApplicationHealth).length,
+    ).toBeLessThanOrEqual(6);
+    expect(aws.count('glue:CreateCrawler')).toBe(0);
+  });
+
+  it('It should fail a job that never completes a checkpoint', async () => {
+    // Prepare
+    const input: ProvisionInput = { pipelineName: 'ticks-demo' };
+
+    // Act
+    const result = await provision(input, {
+      application: { startSeconds: 60 },
+      health: { checkpoints: false },
+    });
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    if (result.status === 'SUCCEEDED') return;
+    expect(result.error).toBe(ErrorName.ApplicationUnhealthy);
+    expect(result.failure?.cause).toMatch(/no checkpoint completed within 300 s/);
+  });
+
+  it.each([
+    ['a string', '{"pipelineName":"x"}'],
+    ['a number', 42],
+    ['an array', [{ pipelineName: 'x' }]],
+    ['null', null],
+  ])(
+    'It should fail an execution input that is %s with InvalidInputError through the failure path',
+    async (_kind, input) => {
+      // Act
+      const result = await provision(input);
+
+      // Assess
+      expect(result.status).toBe('FAILED');
+      if (result.status === 'SUCCEEDED') return;
+      expect(result.error).toBe(ErrorName.InvalidInput);
+      expect(result.failure?.failedStep).toBe(ProvisionState.ValidateInput);
+      expect(result.failure?.cause).toMatch(/JSON object/);
+      expect(aws.calls).toEqual([]);
+      expect(entered(result)).toEqual([
+        ProvisionState.ValidateInput,
+        'ValidateInputFailed',
+        ProvisionState.DescribeFailure,
+        ProvisionState.ProvisioningFailed,
+      ]);
+    },
+  );
 
   it('It should retry a throttled call with backoff and still succeed', async () => {
     // Prepare
