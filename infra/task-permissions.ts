@@ -91,7 +91,13 @@ export const TaskPermissions: Readonly<
 
   [ProvisionState.StartApplication]: ({ resources }) => [
     allow(
-      ['kinesisanalytics:StartApplication', 'kinesisanalytics:DescribeApplication'],
+      [
+        'kinesisanalytics:StartApplication',
+        'kinesisanalytics:DescribeApplication',
+        // Why a ROLLED_BACK application was rolled back, for the error.
+        'kinesisanalytics:ListApplicationOperations',
+        'kinesisanalytics:DescribeApplicationOperation',
+      ],
       [resources.applicationArn],
     ),
   ],

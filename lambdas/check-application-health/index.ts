@@ -22,7 +22,7 @@ import {
   type ProvisionConfig,
   type ProvisionExecutionState,
 } from '../../workflow/contract';
-import { latestJobException } from '../shared/application-logs';
+import { latestJobException } from '../shared/job-exception';
 import { describeApplication } from '../shared/application-status';
 import { isAwsError, requireExecutionState } from '../shared/aws';
 import { InvalidInputError } from '../shared/errors';
@@ -68,7 +68,10 @@ interface StartOperation {
  * The latest StartApplication operation and, when it failed, the service's error for it. Undefined when
  * the service reports none (an application started by an earlier execution may have aged out of the list).
  */
-async function latestStartOperation(deps: TaskDeps, applicationName: string): Promise<StartOperation | undefined> {
+async function latestStartOperation(
+  deps: TaskDeps,
+  applicationName: string,
+): Promise<StartOperation | undefined> {
   const list = await deps.clients.kinesisAnalytics.send(
     new ListApplicationOperationsCommand({ ApplicationName: applicationName, Operation: 'StartApplication' }),
   );
@@ -79,7 +82,10 @@ async function latestStartOperation(deps: TaskDeps, applicationName: string): Pr
   if (!latest) return undefined;
   if (!latest.OperationId) return { status: latest.OperationStatus ?? 'UNKNOWN' };
   const details = await deps.clients.kinesisAnalytics.send(
-    new DescribeApplicationOperationCommand({ ApplicationName: applicationName, OperationId: latest.OperationId }),
+    new DescribeApplicationOperationCommand({
+      ApplicationName: applicationName,
+      OperationId: latest.OperationId,
+    }),
   );
   const info = details.ApplicationOperationInfoDetails;
   const error = info?.OperationFailureDetails?.ErrorInfo?.ErrorString;
@@ -174,12 +180,7 @@ export function decide(input: {
     };
   }
   const checkpointed = metrics.completedCheckpoints !== null && metrics.completedCheckpoints >= 1;
-  if (
-    observedSeconds >= settle &&
-    metrics.restarts === 0 &&
-    checkpointed &&
-    !input.startOperationPending
-  ) {
+  if (observedSeconds >= settle && metrics.restarts === 0 && checkpointed && !input.startOperationPending) {
     return {
       phase: 'HEALTHY',
       nextWaitSeconds: 0,
@@ -228,10 +229,11 @@ export function decide(input: {
 /** CheckApplicationHealth's logic: one check of the gate. */
 export const run = withTransientErrors(
   async (event: ProvisionExecutionState, deps: Partial<TaskDeps> = {}): Promise<ApplicationHealthCheck> => {
-    const { config, status, health: previous } = requireExecutionState(
-      event,
-      ProvisionState.CheckApplicationHealth,
-    );
+    const {
+      config,
+      status,
+      health: previous,
+    } = requireExecutionState(event, ProvisionState.CheckApplicationHealth);
     if (!status) {
       throw new InvalidInputError([
         {
@@ -247,7 +249,10 @@ export const run = withTransientErrors(
     const sinceMs = Date.parse(since);
     if (Number.isNaN(sinceMs)) {
       throw new InvalidInputError([
-        { field: 'health.since', message: `must be an ISO-8601 time (written by CheckApplicationHealth), got "${since}"` },
+        {
+          field: 'health.since',
+          message: `must be an ISO-8601 time (written by CheckApplicationHealth), got "${since}"`,
+        },
       ]);
     }
     const attempt = (previous?.attempt ?? 0) + 1;
@@ -282,7 +287,9 @@ export const run = withTransientErrors(
       return unhealthy(`application ${name} no longer exists`);
     }
     if (applicationStatus !== 'RUNNING') {
-      return unhealthy(`the application is ${applicationStatus}, no longer RUNNING, ${observedSeconds} s into the health gate`);
+      return unhealthy(
+        `the application is ${applicationStatus}, no longer RUNNING, ${observedSeconds} s into the health gate`,
+      );
     }
 
     // The start operation, until it is known to have ended.

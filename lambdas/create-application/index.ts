@@ -23,7 +23,7 @@ import { checkpointIntervalMs, FlinkAppFiles, PropertyGroupIds } from '../shared
 import { taskHandler } from '../shared/handler';
 import { logger } from '../shared/logger';
 import { resolveDeps, type TaskDeps } from '../shared/runtime';
-import { withTransientErrors } from '../shared/transient';
+import { quotaExceeded, withTransientErrors } from '../shared/transient';
 
 export type CreateApplicationResult = NonNullable<ProvisionExecutionState['application']>;
 
@@ -160,6 +160,12 @@ export const run = withTransientErrors(
         created: true,
       };
     } catch (error) {
+      const quota = quotaExceeded(
+        error,
+        `The Managed Service for Apache Flink application quota of account ${config.account} in ${config.region}`,
+        'delete applications you no longer use or request a quota increase (Service Quotas, Managed Service for Apache Flink), then run provisioning again',
+      );
+      if (quota) throw quota;
       if (!isAwsError(error, 'ResourceInUseException')) throw error;
     }
 

@@ -62,11 +62,8 @@ const ImpliedByTask: Partial<Record<ProvisionLambdaTask, string[]>> = {
  * them for another task.
  */
 const NotSentBy: Partial<Record<ProvisionLambdaTask, string[]>> = {
-  // lambdas/shared/application-status.ts: failureReason() is called by DescribeApplication only.
-  StartApplication: [
-    'kinesisanalytics:ListApplicationOperations',
-    'kinesisanalytics:DescribeApplicationOperation',
-  ],
+  // lambdas/shared/application-status.ts: failureReason() is called by DescribeApplication and
+  // StartApplication only.
   ForceStopApplication: [
     'kinesisanalytics:ListApplicationOperations',
     'kinesisanalytics:DescribeApplicationOperation',

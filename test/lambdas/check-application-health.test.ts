@@ -14,7 +14,7 @@ import {
   run as checkHealth,
   METRICS_DELAY_ALLOWANCE_SECONDS,
 } from '../../lambdas/check-application-health';
-import { errorOfLogEvent } from '../../lambdas/shared/application-logs';
+import { errorOfLogEvent } from '../../lambdas/shared/job-exception';
 import { ErrorName, type ApplicationHealthCheck } from '../../workflow/contract';
 import { appStatus, clockAt, T0 } from '../support/applications';
 import { awsError } from '../support/aws-errors';

@@ -29,22 +29,6 @@ describe('The AWS client factory', () => {
     expect(modes.map((strategy) => strategy.mode)).toEqual(Array(7).fill('adaptive'));
   });
 
-  it('It should take the CloudWatch endpoint from the standard AWS_ENDPOINT_URL_CLOUDWATCH variable', async () => {
-    // Prepare
-    const saved = process.env['AWS_ENDPOINT_URL_CLOUDWATCH'];
-    process.env['AWS_ENDPOINT_URL_CLOUDWATCH'] = 'http://127.0.0.1:4599';
-
-    // Act
-    const clients = createAwsClients({});
-    const endpoint = await clients.cloudWatch.config.endpoint?.();
-    if (saved === undefined) delete process.env['AWS_ENDPOINT_URL_CLOUDWATCH'];
-    else process.env['AWS_ENDPOINT_URL_CLOUDWATCH'] = saved;
-
-    // Assess
-    expect(endpoint?.hostname).toBe('127.0.0.1');
-    expect(endpoint?.port).toBe(4599);
-  });
-
   it('It should hand out the same clients to every caller', () => {
     // Act
     const first = awsClients();

@@ -76,6 +76,8 @@ export interface HealthScript {
   restarts?: number;
   /** False: no checkpoint ever completes. Default: one every 60 s of RUNNING. */
   checkpoints?: boolean;
+  /** A fixed number of completed checkpoints, whatever the clock (for runs on the real clock). */
+  completedCheckpoints?: number;
   /** False: CloudWatch has no data points for the application at all. Default true. */
   metrics?: boolean;
   /** The latest StartApplication operation's status while RUNNING (default SUCCESSFUL). */
@@ -340,6 +342,7 @@ export class SimulatedAws {
         if (health.metrics === false || this.runningSinceMs === undefined) return undefined;
         if (metric === 'numRestarts') return health.restarts ?? 0;
         if (metric === 'numberOfCompletedCheckpoints') {
+          if (health.completedCheckpoints !== undefined) return health.completedCheckpoints;
           return health.checkpoints === false ? 0 : Math.floor(runningSeconds / 60);
         }
         if (metric === 'numberOfFailedCheckpoints') return 0;
