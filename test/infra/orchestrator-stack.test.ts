@@ -177,7 +177,7 @@ describe('OrchestratorStack', () => {
       expect(wildcardActions).toEqual([]);
     });
 
-    it('It should allow Resource "*" only for the X-Ray and log-delivery actions that support nothing narrower', () => {
+    it('It should allow Resource "*" only for the X-Ray, log-delivery and metric-read actions that support nothing narrower', () => {
       // Prepare
       const unscopable = new Set([
         'xray:PutTraceSegments',
@@ -192,6 +192,8 @@ describe('OrchestratorStack', () => {
         'logs:PutResourcePolicy',
         'logs:DescribeResourcePolicies',
         'logs:DescribeLogGroups',
+        // The health gate's metric read: GetMetricData has no resource type.
+        'cloudwatch:GetMetricData',
       ]);
 
       // Act
@@ -215,6 +217,12 @@ describe('OrchestratorStack', () => {
       [ProvisionState.StartApplication, 'kinesisanalytics:StartApplication', ':application/*-app'],
       [ProvisionState.DescribeApplication, 'kinesisanalytics:DescribeApplication', ':application/*-app'],
       [ProvisionState.ForceStopApplication, 'kinesisanalytics:StopApplication', ':application/*-app'],
+      [
+        ProvisionState.CheckApplicationHealth,
+        'kinesisanalytics:DescribeApplicationOperation',
+        ':application/*-app',
+      ],
+      [ProvisionState.StopUnhealthyApplication, 'kinesisanalytics:StopApplication', ':application/*-app'],
       [ProvisionState.CreateCrawler, 'glue:CreateCrawler', ':crawler/*-crawler'],
     ] as const)('It should scope %s to the pipeline name pattern (%s on *%s)', (task, action, suffix) => {
       // Prepare
