@@ -22,8 +22,9 @@ import {
   ProvisionState,
   type ApplicationStatusCheck,
   type ProvisionInput,
+  type ProvisionLambdaTask,
 } from '../../workflow/contract';
-import { MaxApplicationStatusPolls } from '../../workflow/provisioning';
+import { MaxApplicationStatusPolls, MaxHealthChecks } from '../../workflow/provisioning';
 import { SimulatedAws, simulatedEnvironment, type SimulatedAwsOptions } from './support/simulated-aws';
 
 const aws = new SimulatedAws();
@@ -35,6 +36,7 @@ async function provision(
   input: unknown,
   options: SimulatedAwsOptions = {},
   describe: DescribeRun = describeApplication as DescribeRun,
+  replaced: Partial<Record<ProvisionLambdaTask, (input: unknown) => Promise<unknown>>> = {},
 ): Promise<ProvisioningResult> {
   aws.reset(options);
   return runProvisioningLocally({
@@ -42,20 +44,23 @@ async function provision(
     env: simulatedEnvironment,
     waitSeconds: 0,
     retryIntervalMs: 0,
-    tasks: aws.bind({
-      ValidateInput: validateInput,
-      CreateStream: createStream,
-      CreateBucket: createBucket,
-      UploadCode: uploadCode,
-      CreateApplication: createApplication,
-      StartApplication: startApplication,
-      DescribeApplication: describe,
-      ForceStopApplication: forceStopApplication,
-      CheckApplicationHealth: checkApplicationHealth,
-      StopUnhealthyApplication: stopUnhealthyApplication,
-      CreateCrawler: createCrawler,
-      DescribeFailure: describeFailure,
-    }),
+    tasks: {
+      ...aws.bind({
+        ValidateInput: validateInput,
+        CreateStream: createStream,
+        CreateBucket: createBucket,
+        UploadCode: uploadCode,
+        CreateApplication: createApplication,
+        StartApplication: startApplication,
+        DescribeApplication: describe,
+        ForceStopApplication: forceStopApplication,
+        CheckApplicationHealth: checkApplicationHealth,
+        StopUnhealthyApplication: stopUnhealthyApplication,
+        CreateCrawler: createCrawler,
+        DescribeFailure: describeFailure,
+      }),
+      ...replaced,
+    },
   });
 }
 
@@ -373,6 +378,65 @@ describe('the provisioning state machine (rendered ASL, handlers run in-process)
       MaxApplicationStatusPolls,
     );
     expect(aws.count('kinesisanalytics:StopApplication')).toBe(1);
+  });
+
+  it('It should stop the application after its own health check limit even if a task settles for ever', async () => {
+    // Prepare: a CheckApplicationHealth that breaks its contract and says SETTLING for ever.
+    const input: ProvisionInput = { pipelineName: 'ticks-demo' };
+    let checks = 0;
+    const settling = async (event: unknown) => {
+      checks += 1;
+      const previous = (event as { health?: { attempt: number } }).health;
+      return {
+        phase: 'SETTLING',
+        since: '2026-11-25T12:01:00.000Z',
+        attempt: (previous?.attempt ?? 0) + 1,
+        nextWaitSeconds: 0,
+        restarts: null,
+        completedCheckpoints: null,
+        failedCheckpoints: null,
+        observedSeconds: 0,
+      };
+    };
+
+    // Act
+    const result = await provision(
+      input,
+      { application: { startSeconds: 60 } },
+      describeApplication as DescribeRun,
+      {
+        CheckApplicationHealth: settling,
+      },
+    );
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    if (result.status === 'SUCCEEDED') return;
+    expect(result.error).toBe(ErrorName.ApplicationUnhealthy);
+    expect(checks).toBe(MaxHealthChecks);
+    expect(aws.count('kinesisanalytics:StopApplication')).toBe(1);
+    expect(aws.count('glue:CreateCrawler')).toBe(0);
+  });
+
+  it('It should run a task once more when Lambda stops it at its timeout (Lambda.Unknown)', async () => {
+    // Prepare
+    const input: ProvisionInput = { pipelineName: 'ticks-demo' };
+    let calls = 0;
+    const timesOutOnce = async (event: never, deps?: never) => {
+      calls += 1;
+      if (calls === 1) {
+        throw Object.assign(new Error('Task timed out after 30.00 seconds'), { name: 'Lambda.Unknown' });
+      }
+      return describeApplication(event, deps);
+    };
+
+    // Act
+    const result = await provision(input, { application: { startSeconds: 60 } }, timesOutOnce as DescribeRun);
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    const retried = result.events.filter((e) => e.type === 'StateRetried').map((e) => e.state);
+    expect(retried).toEqual([ProvisionState.DescribeApplication]);
   });
 
   it('It should force-stop rather than wait on a phase the contract does not know', async () => {
