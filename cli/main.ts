@@ -142,7 +142,16 @@ function addProvisionOptions(command: Command): Command {
     .addOption(new Option('--stream-mode <mode>', 'stream capacity mode').choices(StreamModes))
     .option('--shard-count <n>', 'shards of a PROVISIONED stream', wholeNumber(1, 500))
     .option('--partition-by-time', 'partition the output by date/hour too')
-    .option('--start-timeout-seconds <n>', 'time allowed to reach RUNNING (60-3600)', wholeNumber(60, 3600));
+    .option('--start-timeout-seconds <n>', 'time allowed to reach RUNNING (60-3600)', wholeNumber(60, 3600))
+    .option(
+      '--health-settle-seconds <n>',
+      'after RUNNING, how long the job must run with no restart and a completed checkpoint (10-3600; default two checkpoint intervals)',
+      wholeNumber(10, 3600),
+    )
+    .option(
+      '--keep-unhealthy-running',
+      'leave an application whose job is unhealthy running (for debugging) instead of stopping it; provisioning still fails',
+    );
 }
 
 /** Builds the command tree; `run` executes the chosen command and resolves with its exit code. */

@@ -19,6 +19,8 @@ export interface ProvisionFlags {
   shardCount?: number;
   partitionByTime?: boolean;
   startTimeoutSeconds?: number;
+  healthSettleSeconds?: number;
+  keepUnhealthyRunning?: boolean;
 }
 
 /** Reads and parses the JSON input file; the error says which file and what is wrong with it. */
@@ -69,6 +71,8 @@ export function buildProvisionInput(
   set('crawlSchedule', flags.crawlSchedule);
   set('partitionByTime', flags.partitionByTime);
   set('startTimeoutSeconds', flags.startTimeoutSeconds);
+  set('healthSettleSeconds', flags.healthSettleSeconds);
+  set('keepUnhealthyRunning', flags.keepUnhealthyRunning);
   if (flags.streamMode !== undefined || flags.shardCount !== undefined) {
     const stream =
       typeof input['stream'] === 'object' && input['stream'] !== null

@@ -96,7 +96,13 @@ export const TaskPermissions: Readonly<
 
   [ProvisionState.StartApplication]: ({ resources }) => [
     allow(
-      ['kinesisanalytics:StartApplication', 'kinesisanalytics:DescribeApplication'],
+      [
+        'kinesisanalytics:StartApplication',
+        'kinesisanalytics:DescribeApplication',
+        // Why a ROLLED_BACK application was rolled back, for the error.
+        'kinesisanalytics:ListApplicationOperations',
+        'kinesisanalytics:DescribeApplicationOperation',
+      ],
       [resources.applicationArn],
     ),
   ],
@@ -113,6 +119,28 @@ export const TaskPermissions: Readonly<
   ],
 
   [ProvisionState.ForceStopApplication]: ({ resources }) => [
+    allow(
+      ['kinesisanalytics:StopApplication', 'kinesisanalytics:DescribeApplication'],
+      [resources.applicationArn],
+    ),
+  ],
+
+  [ProvisionState.CheckApplicationHealth]: ({ resources }) => [
+    allow(
+      [
+        'kinesisanalytics:DescribeApplication',
+        'kinesisanalytics:ListApplicationOperations',
+        'kinesisanalytics:DescribeApplicationOperation',
+      ],
+      [resources.applicationArn],
+    ),
+    // GetMetricData has no resource type in the service authorization reference: only `*` is possible.
+    allow(['cloudwatch:GetMetricData'], ['*']),
+    // The job's exception, from the application's own log group (both ARN forms: group and its streams).
+    allow(['logs:FilterLogEvents'], resources.applicationLogGroupArns),
+  ],
+
+  [ProvisionState.StopUnhealthyApplication]: ({ resources }) => [
     allow(
       ['kinesisanalytics:StopApplication', 'kinesisanalytics:DescribeApplication'],
       [resources.applicationArn],

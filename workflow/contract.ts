@@ -40,6 +40,8 @@ export const ProvisionLambdaTasks = [
   ProvisionState.StartApplication,
   ProvisionState.DescribeApplication,
   ProvisionState.ForceStopApplication,
+  ProvisionState.CheckApplicationHealth,
+  ProvisionState.StopUnhealthyApplication,
   ProvisionState.CreateCrawler,
   ProvisionState.DescribeFailure,
 ] as const;
@@ -86,13 +88,24 @@ export const ErrorName = {
 } as const;
 export type ErrorNameValue = (typeof ErrorName)[keyof typeof ErrorName];
 
-/** Errors Step Functions itself raises for Lambda service hiccups; retried like TransientError. */
+/**
+ * Errors Step Functions itself raises for Lambda service hiccups; retried like TransientError. The list
+ * is the one the Step Functions guide "Handle Lambda service exceptions" recommends retrying, plus
+ * Lambda's own throttling.
+ */
 export const LambdaServiceErrors = [
+  'Lambda.ClientExecutionTimeoutException',
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
 ] as const;
+
+/**
+ * A function that ran out of time (or memory) inside Lambda: Step Functions reports it as
+ * `Lambda.Unknown` (same guide), not as States.Timeout. Retried once, like a task timeout.
+ */
+export const LambdaFunctionTimeoutError = 'Lambda.Unknown';
 
 export const FlinkRuntimes = ['FLINK-1_20'] as const;
 export type FlinkRuntime = (typeof FlinkRuntimes)[number];
@@ -241,7 +254,9 @@ export interface ApplicationHealthCheck {
   nextWaitSeconds: number;
   /** The start operation the gate confirmed, when the service reported one. */
   startOperationId?: string;
-  /** Job restarts since the gate began (metric `numRestarts`); null while unknown. */
+  /** The start operation's status when the gate last looked (IN_PROGRESS makes the next check look again). */
+  startOperationStatus?: string;
+  /** Job restarts since the job started (metric `numRestarts`, the highest value seen); null while unknown. */
   restarts: number | null;
   /** Completed checkpoints (metric `numberOfCompletedCheckpoints`); null while unknown. */
   completedCheckpoints: number | null;
@@ -253,11 +268,15 @@ export interface ApplicationHealthCheck {
   reason?: string;
 }
 
-/** The health summary of a provisioned application (from the last health check). */
+/** The health summary of a provisioned application (from the last health check, which was HEALTHY). */
 export interface ProvisionHealthSummary {
+  /** Job restarts seen (0 for a healthy application). */
   restarts: number;
+  /** Checkpoints completed by the last check. */
   completedCheckpoints: number;
+  /** Seconds the job was watched before it was declared healthy. */
   settleSeconds: number;
+  /** How many health checks ran. */
   checks: number;
 }
 
@@ -276,6 +295,8 @@ export interface ProvisionOutput {
   crawlSchedule: string;
   glueDatabase: string;
   outputLocation: string;
+  /** What the health gate saw before declaring the application healthy. */
+  health: ProvisionHealthSummary;
   timings: { startedAt: string; finishedAt: string };
 }
 

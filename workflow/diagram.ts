@@ -69,10 +69,15 @@ export function toMermaid(definition: StateMachineDefinition): string {
   return lines.join('\n');
 }
 
-/** Lists errors, folding Lambda's service errors into one entry to keep the table readable. */
+/**
+ * Lists errors, folding Lambda's service errors into one entry to keep the table readable.
+ * Lambda.Unknown (a function that timed out or ran out of memory) is the function's own error, not the
+ * service's, so it keeps its name.
+ */
 function shortErrorList(errors: string[]): string {
-  const lambda = errors.filter((e) => e.startsWith('Lambda.'));
-  const others = errors.filter((e) => !e.startsWith('Lambda.'));
+  const isService = (e: string) => e.startsWith('Lambda.') && e !== 'Lambda.Unknown';
+  const lambda = errors.filter(isService);
+  const others = errors.filter((e) => !isService(e));
   return [...others, ...(lambda.length ? [`Lambda service errors (${lambda.length})`] : [])].join(', ');
 }
 

@@ -14,9 +14,11 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import {
   ErrorName,
+  LambdaFunctionTimeoutError,
   LambdaServiceErrors,
   ProvisionState,
   failedStepState,
+  type ApplicationHealthCheck,
   type ApplicationStatusCheck,
   type ProvisionLambdaTask,
   type ProvisionOutput,
@@ -45,6 +47,10 @@ export const ProvisionTaskTimeoutSeconds: Readonly<Record<ProvisionLambdaTask, n
   [ProvisionState.DescribeApplication]: 30,
   // Force-stops and waits briefly for the stop to be accepted before failing the execution.
   [ProvisionState.ForceStopApplication]: 120,
+  // A describe, the start operation, one GetMetricData and (when unhealthy) a few log pages.
+  [ProvisionState.CheckApplicationHealth]: 60,
+  // Like ForceStopApplication: may wait up to a minute for a maintenance to end before stopping.
+  [ProvisionState.StopUnhealthyApplication]: 120,
   [ProvisionState.CreateCrawler]: 60,
   [ProvisionState.DescribeFailure]: 60,
 };
@@ -63,6 +69,13 @@ export const ProvisionMachineTimeoutSeconds = 7200;
  */
 export const MaxApplicationStatusPolls = 200;
 
+/**
+ * The same backstop on the health gate's loop: CheckApplicationHealth ends it by itself after the settle
+ * period plus the metrics allowance (at most 3600 + 180 s, in waits of up to 300 s and then 60 s: about
+ * 20 checks), so 100 checks are only reached by a task that misreports its phase.
+ */
+export const MaxHealthChecks = 100;
+
 /** Retry policy for errors that are safe to repeat: every task is idempotent. */
 export const TransientRetry = {
   errors: [ErrorName.Transient, ...LambdaServiceErrors],
@@ -72,9 +85,12 @@ export const TransientRetry = {
   maxDelaySeconds: 30,
 } as const;
 
-/** A task that timed out is run once more: idempotent tasks make that safe, and a second timeout fails. */
+/**
+ * A task that timed out is run once more: idempotent tasks make that safe, and a second timeout fails.
+ * A function that Lambda itself stopped at its timeout arrives as Lambda.Unknown (see the contract).
+ */
 export const TimeoutRetry = {
-  errors: [sfn.Errors.TIMEOUT],
+  errors: [sfn.Errors.TIMEOUT, LambdaFunctionTimeoutError],
   intervalSeconds: 5,
   backoffRate: 2,
   maxAttempts: 1,
@@ -101,6 +117,9 @@ const ResultPaths: Readonly<Record<ProvisionLambdaTask, string | undefined>> = {
   // result is taken as the error ({Error, Cause}) and the failure path runs all the same: a timed-out
   // start must never end in Provisioned.
   [ProvisionState.ForceStopApplication]: '$.error',
+  [ProvisionState.CheckApplicationHealth]: '$.health',
+  // Throws ApplicationUnhealthyError by contract; like ForceStopApplication, a result would still fail.
+  [ProvisionState.StopUnhealthyApplication]: '$.error',
   [ProvisionState.CreateCrawler]: '$.crawler',
   [ProvisionState.DescribeFailure]: '$.failure',
 };
@@ -130,11 +149,19 @@ const outputTemplate: PayloadTemplate<ProvisionOutput> = {
   'crawlSchedule.$': '$.crawler.schedule',
   'glueDatabase.$': '$.config.glueDatabase',
   'outputLocation.$': "States.Format('s3://{}/{}', $.config.bucketName, $.config.outputPrefix)",
+  health: {
+    'restarts.$': '$.health.restarts',
+    'completedCheckpoints.$': '$.health.completedCheckpoints',
+    'settleSeconds.$': '$.health.observedSeconds',
+    'checks.$': '$.health.attempt',
+  },
   timings: { 'startedAt.$': '$$.Execution.StartTime', 'finishedAt.$': '$$.State.EnteredTime' },
 };
 
 const phase = (value: ApplicationStatusCheck['phase']): sfn.Condition =>
   sfn.Condition.stringEquals('$.status.phase', value);
+const healthPhase = (value: ApplicationHealthCheck['phase']): sfn.Condition =>
+  sfn.Condition.stringEquals('$.health.phase', value);
 
 /**
  * Builds the provisioning chain in `scope` from one function per task. Returns the start of the chain;
@@ -210,7 +237,18 @@ export function buildProvisioningChain(
     return state;
   };
 
-  const validateInput = invokeWithCatch(ProvisionState.ValidateInput);
+  // ValidateInput is the one state whose input may not be a JSON object (the execution input is
+  // whatever the caller sent: a string, a number, an array, null). A Catch's ResultPath "$.error"
+  // cannot be written into such an input and the execution would end in States.Runtime, so its Catch
+  // replaces the state with the error ({Error, Cause}) and its marker builds the failure state from it.
+  const validateInput = invoke(ProvisionState.ValidateInput);
+  const validateInputFailed = new sfn.Pass(scope, failedStepState(ProvisionState.ValidateInput), {
+    stateName: failedStepState(ProvisionState.ValidateInput),
+    parameters: { failedStep: ProvisionState.ValidateInput, 'error.$': '$' },
+  });
+  validateInputFailed.next(describeFailure);
+  failedStepMarkers[ProvisionState.ValidateInput] = validateInputFailed;
+  validateInput.addCatch(validateInputFailed, { errors: [sfn.Errors.ALL] });
   const createStream = invokeWithCatch(ProvisionState.CreateStream);
   const createBucket = invokeWithCatch(ProvisionState.CreateBucket);
   const uploadCode = invokeWithCatch(ProvisionState.UploadCode);
@@ -219,6 +257,9 @@ export function buildProvisioningChain(
   const describeApplication = invokeWithCatch(ProvisionState.DescribeApplication);
   const forceStopApplication = invokeWithCatch(ProvisionState.ForceStopApplication);
   forceStopApplication.next(failedStepMarkers[ProvisionState.ForceStopApplication]);
+  const checkApplicationHealth = invokeWithCatch(ProvisionState.CheckApplicationHealth);
+  const stopUnhealthyApplication = invokeWithCatch(ProvisionState.StopUnhealthyApplication);
+  stopUnhealthyApplication.next(failedStepMarkers[ProvisionState.StopUnhealthyApplication]);
   const createCrawler = invokeWithCatch(ProvisionState.CreateCrawler);
 
   const collectOutputs = new sfn.Pass(scope, ProvisionState.CollectOutputs, {
@@ -234,10 +275,31 @@ export function buildProvisioningChain(
     // The interval backs off: the task that wrote the status chose it.
     time: sfn.WaitTime.secondsPath('$.status.nextWaitSeconds'),
   });
+  // The health gate: RUNNING is not enough (a failing job restarts while the application stays RUNNING).
+  const waitBeforeHealthCheck = new sfn.Wait(scope, ProvisionState.WaitBeforeHealthCheck, {
+    stateName: ProvisionState.WaitBeforeHealthCheck,
+    time: sfn.WaitTime.secondsPath('$.health.nextWaitSeconds'),
+  });
+  const isApplicationHealthy = new sfn.Choice(scope, ProvisionState.IsApplicationHealthy, {
+    stateName: ProvisionState.IsApplicationHealthy,
+  })
+    .when(healthPhase('HEALTHY'), createCrawler.next(collectOutputs).next(provisioned))
+    .when(
+      sfn.Condition.and(
+        healthPhase('SETTLING'),
+        sfn.Condition.numberLessThan('$.health.attempt', MaxHealthChecks),
+      ),
+      waitBeforeHealthCheck,
+    )
+    // UNHEALTHY, the check backstop, and any phase the contract does not know: never Provisioned.
+    .otherwise(stopUnhealthyApplication);
+  checkApplicationHealth.next(isApplicationHealthy);
+  waitBeforeHealthCheck.next(checkApplicationHealth);
+
   const isApplicationRunning = new sfn.Choice(scope, ProvisionState.IsApplicationRunning, {
     stateName: ProvisionState.IsApplicationRunning,
   })
-    .when(phase('RUNNING'), createCrawler.next(collectOutputs).next(provisioned))
+    .when(phase('RUNNING'), checkApplicationHealth)
     .when(phase('TIMED_OUT'), forceStopApplication)
     .when(
       sfn.Condition.and(

@@ -96,6 +96,13 @@ export async function provisionCommand(
           `  application  ${o.applicationName} ${o.applicationStatus} (version ${o.applicationVersionId})`,
           `  crawler      ${o.crawlerName} (${o.crawlSchedule}) -> database ${o.glueDatabase}`,
           `  output       ${o.outputLocation}`,
+          // Executions of a machine older than the health gate have no health summary.
+          ...(o.health
+            ? [
+                `  health       ${o.health.restarts} restarts, ${o.health.completedCheckpoints} completed checkpoints ` +
+                  `after ${o.health.settleSeconds} s (${o.health.checks} checks)`,
+              ]
+            : []),
         ].join('\n'),
       );
     }

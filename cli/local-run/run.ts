@@ -181,7 +181,11 @@ export async function localRun(
         }
         return result.output;
       },
-      (output) => `${output.applicationName} ${output.applicationStatus}, stream ${output.streamName}`,
+      (output) =>
+        `${output.applicationName} ${output.applicationStatus}, stream ${output.streamName}` +
+        (output.health
+          ? `, healthy after ${output.health.settleSeconds} s (${output.health.completedCheckpoints} checkpoints, ${output.health.restarts} restarts)`
+          : ''),
     );
     applicationName = provisioned.applicationName;
 

@@ -21,27 +21,20 @@ import {
   type ProvisionConfig,
   type ProvisionExecutionState,
 } from '../../workflow/contract';
-import { applicationArnOf, bucketArn, isAwsError, partitionOf, requireExecutionState } from '../shared/aws';
+import { applicationArnOf, bucketArn, isAwsError, requireExecutionState } from '../shared/aws';
+import { APPLICATION_LOG_STREAM, applicationLogging } from '../shared/application-logs';
 import { InvalidInputError, ResourceConflictError, TransientError } from '../shared/errors';
 import { checkpointIntervalMs, FlinkAppFiles, PropertyGroupIds } from '../shared/flink-app';
 import { taskHandler } from '../shared/handler';
 import { logger } from '../shared/logger';
 import { resolveDeps, type TaskDeps } from '../shared/runtime';
-import { withTransientErrors } from '../shared/transient';
+import { quotaExceeded, withTransientErrors } from '../shared/transient';
 
 export type CreateApplicationResult = NonNullable<ProvisionExecutionState['application']>;
 
 /** How long the application's own log events are kept. */
 export const APPLICATION_LOG_RETENTION_DAYS = 30;
-export const APPLICATION_LOG_STREAM = 'kinesis-analytics-log-stream';
-
-/** The CloudWatch log group and stream the application writes to (the console's default naming). */
-export function applicationLogging(config: Pick<ProvisionConfig, 'applicationName' | 'region' | 'account'>) {
-  const logGroupName = `/aws/kinesis-analytics/${config.applicationName}`;
-  const logStreamName = APPLICATION_LOG_STREAM;
-  const logStreamArn = `arn:${partitionOf(config.region)}:logs:${config.region}:${config.account}:log-group:${logGroupName}:log-stream:${logStreamName}`;
-  return { logGroupName, logStreamName, logStreamArn };
-}
+export { APPLICATION_LOG_STREAM, applicationLogging };
 
 export { checkpointIntervalMs };
 
@@ -193,6 +186,12 @@ export const run = withTransientErrors(
           { cause: error },
         );
       }
+      const quota = quotaExceeded(
+        error,
+        `The Managed Service for Apache Flink application quota of account ${config.account} in ${config.region}`,
+        'delete applications you no longer use or request a quota increase (Service Quotas, Managed Service for Apache Flink), then run provisioning again',
+      );
+      if (quota) throw quota;
       if (!isAwsError(error, 'ResourceInUseException')) throw error;
     }
 

@@ -14,7 +14,7 @@ import { ResourceConflictError, TransientError } from '../shared/errors';
 import { taskHandler } from '../shared/handler';
 import { logger } from '../shared/logger';
 import { pollUntil, resolveDeps, type PollOptions, type TaskDeps } from '../shared/runtime';
-import { withTransientErrors } from '../shared/transient';
+import { quotaExceeded, withTransientErrors } from '../shared/transient';
 
 export type CreateStreamResult = NonNullable<ProvisionExecutionState['stream']>;
 
@@ -99,6 +99,12 @@ export const run = withTransientErrors(
         }),
       );
     } catch (error) {
+      const quota = quotaExceeded(
+        error,
+        `The Kinesis stream or shard quota of account ${config.account} in ${config.region}`,
+        `delete streams you no longer use or request a quota increase (Service Quotas, Kinesis Data Streams), then run provisioning again`,
+      );
+      if (quota) throw quota;
       if (!isAwsError(error, 'ResourceInUseException')) throw error;
       created = false;
       logger.info('stream exists; checking it', { streamName });

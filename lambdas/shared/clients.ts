@@ -4,9 +4,11 @@
  *
  * Endpoints are never set in code: the SDK reads the standard `AWS_ENDPOINT_URL_<SERVICE>` variables
  * (`AWS_ENDPOINT_URL_KINESIS`, `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_KINESIS_ANALYTICS_V2`,
- * `AWS_ENDPOINT_URL_GLUE`, `AWS_ENDPOINT_URL_CLOUDWATCH_LOGS`, `AWS_ENDPOINT_URL_STS`), which the local
+ * `AWS_ENDPOINT_URL_GLUE`, `AWS_ENDPOINT_URL_CLOUDWATCH_LOGS`, `AWS_ENDPOINT_URL_CLOUDWATCH`,
+ * `AWS_ENDPOINT_URL_STS`), which the local
  * cloud sets and AWS leaves unset. The handlers never know which cloud they talk to.
  */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
@@ -22,6 +24,8 @@ export interface AwsClients {
   kinesisAnalytics: KinesisAnalyticsV2Client;
   glue: GlueClient;
   logs: CloudWatchLogsClient;
+  /** CloudWatch metrics (the health gate reads the application's Flink metrics). */
+  cloudWatch: CloudWatchClient;
   sts: STSClient;
 }
 
@@ -49,6 +53,7 @@ export function createAwsClients(env: NodeJS.ProcessEnv = process.env): AwsClien
     kinesisAnalytics: new KinesisAnalyticsV2Client({ ...COMMON }),
     glue: new GlueClient({ ...COMMON }),
     logs: new CloudWatchLogsClient({ ...COMMON }),
+    cloudWatch: new CloudWatchClient({ ...COMMON }),
     sts: new STSClient({ ...COMMON }),
   };
 }

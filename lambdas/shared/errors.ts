@@ -51,6 +51,22 @@ export class ApplicationStartTimeoutError extends Error {
   }
 }
 
+/** The application is RUNNING but its job is not healthy; it was stopped unless the input said to keep it. */
+export class ApplicationUnhealthyError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = ErrorName.ApplicationUnhealthy;
+  }
+}
+
+/** An account quota is exhausted; retrying cannot help until it is raised or resources are removed. */
+export class QuotaExceededError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = ErrorName.QuotaExceeded;
+  }
+}
+
 /** A resource with the pipeline's name exists with an incompatible configuration, or belongs to someone else. */
 export class ResourceConflictError extends Error {
   constructor(message: string, options?: ErrorOptions) {

@@ -2,7 +2,7 @@
  * Decides which AWS errors are worth retrying, so that the state machine's Retry (which matches
  * `TransientError`) backs off on them while every other error goes straight to the Catch.
  */
-import { TransientError } from './errors';
+import { QuotaExceededError, TransientError } from './errors';
 
 /** Error codes AWS services use for throttling and request-rate limits. */
 const THROTTLING_CODES = new Set([
@@ -80,4 +80,25 @@ export function withTransientErrors<A extends unknown[], R>(
       throw classifyError(error);
     }
   };
+}
+
+/**
+ * Messages of a LimitExceededException that is a rate or concurrency limit, not a count quota: Kinesis
+ * answers LimitExceededException both when the account's stream or shard quota is exhausted and when
+ * its control-plane rate limit is hit ("Rate exceeded") or too many streams are being created at once
+ * (Kinesis CreateStream API reference). Those pass; a quota does not.
+ */
+const RATE_LIMIT_MESSAGE = /rate exceeded|rate limit|throttl|too many requests|concurrent|simultaneous/i;
+
+/**
+ * When `error` says an account quota is exhausted, the QuotaExceededError to throw instead (naming the
+ * quota and how to get past it); otherwise undefined and the caller rethrows the error as it is.
+ * Call it only around create calls, where LimitExceededException can mean a count quota
+ * (Kinesis CreateStream; Managed Flink CreateApplication: "the number of allowed resources has been
+ * exceeded").
+ */
+export function quotaExceeded(error: unknown, quota: string, fix: string): QuotaExceededError | undefined {
+  if (!(error instanceof Error) || error.name !== 'LimitExceededException') return undefined;
+  if (RATE_LIMIT_MESSAGE.test(error.message)) return undefined;
+  return new QuotaExceededError(`${quota} is exhausted (${error.message}); ${fix}`, { cause: error });
 }

@@ -10,16 +10,21 @@ import {
   type ProvisionConfig,
   type ProvisionExecutionState,
 } from '../../workflow/contract';
-import { describeApplication, pollDelaySeconds } from '../shared/application-status';
+import { describeApplication, failureReason, pollDelaySeconds } from '../shared/application-status';
 import { isAwsError, requireExecutionState } from '../shared/aws';
-import { ResourceConflictError, TransientError } from '../shared/errors';
+import { ApplicationStartFailedError, ResourceConflictError, TransientError } from '../shared/errors';
 import { taskHandler } from '../shared/handler';
 import { logger } from '../shared/logger';
 import { resolveDeps, type TaskDeps } from '../shared/runtime';
 import { withTransientErrors } from '../shared/transient';
 
-/** Statuses from which StartApplication is accepted. */
-const STARTABLE = ['READY', 'ROLLED_BACK'];
+/**
+ * Statuses from which StartApplication is accepted. Not ROLLED_BACK: the service rolls an application
+ * back to its previous running version after an update or scaling operation failed (Managed Flink guide,
+ * "System rollback best practices"), so starting it would run that version, not the code this execution
+ * uploaded; the failed operation is what needs fixing.
+ */
+const STARTABLE = ['READY'];
 
 function busy(config: ProvisionConfig, status: string | undefined, cause?: unknown): Error {
   if (status === 'DELETING') {
@@ -53,6 +58,13 @@ export const run = withTransientErrors(
         attempt: 0,
         nextWaitSeconds: 0,
       };
+    }
+    if (detail.ApplicationStatus === 'ROLLED_BACK') {
+      const reason = await failureReason(d, ApplicationName);
+      throw new ApplicationStartFailedError(
+        `Application ${ApplicationName} is ROLLED_BACK: the service reverted it to an earlier version after an operation failed (${reason}). ` +
+          'It was not started, since that would run the earlier version; fix the cause, delete the application, and run provisioning again',
+      );
     }
     if (detail.ApplicationStatus !== 'STARTING') {
       if (!STARTABLE.includes(detail.ApplicationStatus ?? '')) throw busy(config, detail.ApplicationStatus);

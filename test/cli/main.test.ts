@@ -93,6 +93,10 @@ describe('flinkflow: usage and help', () => {
       'Use a whole number from 1 to 3600.',
     ],
     [['provision', '--pipeline-name', 'demo', '--output-format', 'orc'], 'Allowed choices are csv, parquet.'],
+    [
+      ['provision', '--pipeline-name', 'demo', '--health-settle-seconds', '5'],
+      'Use a whole number from 10 to 3600.',
+    ],
     [['local', 'run', '--seed', '-1'], 'Use a whole number from 0 to 2147483647.'],
   ])('It should exit 2 with a clear message for %j', async (argv, message) => {
     // Prepare
@@ -188,6 +192,7 @@ describe('flinkflow provision on AWS', () => {
                 crawlSchedule: 's',
                 glueDatabase: 'g',
                 outputLocation: 's3://b/output/',
+                health: { restarts: 0, completedCheckpoints: 3, settleSeconds: 120, checks: 2 },
               }),
             },
           },
@@ -196,7 +201,16 @@ describe('flinkflow provision on AWS', () => {
 
     // Act
     const code = await runCli(
-      ['provision', '--pipeline-name', 'demo', '--window-seconds', '10'],
+      [
+        'provision',
+        '--pipeline-name',
+        'demo',
+        '--window-seconds',
+        '10',
+        '--health-settle-seconds',
+        '45',
+        '--keep-unhealthy-running',
+      ],
       io,
       fakeDeps().deps,
     );
@@ -206,7 +220,12 @@ describe('flinkflow provision on AWS', () => {
     const start = sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input;
     expect(start).toMatchObject({
       stateMachineArn: STATE_MACHINE,
-      input: JSON.stringify({ pipelineName: 'demo', windowSeconds: 10 }),
+      input: JSON.stringify({
+        pipelineName: 'demo',
+        windowSeconds: 10,
+        healthSettleSeconds: 45,
+        keepUnhealthyRunning: true,
+      }),
     });
     expect(start?.name).toMatch(/^demo-[0-9a-f]{16}$/);
     const progress = io.stderr.join('\n');
@@ -214,6 +233,9 @@ describe('flinkflow provision on AWS', () => {
     expect(progress).toContain('ok ValidateInput (0.5 s)');
     expect(progress).toContain('Execution SUCCEEDED in 61.0 s');
     expect(io.stdout.join('\n')).toContain('application  demo-app RUNNING (version 2)');
+    expect(io.stdout.join('\n')).toContain(
+      'health       0 restarts, 3 completed checkpoints after 120 s (2 checks)',
+    );
   });
 
   it('It should follow the execution that already ran for the same request instead of starting another', async () => {

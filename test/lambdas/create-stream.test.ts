@@ -163,13 +163,35 @@ describe('CreateStream', () => {
     });
   });
 
-  it.each([
-    ['LimitExceededException', 400],
-    ['ThrottlingException', 400],
-    ['InternalFailure', 500],
-  ])('It should turn %s from CreateStream into a TransientError', async (code, statusCode) => {
+  it('It should fail at once with QuotaExceededError when the shard quota is exhausted, naming it', async () => {
     // Prepare
-    kinesis.on(CreateStreamCommand).rejects(awsError(code, { statusCode }));
+    kinesis.on(CreateStreamCommand).rejects(
+      awsError('LimitExceededException', {
+        message: 'This request would exceed the shard limit for the account 123456789012 in eu-west-1.',
+      }),
+    );
+
+    // Act
+    const act = run(testState(), { ...fakeTime() });
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: ErrorName.QuotaExceeded,
+      message: expect.stringMatching(
+        /^The Kinesis stream or shard quota of account 123456789012 in eu-west-1 is exhausted \(This request would exceed the shard limit.*request a quota increase/,
+      ),
+    });
+  });
+
+  it.each([
+    ['LimitExceededException', 400, 'Rate exceeded for stream ticks-demo-ticks under account 123456789012.'],
+    ['ThrottlingException', 400, undefined],
+    ['InternalFailure', 500, undefined],
+  ])('It should turn %s from CreateStream into a TransientError', async (code, statusCode, message) => {
+    // Prepare
+    kinesis
+      .on(CreateStreamCommand)
+      .rejects(awsError(code, { statusCode, ...(message === undefined ? {} : { message }) }));
 
     // Act
     const act = run(testState(), { ...fakeTime() });

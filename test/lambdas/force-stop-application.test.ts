@@ -11,6 +11,7 @@ import { appStatus, waiting } from '../support/applications';
 import { awsError } from '../support/aws-errors';
 import { fakeLambdaContext } from '../support/lambda-context';
 import { testState } from '../support/provisioning';
+import { fakeTime } from '../support/time';
 
 const kda = mockClient(KinesisAnalyticsV2Client);
 
@@ -88,6 +89,65 @@ describe('ForceStopApplication', () => {
 
     // Assess
     await expect(act).rejects.toMatchObject({ name: ErrorName.Transient });
+  });
+
+  it.each(['ROLLED_BACK', 'SOMETHING_NEW'])(
+    'It should not send a force stop from %s, a status the StopApplication reference does not allow it from',
+    async (status) => {
+      // Prepare
+      kda.on(DescribeApplicationCommand).resolves(appStatus(status));
+
+      // Act
+      const act = forceStopRun(testState({ status: timedOut }));
+
+      // Assess
+      await expect(act).rejects.toMatchObject({
+        name: ErrorName.ApplicationStartTimeout,
+        message: expect.stringContaining(
+          `it is ${status}, a status from which the service does not allow a force stop`,
+        ),
+      });
+      expect(kda).not.toHaveReceivedCommand(StopApplicationCommand);
+    },
+  );
+
+  it('It should wait for a timeout reached in MAINTENANCE to end, then force-stop', async () => {
+    // Prepare
+    kda
+      .on(DescribeApplicationCommand)
+      .resolvesOnce(appStatus('MAINTENANCE'))
+      .resolvesOnce(appStatus('MAINTENANCE'))
+      .resolves(appStatus('STARTING'));
+    kda.on(StopApplicationCommand).resolves({});
+    const time = fakeTime();
+
+    // Act
+    const act = forceStopRun(testState({ status: timedOut }), { ...time });
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: ErrorName.ApplicationStartTimeout,
+      message: expect.stringContaining(
+        'it was MAINTENANCE, and once that ended it was STARTING and was force-stopped',
+      ),
+    });
+    expect(kda).toHaveReceivedCommandTimes(StopApplicationCommand, 1);
+  });
+
+  it('It should retry (TransientError) when MAINTENANCE outlasts the bounded wait', async () => {
+    // Prepare
+    kda.on(DescribeApplicationCommand).resolves(appStatus('MAINTENANCE'));
+    const time = fakeTime();
+
+    // Act
+    const act = forceStopRun(testState({ status: timedOut }), { ...time });
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: ErrorName.Transient,
+      message: expect.stringContaining('still MAINTENANCE after 60 s'),
+    });
+    expect(kda).not.toHaveReceivedCommand(StopApplicationCommand);
   });
 
   it('It should still fail with the timeout when the application no longer exists', async () => {

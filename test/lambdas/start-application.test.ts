@@ -1,7 +1,9 @@
 import '../support/quiet-logs';
 import {
   DescribeApplicationCommand,
+  DescribeApplicationOperationCommand,
   KinesisAnalyticsV2Client,
+  ListApplicationOperationsCommand,
   StartApplicationCommand,
 } from '@aws-sdk/client-kinesis-analytics-v2';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -38,6 +40,42 @@ describe('StartApplication', () => {
       nextWaitSeconds: 60,
     });
     expect(kda).toHaveReceivedCommandWith(StartApplicationCommand, { ApplicationName: 'ticks-demo-app' });
+  });
+
+  it('It should not start a ROLLED_BACK application, failing with why the service rolled it back', async () => {
+    // Prepare
+    kda.on(DescribeApplicationCommand).resolves(appStatus('ROLLED_BACK', 4));
+    kda.on(ListApplicationOperationsCommand).resolves({
+      ApplicationOperationInfoList: [
+        {
+          Operation: 'UpdateApplication',
+          OperationId: 'op-9',
+          OperationStatus: 'FAILED',
+          StartTime: new Date(T0),
+        },
+      ],
+    });
+    kda.on(DescribeApplicationOperationCommand).resolves({
+      ApplicationOperationInfoDetails: {
+        Operation: 'UpdateApplication',
+        OperationStatus: 'FAILED',
+        StartTime: new Date(T0),
+        EndTime: new Date(T0),
+        OperationFailureDetails: { ErrorInfo: { ErrorString: 'Job failed to restore' } },
+      },
+    });
+
+    // Act
+    const act = startRun(testState(), { ...fakeTime(T0) });
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: ErrorName.ApplicationStartFailed,
+      message: expect.stringContaining(
+        'is ROLLED_BACK: the service reverted it to an earlier version after an operation failed (UpdateApplication op-9 failed: Job failed to restore)',
+      ),
+    });
+    expect(kda).not.toHaveReceivedCommand(StartApplicationCommand);
   });
 
   it('It should report an already RUNNING application without starting it or waiting', async () => {

@@ -37,7 +37,13 @@ describe('docs/provisioning-state-machine.md', () => {
     for (const name of Object.keys(definition.States)) expect(diagram).toContain(name);
     expect(diagram).toContain(`[*] --> ${ProvisionState.ValidateInput}`);
     expect(diagram).toContain(
-      `${ProvisionState.IsApplicationRunning} --> ${ProvisionState.CreateCrawler} : status.phase = RUNNING`,
+      `${ProvisionState.IsApplicationRunning} --> ${ProvisionState.CheckApplicationHealth} : status.phase = RUNNING`,
+    );
+    expect(diagram).toContain(
+      `${ProvisionState.IsApplicationHealthy} --> ${ProvisionState.CreateCrawler} : health.phase = HEALTHY`,
+    );
+    expect(diagram).toContain(
+      `${ProvisionState.WaitBeforeHealthCheck} --> ${ProvisionState.CheckApplicationHealth}`,
     );
     expect(diagram).toContain(
       `${ProvisionState.WaitBeforeStatusCheck} --> ${ProvisionState.DescribeApplication}`,

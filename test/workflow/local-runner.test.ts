@@ -12,52 +12,71 @@ import { SimulatedAws, simulatedEnvironment } from './support/simulated-aws';
 
 const aws = new SimulatedAws();
 
+/**
+ * The real handlers run on the real clock, and the runner shortens only the start loop's Wait: the
+ * health gate waits its (shortest allowed) settle period for real, with a job that has checkpointed.
+ */
+const realClockRun = {
+  input: { pipelineName: 'ticks-demo', healthSettleSeconds: 10 },
+  script: { application: { startSeconds: 0 }, health: { completedCheckpoints: 1 } },
+  timeoutMs: 30_000,
+} as const;
+
 describe('runProvisioningLocally', () => {
-  it('It should run every task through its real Lambda handler when none is replaced', async () => {
-    // Prepare
-    aws.reset({ application: { startSeconds: 0 } });
+  it(
+    'It should run every task through its real Lambda handler when none is replaced',
+    async () => {
+      // Prepare
+      aws.reset(realClockRun.script);
 
-    // Act
-    const result = await runProvisioningLocally({
-      input: { pipelineName: 'ticks-demo' },
-      env: simulatedEnvironment,
-      waitSeconds: 0,
-    });
+      // Act
+      const result = await runProvisioningLocally({
+        input: realClockRun.input,
+        env: simulatedEnvironment,
+        waitSeconds: 0,
+      });
 
-    // Assess
-    expect(result.status).toBe('SUCCEEDED');
-    expect(aws.count('glue:CreateCrawler')).toBe(1);
-    expect(aws.count('kinesisanalytics:StartApplication')).toBe(1);
-  });
+      // Assess
+      expect(result.status).toBe('SUCCEEDED');
+      expect(aws.count('glue:CreateCrawler')).toBe(1);
+      expect(aws.count('kinesisanalytics:StartApplication')).toBe(1);
+      expect(aws.count('cloudwatch:GetMetricData')).toBe(2);
+    },
+    realClockRun.timeoutMs,
+  );
 
-  it('It should report each state as it starts and ends, in order, while the execution runs', async () => {
-    // Prepare
-    aws.reset({ application: { startSeconds: 0 } });
-    const seen: ProvisioningEvent[] = [];
+  it(
+    'It should report each state as it starts and ends, in order, while the execution runs',
+    async () => {
+      // Prepare
+      aws.reset(realClockRun.script);
+      const seen: ProvisioningEvent[] = [];
 
-    // Act
-    const result = await runProvisioningLocally({
-      input: { pipelineName: 'ticks-demo' },
-      env: simulatedEnvironment,
-      waitSeconds: 0,
-      onEvent: (event) => seen.push(event),
-    });
+      // Act
+      const result = await runProvisioningLocally({
+        input: realClockRun.input,
+        env: simulatedEnvironment,
+        waitSeconds: 0,
+        onEvent: (event) => seen.push(event),
+      });
 
-    // Assess
-    expect(seen).toEqual(result.events);
-    expect(seen[0]?.type).toBe('ExecutionStarted');
-    expect(seen.at(-1)?.type).toBe('ExecutionSucceeded');
-    const stateEvents = seen.filter((e) => e.type === 'StateEntered' || e.type === 'StateExited');
-    for (let i = 0; i < stateEvents.length; i += 2) {
-      expect([stateEvents[i]?.type, stateEvents[i + 1]?.type]).toEqual(['StateEntered', 'StateExited']);
-      expect(stateEvents[i + 1]?.state).toBe(stateEvents[i]?.state);
-    }
-    expect(stateEvents.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toContain(
-      ProvisionState.CreateCrawler,
-    );
-    const timestamps = seen.map((e) => e.timestamp);
-    expect([...timestamps].sort((a, b) => a - b)).toEqual(timestamps);
-  });
+      // Assess
+      expect(seen).toEqual(result.events);
+      expect(seen[0]?.type).toBe('ExecutionStarted');
+      expect(seen.at(-1)?.type).toBe('ExecutionSucceeded');
+      const stateEvents = seen.filter((e) => e.type === 'StateEntered' || e.type === 'StateExited');
+      for (let i = 0; i < stateEvents.length; i += 2) {
+        expect([stateEvents[i]?.type, stateEvents[i + 1]?.type]).toEqual(['StateEntered', 'StateExited']);
+        expect(stateEvents[i + 1]?.state).toBe(stateEvents[i]?.state);
+      }
+      expect(stateEvents.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toContain(
+        ProvisionState.CreateCrawler,
+      );
+      const timestamps = seen.map((e) => e.timestamp);
+      expect([...timestamps].sort((a, b) => a - b)).toEqual(timestamps);
+    },
+    realClockRun.timeoutMs,
+  );
 
   it('It should report a failure as Step Functions does: the original error, the failure document as cause', async () => {
     // Prepare

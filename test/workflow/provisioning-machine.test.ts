@@ -4,6 +4,7 @@
  * simulated: a unit-level test of the machine's paths, retries and failure handling.
  */
 import '../support/quiet-logs';
+import { run as checkApplicationHealth } from '../../lambdas/check-application-health';
 import { run as createApplication } from '../../lambdas/create-application';
 import { run as createBucket } from '../../lambdas/create-bucket';
 import { run as createCrawler } from '../../lambdas/create-crawler';
@@ -12,6 +13,7 @@ import { run as describeApplication } from '../../lambdas/describe-application';
 import { run as describeFailure } from '../../lambdas/describe-failure';
 import { run as forceStopApplication } from '../../lambdas/force-stop-application';
 import { run as startApplication } from '../../lambdas/start-application';
+import { run as stopUnhealthyApplication } from '../../lambdas/stop-unhealthy-application';
 import { run as uploadCode } from '../../lambdas/upload-code';
 import { run as validateInput } from '../../lambdas/validate-input';
 import { runProvisioningLocally, type ProvisioningResult } from '../../local/stepfunctions/run-provisioning';
@@ -20,8 +22,9 @@ import {
   ProvisionState,
   type ApplicationStatusCheck,
   type ProvisionInput,
+  type ProvisionLambdaTask,
 } from '../../workflow/contract';
-import { MaxApplicationStatusPolls } from '../../workflow/provisioning';
+import { MaxApplicationStatusPolls, MaxHealthChecks } from '../../workflow/provisioning';
 import { SimulatedAws, simulatedEnvironment, type SimulatedAwsOptions } from './support/simulated-aws';
 
 const aws = new SimulatedAws();
@@ -33,6 +36,7 @@ async function provision(
   input: unknown,
   options: SimulatedAwsOptions = {},
   describe: DescribeRun = describeApplication as DescribeRun,
+  replaced: Partial<Record<ProvisionLambdaTask, (input: unknown) => Promise<unknown>>> = {},
 ): Promise<ProvisioningResult> {
   aws.reset(options);
   return runProvisioningLocally({
@@ -40,18 +44,23 @@ async function provision(
     env: simulatedEnvironment,
     waitSeconds: 0,
     retryIntervalMs: 0,
-    tasks: aws.bind({
-      ValidateInput: validateInput,
-      CreateStream: createStream,
-      CreateBucket: createBucket,
-      UploadCode: uploadCode,
-      CreateApplication: createApplication,
-      StartApplication: startApplication,
-      DescribeApplication: describe,
-      ForceStopApplication: forceStopApplication,
-      CreateCrawler: createCrawler,
-      DescribeFailure: describeFailure,
-    }),
+    tasks: {
+      ...aws.bind({
+        ValidateInput: validateInput,
+        CreateStream: createStream,
+        CreateBucket: createBucket,
+        UploadCode: uploadCode,
+        CreateApplication: createApplication,
+        StartApplication: startApplication,
+        DescribeApplication: describe,
+        ForceStopApplication: forceStopApplication,
+        CheckApplicationHealth: checkApplicationHealth,
+        StopUnhealthyApplication: stopUnhealthyApplication,
+        CreateCrawler: createCrawler,
+        DescribeFailure: describeFailure,
+      }),
+      ...replaced,
+    },
   });
 }
 
@@ -93,6 +102,8 @@ describe('the provisioning state machine (rendered ASL, handlers run in-process)
       crawlSchedule: 'cron(0/15 * * * ? *)',
       glueDatabase: 'flinkflow',
       outputLocation: 's3://flinkflow-ticks-demo-123456789012-eu-west-1/output/',
+      // Two checks: at RUNNING, and once the settle period (two 60 s checkpoint intervals) has passed.
+      health: { restarts: 0, completedCheckpoints: 2, settleSeconds: 120, checks: 2 },
       timings: { startedAt: expect.any(String), finishedAt: expect.any(String) },
     });
     expect(Date.parse(result.output.timings.finishedAt)).toBeGreaterThanOrEqual(
@@ -114,11 +125,160 @@ describe('the provisioning state machine (rendered ASL, handlers run in-process)
       'WaitBeforeStatusCheck',
       'DescribeApplication',
       'IsApplicationRunning',
+      'CheckApplicationHealth',
+      'IsApplicationHealthy',
+      'WaitBeforeHealthCheck',
+      'CheckApplicationHealth',
+      'IsApplicationHealthy',
       'CreateCrawler',
       'CollectOutputs',
       'Provisioned',
     ]);
+    expect(aws.count('cloudwatch:GetMetricData')).toBe(2);
+    // A healthy job's logs are not read.
+    expect(aws.count('logs:FilterLogEvents')).toBe(0);
   });
+
+  it('It should stop a RUNNING application whose job restarts and fail with its exception', async () => {
+    // Prepare
+    const input: ProvisionInput = { pipelineName: 'ticks-demo' };
+    const exception =
+      'java.lang.ClassNotFoundException: org.apache.flink.connector.kinesis.source.KinesisStreamsSource';
+
+    // Act
+    const result = await provision(input, {
+      application: { startSeconds: 60 },
+      health: { restarts: 3, exception },
+    });
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    if (result.status === 'SUCCEEDED') return;
+    expect(result.error).toBe(ErrorName.ApplicationUnhealthy);
+    expect(result.failure?.failedStep).toBe(ProvisionState.StopUnhealthyApplication);
+    expect(result.failure?.cause).toContain('the job restarted 3 times');
+    expect(result.failure?.cause).toContain(exception);
+    expect(result.failure?.cause).toContain('force-stopped');
+    // Unhealthy at the first check: no settle period is waited for a job that already restarts.
+    expect(entered(result).filter((s) => s === ProvisionState.CheckApplicationHealth)).toHaveLength(1);
+    expect(aws.count('kinesisanalytics:StopApplication')).toBe(1);
+    expect(aws.count('glue:CreateCrawler')).toBe(0);
+    expect(entered(result).slice(-4)).toEqual([
+      ProvisionState.StopUnhealthyApplication,
+      'StopUnhealthyApplicationFailed',
+      ProvisionState.DescribeFailure,
+      ProvisionState.ProvisioningFailed,
+    ]);
+  });
+
+  it('It should leave an unhealthy application running when keepUnhealthyRunning is set, and still fail', async () => {
+    // Prepare
+    const input: ProvisionInput = { pipelineName: 'ticks-demo', keepUnhealthyRunning: true };
+
+    // Act
+    const result = await provision(input, {
+      application: { startSeconds: 60 },
+      health: { restarts: 1, exception: 'java.lang.RuntimeException: boom' },
+    });
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    if (result.status === 'SUCCEEDED') return;
+    expect(result.error).toBe(ErrorName.ApplicationUnhealthy);
+    expect(result.failure?.cause).toContain('left running because keepUnhealthyRunning is set');
+    expect(aws.count('kinesisanalytics:StopApplication')).toBe(0);
+    expect(result.failure?.existingResources.find((r) => r.kind === 'application')).toMatchObject({
+      status: 'RUNNING',
+    });
+  });
+
+  it('It should fail when the start operation FAILED although the status says RUNNING', async () => {
+    // Prepare
+    const input: ProvisionInput = { pipelineName: 'ticks-demo' };
+    const failureMessage =
+      'Flink job did not start: org.apache.flink.runtime.client.JobInitializationException';
+
+    // Act
+    const result = await provision(input, {
+      application: { startSeconds: 60, failureMessage },
+      health: { startOperation: 'FAILED' },
+    });
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    if (result.status === 'SUCCEEDED') return;
+    expect(result.error).toBe(ErrorName.ApplicationUnhealthy);
+    expect(result.failure?.cause).toContain('the start operation op-start-1 ended FAILED');
+    expect(result.failure?.cause).toContain(failureMessage);
+    expect(aws.count('kinesisanalytics:StopApplication')).toBe(1);
+    expect(aws.count('cloudwatch:GetMetricData')).toBe(0);
+  });
+
+  it('It should never call a job healthy without metrics, and give up after a bounded wait', async () => {
+    // Prepare
+    const input: ProvisionInput = { pipelineName: 'ticks-demo', healthSettleSeconds: 60 };
+
+    // Act
+    const result = await provision(input, { application: { startSeconds: 60 }, health: { metrics: false } });
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    if (result.status === 'SUCCEEDED') return;
+    expect(result.error).toBe(ErrorName.ApplicationUnhealthy);
+    expect(result.failure?.cause).toMatch(
+      /no metrics: CloudWatch had no numRestarts or numberOfCompletedCheckpoints data/,
+    );
+    // The settle period (60 s) plus the publication allowance (180 s), in waits the checks chose.
+    expect(aws.healthWaits.reduce((a, b) => a + b, 0)).toBe(60 + 180);
+    expect(
+      entered(result).filter((s) => s === ProvisionState.CheckApplicationHealth).length,
+    ).toBeLessThanOrEqual(6);
+    expect(aws.count('glue:CreateCrawler')).toBe(0);
+  });
+
+  it('It should fail a job that never completes a checkpoint', async () => {
+    // Prepare
+    const input: ProvisionInput = { pipelineName: 'ticks-demo' };
+
+    // Act
+    const result = await provision(input, {
+      application: { startSeconds: 60 },
+      health: { checkpoints: false },
+    });
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    if (result.status === 'SUCCEEDED') return;
+    expect(result.error).toBe(ErrorName.ApplicationUnhealthy);
+    expect(result.failure?.cause).toMatch(/no checkpoint completed within 300 s/);
+  });
+
+  it.each([
+    ['a string', '{"pipelineName":"x"}'],
+    ['a number', 42],
+    ['an array', [{ pipelineName: 'x' }]],
+    ['null', null],
+  ])(
+    'It should fail an execution input that is %s with InvalidInputError through the failure path',
+    async (_kind, input) => {
+      // Act
+      const result = await provision(input);
+
+      // Assess
+      expect(result.status).toBe('FAILED');
+      if (result.status === 'SUCCEEDED') return;
+      expect(result.error).toBe(ErrorName.InvalidInput);
+      expect(result.failure?.failedStep).toBe(ProvisionState.ValidateInput);
+      expect(result.failure?.cause).toMatch(/JSON object/);
+      expect(aws.calls).toEqual([]);
+      expect(entered(result)).toEqual([
+        ProvisionState.ValidateInput,
+        'ValidateInputFailed',
+        ProvisionState.DescribeFailure,
+        ProvisionState.ProvisioningFailed,
+      ]);
+    },
+  );
 
   it('It should retry a throttled call with backoff and still succeed', async () => {
     // Prepare
@@ -218,6 +378,65 @@ describe('the provisioning state machine (rendered ASL, handlers run in-process)
       MaxApplicationStatusPolls,
     );
     expect(aws.count('kinesisanalytics:StopApplication')).toBe(1);
+  });
+
+  it('It should stop the application after its own health check limit even if a task settles for ever', async () => {
+    // Prepare: a CheckApplicationHealth that breaks its contract and says SETTLING for ever.
+    const input: ProvisionInput = { pipelineName: 'ticks-demo' };
+    let checks = 0;
+    const settling = async (event: unknown) => {
+      checks += 1;
+      const previous = (event as { health?: { attempt: number } }).health;
+      return {
+        phase: 'SETTLING',
+        since: '2026-11-25T12:01:00.000Z',
+        attempt: (previous?.attempt ?? 0) + 1,
+        nextWaitSeconds: 0,
+        restarts: null,
+        completedCheckpoints: null,
+        failedCheckpoints: null,
+        observedSeconds: 0,
+      };
+    };
+
+    // Act
+    const result = await provision(
+      input,
+      { application: { startSeconds: 60 } },
+      describeApplication as DescribeRun,
+      {
+        CheckApplicationHealth: settling,
+      },
+    );
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    if (result.status === 'SUCCEEDED') return;
+    expect(result.error).toBe(ErrorName.ApplicationUnhealthy);
+    expect(checks).toBe(MaxHealthChecks);
+    expect(aws.count('kinesisanalytics:StopApplication')).toBe(1);
+    expect(aws.count('glue:CreateCrawler')).toBe(0);
+  });
+
+  it('It should run a task once more when Lambda stops it at its timeout (Lambda.Unknown)', async () => {
+    // Prepare
+    const input: ProvisionInput = { pipelineName: 'ticks-demo' };
+    let calls = 0;
+    const timesOutOnce = async (event: never, deps?: never) => {
+      calls += 1;
+      if (calls === 1) {
+        throw Object.assign(new Error('Task timed out after 30.00 seconds'), { name: 'Lambda.Unknown' });
+      }
+      return describeApplication(event, deps);
+    };
+
+    // Act
+    const result = await provision(input, { application: { startSeconds: 60 } }, timesOutOnce as DescribeRun);
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    const retried = result.events.filter((e) => e.type === 'StateRetried').map((e) => e.state);
+    expect(retried).toEqual([ProvisionState.DescribeApplication]);
   });
 
   it('It should force-stop rather than wait on a phase the contract does not know', async () => {

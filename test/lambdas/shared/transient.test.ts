@@ -1,6 +1,11 @@
 import { ErrorName } from '../../../workflow/contract';
 import { InvalidInputError, TransientError } from '../../../lambdas/shared/errors';
-import { classifyError, isTransientAwsError, withTransientErrors } from '../../../lambdas/shared/transient';
+import {
+  classifyError,
+  isTransientAwsError,
+  quotaExceeded,
+  withTransientErrors,
+} from '../../../lambdas/shared/transient';
 import { awsError } from '../../support/aws-errors';
 
 describe('The transient-error classifier', () => {
@@ -74,5 +79,42 @@ describe('The transient-error classifier', () => {
 
     // Assess
     await expect(act).rejects.toBe(invalid);
+  });
+});
+
+describe('quotaExceeded', () => {
+  it.each([
+    'This request would exceed the shard limit for the account 123456789012 in eu-west-1.',
+    'The number of allowed resources has been exceeded.',
+  ])('It should take a LimitExceededException saying "%s" as an exhausted quota', (message) => {
+    // Act
+    const error = quotaExceeded(awsError('LimitExceededException', { message }), 'The quota', 'raise it');
+
+    // Assess
+    expect(error).toMatchObject({
+      name: ErrorName.QuotaExceeded,
+      message: `The quota is exhausted (${message}); raise it`,
+    });
+  });
+
+  it.each([
+    'Rate exceeded for stream ticks-demo-ticks under account 123456789012.',
+    'Rate exceeded',
+    'Too many concurrent stream creations',
+  ])('It should leave a rate limit ("%s") to the transient classifier', (message) => {
+    // Act
+    const error = quotaExceeded(awsError('LimitExceededException', { message }), 'The quota', 'raise it');
+
+    // Assess
+    expect(error).toBeUndefined();
+    expect(isTransientAwsError(awsError('LimitExceededException', { message }))).toBe(true);
+  });
+
+  it('It should leave other errors alone', () => {
+    // Act
+    const error = quotaExceeded(awsError('ThrottlingException'), 'The quota', 'raise it');
+
+    // Assess
+    expect(error).toBeUndefined();
   });
 });

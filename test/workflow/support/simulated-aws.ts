@@ -3,14 +3,21 @@
  * client the tasks use is replaced by aws-sdk-client-mock, answering from a little in-memory state, and
  * time is simulated, so a three-minute application start takes milliseconds and is deterministic.
  *
- * The Wait state is overridden to 0 ms; the simulated clock advances by the seconds the Wait would have
- * paused (the state's `$.status.nextWaitSeconds`) when DescribeApplication runs after it.
+ * The Wait states are overridden to 0 ms; the simulated clock advances by the seconds the Wait would have
+ * paused (`$.status.nextWaitSeconds`, `$.health.nextWaitSeconds`) when DescribeApplication or
+ * CheckApplicationHealth runs after it.
  */
 import { createHash } from 'node:crypto';
+import {
+  CloudWatchClient,
+  GetMetricDataCommand as GetMetricData,
+  type MetricDataQuery,
+} from '@aws-sdk/client-cloudwatch';
 import {
   CloudWatchLogsClient,
   CreateLogGroupCommand as CreateLogGroup,
   CreateLogStreamCommand as CreateLogStream,
+  FilterLogEventsCommand as FilterLogEvents,
   PutRetentionPolicyCommand as PutRetentionPolicy,
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
@@ -47,7 +54,11 @@ import {
 } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { ProvisionExecutionState, ProvisionLambdaTask } from '../../../workflow/contract';
+import type {
+  ApplicationHealthCheck,
+  ProvisionExecutionState,
+  ProvisionLambdaTask,
+} from '../../../workflow/contract';
 
 /** How the scripted application behaves after StartApplication. */
 export interface ApplicationScript {
@@ -59,8 +70,25 @@ export interface ApplicationScript {
   failureMessage?: string;
 }
 
+/** How the scripted job behaves once the application is RUNNING (the health gate's view). */
+export interface HealthScript {
+  /** The job's `numRestarts` (default 0). */
+  restarts?: number;
+  /** False: no checkpoint ever completes. Default: one every 60 s of RUNNING. */
+  checkpoints?: boolean;
+  /** A fixed number of completed checkpoints, whatever the clock (for runs on the real clock). */
+  completedCheckpoints?: number;
+  /** False: CloudWatch has no data points for the application at all. Default true. */
+  metrics?: boolean;
+  /** The latest StartApplication operation's status while RUNNING (default SUCCESSFUL). */
+  startOperation?: 'SUCCESSFUL' | 'FAILED' | 'IN_PROGRESS';
+  /** The job's exception, logged as a Managed Flink JSON ERROR event (with restarts). */
+  exception?: string;
+}
+
 export interface SimulatedAwsOptions {
   application?: ApplicationScript;
+  health?: HealthScript;
   /** Each call named here first fails this many times with a throttling error (e.g. 'kinesis:CreateStream'). */
   throttleFirst?: Record<string, number>;
 }
@@ -105,6 +133,10 @@ export class SimulatedAws {
   private throttlesLeft = new Map<string, number>();
   private applicationStatus: string | undefined;
   private startedAtMs = 0;
+  private runningSinceMs: number | undefined;
+  private pendingHealthWaitMs = 0;
+  /** The waits (s) each health check asked for, in order. */
+  readonly healthWaits: number[] = [];
   private stream = false;
   private bucket = false;
   private crawler = false;
@@ -113,6 +145,7 @@ export class SimulatedAws {
   private readonly s3 = mockClient(S3Client);
   private readonly kda = mockClient(KinesisAnalyticsV2Client);
   private readonly logs = mockClient(CloudWatchLogsClient);
+  private readonly cloudWatch = mockClient(CloudWatchClient);
   private readonly glue = mockClient(GlueClient);
   private readonly sts = mockClient(STSClient);
 
@@ -123,6 +156,9 @@ export class SimulatedAws {
     this.nowMs = START;
     this.throttlesLeft = new Map(Object.entries(options.throttleFirst ?? {}));
     this.applicationStatus = undefined;
+    this.runningSinceMs = undefined;
+    this.pendingHealthWaitMs = 0;
+    this.healthWaits.length = 0;
     this.stream = false;
     this.bucket = false;
     this.crawler = false;
@@ -165,6 +201,16 @@ export class SimulatedAws {
           const waited = (input as ProvisionExecutionState).status?.nextWaitSeconds ?? 0;
           this.nowMs += waited * 1000;
         }
+        if (task === 'CheckApplicationHealth') {
+          // The local runner overrides only WaitBeforeStatusCheck (on the local cloud the health gate
+          // must wait for real, for the job to checkpoint), so here the check's wait is taken over by the
+          // simulated clock and the machine's Wait is handed 0 s.
+          this.nowMs += this.pendingHealthWaitMs;
+          const check = (await run(input as never, this.deps() as never)) as ApplicationHealthCheck;
+          this.pendingHealthWaitMs = check.nextWaitSeconds * 1000;
+          this.healthWaits.push(check.nextWaitSeconds);
+          return { ...check, nextWaitSeconds: 0 };
+        }
         return run(input as never, this.deps() as never);
       };
     }
@@ -172,7 +218,7 @@ export class SimulatedAws {
   }
 
   private stubs(): Array<{ reset(): unknown; onAnyCommand(): { rejects(error: Error): unknown } }> {
-    return [this.kinesis, this.s3, this.kda, this.logs, this.glue, this.sts];
+    return [this.kinesis, this.s3, this.kda, this.logs, this.cloudWatch, this.glue, this.sts];
   }
 
   /** Records a call that answers `{}`. */
@@ -262,6 +308,58 @@ export class SimulatedAws {
     this.logs.on(CreateLogGroup).callsFake(this.accepts('logs:CreateLogGroup'));
     this.logs.on(PutRetentionPolicy).callsFake(this.accepts('logs:PutRetentionPolicy'));
     this.logs.on(CreateLogStream).callsFake(this.accepts('logs:CreateLogStream'));
+    const health = this.options.health ?? {};
+    this.logs.on(FilterLogEvents).callsFake(async () => {
+      this.record('logs:FilterLogEvents');
+      const event = (messageType: string, message: string, throwable?: string) => ({
+        timestamp: this.nowMs,
+        message: JSON.stringify({
+          applicationARN: `arn:aws:kinesisanalytics:${REGION}:${ACCOUNT}:application/ticks-demo-app`,
+          applicationVersionId: '1',
+          locationInformation: 'org.apache.flink.runtime.executiongraph.ExecutionGraph',
+          logger: 'org.apache.flink.runtime.executiongraph.ExecutionGraph',
+          message,
+          messageType,
+          threadName: 'flink-akka.actor.default-dispatcher-2',
+          ...(throwable === undefined ? {} : { throwableInformation: throwable }),
+        }),
+      });
+      return {
+        events: [
+          event('INFO', 'Job flinkflow switched from state CREATED to RUNNING.'),
+          ...(health.exception === undefined
+            ? []
+            : [event('ERROR', 'Job flinkflow switched from state RUNNING to RESTARTING.', health.exception)]),
+        ],
+      };
+    });
+
+    this.cloudWatch.on(GetMetricData).callsFake(async (input: { MetricDataQueries?: MetricDataQuery[] }) => {
+      this.record('cloudwatch:GetMetricData');
+      const runningSeconds =
+        this.runningSinceMs === undefined ? 0 : Math.floor((this.nowMs - this.runningSinceMs) / 1000);
+      const value = (metric: string | undefined): number | undefined => {
+        if (health.metrics === false || this.runningSinceMs === undefined) return undefined;
+        if (metric === 'numRestarts') return health.restarts ?? 0;
+        if (metric === 'numberOfCompletedCheckpoints') {
+          if (health.completedCheckpoints !== undefined) return health.completedCheckpoints;
+          return health.checkpoints === false ? 0 : Math.floor(runningSeconds / 60);
+        }
+        if (metric === 'numberOfFailedCheckpoints') return 0;
+        return undefined;
+      };
+      return {
+        MetricDataResults: (input.MetricDataQueries ?? []).map((query) => {
+          const v = value(query.MetricStat?.Metric?.MetricName);
+          return {
+            Id: query.Id,
+            StatusCode: 'Complete',
+            Timestamps: v === undefined ? [] : [iso()],
+            Values: v === undefined ? [] : [v],
+          };
+        }),
+      };
+    });
 
     const application = (name: string | undefined) => ({
       ApplicationDetail: {
@@ -286,6 +384,7 @@ export class SimulatedAws {
         this.nowMs - this.startedAtMs >= script.startSeconds * 1000
       ) {
         this.applicationStatus = script.outcome ?? 'RUNNING';
+        if (this.applicationStatus === 'RUNNING') this.runningSinceMs = this.nowMs;
       }
       return application(input.ApplicationName);
     });
@@ -300,6 +399,8 @@ export class SimulatedAws {
       this.applicationStatus = 'FORCE_STOPPING';
       return { OperationId: 'op-stop-1' };
     });
+    const startOperationStatus = () =>
+      this.applicationStatus === 'RUNNING' ? (health.startOperation ?? 'SUCCESSFUL') : 'FAILED';
     this.kda.on(ListApplicationOperations).callsFake(async () => {
       this.record('kinesisanalytics:ListApplicationOperations');
       return {
@@ -307,7 +408,7 @@ export class SimulatedAws {
           {
             Operation: 'StartApplication',
             OperationId: 'op-start-1',
-            OperationStatus: this.applicationStatus === 'RUNNING' ? 'SUCCESSFUL' : 'FAILED',
+            OperationStatus: startOperationStatus(),
             StartTime: new Date(this.startedAtMs),
             EndTime: iso(),
           },
@@ -316,15 +417,20 @@ export class SimulatedAws {
     });
     this.kda.on(DescribeApplicationOperation).callsFake(async () => {
       this.record('kinesisanalytics:DescribeApplicationOperation');
+      const status = startOperationStatus();
       return {
         ApplicationOperationInfoDetails: {
           Operation: 'StartApplication',
-          OperationStatus: 'FAILED',
+          OperationStatus: status,
           StartTime: new Date(this.startedAtMs),
           EndTime: iso(),
-          OperationFailureDetails: {
-            ErrorInfo: { ErrorString: this.options.application?.failureMessage ?? 'the job failed' },
-          },
+          ...(status === 'FAILED'
+            ? {
+                OperationFailureDetails: {
+                  ErrorInfo: { ErrorString: this.options.application?.failureMessage ?? 'the job failed' },
+                },
+              }
+            : {}),
         },
       };
     });
