@@ -27,8 +27,6 @@ export interface LocalCloudState {
   account: string;
   endpoints: LocalEndpoints;
   pids: { daemon: number; kinesis: number; s3: number };
-  /** False while local/flink is missing from the build: kinesisanalyticsv2 then answers with an error. */
-  flinkAvailable: boolean;
 }
 
 export interface HomeOption {
