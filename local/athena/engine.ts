@@ -403,7 +403,7 @@ export function refuseOutsideCatalog(query: string, tree: unknown): void {
  * Shuts the engine in before the user's query runs: no file but the query's own table files, no
  * network, no extension, and no setting can be changed back (`lock_configuration`).
  */
-async function sandbox(connection: DuckDBConnection, tableFiles: readonly string[]): Promise<void> {
+export async function sandbox(connection: DuckDBConnection, tableFiles: readonly string[]): Promise<void> {
   await connection.run(`SET allowed_paths = [${tableFiles.map(literal).join(', ')}]`);
   await connection.run(`SET enable_external_access = false`);
   await connection.run(`SET autoinstall_known_extensions = false`);

@@ -16,7 +16,9 @@ export function nameSegment(name: string): string {
     .map((c) =>
       /[A-Za-z0-9_.-]/.test(c)
         ? c
-        : [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+        : [...Buffer.from(c, 'utf8')]
+            .map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`)
+            .join(''),
     )
     .join('');
   return encoded.startsWith('.') ? `%2E${encoded.slice(1)}` : encoded;

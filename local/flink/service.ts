@@ -713,8 +713,7 @@ export class FlinkService {
     app.snapshots = app.snapshots.filter((s) => s !== snapshot);
     if (snapshot.savepointPath) {
       const local = snapshot.savepointPath.replace(/^file:(\/\/)?/, '');
-      if (isInside(this.options.dataDir, local))
-        fs.rmSync(local, { recursive: true, force: true });
+      if (isInside(this.options.dataDir, local)) fs.rmSync(local, { recursive: true, force: true });
     }
     this.save();
     return {};
