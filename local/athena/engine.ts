@@ -282,7 +282,10 @@ async function cached(
   file: { bucket: string; key: string; size: number; lastModified: Date },
 ) {
   const local = cachePath(context.cacheDir, file.bucket, file.key);
-  const existing = await stat(local).catch(() => undefined);
+  const existing = await stat(local).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw e;
+  });
   if (existing && existing.size === file.size && existing.mtimeMs === file.lastModified.getTime())
     return local;
   await downloadObject(context.s3, file.bucket, file.key, local);
