@@ -119,7 +119,7 @@ export function defaultDeps(io: CliIo): CliDeps {
 const EXIT_CODES_HELP = `
 Exit codes:
   0    done
-  1    the operation ran and failed (execution failed, windows missing)
+  1    the operation ran and failed (execution failed, windows missing), or an unexpected error
   2    bad usage or input; nothing was created
   3    environment not ready (no local cloud, no state machine ARN, endpoint down)
   130  interrupted (Ctrl-C); what the command started was stopped`;
