@@ -283,6 +283,36 @@ describe('Athena: a query sees the Glue tables of its catalog and nothing else',
     }
   });
 
+  it('It should quote catalog names in the SQL it writes: quotes in database, column and delimiter stay data', async () => {
+    // Prepare: Glue takes any characters in these names; each would break (or inject into) unquoted SQL.
+    await createBucketWith(fx.s3, 'quotes', { 'q/part-0.csv': "x'1'y\n" });
+    await fx.glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'db"; DROP' } }));
+    await fx.glue.send(
+      new CreateTableCommand({
+        DatabaseName: 'db"; DROP',
+        TableInput: {
+          Name: "t'x",
+          Parameters: { classification: 'csv' },
+          StorageDescriptor: {
+            Location: 's3://quotes/q/',
+            Columns: [
+              { Name: 'we"ird', Type: 'string' },
+              { Name: "it's", Type: 'string' },
+              { Name: 'c', Type: 'string' },
+            ],
+            SerdeInfo: { Parameters: { 'field.delim': "'" } },
+          },
+        },
+      }),
+    );
+
+    // Act
+    const result = await query(`SELECT "we""ird", "it's", c FROM "db""; drop"."t'x"`);
+
+    // Assess
+    expect(result).toMatchObject({ state: 'SUCCEEDED', rows: ['we"ird,it\'s,c', 'x,1,y'] });
+  });
+
   it('It should keep a table file whose key climbs folders (`../`) inside the query cache', async () => {
     // Prepare: S3 keys are any string; as a plain path, cache/data/up/../../../../ is the data folder.
     const location = `up/${'../'.repeat(4)}`;
