@@ -15,7 +15,12 @@ export interface CliIo {
 }
 
 /** The real process: stdout, stderr, process.env, and a signal that SIGINT/SIGTERM abort. */
-export function processIo(): CliIo & { dispose(): void; exit(code: number): void } {
+export function processIo(): CliIo & {
+  dispose(): void;
+  exit(code: number): void;
+  /** Aborts `signal` as a first Ctrl-C does (the command stops what it started). */
+  abort(reason: Error): void;
+} {
   const controller = new AbortController();
   let firstSignalAt = 0;
   const onSignal = (name: NodeJS.Signals) => {
@@ -52,6 +57,7 @@ export function processIo(): CliIo & { dispose(): void; exit(code: number): void
     exit: (code) => {
       writeStdout('', () => process.exit(code));
     },
+    abort: (reason) => controller.abort(reason),
     dispose: () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

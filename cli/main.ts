@@ -17,6 +17,7 @@ import {
 } from './commands/local';
 import { produceCommand, type ProduceCommandDeps } from './commands/produce';
 import { provisionCommand, type ProvisionCommandDeps } from './commands/provision';
+import { exitOnFatalError } from '../local/common/fatal';
 import { CliError } from './errors';
 import { ExitCode } from './exit-codes';
 import { processIo, type CliIo } from './io';
@@ -118,7 +119,7 @@ export function defaultDeps(io: CliIo): CliDeps {
 const EXIT_CODES_HELP = `
 Exit codes:
   0    done
-  1    the operation ran and failed (execution failed, windows missing)
+  1    the operation ran and failed (execution failed, windows missing), or an unexpected error
   2    bad usage or input; nothing was created
   3    environment not ready (no local cloud, no state machine ARN, endpoint down)
   130  interrupted (Ctrl-C); what the command started was stopped`;
@@ -342,16 +343,24 @@ export async function runCli(
 
 if (require.main === module) {
   const io = processIo();
-  // A library's stray rejection must not kill the process before `local run` has stopped what it
-  // started; it is reported, and the command's own outcome decides the exit code.
-  process.on('unhandledRejection', (reason) =>
-    io.err(`flinkflow: unexpected error (going on): ${String(reason)}`),
-  );
-  process.on('uncaughtException', (error) =>
-    io.err(`flinkflow: unexpected error (going on): ${error.message}`),
-  );
-  void runCli(process.argv.slice(2), io).then((code) => {
+  // An error nothing handled fails the command loudly, but first aborts it as Ctrl-C would, so that
+  // `local run` still stops what it started; the exit code is then Failed, whatever the command says.
+  let fatal = false;
+  let finished: Promise<void> = Promise.resolve();
+  exitOnFatalError(process, {
+    report: (text) => io.err(`flinkflow: ${text}`),
+    cleanUp: async () => {
+      fatal = true;
+      io.abort(new Error('an unhandled error'));
+      await finished;
+    },
+    exit: (code) => io.exit(code),
+    exitCode: ExitCode.Failed,
+    // stopLocalCloud alone may wait 20 s for the daemon before it kills it.
+    graceMs: 45_000,
+  });
+  finished = runCli(process.argv.slice(2), io).then((code) => {
     io.dispose();
-    io.exit(code);
+    if (!fatal) io.exit(code);
   });
 }

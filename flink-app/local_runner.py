@@ -112,9 +112,10 @@ def unpack(zip_path: Path, code_dir: Path) -> None:
         raise RunnerError(f"the code zip {zip_path} does not exist")
     try:
         with zipfile.ZipFile(zip_path) as archive:
+            root = code_dir.resolve()
             for name in archive.namelist():
-                target = (code_dir / name).resolve()
-                if not str(target).startswith(str(code_dir.resolve())):
+                # is_relative_to, not a string prefix: `../code-x/f` starts with the string of `.../code`.
+                if not (code_dir / name).resolve().is_relative_to(root):
                     raise RunnerError(f"the code zip has an entry outside its root: {name}")
             archive.extractall(code_dir)
     except zipfile.BadZipFile as error:

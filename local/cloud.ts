@@ -27,8 +27,6 @@ export interface LocalCloudState {
   account: string;
   endpoints: LocalEndpoints;
   pids: { daemon: number; kinesis: number; s3: number };
-  /** False while local/flink is missing from the build: kinesisanalyticsv2 then answers with an error. */
-  flinkAvailable: boolean;
 }
 
 export interface HomeOption {
@@ -46,10 +44,23 @@ export const statePath = (home: string) => path.join(localDir(home), 'state.json
 
 /** Reads state.json; undefined when there is none. */
 export async function readState(options: HomeOption = {}): Promise<LocalCloudState | undefined> {
+  const file = statePath(flinkflowHome(options));
+  let text: string;
   try {
-    return JSON.parse(await readFile(statePath(flinkflowHome(options)), 'utf8')) as LocalCloudState;
-  } catch {
-    return undefined;
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  try {
+    return JSON.parse(text) as LocalCloudState;
+  } catch (e) {
+    // Written by rename, so never half a file: something else wrote it. Guessing could start a second cloud.
+    throw new Error(
+      `The local cloud's state file ${file} is not valid JSON (${(e as Error).message}). Stop any cloud ` +
+        'still running (`ps -ef | grep local/daemon.ts`), then delete the file and start again.',
+      { cause: e },
+    );
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { flinkflowHome, localDir, statePath, writeState } from './cloud';
+import { exitOnFatalError } from './common/fatal';
 import { LOCAL_ACCOUNT, LOCAL_REGION, startServices } from './services';
 import { rm } from 'node:fs/promises';
 
@@ -24,21 +25,27 @@ async function main(): Promise<void> {
   const log = (service: string, line: string) =>
     console.log(`${new Date().toISOString()} [${service}] ${line}`);
   const services = await startServices({ dataDir, log });
-  let stopping = false;
+  // One shutdown, whoever asks first (a signal, or a fatal error while a signal's stop runs).
+  let shutdown: Promise<void> | undefined;
+  const stopEverything = () =>
+    (shutdown ??= (async () => {
+      await services.stop();
+      await rm(statePath(home), { force: true });
+    })());
   const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    if (shutdown) return;
     log('cloud', `${signal}: stopping`);
-    await services.stop();
-    await rm(statePath(home), { force: true });
+    await stopEverything();
     log('cloud', 'stopped');
     process.exit(0);
   };
-  // One endpoint's bug must not take the others down with it: log it and keep serving.
-  process.on('unhandledRejection', (reason) => log('cloud', `unhandled rejection: ${String(reason)}`));
-  process.on('uncaughtException', (error) =>
-    log('cloud', `uncaught exception: ${error.stack ?? error.message}`),
-  );
+  // An error no endpoint handled is a bug: the cloud stops (its children and Flink jobs with it) and
+  // says why in its log, rather than serving on in a state nobody planned for.
+  exitOnFatalError(process, {
+    report: (text) => console.error(`${new Date().toISOString()} [cloud] ${text}`),
+    cleanUp: stopEverything,
+    exit: (code) => process.exit(code),
+  });
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   await writeState(home, {
@@ -49,7 +56,6 @@ async function main(): Promise<void> {
     account: LOCAL_ACCOUNT,
     endpoints: services.endpoints,
     pids: { daemon: process.pid, ...services.pids },
-    flinkAvailable: services.flinkAvailable,
   });
   log('cloud', `ready: ${JSON.stringify(services.endpoints)}`);
 }

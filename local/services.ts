@@ -5,8 +5,9 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { startJsonService, type Provider, type RunningService } from './common/aws-json-server';
+import { startJsonService, type RunningService } from './common/aws-json-server';
 import { createAthenaService } from './athena/provider';
+import { createFlinkService, FLINK_MAX_REQUEST_BYTES } from './flink';
 import { createGlueService } from './glue/provider';
 import { startKinesisGateway } from './kinesis/kinesis-gateway';
 import { startLocalKinesis } from './kinesis/kinesis-server';
@@ -30,8 +31,6 @@ export interface LocalServices {
   endpoints: LocalEndpoints;
   /** The child processes the services run in (the Flink jobs are children of the Flink endpoint). */
   pids: { kinesis: number; s3: number };
-  /** Whether the Managed Flink endpoint is the real one (false: the module is not there yet). */
-  flinkAvailable: boolean;
   stop(): Promise<void>;
 }
 
@@ -45,38 +44,6 @@ export interface LocalServicesOptions {
   queryQueuedMs?: number;
   queryMinRunningMs?: number;
 }
-
-/** The Managed Flink endpoint's factory, as local/flink exports it. */
-type FlinkServiceFactory = (options: {
-  dataDir: string;
-  s3Endpoint: string;
-  kinesisEndpoint: string;
-  region: string;
-  account: string;
-  log: (line: string) => void;
-}) => Promise<{ provider: Provider; shutdown(): Promise<void> }>;
-
-/** Loads local/flink's factory; absent while that module is being built, so the rest still runs. */
-function loadFlinkFactory(): FlinkServiceFactory | undefined {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const module = require(path.join(__dirname, 'flink')) as { createFlinkService?: FlinkServiceFactory };
-    return typeof module.createFlinkService === 'function' ? module.createFlinkService : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Answers every kinesisanalyticsv2 call with a clear error while the real endpoint is missing. */
-const missingFlinkProvider: Provider = new Proxy(
-  {},
-  {
-    get: () => () => {
-      throw new Error('The local Managed Flink endpoint (local/flink) is not available in this build.');
-    },
-    has: () => true,
-  },
-) as Provider;
 
 /** Starts all local endpoints; stop() ends them and everything they started. */
 export async function startServices(options: LocalServicesOptions): Promise<LocalServices> {
@@ -120,27 +87,28 @@ export async function startServices(options: LocalServicesOptions): Promise<Loca
     });
     stops.push(athena.shutdown);
 
-    const flinkFactory = loadFlinkFactory();
-    const flink = flinkFactory
-      ? await flinkFactory({
-          dataDir: path.join(options.dataDir, 'flink'),
-          s3Endpoint: s3.url,
-          kinesisEndpoint: kinesisGateway.url,
-          region: LOCAL_REGION,
-          account: LOCAL_ACCOUNT,
-          log: (l) => log('flink', l),
-        })
-      : undefined;
-    if (flink) stops.push(flink.shutdown);
-    else log('cloud', 'local/flink is not available: the kinesisanalyticsv2 endpoint answers with an error');
+    const flink = await createFlinkService({
+      dataDir: path.join(options.dataDir, 'flink'),
+      s3Endpoint: s3.url,
+      kinesisEndpoint: kinesisGateway.url,
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+      log: (l) => log('flink', l),
+    });
+    stops.push(flink.shutdown);
 
     const servers: RunningService[] = [];
-    for (const [targetPrefix, provider, name] of [
-      ['AWSGlue', glue.provider, 'glue'],
-      ['AmazonAthena', athena.provider, 'athena'],
-      ['KinesisAnalytics_20180523', flink?.provider ?? missingFlinkProvider, 'kinesisanalyticsv2'],
+    for (const [targetPrefix, provider, name, maxBodyBytes] of [
+      ['AWSGlue', glue.provider, 'glue', undefined],
+      ['AmazonAthena', athena.provider, 'athena', undefined],
+      ['KinesisAnalytics_20180523', flink.provider, 'kinesisanalyticsv2', FLINK_MAX_REQUEST_BYTES],
     ] as const) {
-      const server = await startJsonService({ targetPrefix, provider, log: (l) => log(name, l) });
+      const server = await startJsonService({
+        targetPrefix,
+        provider,
+        log: (l) => log(name, l),
+        ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
+      });
       servers.push(server);
       // Servers close first (stops run in reverse), so no request reaches a provider being shut down.
       stops.push(server.close);
@@ -161,7 +129,6 @@ export async function startServices(options: LocalServicesOptions): Promise<Loca
         athena: athenaServer.url,
       },
       pids: { kinesis: kinesis.pid, s3: s3.pid },
-      flinkAvailable: flink !== undefined,
       stop: stopAll,
     };
   } catch (e) {

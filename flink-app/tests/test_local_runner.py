@@ -69,6 +69,23 @@ def test_it_should_report_a_zip_without_the_python_file_as_failed(tmp_path: Path
 
 
 @pytest.mark.flink
+@pytest.mark.parametrize("entry", ["../evil.py", "../code-evil/evil.py", "/tmp/evil.py"])
+def test_it_should_refuse_a_zip_with_an_entry_outside_its_root_and_unpack_nothing(tmp_path: Path, entry: str) -> None:
+    # Prepare: `../code-evil/` shares the code folder's name as a string prefix.
+    code = tmp_path / "code.zip"
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("main.py", "")
+        archive.writestr(zipfile.ZipInfo(entry), "import os\n")
+
+    # Act
+    exit_code, statuses = run_to_end(tmp_path, code, {"kinesis.analytics.flink.run.options": RUN_OPTIONS}, 60)
+
+    # Assess
+    assert exit_code == 1
+    assert statuses[-1] == {"status": "FAILED", "error": f"the code zip has an entry outside its root: {entry}"}
+    assert [p.name for p in (tmp_path / "work").rglob("*evil*")] == []
+
+
 def test_it_should_report_the_jobs_property_error_by_group_and_key(tmp_path: Path, packaged_zip: Path) -> None:
     # Prepare: everything the job needs but a valid output format.
     groups = {

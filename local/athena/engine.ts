@@ -7,6 +7,7 @@
 import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Table } from '@aws-sdk/client-glue';
+import { createHash } from 'node:crypto';
 import { mkdir, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { downloadObject, listAllObjects, parseS3Uri } from '../common/s3';
@@ -265,13 +266,26 @@ async function tableFiles(
   return files;
 }
 
+/**
+ * The cache file of an object. Named by a hash of bucket and key: a key is any string (`../x`, 1024
+ * bytes), and none may place a file outside the cache. A plain extension is kept for DuckDB's readers.
+ */
+export function cachePath(cacheDir: string, bucket: string, key: string): string {
+  const digest = createHash('sha256').update(`${bucket}/${key}`).digest('hex');
+  const extension = /\.[A-Za-z0-9]{1,10}$/.exec(key)?.[0] ?? '';
+  return path.join(cacheDir, `${digest}${extension}`);
+}
+
 /** Downloads an object unless the cache already holds this version of it. */
 async function cached(
   context: EngineContext,
   file: { bucket: string; key: string; size: number; lastModified: Date },
 ) {
-  const local = path.join(context.cacheDir, file.bucket, file.key);
-  const existing = await stat(local).catch(() => undefined);
+  const local = cachePath(context.cacheDir, file.bucket, file.key);
+  const existing = await stat(local).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw e;
+  });
   if (existing && existing.size === file.size && existing.mtimeMs === file.lastModified.getTime())
     return local;
   await downloadObject(context.s3, file.bucket, file.key, local);
@@ -339,6 +353,67 @@ const PRESTO_MACROS = [
   `CREATE TEMP MACRO regexp_like(s, p) AS regexp_matches(s, p)`,
 ];
 
+/** Table functions Athena has (Trino's UNNEST); DuckDB's others read files or the engine's own state. */
+const ATHENA_TABLE_FUNCTIONS = new Set(['unnest']);
+/** DuckDB functions that read its configuration (the table files' paths among it); Athena has none of them. */
+const ENGINE_STATE_FUNCTIONS = new Set(['current_setting', 'getvariable', 'getenv']);
+/** The catalog that holds each query's file-to-partition tables; no query may name it. */
+const FILES_CATALOG = 'flinkflow_files';
+
+/**
+ * Refuses what would let a query see anything but the Glue tables of its catalog, with the error Athena
+ * gives for it: a second statement, a table function other than UNNEST (`read_csv`, `glob`, `query`...:
+ * Athena has no such function), a catalog other than `awsdatacatalog`. The engine's own sandbox (see
+ * runQuery) holds even if something gets past this; this check gives the Athena-shaped error.
+ */
+export function refuseOutsideCatalog(query: string, tree: unknown): void {
+  const statements = (tree as { statements?: unknown[] }).statements ?? [];
+  if (statements.length !== 1) {
+    throw new QueryFailedError(
+      2,
+      `SYNTAX_ERROR: line 1:1: a query is one statement; this one has ${statements.length}. Run each statement as a query of its own.`,
+    );
+  }
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node === null || typeof node !== 'object') return;
+    const record = node as Node;
+    const at = () => lineColumn(query, Number(record['query_location'] ?? 0));
+    if (record['type'] === 'TABLE_FUNCTION') {
+      const name = String((record['function'] as Node | undefined)?.['function_name'] ?? '');
+      if (!ATHENA_TABLE_FUNCTIONS.has(name.toLowerCase())) {
+        // Trino's message for a table function it does not know.
+        throw new QueryFailedError(2, `FUNCTION_NOT_FOUND: ${at()}: Table function '${name}' not registered`);
+      }
+    }
+    if (record['type'] === 'BASE_TABLE') {
+      const catalog = String(record['catalog_name'] ?? '');
+      if (catalog !== '' && catalog.toLowerCase() !== 'awsdatacatalog') {
+        throw new QueryFailedError(2, `CATALOG_NOT_FOUND: ${at()}: Catalog '${catalog}' does not exist`);
+      }
+    }
+    if (record['class'] === 'FUNCTION') {
+      const name = String(record['function_name'] ?? '');
+      if (ENGINE_STATE_FUNCTIONS.has(name.toLowerCase()))
+        throw new QueryFailedError(2, `FUNCTION_NOT_FOUND: ${at()}: Function '${name}' not registered`);
+    }
+    Object.values(record).forEach(visit);
+  };
+  visit(statements);
+}
+
+/**
+ * Shuts the engine in before the user's query runs: no file but the query's own table files, no
+ * network, no extension, and no setting can be changed back (`lock_configuration`).
+ */
+export async function sandbox(connection: DuckDBConnection, tableFiles: readonly string[]): Promise<void> {
+  await connection.run(`SET allowed_paths = [${tableFiles.map(literal).join(', ')}]`);
+  await connection.run(`SET enable_external_access = false`);
+  await connection.run(`SET autoinstall_known_extensions = false`);
+  await connection.run(`SET autoload_known_extensions = false`);
+  await connection.run(`SET lock_configuration = true`);
+}
+
 /** Runs a query; throws QueryFailedError with Athena's reason when it cannot. */
 export async function runQuery(query: string, context: EngineContext): Promise<QueryResult> {
   const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
@@ -363,15 +438,15 @@ export async function runQuery(query: string, context: EngineContext): Promise<Q
         `SYNTAX_ERROR: ${lineColumn(query, position)}: ${message.replace(/^Parser Error: /, '')}`,
       );
     }
+    refuseOutsideCatalog(query, tree);
     // Athena's catalog is `awsdatacatalog`; its schemas are the Glue databases.
     await connection.run(`ATTACH ':memory:' AS awsdatacatalog`);
+    await connection.run(`ATTACH ':memory:' AS ${FILES_CATALOG}`);
     // Athena's session time zone is UTC.
     await connection.run(`SET TimeZone = 'UTC'`);
-    for (const macro of PRESTO_MACROS) {
-      // A DuckDB that already has the function keeps its own.
-      await connection.run(macro).catch(() => undefined);
-    }
+    for (const macro of PRESTO_MACROS) await connection.run(macro);
     let scannedBytes = 0;
+    const readable: string[] = [];
     const registered = new Set<string>();
     let mappingCount = 0;
     for (const ref of tableRefs(tree)) {
@@ -420,7 +495,8 @@ export async function runQuery(query: string, context: EngineContext): Promise<Q
       const locals = [];
       for (const file of files)
         locals.push({ local: await cached(context, file), partitionValues: file.partitionValues });
-      const mapping = `awsdatacatalog.main.files_${mappingCount++}`;
+      readable.push(...locals.map((f) => f.local));
+      const mapping = `${FILES_CATALOG}.main.files_${mappingCount++}`;
       if ((table.PartitionKeys ?? []).length > 0 && locals.length > 0) {
         const pcols = (table.PartitionKeys ?? []).map((_, i) => `p${i} VARCHAR`).join(', ');
         await connection.run(`CREATE TABLE ${mapping} (filename VARCHAR, ${pcols})`);
@@ -438,6 +514,7 @@ export async function runQuery(query: string, context: EngineContext): Promise<Q
     const defaultSchema = foldName(context.database);
     await connection.run(`CREATE SCHEMA IF NOT EXISTS awsdatacatalog.${ident(defaultSchema)}`);
     await connection.run(`USE awsdatacatalog.${ident(defaultSchema)}`);
+    await sandbox(connection, readable);
     let result: DuckDBResultReader;
     try {
       result = await connection.runAndReadAll(query);

@@ -18,6 +18,9 @@ const read = reader('InvalidRequestException');
 const invalidRequest = (message: string, athenaErrorCode = 'INVALID_INPUT') =>
   new AwsServiceError('InvalidRequestException', message, 400, { AthenaErrorCode: athenaErrorCode });
 
+/** StartQueryExecution's QueryString: 1 to 262,144 characters (API reference). */
+const MAX_QUERY_LENGTH = 262_144;
+
 /** Athena refuses a per-query cutoff below 10 MB. */
 const MIN_BYTES_SCANNED_CUTOFF = 10_000_000;
 
@@ -230,6 +233,11 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
 
     StartQueryExecution(input) {
       const query = read.requiredString(input, 'QueryString');
+      if (query.length > MAX_QUERY_LENGTH) {
+        throw invalidRequest(
+          `QueryString is ${query.length} characters; Athena takes at most ${MAX_QUERY_LENGTH}.`,
+        );
+      }
       const token = read.optionalString(input, 'ClientRequestToken');
       if (token !== undefined) {
         const previous = [...executions.values()].find((r) => r.clientRequestToken === token);

@@ -35,7 +35,12 @@ export interface JsonServiceOptions {
   port?: number;
   /** Called for each request, for the service's log. */
   log?: (line: string) => void;
+  /** A larger body is answered with a 413 error without being kept in memory; DEFAULT_MAX_BODY_BYTES unless set. */
+  maxBodyBytes?: number;
 }
+
+/** Far above any Glue or Athena request (Athena's QueryString is at most 262,144 bytes). */
+export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 export interface RunningService {
   url: string;
@@ -43,11 +48,20 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
+/**
+ * Reads the body, or only its size once it passes `limit`: the rest is read and dropped, so the client
+ * still gets the answer (closing mid-upload would leave it with a connection reset instead).
+ */
+function readBody(req: http.IncomingMessage, limit: number): Promise<{ body: string; size: number }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= limit) chunks.push(c);
+      else chunks.length = 0;
+    });
+    req.on('end', () => resolve({ body: size <= limit ? Buffer.concat(chunks).toString('utf8') : '', size }));
     req.on('error', reject);
   });
 }
@@ -83,14 +97,20 @@ export async function dispatch(
     ? options.provider[operation]
     : undefined;
   if (!method) return error('UnknownOperationException', `Operation ${operation} is not supported`);
-  let input: Record<string, unknown>;
+  let input: unknown;
   try {
-    input = body.length ? (JSON.parse(body) as Record<string, unknown>) : {};
-  } catch {
-    return error('SerializationException', 'Request body is not valid JSON');
+    input = body.length ? JSON.parse(body) : {};
+  } catch (e) {
+    return error('SerializationException', `Request body is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return error(
+      'SerializationException',
+      `Request body must be a JSON object of the operation's input, not ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}.`,
+    );
   }
   try {
-    const output = await method.call(options.provider, input);
+    const output = await method.call(options.provider, input as Record<string, unknown>);
     return { status: 200, body: output ?? {} };
   } catch (e) {
     if (e instanceof AwsServiceError) return error(e.code, e.message, e.statusCode, e.fields);
@@ -101,11 +121,22 @@ export async function dispatch(
 
 /** Starts a JSON 1.1 service on 127.0.0.1. */
 export function startJsonService(options: JsonServiceOptions): Promise<RunningService> {
+  const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const server = http.createServer((req, res) => {
     void (async () => {
-      const body = await readBody(req);
+      const { body, size } = await readBody(req, limit);
       const target = req.headers['x-amz-target'];
-      const result = await dispatch(options, Array.isArray(target) ? target[0] : target, body);
+      const result =
+        size > limit
+          ? {
+              status: 413,
+              body: {
+                __type: 'RequestEntityTooLargeException',
+                message: `Request body is ${size} bytes; this endpoint takes at most ${limit}.`,
+              },
+              errorType: 'RequestEntityTooLargeException',
+            }
+          : await dispatch(options, Array.isArray(target) ? target[0] : target, body);
       options.log?.(`${target ?? '-'} -> ${result.status}${result.errorType ? ` ${result.errorType}` : ''}`);
       send(res, result.status, result.body, result.errorType);
     })().catch((e: unknown) =>

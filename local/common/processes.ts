@@ -62,8 +62,11 @@ export function spawnAndWait(
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-  } catch {
-    return false;
+  } catch (e) {
+    // EPERM: it exists but is not ours to signal; only ESRCH means no such process.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') return false;
+    if (code !== 'EPERM') throw e;
   }
   try {
     // A zombie still answers signal 0; its state letter in /proc says it is gone.
@@ -128,8 +131,9 @@ export function residentBytes(pid: number): number {
 function signal(pid: number, name: NodeJS.Signals): void {
   try {
     process.kill(pid, name);
-  } catch {
-    // Already gone.
+  } catch (e) {
+    // ESRCH: already gone. Anything else (EPERM: the id now belongs to someone else's process) is news.
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
   }
 }
 

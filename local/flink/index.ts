@@ -49,3 +49,9 @@ export function readStoredApplications(dataDir: string): StoredApplicationSummar
     ...(app.lastRunError !== undefined ? { lastRunError: app.lastRunError } : {}),
   }));
 }
+
+/**
+ * The largest request the endpoint reads: ZipFileContent may hold 52,428,800 bytes (API reference,
+ * CodeContent), which JSON carries as base64 (4/3 larger), plus the rest of the request.
+ */
+export const FLINK_MAX_REQUEST_BYTES = 72 * 1024 * 1024;

@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Provider } from '../common/aws-json-server';
+import { isInside, resourceFolder } from '../common/paths';
 import { FlinkRuntimes } from '../../workflow/contract';
 import {
   applicationDetail,
@@ -124,9 +125,12 @@ class AbortedError extends Error {
   }
 }
 
-/** Paths of one application's files under dataDir. Exported for the CLI and docs. */
+/**
+ * Paths of one application's files under dataDir. Exported for the CLI and docs. The folder is the
+ * name escaped (resourceFolder): `..` is a valid application name and must not be the parent folder.
+ */
 export function applicationPaths(dataDir: string, name: string) {
-  const root = path.join(dataDir, 'apps', name);
+  const root = resourceFolder(path.join(dataDir, 'apps'), name);
   return {
     root,
     logs: path.join(root, 'logs'),
@@ -709,8 +713,7 @@ export class FlinkService {
     app.snapshots = app.snapshots.filter((s) => s !== snapshot);
     if (snapshot.savepointPath) {
       const local = snapshot.savepointPath.replace(/^file:(\/\/)?/, '');
-      if (path.resolve(local).startsWith(path.resolve(this.options.dataDir)))
-        fs.rmSync(local, { recursive: true, force: true });
+      if (isInside(this.options.dataDir, local)) fs.rmSync(local, { recursive: true, force: true });
     }
     this.save();
     return {};

@@ -73,8 +73,23 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
   const log = options.log ?? (() => undefined);
   const minRunningMs = options.crawlerMinRunningMs ?? 500;
   const stoppingMs = options.crawlerStoppingMs ?? 500;
+  const scratchDir = path.join(options.dataDir, 'glue', 'scratch');
   let duck: Promise<DuckDBInstance> | undefined;
-  const duckDb = () => (duck ??= DuckDBInstance.create(':memory:', { threads: '1' }));
+  // The crawler's DuckDB reads only the scratch copies it writes itself: no other file, no network.
+  const duckDb = () =>
+    (duck ??= (async () => {
+      const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+      const connection = await instance.connect();
+      try {
+        await connection.run(`SET allowed_directories = ['${scratchDir.replace(/'/g, "''")}${path.sep}']`);
+        await connection.run('SET enable_external_access = false');
+        await connection.run('SET autoload_known_extensions = false');
+        await connection.run('SET lock_configuration = true');
+      } finally {
+        connection.closeSync();
+      }
+      return instance;
+    })());
 
   const database = (name: string): DatabaseRecord => {
     const record = store.databases.get(foldName(name));
@@ -211,7 +226,7 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
         {
           s3,
           duck: await duckDb(),
-          scratchDir: path.join(options.dataDir, 'glue', 'scratch'),
+          scratchDir,
           log: (line) => log(`crawler ${c.Name}: ${line}`),
           store,
           catalogId: options.account,
