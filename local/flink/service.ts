@@ -13,6 +13,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { Provider } from '../common/aws-json-server';
 import { FlinkRuntimes } from '../../workflow/contract';
 import {
@@ -42,6 +44,8 @@ import type {
 } from './model';
 import { flinkConfPairs } from './flink-conf';
 import { JobFailedError, JobRun, delay } from './runner';
+import { DEFAULT_RESTART_POLICY, RestartStreak, latestCheckpoint, type RestartPolicy } from './supervisor';
+import { ApplicationTelemetry } from './telemetry';
 import {
   applyUpdate,
   bucketOf,
@@ -77,6 +81,16 @@ export interface FlinkServiceOptions {
   stopTimeoutMs?: number;
   /** The runtimes the local runner can run. Default: the contract's FlinkRuntimes. */
   supportedRuntimes?: readonly string[];
+  /** CloudWatch endpoint the jobs' metrics are published to; none: no metrics. */
+  cloudWatchEndpoint?: string;
+  /** CloudWatch Logs endpoint the jobs' log events go to; none: no application log stream. */
+  logsEndpoint?: string;
+  /** How often a RUNNING application's metrics are published. Default 5 s. */
+  metricsIntervalMs?: number;
+  /** How often queued log events are sent. Default 1 s. */
+  logFlushIntervalMs?: number;
+  /** Backoff of the restarts after a job's process died while RUNNING. */
+  restartPolicy?: RestartPolicy;
 }
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -102,6 +116,12 @@ interface ActiveRun {
   /** Set before we stop the job ourselves, so its exit is not taken for a crash. */
   expectedExit: boolean;
   savepointDir?: string;
+  /** The savepoint or checkpoint this run started from; a restart with no newer checkpoint uses it. */
+  restoredFrom?: string;
+  /** The run's state.checkpoints.dir, where a restart looks for the newest checkpoint. */
+  checkpointsDir: string;
+  /** When the job reached RUNNING. */
+  runningSince?: number;
 }
 
 interface Activity {
@@ -148,6 +168,12 @@ export class FlinkService {
   private readonly startTimeoutMs: number;
   private readonly stopTimeoutMs: number;
   private readonly runtimes: readonly string[];
+  private readonly telemetry = new Map<string, ApplicationTelemetry>();
+  private readonly streaks = new Map<string, RestartStreak>();
+  private readonly cloudWatch: CloudWatchClient | undefined;
+  private readonly logs: CloudWatchLogsClient | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly restartPolicy: RestartPolicy;
   private closed = false;
 
   constructor(private readonly options: FlinkServiceOptions) {
@@ -156,6 +182,33 @@ export class FlinkService {
     this.startTimeoutMs = options.startTimeoutMs ?? 300_000;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 120_000;
     this.runtimes = options.supportedRuntimes ?? FlinkRuntimes;
+    this.restartPolicy = options.restartPolicy ?? DEFAULT_RESTART_POLICY;
+    const clientConfig = {
+      region: options.region,
+      credentials: {
+        accessKeyId: process.env['AWS_ACCESS_KEY_ID'] ?? 'test',
+        secretAccessKey: process.env['AWS_SECRET_ACCESS_KEY'] ?? 'test',
+      },
+    };
+    this.cloudWatch = options.cloudWatchEndpoint
+      ? new CloudWatchClient({ ...clientConfig, endpoint: options.cloudWatchEndpoint })
+      : undefined;
+    this.logs = options.logsEndpoint
+      ? new CloudWatchLogsClient({ ...clientConfig, endpoint: options.logsEndpoint })
+      : undefined;
+    // Metrics only while an application RUNS, as the service reports them; log events as they come.
+    const metricsTimer = setInterval(() => {
+      for (const [name, telemetry] of this.telemetry) {
+        if (this.apps.get(name)?.status === 'RUNNING') void telemetry.publishMetrics();
+      }
+    }, options.metricsIntervalMs ?? 5_000);
+    const logTimer = setInterval(() => {
+      for (const telemetry of this.telemetry.values()) void telemetry.flush();
+    }, options.logFlushIntervalMs ?? 1_000);
+    for (const timer of [metricsTimer, logTimer]) {
+      timer.unref();
+      this.timers.push(timer);
+    }
     this.s3 = new S3Client({
       endpoint: options.s3Endpoint,
       region: options.region,
@@ -240,7 +293,11 @@ export class FlinkService {
       }
     }
     this.save();
+    for (const timer of this.timers) clearInterval(timer);
+    await Promise.allSettled([...this.telemetry.values()].map((t) => t.flush()));
     this.s3.destroy();
+    this.cloudWatch?.destroy();
+    this.logs?.destroy();
   }
 
   // ---- applications ----------------------------------------------------------------------------
@@ -323,6 +380,8 @@ export class FlinkService {
     version.config = config;
     const op = this.newOperation(app, 'StartApplication');
     this.setStatus(app, 'STARTING');
+    // A start begins the metrics afresh (numRestarts counts the restarts of this start's job).
+    this.resetTelemetry(app);
     this.background(app, async (signal) => {
       try {
         await this.launch(app, version, fromSavepoint, signal);
@@ -566,6 +625,8 @@ export class FlinkService {
     await activity?.done;
     await this.stopRun(app, 'kill');
     this.apps.delete(app.name);
+    await this.telemetry.get(app.name)?.flush();
+    this.telemetry.delete(app.name);
     fs.rmSync(applicationPaths(this.options.dataDir, app.name).root, { recursive: true, force: true });
     this.save();
     this.options.log(`flink: deleted application ${app.name}`);
@@ -765,7 +826,20 @@ export class FlinkService {
       flinkConf: flinkConfPairs(version.config),
       env: this.runnerEnv(),
       logPath,
+      onMetrics: (metrics) => this.telemetryOf(app).runMetrics(metrics),
+      onException: (exception) => {
+        this.options.log(`flink: ${app.name} the job failed and Flink restarts it: ${exception.error}`);
+        this.telemetryOf(app).event({
+          timestamp: exception.timestamp,
+          messageType: 'ERROR',
+          logger: 'org.apache.flink.runtime.executiongraph.ExecutionGraph',
+          message: `The job failed${exception.taskName ? ` in ${exception.taskName}` : ''} and Flink restarts it: ${exception.error}`,
+          throwableInformation: exception.stacktrace,
+        });
+      },
     });
+    const tail = this.telemetryOf(app).follow(path.join(runDir, 'work', 'flink.log'));
+    void job.exited.then(() => tail.stop());
     const jobsOfApp = this.liveJobs.get(app.name) ?? new Set<JobRun>();
     this.liveJobs.set(app.name, jobsOfApp);
     jobsOfApp.add(job);
@@ -775,6 +849,8 @@ export class FlinkService {
       versionId: version.versionId,
       expectedExit: false,
       ...(savepointDir ? { savepointDir } : {}),
+      ...(fromSavepoint ? { restoredFrom: fromSavepoint } : {}),
+      checkpointsDir: path.join(runDir, 'work', 'checkpoints'),
     };
     this.runs.set(app.name, run);
     this.options.log(`flink: ${app.name} v${version.versionId} runner pid ${job.pid}, log ${logPath}`);
@@ -792,6 +868,7 @@ export class FlinkService {
     try {
       const jobId = await Promise.race([job.running, aborted, timedOut]);
       this.options.log(`flink: ${app.name} v${version.versionId} RUNNING (Flink job ${jobId || 'unknown'})`);
+      run.runningSince = Date.now();
       delete app.lastRunError;
     } catch (e) {
       run.expectedExit = true;
@@ -804,10 +881,19 @@ export class FlinkService {
     }
     void job.exited.then((outcome) => {
       if (run.expectedExit || this.runs.get(app.name) !== run || this.closed) return;
-      // The job ended by itself while RUNNING: the service puts such an application back to READY.
       this.runs.delete(app.name);
       const live = this.apps.get(app.name);
       if (!live) return;
+      if (!outcome.finished && live.status === 'RUNNING') {
+        // The job's process died (a crash, kill -9, a failure Flink gave up on): the service keeps the
+        // application RUNNING and restarts the job from its newest checkpoint.
+        const cause = withLog(outcome.error ?? 'The Flink job stopped without a reason.');
+        this.telemetryOf(live).endRun(true);
+        this.scheduleRestart(live, version, run, cause);
+        return;
+      }
+      // A job that ended by itself (bounded input): the service puts such an application back to READY.
+      this.telemetryOf(live).endRun(false);
       live.lastRunError = withLog(
         outcome.error ?? (outcome.finished ? 'The Flink job finished.' : 'The Flink job stopped.'),
       );
@@ -830,6 +916,7 @@ export class FlinkService {
     if (!run) return { killed: false };
     run.expectedExit = true;
     this.runs.delete(app.name);
+    void run.job.exited.then(() => this.telemetry.get(app.name)?.endRun(false));
     if (mode === 'kill') {
       await run.job.kill();
       return { killed: false };
@@ -929,6 +1016,80 @@ export class FlinkService {
     return [...app.snapshots]
       .filter((s) => s.status === 'READY' && s.savepointPath)
       .sort((a, b) => b.createdAt - a.createdAt)[0];
+  }
+
+  // ---- supervision ------------------------------------------------------------------------------
+
+  /**
+   * Restarts the job of a RUNNING application whose process died: after the streak's backoff, from the
+   * dead run's newest checkpoint, else from what that run started from (a savepoint, or nothing). The
+   * reason goes to the endpoint's log and the application's log stream; a restart that fails before the
+   * job runs is itself restarted, so the application stays RUNNING as on the service.
+   */
+  private scheduleRestart(
+    app: ApplicationRecord,
+    version: VersionRecord,
+    dead: ActiveRun,
+    cause: string,
+  ): void {
+    const streak = this.streaks.get(app.name) ?? new RestartStreak(this.restartPolicy);
+    this.streaks.set(app.name, streak);
+    if (dead.runningSince !== undefined) streak.ranFor(Date.now() - dead.runningSince);
+    const { attempt, delayMs } = streak.next();
+    const restoreFrom = latestCheckpoint(dead.checkpointsDir) ?? dead.restoredFrom;
+    const from = restoreFrom ? `from ${restoreFrom}` : 'from the start (no checkpoint yet)';
+    const message = `The job's process ended while RUNNING: ${cause}. Restart ${attempt} of this streak in ${delayMs} ms, ${from}.`;
+    this.options.log(`flink: ${app.name} ${message}`);
+    this.telemetryOf(app).event({
+      timestamp: Date.now(),
+      messageType: 'ERROR',
+      logger: 'flinkflow.local.supervisor',
+      message,
+    });
+    this.background(app, async (signal) => {
+      await abortableDelay(delayMs, signal);
+      // A stop, update or delete that came meanwhile wins: nothing to restart then.
+      if (signal.aborted || app.status !== 'RUNNING' || this.runs.has(app.name) || this.closed) return;
+      try {
+        await this.launch(app, version, restoreFrom, signal);
+        this.options.log(`flink: ${app.name} restarted ${from}`);
+        this.telemetryOf(app).event({
+          timestamp: Date.now(),
+          messageType: 'INFO',
+          logger: 'flinkflow.local.supervisor',
+          message: `The job runs again after restart ${attempt}, ${from}.`,
+        });
+      } catch (e) {
+        if (e instanceof AbortedError || app.status !== 'RUNNING' || this.closed) return;
+        this.telemetryOf(app).failedRestart();
+        // The failed attempt never ran, so the next one resumes from the same point.
+        const next: ActiveRun = { ...dead };
+        delete next.runningSince;
+        if (restoreFrom) next.restoredFrom = restoreFrom;
+        this.scheduleRestart(app, version, next, errorText(e));
+      }
+    });
+  }
+
+  private telemetryOf(app: ApplicationRecord): ApplicationTelemetry {
+    return this.telemetry.get(app.name) ?? this.resetTelemetry(app);
+  }
+
+  private resetTelemetry(app: ApplicationRecord): ApplicationTelemetry {
+    const previous = this.telemetry.get(app.name);
+    if (previous) void previous.flush();
+    this.streaks.delete(app.name);
+    const telemetry = new ApplicationTelemetry({
+      applicationName: app.name,
+      applicationArn: app.arn,
+      versionId: () => app.versionId,
+      logStreamArns: () => currentVersion(app).config.cloudWatchLogStreamArns,
+      ...(this.cloudWatch ? { cloudWatch: this.cloudWatch } : {}),
+      ...(this.logs ? { logs: this.logs } : {}),
+      log: this.options.log,
+    });
+    this.telemetry.set(app.name, telemetry);
+    return telemetry;
   }
 
   // ---- helpers ----------------------------------------------------------------------------------
@@ -1053,6 +1214,20 @@ function finish(op: OperationRecord, status: OperationStatus, at = Date.now(), e
   op.status = status;
   op.endTime = at;
   if (error !== undefined) op.errorString = error;
+}
+
+/** Waits `ms`, or less when the signal aborts. */
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 function errorText(e: unknown): string {
