@@ -267,64 +267,67 @@ describe('A RUNNING job that fails, on real Flink', () => {
     const zip = path.join(fx.dataDir, `${name}.zip`);
     zipFailingAfterRecords(zip, message, 20, path.join(fx.dataDir, `${name}.failed-once`));
     const ticks = produceTicks();
-    const { logGroupName, logStreamName } = await createAndStart(flink, logs, name, fs.readFileSync(zip));
+    try {
+      const { logGroupName, logStreamName } = await createAndStart(flink, logs, name, fs.readFileSync(zip));
 
-    // Act
-    const statuses: string[] = [];
-    const restarts = await watch(
-      flink,
-      name,
-      async () => {
-        const max = await maxNumRestarts(cloudWatch, name);
-        return max >= 1 ? max : undefined;
-      },
-      180_000,
-      statuses,
-    );
-    const events = await watch(
-      flink,
-      name,
-      async () => {
-        const out = await logs.send(
-          new FilterLogEventsCommand({
-            logGroupName,
-            logStreamNames: [logStreamName],
-            filterPattern: '"failing on purpose"',
-          }),
-        );
-        return out.events?.length ? out.events : undefined;
-      },
-      30_000,
-      statuses,
-    );
-    const fromBoto3 = readWithBoto3({
-      endpoint: fx.services.endpoints.cloudwatch,
-      region: REGION,
-      application: name,
-      logGroupName,
-      logStreamName,
-      filterPattern: '"failing on purpose"',
-    });
-    const statusAtEnd = await statusOf(flink, name);
-    await ticks.stop();
-    await flink.send(new StopApplicationCommand({ ApplicationName: name, Force: true }));
+      // Act
+      const statuses: string[] = [];
+      const restarts = await watch(
+        flink,
+        name,
+        async () => {
+          const max = await maxNumRestarts(cloudWatch, name);
+          return max >= 1 ? max : undefined;
+        },
+        180_000,
+        statuses,
+      );
+      const events = await watch(
+        flink,
+        name,
+        async () => {
+          const out = await logs.send(
+            new FilterLogEventsCommand({
+              logGroupName,
+              logStreamNames: [logStreamName],
+              filterPattern: '"failing on purpose"',
+            }),
+          );
+          return out.events?.length ? out.events : undefined;
+        },
+        30_000,
+        statuses,
+      );
+      const fromBoto3 = readWithBoto3({
+        endpoint: fx.services.endpoints.cloudwatch,
+        region: REGION,
+        application: name,
+        logGroupName,
+        logStreamName,
+        filterPattern: '"failing on purpose"',
+      });
+      const statusAtEnd = await statusOf(flink, name);
+      await flink.send(new StopApplicationCommand({ ApplicationName: name, Force: true }));
 
-    // Assess
-    expect(statuses).toEqual(['RUNNING']);
-    expect(statusAtEnd).toBe('RUNNING');
-    expect(restarts).toBeGreaterThanOrEqual(1);
-    // Flink restarted the job inside the same process: one run, no restart by the endpoint.
-    expect(runsOf(name)).toHaveLength(1);
-    const bodies = events.map((e) => JSON.parse(e.message ?? '{}') as Record<string, string>);
-    const failure = bodies.find((b) => (b['message'] ?? '').includes(message));
-    expect(failure).toMatchObject({
-      applicationARN: `arn:aws:kinesisanalytics:${REGION}:${ACCOUNT}:application/${name}`,
-      messageType: 'ERROR',
-    });
-    expect(failure?.['throwableInformation']).toContain('RuntimeException');
-    expect(fromBoto3.maxNumRestarts).toBeGreaterThanOrEqual(1);
-    expect(fromBoto3.messages.some((m) => m.includes(message))).toBe(true);
-    for (const client of [flink, cloudWatch, logs]) client.destroy();
+      // Assess
+      expect(statuses).toEqual(['RUNNING']);
+      expect(statusAtEnd).toBe('RUNNING');
+      expect(restarts).toBeGreaterThanOrEqual(1);
+      // Flink restarted the job inside the same process: one run, no restart by the endpoint.
+      expect(runsOf(name)).toHaveLength(1);
+      const bodies = events.map((e) => JSON.parse(e.message ?? '{}') as Record<string, string>);
+      const failure = bodies.find((b) => (b['message'] ?? '').includes(message));
+      expect(failure).toMatchObject({
+        applicationARN: `arn:aws:kinesisanalytics:${REGION}:${ACCOUNT}:application/${name}`,
+        messageType: 'ERROR',
+      });
+      expect(failure?.['throwableInformation']).toContain('RuntimeException');
+      expect(fromBoto3.maxNumRestarts).toBeGreaterThanOrEqual(1);
+      expect(fromBoto3.messages.some((m) => m.includes(message))).toBe(true);
+    } finally {
+      await ticks.stop();
+      for (const client of [flink, cloudWatch, logs]) client.destroy();
+    }
   });
 
   it('It should restart a job whose JVM is killed (kill -9) from its newest checkpoint, RUNNING throughout', async () => {
@@ -332,61 +335,64 @@ describe('A RUNNING job that fails, on real Flink', () => {
     const { flink, cloudWatch, logs } = clients();
     const name = 'killed-jvm';
     const ticks = produceTicks();
-    await createAndStart(flink, logs, name, fs.readFileSync(PACKAGED_ZIP));
-    const [firstRun] = runsOf(name);
-    const statuses: string[] = [];
-    const checkpoint = await watch(flink, name, async () => newestCheckpoint(firstRun!), 120_000, statuses);
-    const jvms = javaPidsMentioning(firstRun!);
-    expect(jvms.length).toBeGreaterThan(0);
-    const memoryBytes = jvms.reduce((sum, pid) => sum + residentBytes(pid), 0);
+    try {
+      await createAndStart(flink, logs, name, fs.readFileSync(PACKAGED_ZIP));
+      const [firstRun] = runsOf(name);
+      const statuses: string[] = [];
+      const checkpoint = await watch(flink, name, async () => newestCheckpoint(firstRun!), 120_000, statuses);
+      const jvms = javaPidsMentioning(firstRun!);
+      expect(jvms.length).toBeGreaterThan(0);
+      const memoryBytes = jvms.reduce((sum, pid) => sum + residentBytes(pid), 0);
 
-    // Act
-    const killedAt = Date.now();
-    for (const pid of jvms) process.kill(pid, 'SIGKILL');
-    const secondRun = await watch(
-      flink,
-      name,
-      async () => {
-        const second = runsOf(name)[1];
-        return second && /\[runner\] \{"status": ?"RUNNING"/.test(runnerLogOf(name, second))
-          ? second
-          : undefined;
-      },
-      START_TIMEOUT_MS,
-      statuses,
-    );
-    const restartLatencyMs = Date.now() - killedAt;
-    const killedRunCheckpoint = newestCheckpoint(firstRun!);
-    const restarts = await watch(
-      flink,
-      name,
-      async () => {
-        const max = await maxNumRestarts(cloudWatch, name);
-        return max >= 1 ? max : undefined;
-      },
-      60_000,
-      statuses,
-    );
-    const secondLog = fs.readFileSync(path.join(secondRun, 'work', 'flink.log'), 'utf8');
-    await ticks.stop();
-    await flink.send(new StopApplicationCommand({ ApplicationName: name, Force: true }));
-    process.stdout.write(
-      `flink-recovery: kill -9 to RUNNING again ${(restartLatencyMs / 1000).toFixed(1)} s; ` +
-        `JVM resident memory before the kill ${(memoryBytes / 2 ** 20).toFixed(0)} MiB\n`,
-    );
+      // Act
+      const killedAt = Date.now();
+      for (const pid of jvms) process.kill(pid, 'SIGKILL');
+      const secondRun = await watch(
+        flink,
+        name,
+        async () => {
+          const second = runsOf(name)[1];
+          return second && /\[runner\] \{"status": ?"RUNNING"/.test(runnerLogOf(name, second))
+            ? second
+            : undefined;
+        },
+        START_TIMEOUT_MS,
+        statuses,
+      );
+      const restartLatencyMs = Date.now() - killedAt;
+      const killedRunCheckpoint = newestCheckpoint(firstRun!);
+      const restarts = await watch(
+        flink,
+        name,
+        async () => {
+          const max = await maxNumRestarts(cloudWatch, name);
+          return max >= 1 ? max : undefined;
+        },
+        60_000,
+        statuses,
+      );
+      const secondLog = fs.readFileSync(path.join(secondRun, 'work', 'flink.log'), 'utf8');
+      await flink.send(new StopApplicationCommand({ ApplicationName: name, Force: true }));
+      process.stdout.write(
+        `flink-recovery: kill -9 to RUNNING again ${(restartLatencyMs / 1000).toFixed(1)} s; ` +
+          `JVM resident memory before the kill ${(memoryBytes / 2 ** 20).toFixed(0)} MiB\n`,
+      );
 
-    // Assess
-    expect(checkpoint).toBeDefined();
-    expect(statuses).toEqual(['RUNNING']);
-    expect(restarts).toBeGreaterThanOrEqual(1);
-    // The endpoint restarted the job from the killed run's newest completed checkpoint.
-    expect(killedRunCheckpoint).toBeDefined();
-    const runnerLog = runnerLogOf(name, secondRun);
-    expect(runnerLog).toContain(`--from-savepoint file:${killedRunCheckpoint}`);
-    // And Flink restored the job's state from it.
-    expect(secondLog).toMatch(
-      new RegExp(`Restoring job [0-9a-f]{32} from .*${path.basename(killedRunCheckpoint!)}`),
-    );
-    for (const client of [flink, cloudWatch, logs]) client.destroy();
+      // Assess
+      expect(checkpoint).toBeDefined();
+      expect(statuses).toEqual(['RUNNING']);
+      expect(restarts).toBeGreaterThanOrEqual(1);
+      // The endpoint restarted the job from the killed run's newest completed checkpoint.
+      expect(killedRunCheckpoint).toBeDefined();
+      const runnerLog = runnerLogOf(name, secondRun);
+      expect(runnerLog).toContain(`--from-savepoint file:${killedRunCheckpoint}`);
+      // And Flink restored the job's state from it.
+      expect(secondLog).toMatch(
+        new RegExp(`Restoring job [0-9a-f]{32} from .*${path.basename(killedRunCheckpoint!)}`),
+      );
+    } finally {
+      await ticks.stop();
+      for (const client of [flink, cloudWatch, logs]) client.destroy();
+    }
   });
 });
