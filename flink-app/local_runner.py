@@ -271,6 +271,19 @@ def readable_error(output: list[str]) -> str:
     return " | ".join(tail) if tail else "the job's process exited without output"
 
 
+def stack_error(stack: str) -> str:
+    """The readable error of a Flink stack trace: a Python UDF's exception when the trace carries one
+    (Beam wraps the worker's traceback in a Java exception's message), else the deepest Java cause."""
+    lines = stack.splitlines()
+    for index, line in enumerate(lines):
+        if "Traceback (most recent call last):" in line:
+            for follower in lines[index + 1:]:
+                if re.match(r"^\s*[A-Za-z_][\w.]*(Error|Exception)\b", follower):
+                    return follower.strip()
+    causes = [line[len("Caused by: "):] for line in lines if line.startswith("Caused by: ")]
+    return causes[-1] if causes else (lines[0] if lines else "unknown error")
+
+
 class FlinkRest:
     """The few REST calls the runner needs from the local cluster."""
 
@@ -308,11 +321,9 @@ class FlinkRest:
         entries = []
         for entry in history:
             stack = str(entry.get("stacktrace") or entry.get("exceptionName") or "")
-            lines = stack.splitlines()
-            causes = [line[len("Caused by: "):] for line in lines if line.startswith("Caused by: ")]
             entries.append({
                 "timestamp": int(entry.get("timestamp") or 0),
-                "error": causes[-1] if causes else (lines[0] if lines else "unknown error"),
+                "error": stack_error(stack),
                 "stacktrace": stack,
                 "taskName": entry.get("taskName"),
             })

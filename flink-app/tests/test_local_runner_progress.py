@@ -91,3 +91,19 @@ def test_it_should_report_a_job_that_restarts_before_it_ran_as_a_failed_start(
     assert code == 1
     assert run.process.poll() is not None
     assert lines_of(capsys) == [{"status": "FAILED", "error": "java.lang.RuntimeException: boom"}]
+
+
+def test_it_should_name_the_python_exception_a_udf_raised_rather_than_the_java_wrapper() -> None:
+    # Prepare: how Flink reports a Python UDF's failure, the worker's traceback inside a Java message
+    stack = ("org.apache.flink.runtime.JobException: Recovery is suppressed\n"
+             "Caused by: java.lang.RuntimeException: Error received from SDK harness for instruction 2: "
+             "Traceback (most recent call last):\n"
+             '  File "/work/code/main.py", line 17, in fail_once\n'
+             '    raise RuntimeError("failing on purpose")\n'
+             "RuntimeError: failing on purpose\n"
+             "\tat org.apache.beam.runners.fnexecution.control.FnApiControlClient.onNext(FnApiControlClient.java:1)")
+
+    # Act / Assess
+    assert local_runner.stack_error(stack) == "RuntimeError: failing on purpose"
+    assert local_runner.stack_error(STACK) == "java.lang.RuntimeException: boom"
+

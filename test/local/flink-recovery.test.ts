@@ -282,6 +282,7 @@ describe('A RUNNING job that fails, on real Flink', () => {
         180_000,
         statuses,
       );
+      const restartsSeenAt = Date.now();
       const events = await watch(
         flink,
         name,
@@ -317,6 +318,10 @@ describe('A RUNNING job that fails, on real Flink', () => {
       expect(runsOf(name)).toHaveLength(1);
       const bodies = events.map((e) => JSON.parse(e.message ?? '{}') as Record<string, string>);
       const failure = bodies.find((b) => (b['message'] ?? '').includes(message));
+      const failedAt = events.find((e) => (e.message ?? '').includes(message))?.timestamp ?? NaN;
+      process.stdout.write(
+        `flink-recovery: job failure to numRestarts >= 1 in CloudWatch ${((restartsSeenAt - failedAt) / 1000).toFixed(1)} s\n`,
+      );
       expect(failure).toMatchObject({
         applicationARN: `arn:aws:kinesisanalytics:${REGION}:${ACCOUNT}:application/${name}`,
         messageType: 'ERROR',
