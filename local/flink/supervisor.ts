@@ -443,6 +443,7 @@ export class JobSupervisor {
     return this.telemetry.get(app.name) ?? this.resetTelemetry(app);
   }
 
+  /** Starts the application's metric totals, restart streak and log queue afresh (StartApplication). */
   resetTelemetry(app: ApplicationRecord): ApplicationTelemetry {
     const previous = this.telemetry.get(app.name);
     if (previous) void previous.flush();
