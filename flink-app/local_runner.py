@@ -50,6 +50,9 @@ DEFAULT_LOCAL_LIB = HERE / "target" / "local-lib"
 START_TIMEOUT_SECONDS = float(os.environ.get("FLINKFLOW_START_TIMEOUT_SECONDS", "240"))
 SAVEPOINT_TIMEOUT_SECONDS = 120.0
 POLL_SECONDS = 0.5
+RESTART_DELAY = os.environ.get("FLINKFLOW_RESTART_DELAY", "1 s")
+# How often the job's metrics are read over REST; a line is printed when they change.
+METRICS_SECONDS = float(os.environ.get("FLINKFLOW_METRICS_SECONDS", "2"))
 
 # Keys the runner must own to find, follow and stop the job it started, or to run the zip's code at all;
 # a --flink-conf pair may set anything else (and wins over the runner's own value).
@@ -152,10 +155,17 @@ def flink_configuration(work_dir: Path, jar: Path, savepoint_dir: Optional[str],
         "pipeline.jars": jar.resolve().as_uri(),
         "python.client.executable": sys.executable,
         "python.executable": sys.executable,
-        # Fail instead of restarting forever, so that a job that cannot run is reported as FAILED.
+        # As on the managed service, a job that fails after it ran is restarted without limit (Flink's own
+        # default with checkpointing on is fixed-delay with Integer.MAX_VALUE attempts; the service keeps it,
+        # "Implement fault tolerance in Managed Service for Apache Flink"). The delay is shorter than the
+        # service's 10 s to keep local runs quick. A job that fails before it RUNS is still reported FAILED:
+        # follow() fails the run at its first restart before RUNNING.
         "restart-strategy.type": "fixed-delay",
-        "restart-strategy.fixed-delay.attempts": "2",
-        "restart-strategy.fixed-delay.delay": "2 s",
+        "restart-strategy.fixed-delay.attempts": str(2**31 - 1),
+        "restart-strategy.fixed-delay.delay": RESTART_DELAY,
+        # A killed process leaves its newest checkpoint behind; keep it on cancellation too, so that the
+        # endpoint can restart the job from it (docs/local-flink.md, "Process death").
+        "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
         "state.checkpoints.dir": (work_dir / "checkpoints").resolve().as_uri(),
         "io.tmp.dirs": str((work_dir / "tmp").resolve()),
     }
@@ -226,7 +236,7 @@ def write_flink_conf(conf_dir: Path, config: dict[str, str], log_file: Path) -> 
         "appender.file.append = true\n"
         f"appender.file.fileName = {log_file}\n"
         "appender.file.layout.type = PatternLayout\n"
-        "appender.file.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n\n"
+        "appender.file.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c [%t] %x - %m%n\n"
         "logger.akka.name = akka\nlogger.akka.level = WARN\n"
         "logger.pekko.name = org.apache.pekko\nlogger.pekko.level = WARN\n"
         "logger.kafka.name = org.apache.kafka\nlogger.kafka.level = WARN\n"
@@ -262,6 +272,19 @@ def readable_error(output: list[str]) -> str:
     return " | ".join(tail) if tail else "the job's process exited without output"
 
 
+def stack_error(stack: str) -> str:
+    """The readable error of a Flink stack trace: a Python UDF's exception when the trace carries one
+    (Beam wraps the worker's traceback in a Java exception's message), else the deepest Java cause."""
+    lines = stack.splitlines()
+    for index, line in enumerate(lines):
+        if "Traceback (most recent call last):" in line:
+            for follower in lines[index + 1:]:
+                if re.match(r"^\s*[A-Za-z_][\w.]*(Error|Exception)\b", follower):
+                    return follower.strip()
+    causes = [line[len("Caused by: "):] for line in lines if line.startswith("Caused by: ")]
+    return causes[-1] if causes else (lines[0] if lines else "unknown error")
+
+
 class FlinkRest:
     """The few REST calls the runner needs from the local cluster."""
 
@@ -291,6 +314,35 @@ class FlinkRest:
         lines = stack.splitlines()
         causes = [line[len("Caused by: "):] for line in lines if line.startswith("Caused by: ")]
         return causes[-1] if causes else lines[0]
+
+    def exceptions(self, job_id: str) -> list[dict[str, Any]]:
+        """The job's exception history, oldest first: each entry's timestamp (ms), readable error, stack
+        trace and task."""
+        history = self.call("GET", f"/jobs/{job_id}/exceptions").get("exceptionHistory", {}).get("entries", [])
+        entries = []
+        for entry in history:
+            stack = str(entry.get("stacktrace") or entry.get("exceptionName") or "")
+            entries.append({
+                "timestamp": int(entry.get("timestamp") or 0),
+                "error": stack_error(stack),
+                "stacktrace": stack,
+                "taskName": entry.get("taskName"),
+            })
+        return sorted(entries, key=lambda e: e["timestamp"])
+
+    def metrics(self, job_id: str) -> dict[str, Any]:
+        """numRestarts (job metric) and the checkpoint counts and newest completed checkpoint."""
+        restarts = self.call("GET", f"/jobs/{job_id}/metrics?get=numRestarts")
+        values = {item.get("id"): item.get("value") for item in restarts if isinstance(item, dict)}
+        checkpoints = self.call("GET", f"/jobs/{job_id}/checkpoints")
+        counts = checkpoints.get("counts", {})
+        latest = (checkpoints.get("latest") or {}).get("completed") or {}
+        return {
+            "numRestarts": int(float(values.get("numRestarts") or 0)),
+            "numberOfCompletedCheckpoints": int(counts.get("completed") or 0),
+            "numberOfFailedCheckpoints": int(counts.get("failed") or 0),
+            "latestCheckpoint": latest.get("external_path"),
+        }
 
     def stop_with_savepoint(self, job_id: str, directory: str, local_dir: Optional[Path] = None) -> str:
         triggered_at = time.time()
@@ -335,6 +387,9 @@ class LocalRun:
         self.process: Optional[subprocess.Popen[str]] = None
         self.stop_requested = threading.Event()
         self._log_offset = 0
+        self._metrics: Optional[dict[str, Any]] = None
+        self._metrics_read_at = 0.0
+        self._last_exception_at = 0
 
     def prepare(self) -> list[str]:
         """Unpack and check the zip, write the configuration; returns the CLI command."""
@@ -460,6 +515,28 @@ class LocalRun:
         emit({"status": "FAILED", "error": error})
         return 1
 
+    def report_progress(self) -> None:
+        """While RUNNING: a `metrics` line when the job's metrics change, an `exception` line for each
+        failure Flink restarted the job after. A REST hiccup skips a round; it never ends the run."""
+        if self.rest is None or self.job_id is None or time.monotonic() - self._metrics_read_at < METRICS_SECONDS:
+            return
+        self._metrics_read_at = time.monotonic()
+        try:
+            entries = self.rest.exceptions(self.job_id)
+            # By timestamp, not position: Flink keeps only the newest entries (web.exception-history-size).
+            for entry in entries:
+                if entry["timestamp"] > self._last_exception_at:
+                    self._last_exception_at = entry["timestamp"]
+                    self.log.runner(f"the job failed and Flink restarts it: {entry['error']}")
+                    emit({"exception": entry})
+            metrics = self.rest.metrics(self.job_id)
+        except (urllib.error.URLError, OSError, ValueError, TypeError) as error:
+            self.log.runner(f"reading the job's metrics failed ({error}); trying again")
+            return
+        if metrics != self._metrics:
+            self._metrics = metrics
+            emit({"metrics": metrics})
+
     def follow(self) -> int:
         """Report the job's state until it ends, fails, or SIGTERM arrives."""
         assert self.process is not None
@@ -478,6 +555,10 @@ class LocalRun:
                 if status == "RUNNING" and all_running and not running:
                     running = True
                     emit({"status": "RUNNING", "jobId": self.job_id})
+                elif not running and status in ("FAILING", "RESTARTING"):
+                    # A job that fails before it ever ran would restart forever: report it as a failed start.
+                    error = (self.rest.root_exception(self.job_id) if self.rest and self.job_id else None)
+                    return self.fail(error or readable_error(self.output))
                 elif status == "FAILED":
                     error = (self.rest.root_exception(self.job_id) if self.rest and self.job_id else None)
                     return self.fail(error or readable_error(self.output))
@@ -491,6 +572,8 @@ class LocalRun:
                     emit({"status": "FINISHED", "jobId": self.job_id})
                     return 0
                 return self.fail(readable_error(self.output))
+            if running:
+                self.report_progress()
             if not running and time.monotonic() > deadline:
                 return self.fail(f"the job did not reach RUNNING within {START_TIMEOUT_SECONDS:.0f} s; "
                                  f"see {self.log_file}")

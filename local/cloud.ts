@@ -225,7 +225,8 @@ export function sdkEnvironment(state: Pick<LocalCloudState, 'endpoints' | 'regio
     AWS_ENDPOINT_URL_KINESIS_ANALYTICS_V2: state.endpoints.kinesisanalyticsv2,
     AWS_ENDPOINT_URL_GLUE: state.endpoints.glue,
     AWS_ENDPOINT_URL_ATHENA: state.endpoints.athena,
-    // Service ids "CloudWatch Logs" and "STS"; moto answers both.
+    // Service ids "CloudWatch", "CloudWatch Logs" and "STS"; moto answers all three.
+    AWS_ENDPOINT_URL_CLOUDWATCH: state.endpoints.cloudwatch,
     AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: state.endpoints.logs,
     AWS_ENDPOINT_URL_STS: state.endpoints.sts,
     AWS_ACCESS_KEY_ID: 'local',

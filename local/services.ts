@@ -19,7 +19,11 @@ export const LOCAL_ACCOUNT = '000000000000';
 export interface LocalEndpoints {
   kinesis: string;
   s3: string;
-  /** CloudWatch Logs and STS are moto's (its server answers every service it emulates on one port). */
+  /**
+   * CloudWatch (metrics), CloudWatch Logs and STS are moto's (its server answers every service it
+   * emulates on one port).
+   */
+  cloudwatch: string;
   logs: string;
   sts: string;
   kinesisanalyticsv2: string;
@@ -93,6 +97,9 @@ export async function startServices(options: LocalServicesOptions): Promise<Loca
       kinesisEndpoint: kinesisGateway.url,
       region: LOCAL_REGION,
       account: LOCAL_ACCOUNT,
+      // The jobs' metrics and log events go to moto's CloudWatch and CloudWatch Logs.
+      cloudWatchEndpoint: s3.url,
+      logsEndpoint: s3.url,
       log: (l) => log('flink', l),
     });
     stops.push(flink.shutdown);
@@ -122,6 +129,7 @@ export async function startServices(options: LocalServicesOptions): Promise<Loca
       endpoints: {
         kinesis: kinesisGateway.url,
         s3: s3.url,
+        cloudwatch: s3.url,
         logs: s3.url,
         sts: s3.url,
         kinesisanalyticsv2: flinkServer.url,

@@ -1,4 +1,5 @@
-"""The local runner as a child process, with its JSON status lines read as they come."""
+"""The local runner as a child process, with its JSON status lines read as they come (its `metrics`
+and `exception` lines are kept apart, in `reports`)."""
 
 from __future__ import annotations
 
@@ -20,13 +21,18 @@ class RunnerProcess:
         self.process = subprocess.Popen([sys.executable, str(RUNNER), *args], env=env, stdout=subprocess.PIPE,
                                         stderr=self._stderr, text=True)
         self.statuses: list[dict[str, Any]] = []
+        self.reports: list[dict[str, Any]] = []
         self._lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
         for line in self.process.stdout:
-            self._lines.put(json.loads(line))
+            parsed = json.loads(line)
+            if "status" in parsed:
+                self._lines.put(parsed)
+            else:
+                self.reports.append(parsed)
         self._lines.put(None)
 
     def next_status(self, timeout: float) -> dict[str, Any]:

@@ -167,6 +167,10 @@ def test_it_should_read_kinesis_and_write_windows_with_success_files_to_s3_then_
         assert stopped["savepoint"].startswith(savepoints.resolve().as_uri().replace("file:///", "file:/"))
         assert list(savepoints.glob("savepoint-*/_metadata"))
         assert exit_code == 0
+        # Windows land on checkpoints, so the runner has reported at least one completed checkpoint.
+        metrics = [report["metrics"] for report in runner.reports if "metrics" in report]
+        assert metrics and metrics[-1]["numberOfCompletedCheckpoints"] >= 1, runner.reports
+        assert metrics[-1]["numRestarts"] == 0
         if output_format == "csv":
             assert_restores_without_reprocessing(tmp_path, env, packaged_zip, properties, stopped["savepoint"], s3)
 

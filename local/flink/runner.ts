@@ -21,6 +21,26 @@ export interface RunnerLaunch {
   flinkConf?: readonly string[];
   env: NodeJS.ProcessEnv;
   logPath: string;
+  /** The job's metrics, each time the runner reports them (a `metrics` line). */
+  onMetrics?: (metrics: RunnerMetrics) => void;
+  /** A failure Flink restarted the job after (an `exception` line). */
+  onException?: (exception: RunnerException) => void;
+}
+
+/** What a runner `metrics` line carries (docs/flink-app.md). */
+export interface RunnerMetrics {
+  numRestarts: number;
+  numberOfCompletedCheckpoints: number;
+  numberOfFailedCheckpoints: number;
+  latestCheckpoint?: string;
+}
+
+/** What a runner `exception` line carries: one entry of Flink's exception history. */
+export interface RunnerException {
+  timestamp: number;
+  error: string;
+  stacktrace: string;
+  taskName?: string;
 }
 
 /** Why a run ended without the job running: the job's own message when the runner gave one. */
@@ -32,6 +52,8 @@ export class JobFailedError extends Error {
 }
 
 interface StatusLine {
+  metrics?: unknown;
+  exception?: unknown;
   status?: unknown;
   jobId?: unknown;
   error?: unknown;
@@ -109,6 +131,16 @@ export class JobRun {
       this.writeLog(`[runner] ${line}`);
       const parsed = parseStatus(line);
       if (!parsed) return;
+      if (parsed.metrics !== undefined) {
+        const metrics = parseMetrics(parsed.metrics);
+        if (metrics) launch.onMetrics?.(metrics);
+        return;
+      }
+      if (parsed.exception !== undefined) {
+        const exception = parseException(parsed.exception);
+        if (exception) launch.onException?.(exception);
+        return;
+      }
       if (parsed.status === 'RUNNING') {
         this.isRunning = true;
         resolveRunning(typeof parsed.jobId === 'string' ? parsed.jobId : '');
@@ -262,6 +294,29 @@ function parseStatus(line: string): StatusLine | undefined {
   } catch {
     return undefined;
   }
+}
+
+function parseMetrics(value: unknown): RunnerMetrics | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  const count = (key: string) => (typeof v[key] === 'number' && Number.isFinite(v[key]) ? v[key] : 0);
+  return {
+    numRestarts: count('numRestarts'),
+    numberOfCompletedCheckpoints: count('numberOfCompletedCheckpoints'),
+    numberOfFailedCheckpoints: count('numberOfFailedCheckpoints'),
+    ...(typeof v['latestCheckpoint'] === 'string' ? { latestCheckpoint: v['latestCheckpoint'] } : {}),
+  };
+}
+
+function parseException(value: unknown): RunnerException | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  return {
+    timestamp: typeof v['timestamp'] === 'number' && v['timestamp'] > 0 ? v['timestamp'] : Date.now(),
+    error: typeof v['error'] === 'string' ? v['error'] : 'unknown error',
+    stacktrace: typeof v['stacktrace'] === 'string' ? v['stacktrace'] : '',
+    ...(typeof v['taskName'] === 'string' ? { taskName: v['taskName'] } : {}),
+  };
 }
 
 export function delay(ms: number): Promise<void> {

@@ -12,9 +12,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Provider } from '../common/aws-json-server';
-import { isInside, resourceFolder } from '../common/paths';
+import { isInside } from '../common/paths';
 import { FlinkRuntimes } from '../../workflow/contract';
 import {
   applicationDetail,
@@ -41,11 +40,15 @@ import type {
   StoreFile,
   VersionRecord,
 } from './model';
-import { flinkConfPairs } from './flink-conf';
-import { JobFailedError, JobRun, delay } from './runner';
+import {
+  AbortedError,
+  JobSupervisor,
+  applicationPaths,
+  errorText,
+  type SupervisorOptions,
+} from './supervisor';
 import {
   applyUpdate,
-  bucketOf,
   md5Hex,
   optionalBoolean,
   optionalEnum,
@@ -60,31 +63,12 @@ import {
 
 type Json = Record<string, unknown>;
 
-export interface FlinkServiceOptions {
-  /** Where applications, code, savepoints and logs live. */
-  dataDir: string;
-  /** The local S3 endpoint the code zip is read from (path-style). */
-  s3Endpoint: string;
-  /** The local Kinesis endpoint, handed to the job. */
-  kinesisEndpoint: string;
-  region: string;
+export interface FlinkServiceOptions extends SupervisorOptions {
   account: string;
-  log: (line: string) => void;
-  /** The runner's argv head; default: the project venv's Python running flink-app/local_runner.py. */
-  runnerCommand?: readonly string[];
-  /** How long a run may take from launch to RUNNING before the start fails. Default 300 s. */
-  startTimeoutMs?: number;
-  /** How long a graceful stop (savepoint) may take before the job is killed. Default 120 s. */
-  stopTimeoutMs?: number;
   /** The runtimes the local runner can run. Default: the contract's FlinkRuntimes. */
   supportedRuntimes?: readonly string[];
 }
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
-const DEFAULT_RUNNER = [
-  path.join(REPO_ROOT, '.venv', 'bin', 'python'),
-  path.join(REPO_ROOT, 'flink-app', 'local_runner.py'),
-];
 const MAX_OPERATIONS_KEPT = 200;
 const TRANSITIONAL: readonly ApplicationStatus[] = [
   'STARTING',
@@ -96,14 +80,6 @@ const TRANSITIONAL: readonly ApplicationStatus[] = [
   'AUTOSCALING',
   'MAINTENANCE',
 ];
-
-interface ActiveRun {
-  job: JobRun;
-  versionId: number;
-  /** Set before we stop the job ourselves, so its exit is not taken for a crash. */
-  expectedExit: boolean;
-  savepointDir?: string;
-}
 
 interface Activity {
   controller: AbortController;
@@ -118,56 +94,25 @@ function abortActivity(activity: Activity | undefined): void {
   abortActivity(activity.previous);
 }
 
-class AbortedError extends Error {
-  constructor() {
-    super('aborted');
-    this.name = 'AbortedError';
-  }
-}
-
-/**
- * Paths of one application's files under dataDir. Exported for the CLI and docs. The folder is the
- * name escaped (resourceFolder): `..` is a valid application name and must not be the parent folder.
- */
-export function applicationPaths(dataDir: string, name: string) {
-  const root = resourceFolder(path.join(dataDir, 'apps'), name);
-  return {
-    root,
-    logs: path.join(root, 'logs'),
-    runs: path.join(root, 'runs'),
-    savepoints: path.join(root, 'savepoints'),
-    code: path.join(root, 'code'),
-  };
-}
+export { applicationPaths };
 
 export class FlinkService {
   private readonly apps = new Map<string, ApplicationRecord>();
-  private readonly runs = new Map<string, ActiveRun>();
   private readonly activities = new Map<string, Activity>();
-  /** Every runner process not yet exited, per application, including ones being stopped. */
-  private readonly liveJobs = new Map<string, Set<JobRun>>();
-  private readonly s3: S3Client;
+  private readonly jobs: JobSupervisor;
   private readonly storePath: string;
-  private readonly runnerCommand: readonly string[];
-  private readonly startTimeoutMs: number;
-  private readonly stopTimeoutMs: number;
   private readonly runtimes: readonly string[];
   private closed = false;
 
   constructor(private readonly options: FlinkServiceOptions) {
     this.storePath = path.join(options.dataDir, 'applications.json');
-    this.runnerCommand = options.runnerCommand ?? DEFAULT_RUNNER;
-    this.startTimeoutMs = options.startTimeoutMs ?? 300_000;
-    this.stopTimeoutMs = options.stopTimeoutMs ?? 120_000;
     this.runtimes = options.supportedRuntimes ?? FlinkRuntimes;
-    this.s3 = new S3Client({
-      endpoint: options.s3Endpoint,
-      region: options.region,
-      forcePathStyle: true,
-      credentials: {
-        accessKeyId: process.env['AWS_ACCESS_KEY_ID'] ?? 'test',
-        secretAccessKey: process.env['AWS_SECRET_ACCESS_KEY'] ?? 'test',
-      },
+    this.jobs = new JobSupervisor(options, {
+      application: (name) => this.apps.get(name),
+      setStatus: (app, status) => this.setStatus(app, status),
+      save: () => this.save(),
+      background: (app, work) => this.background(app, work),
+      closed: () => this.closed,
     });
   }
 
@@ -232,9 +177,7 @@ export class FlinkService {
     this.closed = true;
     for (const activity of this.activities.values()) abortActivity(activity);
     await Promise.allSettled([...this.activities.values()].map((a) => a.done));
-    for (const run of this.runs.values()) run.expectedExit = true;
-    await Promise.allSettled([...this.apps.keys()].map((name) => this.killAll(name)));
-    this.runs.clear();
+    await this.jobs.killEverything();
     const now = Date.now();
     for (const app of this.apps.values()) {
       if (app.status !== 'READY') app.status = 'READY';
@@ -244,7 +187,7 @@ export class FlinkService {
       }
     }
     this.save();
-    this.s3.destroy();
+    await this.jobs.close();
   }
 
   // ---- applications ----------------------------------------------------------------------------
@@ -327,9 +270,11 @@ export class FlinkService {
     version.config = config;
     const op = this.newOperation(app, 'StartApplication');
     this.setStatus(app, 'STARTING');
+    // A start begins the metrics afresh (numRestarts counts the restarts of this start's job).
+    this.jobs.resetTelemetry(app);
     this.background(app, async (signal) => {
       try {
-        await this.launch(app, version, fromSavepoint, signal);
+        await this.jobs.launch(app, version, fromSavepoint, signal);
         version.ranSuccessfully = true;
         this.setStatus(app, 'RUNNING');
         finish(op, 'SUCCESSFUL');
@@ -370,11 +315,10 @@ export class FlinkService {
       }
       void (async () => {
         // Kill first (a savepoint in progress included), then let the aborted work unwind.
-        const run = this.runs.get(app.name);
-        if (run) run.expectedExit = true;
-        await this.killAll(app.name);
+        this.jobs.expectExit(app.name);
+        await this.jobs.killAll(app.name);
         await previous?.done;
-        await this.stopRun(app, 'kill');
+        await this.jobs.stopRun(app, 'kill');
         this.setStatus(app, 'READY');
         finish(op, 'SUCCESSFUL');
         this.save();
@@ -389,7 +333,7 @@ export class FlinkService {
     const op = this.newOperation(app, 'StopApplication');
     this.setStatus(app, 'STOPPING');
     this.background(app, async () => {
-      const outcome = await this.stopRun(
+      const outcome = await this.jobs.stopRun(
         app,
         currentVersion(app).config.snapshotsEnabled ? 'savepoint' : 'cancel',
       );
@@ -399,7 +343,7 @@ export class FlinkService {
           op,
           'FAILED',
           Date.now(),
-          `The job did not stop within ${this.stopTimeoutMs / 1000} s and was killed without a snapshot.`,
+          `The job did not stop within ${this.jobs.stopTimeoutMs / 1000} s and was killed without a snapshot.`,
         );
       } else {
         finish(op, 'SUCCESSFUL');
@@ -436,11 +380,11 @@ export class FlinkService {
     this.setStatus(app, 'UPDATING');
     this.background(app, async (signal) => {
       // The service snapshots a running application before it applies an update, when snapshots are on.
-      const stopped = await this.stopRun(app, previous.config.snapshotsEnabled ? 'savepoint' : 'cancel');
+      const stopped = await this.jobs.stopRun(app, previous.config.snapshotsEnabled ? 'savepoint' : 'cancel');
       if (signal.aborted) return;
       const restoreFrom = this.restorePointAfter(app, config, stopped.savepoint);
       try {
-        await this.launch(app, next, restoreFrom, signal);
+        await this.jobs.launch(app, next, restoreFrom, signal);
         next.ranSuccessfully = true;
         this.setStatus(app, 'RUNNING');
         finish(op, 'SUCCESSFUL');
@@ -478,7 +422,7 @@ export class FlinkService {
     });
     rollback.versionChange = { from: fromVersion, to: restored.versionId };
     try {
-      await this.launch(app, restored, savepoint, signal);
+      await this.jobs.launch(app, restored, savepoint, signal);
       restored.ranSuccessfully = true;
       this.setStatus(app, 'RUNNING');
       finish(rollback, 'SUCCESSFUL');
@@ -532,9 +476,9 @@ export class FlinkService {
     this.setStatus(app, 'ROLLING_BACK');
     this.background(app, async (signal) => {
       await previousActivity?.done;
-      await this.stopRun(app, 'cancel');
+      await this.jobs.stopRun(app, 'cancel');
       try {
-        await this.launch(app, restored, latest.savepointPath, signal);
+        await this.jobs.launch(app, restored, latest.savepointPath, signal);
         restored.ranSuccessfully = true;
         this.setStatus(app, 'RUNNING');
         finish(op, 'SUCCESSFUL');
@@ -564,12 +508,12 @@ export class FlinkService {
     // The service stops a running application before it deletes it.
     const activity = this.activities.get(app.name);
     abortActivity(activity);
-    const run = this.runs.get(app.name);
-    if (run) run.expectedExit = true;
-    await this.killAll(app.name);
+    this.jobs.expectExit(app.name);
+    await this.jobs.killAll(app.name);
     await activity?.done;
-    await this.stopRun(app, 'kill');
+    await this.jobs.stopRun(app, 'kill');
     this.apps.delete(app.name);
+    await this.jobs.forget(app.name);
     fs.rmSync(applicationPaths(this.options.dataDir, app.name).root, { recursive: true, force: true });
     this.save();
     this.options.log(`flink: deleted application ${app.name}`);
@@ -671,13 +615,13 @@ export class FlinkService {
     // The runner takes savepoints when it stops; so a snapshot of a running job is a stop with savepoint
     // followed by a restart from it. The application stays RUNNING in the API, as on the service.
     this.background(app, async (signal) => {
-      const stopped = await this.stopRun(app, 'savepoint', snapshot);
+      const stopped = await this.jobs.stopRun(app, 'savepoint', snapshot);
       if (!stopped.savepoint) {
         snapshot.status = 'FAILED';
       }
       if (signal.aborted) return;
       try {
-        await this.launch(app, version, stopped.savepoint, signal);
+        await this.jobs.launch(app, version, stopped.savepoint, signal);
       } catch (e) {
         if (e instanceof AbortedError) return;
         app.lastRunError = `The job did not restart after snapshot ${name}: ${errorText(e)}`;
@@ -717,186 +661,6 @@ export class FlinkService {
     }
     this.save();
     return {};
-  }
-
-  // ---- running the job --------------------------------------------------------------------------
-
-  /**
-   * Runs `version` of the application: fetches its code, writes its properties and starts the runner,
-   * resolving once the Flink job is RUNNING. Throws JobFailedError with the job's message otherwise.
-   */
-  private async launch(
-    app: ApplicationRecord,
-    version: VersionRecord,
-    fromSavepoint: string | undefined,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const paths = applicationPaths(this.options.dataDir, app.name);
-    const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-v${version.versionId}`;
-    const runDir = path.join(paths.runs, runId);
-    fs.mkdirSync(path.join(runDir, 'work'), { recursive: true });
-    fs.mkdirSync(paths.logs, { recursive: true });
-    const logPath = path.join(paths.logs, `${runId}.log`);
-    fs.writeFileSync(logPath, '');
-    app.lastLogPath = logPath;
-    linkLatest(paths.logs, logPath);
-    this.save();
-    const withLog = (message: string) => `${message} (log: ${logPath})`;
-
-    const zipPath = path.join(runDir, 'code.zip');
-    try {
-      await this.fetchCode(version.config, zipPath, signal);
-    } catch (e) {
-      if (signal.aborted) throw new AbortedError();
-      fs.appendFileSync(logPath, `${errorText(e)}\n`);
-      throw new JobFailedError(withLog(errorText(e)));
-    }
-    const propertiesPath = path.join(runDir, 'application_properties.json');
-    fs.writeFileSync(propertiesPath, `${JSON.stringify(version.config.propertyGroups, null, 2)}\n`);
-    const savepointDir = version.config.snapshotsEnabled ? path.join(paths.savepoints, runId) : undefined;
-    if (savepointDir) fs.mkdirSync(savepointDir, { recursive: true });
-    if (signal.aborted) throw new AbortedError();
-
-    const job = new JobRun({
-      command: this.runnerCommand,
-      zipPath,
-      propertiesPath,
-      workDir: path.join(runDir, 'work'),
-      ...(savepointDir ? { savepointDir } : {}),
-      ...(fromSavepoint ? { fromSavepoint } : {}),
-      // What the service would configure from this version's FlinkApplicationConfiguration.
-      flinkConf: flinkConfPairs(version.config),
-      env: this.runnerEnv(),
-      logPath,
-    });
-    const jobsOfApp = this.liveJobs.get(app.name) ?? new Set<JobRun>();
-    this.liveJobs.set(app.name, jobsOfApp);
-    jobsOfApp.add(job);
-    void job.exited.then(() => jobsOfApp.delete(job));
-    const run: ActiveRun = {
-      job,
-      versionId: version.versionId,
-      expectedExit: false,
-      ...(savepointDir ? { savepointDir } : {}),
-    };
-    this.runs.set(app.name, run);
-    this.options.log(`flink: ${app.name} v${version.versionId} runner pid ${job.pid}, log ${logPath}`);
-
-    const aborted = new Promise<never>((_, reject) => {
-      const onAbort = () => reject(new AbortedError());
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-    });
-    aborted.catch(() => undefined);
-    const timedOut = delay(this.startTimeoutMs).then(() => {
-      throw new JobFailedError(`The Flink job did not reach RUNNING within ${this.startTimeoutMs / 1000} s.`);
-    });
-    timedOut.catch(() => undefined);
-    try {
-      const jobId = await Promise.race([job.running, aborted, timedOut]);
-      this.options.log(`flink: ${app.name} v${version.versionId} RUNNING (Flink job ${jobId || 'unknown'})`);
-      delete app.lastRunError;
-    } catch (e) {
-      run.expectedExit = true;
-      // A runner that reported FAILED is on its way out; anything else (abort, timeout) is killed now.
-      if (job.reportedFailure && !(e instanceof AbortedError)) await job.settle(5_000);
-      else await job.kill();
-      if (this.runs.get(app.name) === run) this.runs.delete(app.name);
-      if (e instanceof AbortedError) throw e;
-      throw new JobFailedError(withLog(errorText(e)));
-    }
-    void job.exited.then((outcome) => {
-      if (run.expectedExit || this.runs.get(app.name) !== run || this.closed) return;
-      // The job ended by itself while RUNNING: the service puts such an application back to READY.
-      this.runs.delete(app.name);
-      const live = this.apps.get(app.name);
-      if (!live) return;
-      live.lastRunError = withLog(
-        outcome.error ?? (outcome.finished ? 'The Flink job finished.' : 'The Flink job stopped.'),
-      );
-      if (live.status === 'RUNNING') this.setStatus(live, 'READY');
-      this.options.log(`flink: ${app.name} job ended while RUNNING: ${live.lastRunError}`);
-      this.save();
-    });
-  }
-
-  /**
-   * Ends the application's current run: `savepoint` asks the runner for a savepoint (SIGTERM with a
-   * savepoint dir), `cancel` stops it without one, `kill` kills the process group at once.
-   */
-  private async stopRun(
-    app: ApplicationRecord,
-    mode: 'savepoint' | 'cancel' | 'kill',
-    snapshot?: SnapshotRecord,
-  ): Promise<{ savepoint?: string; killed: boolean }> {
-    const run = this.runs.get(app.name);
-    if (!run) return { killed: false };
-    run.expectedExit = true;
-    this.runs.delete(app.name);
-    if (mode === 'kill') {
-      await run.job.kill();
-      return { killed: false };
-    }
-    // Without a savepoint dir the runner cancels the job on SIGTERM; with one it takes a savepoint.
-    const outcome = await run.job.stop(this.stopTimeoutMs);
-    if (outcome.savepoint && mode === 'savepoint') {
-      const version = app.versions.find((v) => v.versionId === run.versionId) ?? currentVersion(app);
-      const record: SnapshotRecord = snapshot ?? {
-        snapshotName: `flinkflow-auto-${Date.now()}`,
-        status: 'CREATING',
-        versionId: run.versionId,
-        createdAt: Date.now(),
-        runtimeEnvironment: version.config.runtimeEnvironment,
-      };
-      record.status = 'READY';
-      record.savepointPath = outcome.savepoint;
-      if (!app.snapshots.includes(record)) app.snapshots.push(record);
-      this.save();
-    }
-    return outcome;
-  }
-
-  /** Kills every runner process of the application and waits for them to exit. */
-  private async killAll(name: string): Promise<void> {
-    await Promise.allSettled([...(this.liveJobs.get(name) ?? [])].map((job) => job.kill()));
-  }
-
-  private async fetchCode(config: ApplicationConfig, target: string, signal: AbortSignal): Promise<void> {
-    const code = config.code;
-    if (!code) throw new JobFailedError('The application has no code.');
-    if (code.kind === 'inline') {
-      fs.copyFileSync(code.path, target);
-      return;
-    }
-    const bucket = bucketOf(code.bucketArn);
-    const where = `s3://${bucket}/${code.fileKey}${code.objectVersion ? ` (version ${code.objectVersion})` : ''}`;
-    try {
-      const object = await this.s3.send(
-        new GetObjectCommand({
-          Bucket: bucket,
-          Key: code.fileKey,
-          ...(code.objectVersion ? { VersionId: code.objectVersion } : {}),
-        }),
-        { abortSignal: signal },
-      );
-      if (!object.Body) throw new Error('the object has no body');
-      fs.writeFileSync(target, await object.Body.transformToByteArray());
-    } catch (e) {
-      const name = e instanceof Error ? e.name : 'Error';
-      const message = e instanceof Error ? e.message : String(e);
-      throw new JobFailedError(`Could not read the application code ${where} from S3: ${name}: ${message}`);
-    }
-  }
-
-  private runnerEnv(): NodeJS.ProcessEnv {
-    return {
-      ...process.env,
-      AWS_ENDPOINT_URL_KINESIS: this.options.kinesisEndpoint,
-      AWS_ENDPOINT_URL_S3: this.options.s3Endpoint,
-      AWS_ACCESS_KEY_ID: process.env['AWS_ACCESS_KEY_ID'] ?? 'test',
-      AWS_SECRET_ACCESS_KEY: process.env['AWS_SECRET_ACCESS_KEY'] ?? 'test',
-      AWS_REGION: this.options.region,
-    };
   }
 
   /** The savepoint a start restores from, per the run configuration (checked before anything starts). */
@@ -1058,23 +822,8 @@ function finish(op: OperationRecord, status: OperationStatus, at = Date.now(), e
   if (error !== undefined) op.errorString = error;
 }
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 function newToken(): string {
   return createHash('sha256').update(randomBytes(16)).digest('base64url').slice(0, 32);
-}
-
-/** logs/latest.log always names the newest run's log, so humans find it without a listing. */
-function linkLatest(dir: string, target: string): void {
-  const link = path.join(dir, 'latest.log');
-  try {
-    fs.rmSync(link, { force: true });
-    fs.symlinkSync(path.basename(target), link);
-  } catch {
-    // A missing convenience link is not worth failing a start for.
-  }
 }
 
 function parseTags(input: unknown): { Key: string; Value?: string }[] {

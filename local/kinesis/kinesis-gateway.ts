@@ -3,7 +3,8 @@
  * on-demand streams (`StreamModeDetails: ON_DEMAND` without a ShardCount; AWS starts them with 4 shards),
  * `StartStreamEncryption`/`StopStreamEncryption`, the stream mode and encryption in `DescribeStream*`,
  * `StreamARN` in place of `StreamName` (newer SDKs and connectors address streams by ARN), and
- * `GetShardIterator` of type `AT_TIMESTAMP`, which kinesalite cannot serve (see `atTimestampIterator`).
+ * `GetShardIterator` of type `AT_TIMESTAMP`, which kinesalite cannot serve (see `atTimestampIterator`),
+ * and `GetRecords` over CBOR, whose kinesalite answer is cut off at 64 KiB (see `getRecordsAsCbor`).
  * Everything else, CBOR requests included, passes through unchanged.
  */
 import { Decoder, Encoder } from 'cbor';
@@ -48,6 +49,14 @@ function streamNameOf(input: Record<string, unknown>): string | undefined {
  */
 class EpochMillis {
   constructor(readonly millis: number) {}
+}
+
+/**
+ * The whole CBOR encoding of `value`. cbor's `encodeOne` returns only what fits its stream's
+ * highWaterMark (16 KiB) and silently drops the rest; `encodeAsync` collects every chunk.
+ */
+function encodeCbor(value: unknown): Promise<Buffer> {
+  return Encoder.encodeAsync(value);
 }
 
 function decodeCbor(body: Buffer): Record<string, unknown> | undefined {
@@ -138,7 +147,7 @@ export function startKinesisGateway(
   };
 
   /** Replies in the protocol the client spoke: kinesalite's JSON answer re-encoded as CBOR for a CBOR client. */
-  const replyIn = (
+  const replyIn = async (
     res: http.ServerResponse,
     cbor: boolean,
     answer: { status: number; headers: http.IncomingHttpHeaders; body: Buffer },
@@ -149,7 +158,7 @@ export function startKinesisGateway(
       res,
       answer.status,
       { ...answer.headers, 'content-type': CBOR_TYPE },
-      Encoder.encodeOne(payload),
+      await encodeCbor(payload),
     );
   };
 
@@ -227,12 +236,37 @@ export function startKinesisGateway(
     return replyIn(res, cbor, latest);
   };
 
+  /**
+   * `GetRecords` for a CBOR client (the Java SDK, so the Flink connector). kinesalite's own CBOR answer
+   * is cut off at 64 KiB (its cbor 5 `encodeOne` returns only what fits the encoder's buffer), which the
+   * connector reads as `JsonEOFException: Unexpected end-of-input` and fails the job on every page of a
+   * backlog, e.g. after a restart. So the page is asked for in JSON and encoded here: Data back to a
+   * byte string, everything else as kinesalite's CBOR gives it.
+   */
+  const getRecordsAsCbor = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    input: Record<string, unknown>,
+  ) => {
+    const answer = await forward(req, Buffer.from(JSON.stringify(input)), { 'content-type': JSON_TYPE });
+    if (answer.status !== 200) return replyIn(res, true, answer);
+    const page = JSON.parse(answer.body.toString('utf8')) as { Records?: { Data?: unknown }[] };
+    for (const record of page.Records ?? []) {
+      if (typeof record.Data === 'string') record.Data = Buffer.from(record.Data, 'base64');
+    }
+    return reply(res, 200, { ...answer.headers, 'content-type': CBOR_TYPE }, await encodeCbor(page));
+  };
+
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     let body = await readBody(req);
     const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
     const contentType = String(req.headers['content-type'] ?? '');
     const isJson = contentType.startsWith('application/x-amz-json');
     const isCbor = contentType.startsWith('application/x-amz-cbor');
+    if (operation === 'GetRecords' && isCbor) {
+      const input = decodeCbor(body);
+      if (input) return getRecordsAsCbor(req, res, input);
+    }
     if (operation === 'GetShardIterator' && (isJson || isCbor)) {
       // A body that does not decode passes through: kinesalite answers it with a SerializationException.
       const input = isCbor ? decodeCbor(body) : parseJsonObject(body);

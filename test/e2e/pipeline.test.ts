@@ -7,77 +7,19 @@
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  AthenaClient,
-  GetQueryExecutionCommand,
-  GetQueryResultsCommand,
-  StartQueryExecutionCommand,
-} from '@aws-sdk/client-athena';
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { GetTablesCommand, GlueClient } from '@aws-sdk/client-glue';
 import { defaultDeps } from '../../cli/main';
 import type { CliIo } from '../../cli/io';
 import { localRun } from '../../cli/local-run/run';
 import type { TickEvent } from '../../producer';
 import { readState, sdkEnvironment, stopLocalCloud } from '../../local/cloud';
+import { athenaRows, expectedRows, type WindowRow } from './windows';
 
 const WINDOW_SECONDS = 10;
 const WATERMARK_SECONDS = 2;
 
 jest.setTimeout(12 * 60_000);
-
-interface WindowRow {
-  ticker: string;
-  windowStart: number;
-  count: number;
-  avg: number;
-}
-
-/** Groups events into tumbling event-time windows per ticker: the job's semantics, written again. */
-function expectedRows(events: TickEvent[]): Map<string, WindowRow> {
-  const sums = new Map<string, { ticker: string; windowStart: number; count: number; sum: number }>();
-  for (const event of events) {
-    const ms = Date.parse(event.event_time);
-    const windowStart = ms - (ms % (WINDOW_SECONDS * 1000));
-    const key = `${event.ticker}@${windowStart}`;
-    const entry = sums.get(key) ?? { ticker: event.ticker, windowStart, count: 0, sum: 0 };
-    entry.count += 1;
-    entry.sum += event.price;
-    sums.set(key, entry);
-  }
-  return new Map(
-    [...sums].map(([key, e]) => [
-      key,
-      { ticker: e.ticker, windowStart: e.windowStart, count: e.count, avg: e.sum / e.count },
-    ]),
-  );
-}
-
-async function athenaRows(athena: AthenaClient, sql: string, outputLocation: string): Promise<string[][]> {
-  const { QueryExecutionId } = await athena.send(
-    new StartQueryExecutionCommand({
-      QueryString: sql,
-      ResultConfiguration: { OutputLocation: outputLocation },
-    }),
-  );
-  for (;;) {
-    const { QueryExecution } = await athena.send(new GetQueryExecutionCommand({ QueryExecutionId }));
-    const state = QueryExecution?.Status?.State;
-    if (state === 'SUCCEEDED') break;
-    if (state === 'FAILED' || state === 'CANCELLED') {
-      throw new Error(`Athena query ${state}: ${QueryExecution?.Status?.StateChangeReason ?? ''}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const rows: string[][] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await athena.send(new GetQueryResultsCommand({ QueryExecutionId, NextToken }));
-    for (const row of page.ResultSet?.Rows ?? [])
-      rows.push((row.Data ?? []).map((d) => d.VarCharValue ?? ''));
-    NextToken = page.NextToken;
-  } while (NextToken);
-  return rows.slice(1); // the header row, as Athena returns it
-}
 
 describe('The pipeline on the local cloud', () => {
   const home = path.join(tmpdir(), `flinkflow-e2e-${process.pid}`);
@@ -161,7 +103,7 @@ describe('The pipeline on the local cloud', () => {
       `SELECT ticker, CAST(col1 AS VARCHAR), CAST(col2 AS DOUBLE), CAST(col3 AS BIGINT) FROM flinkflow.${table?.Name ?? ''}`,
       `s3://flinkflow-e2e-pipeline-${state.account}-${state.region}/e2e-results/`,
     );
-    const expected = expectedRows(produced);
+    const expected = expectedRows(produced, WINDOW_SECONDS);
     const maxEventTime = Math.max(...produced.map((e) => Date.parse(e.event_time)));
     // Windows the watermark has certainly passed (one window of margin for the last checkpoint).
     const mustHave = [...expected.values()].filter(

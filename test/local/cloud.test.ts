@@ -62,6 +62,7 @@ describe('local cloud lifecycle', () => {
     });
     expect(Object.keys(written.endpoints).sort()).toEqual([
       'athena',
+      'cloudwatch',
       'glue',
       'kinesis',
       'kinesisanalyticsv2',
@@ -83,6 +84,7 @@ describe('local cloud lifecycle', () => {
     expect(status.services).toEqual({
       kinesis: true,
       s3: true,
+      cloudwatch: true,
       logs: true,
       sts: true,
       kinesisanalyticsv2: true,

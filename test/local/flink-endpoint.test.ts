@@ -37,6 +37,13 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  CreateLogStreamCommand,
+  FilterLogEventsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { startJsonService, type RunningService } from '../../local/common/aws-json-server';
 import { isAlive } from '../../local/common/processes';
 import { createFlinkService, FLINK_TARGET_PREFIX, readStoredApplications } from '../../local/flink';
@@ -200,6 +207,17 @@ async function eventually<T>(read: () => T | undefined, timeoutMs = 5_000): Prom
   }
 }
 
+/** Retries an async `read` until it returns a value; its last error (or "no value") when time runs out. */
+async function eventuallyAsync<T>(read: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`no value within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function startService(): Promise<void> {
   const flink = await createFlinkService({
     dataDir,
@@ -211,6 +229,12 @@ async function startService(): Promise<void> {
     runnerCommand: [process.execPath, FAKE_RUNNER],
     startTimeoutMs: 2_000,
     stopTimeoutMs: 5_000,
+    // moto's CloudWatch and CloudWatch Logs, and short timers so that a crash and its restarts show fast.
+    cloudWatchEndpoint: s3Server.url,
+    logsEndpoint: s3Server.url,
+    metricsIntervalMs: 200,
+    logFlushIntervalMs: 100,
+    restartPolicy: { initialDelayMs: 100, maxDelayMs: 400, stableAfterMs: 60_000 },
   });
   service = flink;
   endpoint = await startJsonService({ targetPrefix: FLINK_TARGET_PREFIX, provider: flink.provider });
@@ -604,20 +628,146 @@ describe('StartApplication and StopApplication', () => {
     expect(isAlive(childPid as number)).toBe(false);
   });
 
-  it('It should put an application whose job crashes while RUNNING back to READY', async () => {
+  it('It should keep an application whose job process dies while RUNNING RUNNING, restart it from its newest checkpoint and report it in CloudWatch', async () => {
     // Prepare
-    const version = await uploadCode('code/crash.zip', { behavior: 'crash', crashAfterMs: 1_500 });
-    await client.send(new CreateApplicationCommand(createInput('crash-app', 'code/crash.zip', version)));
+    const crash = 'the job crashed: RuntimeException from the fake job';
+    const version = await uploadCode('code/crash.zip', {
+      behavior: 'crash',
+      crashAfterMs: 400,
+      checkpoint: true,
+      error: crash,
+      metrics: { numRestarts: 2, numberOfCompletedCheckpoints: 3, numberOfFailedCheckpoints: 1 },
+    });
+    const logs = new CloudWatchLogsClient({ endpoint: s3Server.url, region: REGION, credentials });
+    const cloudWatch = new CloudWatchClient({ endpoint: s3Server.url, region: REGION, credentials });
+    const logGroupName = '/aws/kinesis-analytics/crash-app';
+    const logStreamName = 'kinesis-analytics-log-stream';
+    await logs.send(new CreateLogGroupCommand({ logGroupName }));
+    await logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName }));
+    await client.send(
+      new CreateApplicationCommand({
+        ...createInput('crash-app', 'code/crash.zip', version),
+        CloudWatchLoggingOptions: [
+          {
+            LogStreamARN: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${logGroupName}:log-stream:${logStreamName}`,
+          },
+        ],
+      }),
+    );
+    const startedAt = new Date(Date.now() - 60_000);
 
     // Act
     await client.send(new StartApplicationCommand({ ApplicationName: 'crash-app' }));
-    const seen = await waitForStatus('crash-app', 'READY', 10_000, ['READY']);
+    const seen = await waitForStatus('crash-app', 'RUNNING');
+    const after: string[] = [];
+    const deadline = Date.now() + 15_000;
+    const runsDir = path.join(dataDir, 'apps', 'crash-app', 'runs');
+    while (fs.readdirSync(runsDir).length < 4 && Date.now() < deadline) {
+      const status = (await describe_('crash-app')).ApplicationStatus as string;
+      if (after.at(-1) !== status) after.push(status);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    // Three finished runs: each wrote what it received before it crashed.
+    const runs = fs
+      .readdirSync(runsDir)
+      .sort()
+      .slice(0, 3)
+      .map(
+        (run) =>
+          JSON.parse(fs.readFileSync(path.join(runsDir, run, 'work', 'received.json'), 'utf8')) as Received,
+      );
+    const maxRestarts = await eventuallyAsync(async () => {
+      const out = await cloudWatch.send(
+        new GetMetricDataCommand({
+          StartTime: startedAt,
+          EndTime: new Date(Date.now() + 60_000),
+          MetricDataQueries: [
+            {
+              Id: 'restarts',
+              MetricStat: {
+                Metric: {
+                  Namespace: 'AWS/KinesisAnalytics',
+                  MetricName: 'numRestarts',
+                  Dimensions: [{ Name: 'Application', Value: 'crash-app' }],
+                },
+                Period: 60,
+                Stat: 'Maximum',
+              },
+            },
+          ],
+        }),
+      );
+      const max = Math.max(0, ...(out.MetricDataResults?.[0]?.Values ?? []));
+      return max >= 3 ? max : undefined;
+    });
+    const events = await eventuallyAsync(async () => {
+      const out = await logs.send(
+        new FilterLogEventsCommand({
+          logGroupName,
+          logStreamNames: [logStreamName],
+          filterPattern: '"RuntimeException"',
+        }),
+      );
+      return out.events?.length ? out.events : undefined;
+    });
+    await client.send(new StopApplicationCommand({ ApplicationName: 'crash-app', Force: true }));
+    await waitForStatus('crash-app', 'READY');
+    logs.destroy();
+    cloudWatch.destroy();
+
+    // Assess: RUNNING throughout, each restart from the newest checkpoint of the run before it.
+    expect(seen.at(-1)).toBe('RUNNING');
+    expect(after).toEqual(['RUNNING']);
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+    const firstCheckpoint = fs
+      .readdirSync(path.join(runs[0]!.args['work-dir']!, 'checkpoints', 'c'.repeat(32)))
+      .filter((d) => d.startsWith('chk-'));
+    expect(firstCheckpoint).toHaveLength(1);
+    expect(runs[1]!.args['from-savepoint']).toBe(
+      `file:${path.join(runs[0]!.args['work-dir']!, 'checkpoints', 'c'.repeat(32), firstCheckpoint[0]!)}`,
+    );
+    expect(runs[2]!.args['from-savepoint']).toMatch(
+      new RegExp(`^file:${runs[1]!.args['work-dir']!}/checkpoints/`),
+    );
+    // Two Flink restarts reported by the first run, plus the endpoint's restart of its process.
+    expect(maxRestarts).toBeGreaterThanOrEqual(3);
+    const bodies = events.map((e) => JSON.parse(e.message ?? '{}') as Record<string, string>);
+    expect(bodies.length).toBeGreaterThan(0);
+    expect(Object.keys(bodies[0]!).sort()).toEqual([
+      'applicationARN',
+      'applicationVersionId',
+      'locationInformation',
+      'logger',
+      'message',
+      'messageType',
+      'threadName',
+      'throwableInformation',
+    ]);
+    expect(bodies[0]).toMatchObject({
+      applicationARN: `arn:aws:kinesisanalytics:${REGION}:${ACCOUNT}:application/crash-app`,
+      applicationVersionId: '1',
+      messageType: 'ERROR',
+    });
+    expect(
+      bodies.some((b) => b['message']?.includes(crash) && b['throwableInformation']?.includes('Fake.run')),
+    ).toBe(true);
+  });
+
+  it('It should put an application whose job finishes by itself back to READY, with the reason', async () => {
+    // Prepare
+    const version = await uploadCode('code/finish.zip', { behavior: 'finish', finishAfterMs: 500 });
+    await client.send(new CreateApplicationCommand(createInput('finish-app', 'code/finish.zip', version)));
+
+    // Act
+    await client.send(new StartApplicationCommand({ ApplicationName: 'finish-app' }));
+    const seen = await waitForStatus('finish-app', 'READY', 10_000, ['READY']);
 
     // Assess
     expect(seen).toEqual(expect.arrayContaining(['RUNNING', 'READY']));
     expect(seen.indexOf('RUNNING')).toBeLessThan(seen.lastIndexOf('READY'));
-    expect(readStoredApplications(dataDir).find((a) => a.name === 'crash-app')?.lastRunError).toContain(
-      'the job crashed',
+    expect(allReceived('finish-app')).toHaveLength(1);
+    expect(readStoredApplications(dataDir).find((a) => a.name === 'finish-app')?.lastRunError).toContain(
+      'The Flink job finished.',
     );
   });
 });

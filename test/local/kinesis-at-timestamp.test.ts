@@ -12,6 +12,7 @@ import {
   GetShardIteratorCommand,
   KinesisClient,
   PutRecordCommand,
+  PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Decoder, Encoder, Tagged } from 'cbor';
@@ -234,5 +235,47 @@ describe('GetShardIterator AT_TIMESTAMP through the Kinesis gateway', () => {
     expect(answer.status).toBe(400);
     expect(answer.output['__type']).toBe('InvalidArgumentException');
     expect(String(answer.output['message'])).toContain('no timestamp parameter');
+  });
+});
+
+describe('GetRecords over CBOR through the Kinesis gateway', () => {
+  it('It should answer a page larger than 64 KiB whole, Data as bytes (kinesalite cuts it off)', async () => {
+    // Prepare: 1000 records of about 100 bytes, a backlog such as a restarted job reads.
+    await createStream('backlog-ticks');
+    for (let batch = 0; batch < 10; batch++) {
+      await kinesis.send(
+        new PutRecordsCommand({
+          StreamName: 'backlog-ticks',
+          Records: Array.from({ length: 100 }, (_, i) => ({
+            PartitionKey: 'AAPL',
+            Data: Buffer.from(
+              JSON.stringify({ ticker: 'AAPL', price: 10.5, n: batch * 100 + i, pad: 'x'.repeat(50) }),
+            ),
+          })),
+        }),
+      );
+    }
+    const iterator = await cborCall('GetShardIterator', {
+      StreamName: 'backlog-ticks',
+      ShardId: 'shardId-000000000000',
+      ShardIteratorType: 'TRIM_HORIZON',
+    });
+
+    // Act
+    const page = await cborCall('GetRecords', { ShardIterator: iterator.output['ShardIterator'] });
+
+    // Assess
+    expect(page.status).toBe(200);
+    expect(page.contentType).toBe(CBOR_TYPE);
+    const records = page.output['Records'] as {
+      Data: Buffer;
+      SequenceNumber: string;
+      ApproximateArrivalTimestamp: number;
+    }[];
+    expect(records).toHaveLength(1000);
+    expect(Buffer.isBuffer(records[999]!.Data)).toBe(true);
+    expect((JSON.parse(records[999]!.Data.toString('utf8')) as { n: number }).n).toBe(999);
+    expect(typeof records[0]!.ApproximateArrivalTimestamp).toBe('number');
+    expect(typeof page.output['NextShardIterator']).toBe('string');
   });
 });

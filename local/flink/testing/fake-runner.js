@@ -6,8 +6,13 @@
  * on demand; at least one test runs the real runner.
  *
  * What it does is read from the "code zip", which for this runner is a JSON document:
- *   {"behavior": "run" | "fail" | "exit" | "hang" | "crash", "delayMs": 100, "error": "...", "tag": "v1",
- *    "startsChild": true}   (a process in its own session, as the real runner's JVM is)
+ *   {"behavior": "run" | "fail" | "exit" | "hang" | "crash" | "finish", "delayMs": 100, "error": "...",
+ *    "tag": "v1", "startsChild": true,   (a process in its own session, as the real runner's JVM is)
+ *    "metrics": {...}, "checkpoint": true}
+ * "crash" reports RUNNING, then (crashAfterMs later) FAILED and exits 1; with "metrics" it first prints
+ * that `metrics` line and an `exception` line, with "checkpoint" it first writes a completed checkpoint
+ * <work-dir>/checkpoints/<job id>/chk-<n>/_metadata, as Flink would. "finish" reports RUNNING, then
+ * FINISHED and exits 0.
  * It records its arguments (the repeatable --flink-conf as the list `flinkConf`), environment and
  * properties in <work-dir>/received.json.
  */
@@ -86,8 +91,30 @@ setTimeout(() => {
       break;
     case 'hang':
       break;
+    case 'finish':
+      say({ status: 'RUNNING', jobId: 'd'.repeat(32) });
+      setTimeout(() => {
+        say({ status: 'FINISHED', jobId: 'd'.repeat(32) });
+        process.exit(0);
+      }, spec.finishAfterMs ?? 300);
+      break;
     case 'crash':
       say({ status: 'RUNNING', jobId: 'c'.repeat(32) });
+      if (spec.checkpoint) {
+        const chk = path.join(args['work-dir'], 'checkpoints', 'c'.repeat(32), `chk-${Date.now()}`);
+        fs.mkdirSync(chk, { recursive: true });
+        fs.writeFileSync(path.join(chk, '_metadata'), 'checkpoint');
+      }
+      if (spec.metrics) {
+        say({ metrics: spec.metrics });
+        say({
+          exception: {
+            timestamp: Date.now(),
+            error: spec.error ?? 'the job crashed',
+            stacktrace: `java.lang.RuntimeException: ${spec.error ?? 'the job crashed'}\n\tat Fake.run(Fake.java:1)`,
+          },
+        });
+      }
       setTimeout(() => {
         say({ status: 'FAILED', error: spec.error ?? 'the job crashed' });
         process.exit(1);

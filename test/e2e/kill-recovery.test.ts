@@ -1,0 +1,175 @@
+/**
+ * The whole pipeline on the local cloud with the Flink job's JVM killed (kill -9) while ticks are being
+ * produced: the application stays RUNNING, the local Managed Flink endpoint restarts the job from its
+ * newest checkpoint, and the windows in S3, read back with Athena, are those of the produced events,
+ * recomputed here independently: none lost, none written twice.
+ */
+import fs from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetTablesCommand, GlueClient } from '@aws-sdk/client-glue';
+import { defaultDeps } from '../../cli/main';
+import type { CliIo } from '../../cli/io';
+import { localRun } from '../../cli/local-run/run';
+import type { TickEvent } from '../../producer';
+import { readState, sdkEnvironment, stopLocalCloud } from '../../local/cloud';
+import { javaPidsMentioning } from '../local/flink-jobs';
+import { athenaRows, compareWindows } from './windows';
+
+const WINDOW_SECONDS = 10;
+const WATERMARK_SECONDS = 2;
+const PIPELINE = 'e2e-kill';
+
+jest.setTimeout(15 * 60_000);
+
+/** Whether a checkpoint of the application completed after `since` (its _metadata is written last). */
+function checkpointSince(home: string, since: number): boolean {
+  const runs = path.join(home, 'local', 'data', 'flink', 'apps', `${PIPELINE}-app`, 'runs');
+  if (!fs.existsSync(runs)) return false;
+  return fs
+    .readdirSync(runs, { recursive: true })
+    .map(String)
+    .filter((f) => /chk-\d+[/\\]_metadata$/.test(f))
+    .some((f) => fs.statSync(path.join(runs, f)).mtimeMs > since);
+}
+
+describe('The pipeline on the local cloud when the job is killed', () => {
+  const home = path.join(tmpdir(), `flinkflow-e2e-kill-${process.pid}`);
+  const io: CliIo = {
+    out: () => undefined,
+    err: (line) => process.stderr.write(`${line}\n`),
+    env: process.env,
+    now: () => Date.now(),
+    signal: new AbortController().signal,
+  };
+
+  beforeAll(async () => {
+    await mkdir(home, { recursive: true });
+    process.env['FLINKFLOW_HOME'] = home;
+  });
+
+  afterAll(async () => {
+    await stopLocalCloud();
+  });
+
+  it('It should lose no window and write none twice when the JVM is killed during production', async () => {
+    // Prepare: kill the job's JVMs once a checkpoint has completed during production.
+    const deps = defaultDeps(io).localRun(io);
+    const produced: TickEvent[] = [];
+    let productionStartedAt: number | undefined;
+    let killedAt: number | undefined;
+    let killedPids: number[] = [];
+    const killer = setInterval(() => {
+      if (killedAt !== undefined || productionStartedAt === undefined) return;
+      if (Date.now() - productionStartedAt < 8_000 || !checkpointSince(home, productionStartedAt)) return;
+      killedPids = javaPidsMentioning(home);
+      killedAt = Date.now();
+      for (const pid of killedPids) process.kill(pid, 'SIGKILL');
+      process.stderr.write(`e2e-kill: killed the job's JVMs ${killedPids.join(', ')}\n`);
+    }, 500);
+    const recordingDeps = {
+      ...deps,
+      produce: (options: Parameters<typeof deps.produce>[0], clients: Parameters<typeof deps.produce>[1]) => {
+        productionStartedAt = Date.now();
+        return deps.produce(
+          {
+            ...options,
+            onDelivered: (records) => {
+              produced.push(...records.map((r) => r.event));
+              options.onDelivered?.(records);
+            },
+          },
+          clients,
+        );
+      },
+    };
+
+    // Act
+    const summary = await localRun(
+      {
+        input: {
+          pipelineName: PIPELINE,
+          windowSeconds: WINDOW_SECONDS,
+          watermarkSeconds: WATERMARK_SECONDS,
+          initialPosition: 'LATEST',
+        },
+        seed: 11,
+        ratePerSecond: 40,
+        produceSeconds: 30,
+        outputTimeoutMs: 400_000,
+        keep: true,
+      },
+      recordingDeps,
+    ).finally(() => clearInterval(killer));
+
+    // Assess: the kill happened, the application stayed RUNNING and counted the restart.
+    expect(killedAt).toBeDefined();
+    expect(killedPids.length).toBeGreaterThan(0);
+    expect(summary.applicationStatus).toBe('RUNNING');
+    const state = await readState();
+    if (!state) throw new Error('the local cloud left no state file');
+    const env = sdkEnvironment(state);
+    const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+    const cloudWatch = new CloudWatchClient({
+      region: state.region,
+      endpoint: env['AWS_ENDPOINT_URL_CLOUDWATCH'] ?? '',
+      credentials,
+    });
+    const metrics = await cloudWatch.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(Date.now() - 30 * 60_000),
+        EndTime: new Date(Date.now() + 60_000),
+        MetricDataQueries: [
+          {
+            Id: 'restarts',
+            MetricStat: {
+              Metric: {
+                Namespace: 'AWS/KinesisAnalytics',
+                MetricName: 'numRestarts',
+                Dimensions: [{ Name: 'Application', Value: `${PIPELINE}-app` }],
+              },
+              Period: 60,
+              Stat: 'Maximum',
+            },
+          },
+        ],
+      }),
+    );
+    expect(Math.max(-1, ...(metrics.MetricDataResults?.[0]?.Values ?? []))).toBeGreaterThanOrEqual(1);
+
+    // Our own query and our own expectations.
+    const glue = new GlueClient({
+      region: state.region,
+      endpoint: env['AWS_ENDPOINT_URL_GLUE'] ?? '',
+      credentials,
+    });
+    const athena = new AthenaClient({
+      region: state.region,
+      endpoint: env['AWS_ENDPOINT_URL_ATHENA'] ?? '',
+      credentials,
+    });
+    const tables = await glue.send(new GetTablesCommand({ DatabaseName: 'flinkflow' }));
+    const table = tables.TableList?.find((t) => t.Name?.startsWith(`${PIPELINE.replace(/-/g, '_')}_`));
+    expect(table).toBeDefined();
+    const rows = await athenaRows(
+      athena,
+      `SELECT ticker, CAST(col1 AS VARCHAR), CAST(col2 AS DOUBLE), CAST(col3 AS BIGINT) FROM flinkflow.${table?.Name ?? ''}`,
+      `s3://flinkflow-${PIPELINE}-${state.account}-${state.region}/e2e-results/`,
+    );
+    const comparison = compareWindows(rows, produced, WINDOW_SECONDS, WATERMARK_SECONDS);
+    for (const client of [cloudWatch, glue, athena]) client.destroy();
+    process.stderr.write(
+      `e2e-kill: ${produced.length} events, ${comparison.seen} windows in Athena, ${comparison.mustHave} certain\n`,
+    );
+    expect(produced.length).toBeGreaterThan(500);
+    expect(comparison.mustHave).toBeGreaterThanOrEqual(5);
+    expect(comparison.duplicates).toEqual([]);
+    expect(comparison.wrong).toEqual([]);
+    expect(comparison.missing).toEqual([]);
+    expect(summary.error).toBeUndefined();
+    expect(summary.ok).toBe(true);
+  });
+});

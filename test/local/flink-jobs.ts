@@ -1,0 +1,111 @@
+/**
+ * Helpers for the tests that run the real job and break it on purpose: a code zip whose job throws after
+ * its first records, the JVMs of a running job, and CloudWatch read by an independent client (boto3).
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { commandLineOf } from '../../local/common/processes';
+
+export const REPO = path.resolve(__dirname, '..', '..');
+export const PACKAGED_ZIP = path.join(REPO, 'flink-app', 'dist', 'flinkflow-app.zip');
+const PYTHON = path.join(REPO, '.venv', 'bin', 'python');
+
+/** Copies `zip` to `out` with main.py replaced by `mainPy`. */
+function withMain(zip: string, out: string, mainPy: string): void {
+  const main = `${out}.main.py`;
+  fs.writeFileSync(main, mainPy);
+  execFileSync(PYTHON, [
+    '-c',
+    'import sys, zipfile\nsrc, out, main = sys.argv[1:]\n' +
+      'with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:\n' +
+      '    for item in zin.infolist():\n' +
+      '        data = open(main, "rb").read() if item.filename == "main.py" else zin.read(item)\n' +
+      '        zout.writestr(item, data)\n',
+    zip,
+    out,
+    main,
+  ]);
+  fs.rmSync(main);
+}
+
+/**
+ * The packaged job, wrapped: a Python UDF on the price raises `message` once it has seen `failAfter`
+ * records, the first time only (it leaves `markerFile`), so Flink restarts the job once and it then runs
+ * on. Everything else is the real job.
+ */
+export function zipFailingAfterRecords(out: string, message: string, failAfter: number, markerFile: string) {
+  withMain(
+    PACKAGED_ZIP,
+    out,
+    `import os, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pyflink.table import DataTypes
+from pyflink.table.udf import udf
+from flinkflow_app.config import is_local, load_job_config
+from flinkflow_app.job import create_table_environment, submit
+from flinkflow_app.sql import job_statements
+
+MARKER = ${JSON.stringify(markerFile)}
+seen = [0]
+
+@udf(result_type=DataTypes.DOUBLE())
+def fail_once(price):
+    seen[0] += 1
+    if seen[0] >= ${failAfter} and not os.path.exists(MARKER):
+        open(MARKER, "w").close()
+        raise RuntimeError(${JSON.stringify(message)})
+    return price
+
+config = load_job_config(os.environ)
+t_env = create_table_environment(config.window)
+t_env.create_temporary_function("fail_once", fail_once)
+statements = job_statements(config)
+assert "AVG(price)" in statements.insert, statements.insert
+statements = type(statements)(ddl=statements.ddl, insert=statements.insert.replace("AVG(price)", "AVG(fail_once(price))"))
+result = submit(t_env, statements)
+if is_local(os.environ):
+    result.wait()
+`,
+  );
+}
+
+/** Pids of the Java processes whose command line mentions `marker` (a run's folder, say). */
+export function javaPidsMentioning(marker: string): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      const commandLine = commandLineOf(pid);
+      return /(^|\/)java\s/.test(commandLine) && commandLine.includes(marker);
+    });
+}
+
+/** What boto3 reads from the local CloudWatch and CloudWatch Logs: an independent client. */
+export function readWithBoto3(options: {
+  endpoint: string;
+  region: string;
+  application: string;
+  logGroupName: string;
+  logStreamName: string;
+  filterPattern: string;
+}): { maxNumRestarts: number; messages: string[] } {
+  const script = `
+import datetime, json, sys, boto3
+o = json.loads(sys.argv[1])
+kw = dict(endpoint_url=o["endpoint"], region_name=o["region"], aws_access_key_id="test", aws_secret_access_key="test")
+now = datetime.datetime.now(datetime.timezone.utc)
+data = boto3.client("cloudwatch", **kw).get_metric_data(
+    StartTime=now - datetime.timedelta(minutes=30), EndTime=now + datetime.timedelta(minutes=1),
+    MetricDataQueries=[{"Id": "r", "MetricStat": {"Metric": {"Namespace": "AWS/KinesisAnalytics",
+        "MetricName": "numRestarts", "Dimensions": [{"Name": "Application", "Value": o["application"]}]},
+        "Period": 60, "Stat": "Maximum"}}])
+values = data["MetricDataResults"][0]["Values"]
+events = boto3.client("logs", **kw).filter_log_events(logGroupName=o["logGroupName"],
+    logStreamNames=[o["logStreamName"]], filterPattern=o["filterPattern"])["events"]
+print(json.dumps({"maxNumRestarts": max(values) if values else -1, "messages": [e["message"] for e in events]}))
+`;
+  const out = execFileSync(PYTHON, ['-c', script, JSON.stringify(options)], { encoding: 'utf8' });
+  return JSON.parse(out) as { maxNumRestarts: number; messages: string[] };
+}
