@@ -66,6 +66,16 @@ _JOB_ID = re.compile(r"Job has been submitted with JobID ([0-9a-f]{32})")
 _REST_ENDPOINT = re.compile(r"Rest endpoint listening at ([\w.\-]+):(\d+)")
 
 
+def ran_before(state: dict[str, Any]) -> bool:
+    """Whether Flink's job detail says the job was RUNNING at some point: its `timestamps` map keeps the
+    time it last entered each status (0 for one never entered)."""
+    timestamps = state.get("timestamps")
+    if not isinstance(timestamps, dict):
+        return False
+    entered = timestamps.get("RUNNING")
+    return isinstance(entered, (int, float)) and entered > 0
+
+
 class RunnerError(Exception):
     """The zip or its configuration cannot run; the message says what to fix."""
 
@@ -553,6 +563,11 @@ class LocalRun:
                 vertices = state.get("vertices", [])
                 all_running = bool(vertices) and all(v.get("status") in ("RUNNING", "FINISHED") for v in vertices)
                 if status == "RUNNING" and all_running and not running:
+                    running = True
+                    emit({"status": "RUNNING", "jobId": self.job_id})
+                elif not running and status in ("FAILING", "RESTARTING") and ran_before(state):
+                    # It ran and failed between two polls (a job that throws on its first records, on a
+                    # loaded machine): it started, as far as the service is concerned; Flink restarts it.
                     running = True
                     emit({"status": "RUNNING", "jobId": self.job_id})
                 elif not running and status in ("FAILING", "RESTARTING"):

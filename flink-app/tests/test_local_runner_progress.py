@@ -33,7 +33,8 @@ class ScriptedCluster(FlinkRest):
         if path.endswith("/checkpoints"):
             return {"counts": {"completed": self.state["completed"], "failed": 1},
                     "latest": {"completed": {"external_path": "file:/tmp/chk-3"}}}
-        return {"state": self.state["job"], "vertices": [{"status": self.state["job"]}]}
+        return {"state": self.state["job"], "vertices": [{"status": self.state["job"]}],
+                "timestamps": {"RUNNING": self.state.get("ran_at", 0)}}
 
 
 def lines_of(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
@@ -91,6 +92,27 @@ def test_it_should_report_a_job_that_restarts_before_it_ran_as_a_failed_start(
     assert code == 1
     assert run.process.poll() is not None
     assert lines_of(capsys) == [{"status": "FAILED", "error": "java.lang.RuntimeException: boom"}]
+
+
+def test_it_should_report_a_job_that_ran_and_failed_between_two_polls_as_running(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Prepare: RESTARTING at the first poll, but Flink's timestamps say the job was RUNNING before.
+    state = {"job": "RESTARTING", "history": [], "restarts": 1, "completed": 0, "ran_at": 1234}
+    run = new_run(tmp_path, state)
+    run.process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
+                                   start_new_session=True)
+    # One poll of the job, then a stop request; the stop itself (a savepoint) is not under test here.
+    polls = iter([False, True])
+    run.stop_requested.is_set = lambda: next(polls, True)  # type: ignore[method-assign]
+    run.stop = lambda last_state: 0  # type: ignore[method-assign]
+
+    # Act
+    code = run.follow()
+    run.process.kill()
+
+    # Assess
+    assert code == 0
+    assert {"status": "RUNNING", "jobId": "a" * 32} in lines_of(capsys)
 
 
 def test_it_should_name_the_python_exception_a_udf_raised_rather_than_the_java_wrapper() -> None:

@@ -16,7 +16,7 @@ import type { CliIo } from '../../cli/io';
 import { localRun } from '../../cli/local-run/run';
 import type { TickEvent } from '../../producer';
 import { readState, sdkEnvironment, stopLocalCloud } from '../../local/cloud';
-import { javaPidsMentioning } from '../local/flink-jobs';
+import { javaPidsMentioning } from '../support/flink-jobs';
 import { athenaRows, compareWindows } from './windows';
 
 const WINDOW_SECONDS = 10;

@@ -31,10 +31,16 @@ function withMain(zip: string, out: string, mainPy: string): void {
 
 /**
  * The packaged job, wrapped: a Python UDF on the price raises `message` once it has seen `failAfter`
- * records, the first time only (it leaves `markerFile`), so Flink restarts the job once and it then runs
- * on. Everything else is the real job.
+ * records. With `markerFile` it fails the first time only (it leaves the file), so Flink restarts the job
+ * once and it then runs on; with `null` it fails after every (re)start, a crash loop. Everything else is
+ * the real job.
  */
-export function zipFailingAfterRecords(out: string, message: string, failAfter: number, markerFile: string) {
+export function zipFailingAfterRecords(
+  out: string,
+  message: string,
+  failAfter: number,
+  markerFile: string | null,
+) {
   withMain(
     PACKAGED_ZIP,
     out,
@@ -46,14 +52,15 @@ from flinkflow_app.config import is_local, load_job_config
 from flinkflow_app.job import create_table_environment, submit
 from flinkflow_app.sql import job_statements
 
-MARKER = ${JSON.stringify(markerFile)}
+MARKER = ${markerFile === null ? 'None' : JSON.stringify(markerFile)}
 seen = [0]
 
 @udf(result_type=DataTypes.DOUBLE())
 def fail_once(price):
     seen[0] += 1
-    if seen[0] >= ${failAfter} and not os.path.exists(MARKER):
-        open(MARKER, "w").close()
+    if seen[0] >= ${failAfter} and (MARKER is None or not os.path.exists(MARKER)):
+        if MARKER is not None:
+            open(MARKER, "w").close()
         raise RuntimeError(${JSON.stringify(message)})
     return price
 
