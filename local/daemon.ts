@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { flinkflowHome, localDir, statePath, writeState } from './cloud';
+import { edgePortFrom } from './edge';
 import { LOCAL_ACCOUNT, LOCAL_REGION, startServices } from './services';
 import { rm } from 'node:fs/promises';
 
@@ -23,7 +24,8 @@ async function main(): Promise<void> {
   const dataDir = path.join(localDir(home), 'data');
   const log = (service: string, line: string) =>
     console.log(`${new Date().toISOString()} [${service}] ${line}`);
-  const services = await startServices({ dataDir, log });
+  // The edge is the one fixed port (FLINKFLOW_EDGE_PORT, default 4588); every other endpoint takes a free one.
+  const services = await startServices({ dataDir, log, edgePort: edgePortFrom() });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -48,10 +50,12 @@ async function main(): Promise<void> {
     region: LOCAL_REGION,
     account: LOCAL_ACCOUNT,
     endpoints: services.endpoints,
+    edge: services.edge,
+    stateMachines: services.stateMachines,
     pids: { daemon: process.pid, ...services.pids },
     flinkAvailable: services.flinkAvailable,
   });
-  log('cloud', `ready: ${JSON.stringify(services.endpoints)}`);
+  log('cloud', `ready: edge ${services.edge}, ${JSON.stringify(services.endpoints)}`);
 }
 
 main().catch((e: unknown) => {

@@ -21,7 +21,9 @@ function fakeDeps(
   const deps: CliDeps = {
     provision: {
       sfn: () => new SFNClient({ region: 'eu-west-1' }),
-      provisionLocally: async () => ({ status: 'SUCCEEDED' }),
+      localStepFunctions: async () => {
+        throw new Error('no local cloud in these tests');
+      },
       sleep: async () => undefined,
     },
     produce: {
@@ -324,7 +326,12 @@ describe('flinkflow local run', () => {
     deps.localRun = () => ({
       cloud: {
         isRunning: async () => false,
-        start: async () => ({ environment: {}, account: '000000000000', region: 'us-east-1' }),
+        start: async () => ({
+          environment: {},
+          account: '000000000000',
+          region: 'us-east-1',
+          dataDir: '/tmp/ff/local/data',
+        }),
         stop: async () => void calls.push('stop'),
       },
       applyEnvironment: () => undefined,
