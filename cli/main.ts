@@ -205,10 +205,13 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExitCode: (code: numbe
     program
       .command('provision')
       .description('Run the provisioning state machine and show each state as it starts and ends.')
-      .option('--local', 'run it on the local cloud (start that first: flinkflow local up)')
+      .option(
+        '--local',
+        "run it on the local cloud's Step Functions endpoint (start that first: flinkflow local up)",
+      )
       .option(
         '--state-machine-arn <arn>',
-        'the provisioning state machine (default: $FLINKFLOW_STATE_MACHINE_ARN)',
+        "the provisioning state machine (default: $FLINKFLOW_STATE_MACHINE_ARN; with --local, the local cloud's)",
       )
       .option(
         '--attempt <n>',
