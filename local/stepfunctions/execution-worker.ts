@@ -1,10 +1,11 @@
 /**
- * A worker thread of the local Step Functions endpoint: it loads one registered machine module and runs
- * its executions, with the task handlers' environment (endpoints, region, deployment settings) fixed for
- * the thread's life. The handlers keep their clients and settings per process as on Lambda, so each
- * distinct environment gets a thread of its own: isolated, like a Lambda execution environment.
+ * A worker thread of the local Step Functions endpoint: it loads one registered machine module (and,
+ * through its `prepare`, the task handlers) as it starts, and runs that machine's executions with the
+ * task handlers' environment (endpoints, region, deployment settings) of its first execution. The
+ * handlers keep their clients and settings per process as on Lambda, so the endpoint gives each distinct
+ * environment a thread of its own: isolated, like a Lambda execution environment.
  *
- * Messages in: {type: 'definition'}, {type: 'start', id, definition, input}, {type: 'stop', id}.
+ * Messages in: {type: 'definition'}, {type: 'start', id, definition, input, env}, {type: 'stop', id}.
  * Messages out: {type: 'definition', definition | error}, {type: 'event', id, event}, {type: 'result', id, result}.
  */
 import path from 'node:path';
@@ -13,7 +14,7 @@ import type { LocalMachineModule, MachineEvent, MachineResult } from './machines
 
 export type WorkerRequest =
   | { type: 'definition' }
-  | { type: 'start'; id: string; definition: object; input: unknown }
+  | { type: 'start'; id: string; definition: object; input: unknown; env: Record<string, string> }
   | { type: 'stop'; id: string };
 
 export type WorkerReply =
@@ -24,20 +25,21 @@ export type WorkerReply =
 export interface ExecutionWorkerData {
   /** The machine module's path from the repository root. */
   module: string;
-  /** The task handlers' environment. */
-  env: Record<string, string>;
 }
 
 const port = parentPort;
 if (!port)
   throw new Error('execution-worker.ts runs as a worker thread of the local Step Functions endpoint');
-const { module: modulePath, env } = workerData as ExecutionWorkerData;
+const { module: modulePath } = workerData as ExecutionWorkerData;
 const repoRoot = path.resolve(__dirname, '..', '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const machine = require(path.join(repoRoot, modulePath)) as LocalMachineModule;
 const running = new Map<string, AbortController>();
 const reply = (message: WorkerReply) => port.postMessage(message);
 const describe = (e: unknown) => (e instanceof Error ? (e.stack ?? e.message) : String(e));
+// Loading the handlers now (not configuring them: they read settings and build clients on first use)
+// takes that cost off the first execution. A failure here shows again, with its cause, when a task runs.
+machine.prepare?.().catch(() => undefined);
 
 port.on('message', (message: WorkerRequest) => {
   if (message.type === 'definition') {
@@ -58,7 +60,7 @@ port.on('message', (message: WorkerRequest) => {
     .run({
       definition: message.definition,
       input: message.input,
-      env,
+      env: message.env,
       signal: controller.signal,
       onEvent: (event) => reply({ type: 'event', id: message.id, event }),
     })

@@ -45,6 +45,8 @@ export interface MachineResult {
 export interface LocalMachineModule {
   /** The ASL, rendered from the same CDK code that deploys it. */
   definition(): object;
+  /** Loads what the executions will need (e.g. the task handlers' modules), before the first one. */
+  prepare?(): Promise<void>;
   /**
    * Runs one execution with `env` as the task handlers' environment (endpoints, region, deployment
    * settings); aborting stops it between states.

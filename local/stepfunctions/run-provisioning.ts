@@ -346,5 +346,12 @@ function parseFailure(cause: string): ProvisionFailure | undefined {
 
 /** The module interface of local/stepfunctions/machines.ts: this machine's ASL and its runner. */
 export const definition = renderProvisioningAsl;
+export const prepare = async (): Promise<void> => {
+  await Promise.all(
+    ProvisionLambdaTasks.map(
+      (task) => import(path.join(projectRoot, 'lambdas', lambdaFolderName(task), 'index.ts')),
+    ),
+  );
+};
 export const run = (options: Parameters<LocalMachineModule['run']>[0]): Promise<MachineResult> =>
   runProvisioningLocally({ ...options, definition: options.definition as StateMachineDefinition });

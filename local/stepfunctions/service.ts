@@ -60,13 +60,16 @@ interface Machine {
   definition?: Promise<string> | undefined;
 }
 
-/** One worker thread (one handler environment) and the executions it runs. */
+/** One worker thread (one handler environment, once it ran an execution) and the executions it runs. */
 interface WorkerPool {
-  key: string;
+  /** The handler environment it serves; undefined for a spare that has not taken one yet. */
+  key: string | undefined;
   worker: Worker;
   running: Set<string>;
   idleTimer?: NodeJS.Timeout;
   exited: boolean;
+  /** Callers waiting for the worker's rendered definition, in order. */
+  definitionWaiters: ((reply: WorkerReply) => void)[];
 }
 
 // The AWS name rules: 1-80 characters, none of whitespace, brackets, wildcards, the listed specials or
@@ -99,7 +102,10 @@ const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms /
 
 export function createStepFunctionsService(options: StepFunctionsServiceOptions): {
   provider: Provider;
-  /** Starts rendering every machine's ASL in the background, so the first execution need not wait. */
+  /**
+   * Starts a worker per machine in the background: it loads the machine's modules and renders its ASL,
+   * so the first execution need not wait for either.
+   */
   warmUp(): void;
   shutdown(): Promise<void>;
 } {
@@ -114,32 +120,74 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
   const pools = new Map<string, WorkerPool>();
   let shuttingDown = false;
 
-  const startWorker = (registration: LocalStateMachineRegistration, env: Record<string, string>) => {
-    const data: ExecutionWorkerData = { module: registration.module, env };
-    return new Worker(bootstrap(path.join(__dirname, 'execution-worker.ts')), {
+  /**
+   * A worker started ahead of need, per machine: it loads the machine's modules and renders its ASL as
+   * soon as the daemon is ready, then takes the first execution's handler environment.
+   */
+  const spares = new Map<string, WorkerPool>();
+
+  const createPool = (machine: Machine, key: string | undefined): WorkerPool => {
+    const data: ExecutionWorkerData = { module: machine.registration.module };
+    const worker = new Worker(bootstrap(path.join(__dirname, 'execution-worker.ts')), {
       eval: true,
       workerData: data,
-      env,
       // The parent's flags (e.g. --import tsx) are not what a worker may take; the bootstrap loads tsx.
       execArgv: [],
     });
+    const pool: WorkerPool = { key, worker, running: new Set(), exited: false, definitionWaiters: [] };
+    worker.on('message', (reply: WorkerReply) => {
+      if (reply.type === 'definition') {
+        pool.definitionWaiters.shift()?.(reply);
+        return;
+      }
+      const execution = executions.get(reply.id);
+      if (!execution) return;
+      if (reply.type === 'event') {
+        // Events after a StopExecution (the worker stops between states) are not the execution's any more.
+        if (execution.status === 'RUNNING') execution.history.record(reply.event);
+        return;
+      }
+      finish(execution, reply.result);
+    });
+    const fail = (why: string) => {
+      pool.exited = true;
+      if (pool.key !== undefined && pools.get(pool.key) === pool) pools.delete(pool.key);
+      if (spares.get(machine.arn) === pool) spares.delete(machine.arn);
+      for (const waiter of pool.definitionWaiters.splice(0)) waiter({ type: 'definition', error: why });
+      for (const id of [...pool.running]) {
+        const execution = executions.get(id);
+        if (execution) finish(execution, { status: 'FAILED', error: 'States.Runtime', cause: why });
+      }
+      pool.running.clear();
+    };
+    worker.on('error', (error) => fail(`The local execution worker failed: ${error.stack ?? error.message}`));
+    worker.on('exit', (code) => {
+      if (!shuttingDown && !pool.exited) fail(`The local execution worker exited with code ${code}`);
+      pool.exited = true;
+    });
+    return pool;
+  };
+
+  const spareFor = (machine: Machine): WorkerPool => {
+    let spare = spares.get(machine.arn);
+    if (!spare || spare.exited) {
+      spare = createPool(machine, undefined);
+      spares.set(machine.arn, spare);
+    }
+    return spare;
   };
 
   const definitionOf = (machine: Machine): Promise<string> => {
     const began = Date.now();
     machine.definition ??= new Promise<string>((resolve, reject) => {
-      const worker = startWorker(machine.registration, {
-        ...(process.env as Record<string, string>),
-      });
-      worker.once('message', (reply: WorkerReply) => {
-        void worker.terminate();
+      const pool = spareFor(machine);
+      pool.definitionWaiters.push((reply) => {
         if (reply.type === 'definition' && reply.definition) {
           log(`rendered ${machine.registration.name} in ${Date.now() - began} ms`);
           resolve(reply.definition);
         } else reject(new Error(reply.type === 'definition' ? reply.error : 'unexpected reply'));
       });
-      worker.once('error', reject);
-      worker.postMessage({ type: 'definition' } satisfies WorkerRequest);
+      pool.worker.postMessage({ type: 'definition' } satisfies WorkerRequest);
     }).catch((error: unknown) => {
       // A failed render is retried by the next caller rather than cached.
       machine.definition = undefined;
@@ -165,12 +213,14 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
     if (pool.running.size > 0 || pool.exited) return;
     clearTimeout(pool.idleTimer);
     pool.idleTimer = setTimeout(() => {
-      pools.delete(pool.key);
+      if (pool.key !== undefined && pools.get(pool.key) === pool) pools.delete(pool.key);
+      pool.exited = true;
       void pool.worker.terminate();
     }, idleWorkerMs);
     pool.idleTimer.unref();
   };
 
+  /** The worker for this handler environment: the one that has it, else the spare, else a new one. */
   const poolFor = (machine: Machine, env: Record<string, string>): WorkerPool => {
     const key = JSON.stringify([machine.registration.module, env]);
     const existing = pools.get(key);
@@ -178,39 +228,11 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
       clearTimeout(existing.idleTimer);
       return existing;
     }
-    const pool: WorkerPool = {
-      key,
-      worker: startWorker(machine.registration, env),
-      running: new Set(),
-      exited: false,
-    };
+    const spare = spares.get(machine.arn);
+    const pool = spare && !spare.exited ? spare : createPool(machine, key);
+    if (pool === spare) spares.delete(machine.arn);
+    pool.key = key;
     pools.set(key, pool);
-    pool.worker.on('message', (reply: WorkerReply) => {
-      if (reply.type === 'definition') return;
-      const execution = executions.get(reply.id);
-      if (!execution) return;
-      if (reply.type === 'event') {
-        // Events after a StopExecution (the worker stops between states) are not the execution's any more.
-        if (execution.status === 'RUNNING') execution.history.record(reply.event);
-        return;
-      }
-      finish(execution, reply.result);
-    });
-    const fail = (why: string) => {
-      pool.exited = true;
-      pools.delete(key);
-      for (const id of [...pool.running]) {
-        const execution = executions.get(id);
-        if (execution) finish(execution, { status: 'FAILED', error: 'States.Runtime', cause: why });
-      }
-      pool.running.clear();
-    };
-    pool.worker.on('error', (error) =>
-      fail(`The local execution worker failed: ${error.stack ?? error.message}`),
-    );
-    pool.worker.on('exit', (code) => {
-      if (!shuttingDown) fail(`The local execution worker exited with code ${code}`);
-    });
     return pool;
   };
 
@@ -232,6 +254,7 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
       id: execution.executionArn,
       definition,
       input,
+      env,
     };
     pool.worker.postMessage(request);
   };
@@ -459,8 +482,9 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
       for (const execution of executions.values()) {
         finish(execution, { status: 'ABORTED', error: 'States.Runtime', cause: 'The local cloud stopped.' });
       }
-      await Promise.all([...pools.values()].map((pool) => pool.worker.terminate()));
+      await Promise.all([...pools.values(), ...spares.values()].map((pool) => pool.worker.terminate()));
       pools.clear();
+      spares.clear();
     },
   };
 }
