@@ -301,8 +301,9 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
     const token = str(input, 'nextToken');
     let offset = 0;
     if (token !== undefined) {
-      offset = Number(Buffer.from(token, 'base64url').toString('utf8'));
-      if (!Number.isInteger(offset) || offset < 0) {
+      const decoded = Buffer.from(token, 'base64url').toString('utf8');
+      offset = Number(decoded);
+      if (!/^\d+$/.test(decoded) || !Number.isSafeInteger(offset)) {
         throw new AwsServiceError('InvalidToken', `Invalid Token: '${token}'`);
       }
     }
