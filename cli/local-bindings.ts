@@ -43,7 +43,7 @@ export function localProvisioningArn(state: LocalCloudState): string {
   const arn = state.stateMachines?.[ProvisioningStateMachineName];
   if (!arn) {
     throw new EnvironmentError(
-      `The local cloud's state (${state.dataDir}/..) names no ${ProvisioningStateMachineName} state machine: it was started by an older flinkflow. Restart it: flinkflow local down && flinkflow local up.`,
+      `The running local cloud's state file names no ${ProvisioningStateMachineName} state machine: an older flinkflow started it. Restart it: flinkflow local down && flinkflow local up.`,
     );
   }
   return arn;

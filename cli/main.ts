@@ -18,7 +18,7 @@ import {
 import { produceCommand, type ProduceCommandDeps } from './commands/produce';
 import { provisionCommand, type LocalStepFunctions, type ProvisionCommandDeps } from './commands/provision';
 import { provisionExecution } from './commands/provision-execution';
-import { CliError } from './errors';
+import { CliError, EnvironmentError } from './errors';
 import { ExitCode } from './exit-codes';
 import { processIo, type CliIo } from './io';
 
@@ -124,7 +124,11 @@ export function defaultDeps(io: CliIo): CliDeps {
         // provisions afresh even when the same request ran before on this (reused) cloud.
         provision: async (input, onProgress, signal) => {
           const state = await readState();
-          if (!state) throw new Error('The local cloud stopped before provisioning.');
+          if (!state) {
+            throw new EnvironmentError(
+              'The local cloud stopped before provisioning could start; see its log.',
+            );
+          }
           const outcome = await provisionExecution(
             {
               stateMachineArn: localProvisioningArn(state),
