@@ -1,7 +1,7 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import type { ProvisionFailure } from '../workflow/contract';
 
-/** One step of a state machine execution, whether it runs on AWS or on the local runner. */
+/** One step of a state machine execution, read from its history (on AWS or on the local cloud). */
 export type ProgressEvent =
   | { type: 'executionStarted'; at: number }
   | { type: 'stateEntered'; state: string; at: number }
