@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const log = (service: string, line: string) =>
     console.log(`${new Date().toISOString()} [${service}] ${line}`);
   // The edge is the one fixed port (FLINKFLOW_EDGE_PORT, default 4588); every other endpoint takes a free one.
-  const services = await startServices({ dataDir, log, edgePort: edgePortFrom() });
+  const services = await startServices({ dataDir, log, edgePort: edgePortFrom(), warmStateMachines: true });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

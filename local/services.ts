@@ -86,6 +86,11 @@ export interface LocalServicesOptions {
   queryMinRunningMs?: number;
   /** The edge's port; default 0 (a free one). The daemon passes the documented fixed port. */
   edgePort?: number;
+  /**
+   * Start each state machine's worker (modules, handlers, rendered ASL) right away rather than at the
+   * first call that needs it: the daemon does; tests of other services skip the cost.
+   */
+  warmStateMachines?: boolean;
 }
 
 /** The Managed Flink endpoint's factory, as local/flink exports it. */
@@ -246,7 +251,7 @@ export async function startServices(options: LocalServicesOptions): Promise<Loca
     });
     stops.push(edge.close);
     // Rendering the ASL takes seconds (a CDK synth): done now, in a worker, not at the first execution.
-    stepFunctions.warmUp();
+    if (options.warmStateMachines) stepFunctions.warmUp();
     return {
       endpoints,
       edge: edge.url,
