@@ -43,8 +43,8 @@ export function processIo(): CliIo & {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
-  // Libraries write to stdout too (the task handlers' structured logs, when the local runner runs them in
-  // this process). Everything but the command's own result goes to stderr, so `--json` stays parseable.
+  // Libraries may write to stdout too (e.g. an SDK's warnings). Everything but the command's own result
+  // goes to stderr, so `--json` stays parseable.
   const writeStdout = process.stdout.write.bind(process.stdout);
   process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
   return {

@@ -16,16 +16,18 @@ import {
   type LocalCloudDeps,
 } from './commands/local';
 import { produceCommand, type ProduceCommandDeps } from './commands/produce';
-import { provisionCommand, type ProvisionCommandDeps } from './commands/provision';
+import { provisionCommand, type LocalStepFunctions, type ProvisionCommandDeps } from './commands/provision';
+import { provisionExecution } from './commands/provision-execution';
 import { exitOnFatalError } from '../local/common/fatal';
-import { CliError } from './errors';
+import { CliError, EnvironmentError } from './errors';
 import { ExitCode } from './exit-codes';
 import { processIo, type CliIo } from './io';
 
 export { processIo };
 import {
   localCloudStatus,
-  provisionLocally,
+  localProvisioningArn,
+  readState,
   requireRunningCloud,
   sdkEnvironment,
   startLocalCloud,
@@ -36,7 +38,22 @@ import { deployLocally } from './local-run/deploy';
 import type { LocalRunDeps } from './local-run/run';
 import { positiveNumber, wholeNumber } from './options';
 import { ProgressRenderer } from './progress';
-import { checkProvisionInput, buildProvisionInput } from './provision-input';
+import { checkProvisionInput, buildProvisionInput, executionNameFor } from './provision-input';
+
+/** An SFN client for the local cloud's endpoint (its dummy credentials), or AWS's from the SDK's configuration. */
+function sfnClient(local?: Pick<LocalStepFunctions, 'endpoint' | 'region'>): SFNClient {
+  return local
+    ? new SFNClient({
+        customUserAgent: 'flinkflow-cli',
+        endpoint: local.endpoint,
+        region: local.region,
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      })
+    : new SFNClient({ customUserAgent: 'flinkflow-cli' });
+}
+
+/** How often `local run` reads the local execution's history: calls are cheap on loopback. */
+const LOCAL_POLL_MS = 250;
 
 /** Everything the commands reach outside the process; tests replace parts of it. */
 export interface CliDeps {
@@ -59,13 +76,12 @@ export function defaultDeps(io: CliIo): CliDeps {
   };
   return {
     provision: {
-      sfn: () => new SFNClient({ customUserAgent: 'flinkflow-cli' }),
-      provisionLocally: async (input, onProgress, signal) => {
+      sfn: sfnClient,
+      localStepFunctions: async () => {
         const state = await requireRunningCloud();
-        const environment = useLocalEndpoints(state, io.env);
-        const aws = createAwsClients(io.env);
-        const deployment = await deployLocally(aws, state);
-        return provisionLocally(input, { ...environment, ...deployment.environment }, onProgress, signal);
+        useLocalEndpoints(state, io.env);
+        await deployLocally(createAwsClients(io.env), state);
+        return { endpoint: state.edge, region: state.region, stateMachineArn: localProvisioningArn(state) };
       },
       sleep: (ms, signal) => systemClock.sleep(ms, signal),
     },
@@ -82,7 +98,12 @@ export function defaultDeps(io: CliIo): CliDeps {
           isRunning: async () => (await localCloudStatus()).running,
           start: async () => {
             const state = await startLocalCloud();
-            return { environment: sdkEnvironment(state), account: state.account, region: state.region };
+            return {
+              environment: sdkEnvironment(state),
+              account: state.account,
+              region: state.region,
+              dataDir: state.dataDir,
+            };
           },
           stop: async () => {
             await stopLocalCloud();
@@ -100,7 +121,31 @@ export function defaultDeps(io: CliIo): CliDeps {
           };
         },
         deploy: async (clients, cloud) => (await deployLocally(clients, cloud)).environment,
-        provision: provisionLocally,
+        // The same code as `flinkflow provision --local`, under a new execution name each run: a run
+        // provisions afresh even when the same request ran before on this (reused) cloud.
+        provision: async (input, onProgress, signal) => {
+          const state = await readState();
+          if (!state) {
+            throw new EnvironmentError(
+              'The local cloud stopped before provisioning could start; see its log.',
+            );
+          }
+          const outcome = await provisionExecution(
+            {
+              stateMachineArn: localProvisioningArn(state),
+              input,
+              executionName: `${executionNameFor(input)}-${Date.now().toString(36)}`,
+              pollMs: LOCAL_POLL_MS,
+            },
+            {
+              sfn: sfnClient({ endpoint: state.edge, region: state.region }),
+              onProgress,
+              sleep: (ms) => systemClock.sleep(ms, signal),
+              signal,
+            },
+          );
+          return outcome;
+        },
         produce: (options, clients) => produceTicks(options, { kinesis: clients.kinesis }),
         poller: {
           now: () => Date.now(),
@@ -174,10 +219,13 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExitCode: (code: numbe
     program
       .command('provision')
       .description('Run the provisioning state machine and show each state as it starts and ends.')
-      .option('--local', 'run it on the local cloud (start that first: flinkflow local up)')
+      .option(
+        '--local',
+        "run it on the local cloud's Step Functions endpoint (start that first: flinkflow local up)",
+      )
       .option(
         '--state-machine-arn <arn>',
-        'the provisioning state machine (default: $FLINKFLOW_STATE_MACHINE_ARN)',
+        "the provisioning state machine (default: $FLINKFLOW_STATE_MACHINE_ARN; with --local, the local cloud's)",
       )
       .option(
         '--attempt <n>',

@@ -1,13 +1,15 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import type { ProvisionFailure } from '../workflow/contract';
 
-/** One step of a state machine execution, whether it runs on AWS or on the local runner. */
+/** One step of a state machine execution, read from its history (on AWS or on the local cloud). */
 export type ProgressEvent =
   | { type: 'executionStarted'; at: number }
   | { type: 'stateEntered'; state: string; at: number }
   | { type: 'stateExited'; state: string; at: number }
   /** A task attempt failed; Retry may run it again, Catch may route to the failure path. */
   | { type: 'taskFailed'; state?: string; error: string; cause: string; at: number }
+  /** A task attempt was scheduled (the first, or a retry). */
+  | { type: 'taskScheduled'; at: number }
   | { type: 'executionSucceeded'; output: unknown; at: number }
   | {
       type: 'executionFailed';
@@ -43,6 +45,9 @@ export function progressFromHistory(event: HistoryEvent): ProgressEvent | undefi
     event.taskTimedOutEventDetails;
   if (failure) return { type: 'taskFailed', error: failure.error ?? 'Error', cause: failure.cause ?? '', at };
   switch (type) {
+    case 'LambdaFunctionScheduled':
+    case 'TaskScheduled':
+      return { type: 'taskScheduled', at };
     case 'ExecutionStarted':
       return { type: 'executionStarted', at };
     case 'ExecutionSucceeded':
@@ -122,6 +127,8 @@ export class ProgressRenderer {
   /** The first state entered a second time: a new round of the loop starts when it comes again. */
   private loopHead: string | undefined;
   private loopStates: string[] = [];
+  /** The state whose last task attempt failed: if it exits now, a Catch took the error. */
+  private failedState: string | undefined;
 
   render(event: ProgressEvent): string[] {
     this.startedAt ??= event.at;
@@ -150,13 +157,19 @@ export class ProgressRenderer {
         return [`${stamp} .. round ${visit} of ${event.state}${states}`];
       }
       case 'stateExited': {
-        if ((this.visits.get(event.state) ?? 0) > 1) return [];
+        const caught = this.failedState === event.state;
+        this.failedState = undefined;
+        if ((this.visits.get(event.state) ?? 0) > 1 && !caught) return [];
         const entered = this.enteredAt.get(event.state);
         const took = entered === undefined ? '' : ` (${formatDuration(event.at - entered)})`;
-        return [`${stamp} ok ${event.state}${took}`];
+        return [`${stamp} ${caught ? 'failed' : 'ok'} ${event.state}${took}`];
       }
+      case 'taskScheduled':
+        this.failedState = undefined;
+        return [];
       case 'taskFailed': {
         const state = event.state ?? this.lastEntered ?? 'task';
+        this.failedState = state;
         return [`${stamp} !! ${state} attempt failed: ${event.error}: ${firstLine(event.cause)}`];
       }
       case 'executionSucceeded':

@@ -14,7 +14,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { commandLineOf, descendantsOf, isAlive, residentBytes, stopProcessTree } from './common/processes';
-import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalEndpoints } from './services';
+import { endpointEnvironment, LOCAL_ACCOUNT, LOCAL_REGION, type LocalEndpoints } from './services';
 
 export const repoRoot = path.resolve(__dirname, '..');
 
@@ -26,6 +26,10 @@ export interface LocalCloudState {
   region: string;
   account: string;
   endpoints: LocalEndpoints;
+  /** The edge endpoint: every service on one port, routed by the request's SigV4 signature. */
+  edge: string;
+  /** The ARN of each state machine the local Step Functions endpoint serves, by name. */
+  stateMachines: Record<string, string>;
   pids: { daemon: number; kinesis: number; s3: number };
 }
 
@@ -178,8 +182,8 @@ export interface LocalCloudStatus {
   running: boolean;
   home: string;
   state?: LocalCloudState;
-  /** Each endpoint: whether it accepts connections. */
-  services: Partial<Record<keyof LocalEndpoints, boolean>>;
+  /** Each endpoint (and the edge): whether it accepts connections. */
+  services: Partial<Record<keyof LocalEndpoints | 'edge', boolean>>;
   /** Resident memory of the daemon and all its descendants (Flink jobs included). */
   residentBytes: number;
   processes: number;
@@ -199,8 +203,9 @@ export async function localCloudStatus(options: HomeOption = {}): Promise<LocalC
       processes: 0,
     };
   }
-  const names = Object.keys(state.endpoints) as (keyof LocalEndpoints)[];
-  const up = await Promise.all(names.map((n) => listening(state.endpoints[n])));
+  const targets: Record<string, string> = { ...state.endpoints, edge: state.edge };
+  const names = Object.keys(targets);
+  const up = await Promise.all(names.map((n) => listening(targets[n] as string)));
   const tree = [state.pids.daemon, ...descendantsOf(state.pids.daemon)];
   return {
     running: up.every(Boolean),
@@ -213,22 +218,22 @@ export async function localCloudStatus(options: HomeOption = {}): Promise<LocalC
 }
 
 /**
- * The environment that points AWS SDKs at the local cloud: the SDKs' standard per-service endpoint
- * variables (AWS_ENDPOINT_URL_<service id in upper case, spaces as underscores>), dummy credentials and
- * the region. Handlers need no local-only code.
+ * The environment that points AWS SDKs at the local cloud: AWS_ENDPOINT_URL (the edge) for every
+ * service, the per-service AWS_ENDPOINT_URL_<service id> variables (which take precedence and skip the
+ * edge's hop), dummy credentials and the region. Handlers need no local-only code. With the edge as the
+ * catch-all, a client of a service the local cloud does not serve gets a clear error instead of reaching
+ * AWS.
  */
-export function sdkEnvironment(state: Pick<LocalCloudState, 'endpoints' | 'region'>): Record<string, string> {
+export function sdkEnvironment(
+  state: Pick<LocalCloudState, 'endpoints' | 'region'> & { edge?: string },
+): Record<string, string> {
+  return endpointEnvironment(state.endpoints, state.region, state.edge);
+}
+
+/** The short form: every service through the edge, with credentials and region. */
+export function edgeEnvironment(state: Pick<LocalCloudState, 'edge' | 'region'>): Record<string, string> {
   return {
-    AWS_ENDPOINT_URL_KINESIS: state.endpoints.kinesis,
-    AWS_ENDPOINT_URL_S3: state.endpoints.s3,
-    // The JS SDK's service id is "Kinesis Analytics V2".
-    AWS_ENDPOINT_URL_KINESIS_ANALYTICS_V2: state.endpoints.kinesisanalyticsv2,
-    AWS_ENDPOINT_URL_GLUE: state.endpoints.glue,
-    AWS_ENDPOINT_URL_ATHENA: state.endpoints.athena,
-    // Service ids "CloudWatch", "CloudWatch Logs" and "STS"; moto answers all three.
-    AWS_ENDPOINT_URL_CLOUDWATCH: state.endpoints.cloudwatch,
-    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: state.endpoints.logs,
-    AWS_ENDPOINT_URL_STS: state.endpoints.sts,
+    AWS_ENDPOINT_URL: state.edge,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_REGION: state.region,

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { flinkflowHome, localDir, statePath, writeState } from './cloud';
 import { exitOnFatalError } from './common/fatal';
+import { edgePortFrom } from './edge';
 import { LOCAL_ACCOUNT, LOCAL_REGION, startServices } from './services';
 import { rm } from 'node:fs/promises';
 
@@ -24,7 +25,8 @@ async function main(): Promise<void> {
   const dataDir = path.join(localDir(home), 'data');
   const log = (service: string, line: string) =>
     console.log(`${new Date().toISOString()} [${service}] ${line}`);
-  const services = await startServices({ dataDir, log });
+  // The edge is the one fixed port (FLINKFLOW_EDGE_PORT, default 4588); every other endpoint takes a free one.
+  const services = await startServices({ dataDir, log, edgePort: edgePortFrom(), warmStateMachines: true });
   // One shutdown, whoever asks first (a signal, or a fatal error while a signal's stop runs).
   let shutdown: Promise<void> | undefined;
   const stopEverything = () =>
@@ -55,9 +57,11 @@ async function main(): Promise<void> {
     region: LOCAL_REGION,
     account: LOCAL_ACCOUNT,
     endpoints: services.endpoints,
+    edge: services.edge,
+    stateMachines: services.stateMachines,
     pids: { daemon: process.pid, ...services.pids },
   });
-  log('cloud', `ready: ${JSON.stringify(services.endpoints)}`);
+  log('cloud', `ready: edge ${services.edge}, ${JSON.stringify(services.endpoints)}`);
 }
 
 main().catch((e: unknown) => {

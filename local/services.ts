@@ -1,7 +1,7 @@
 /**
  * Starts every local endpoint in this process (the daemon, or a test): kinesalite and moto's S3 as child
- * processes, and the Glue, Athena and Managed Flink endpoints on HTTP servers of their own, all on free
- * ports of 127.0.0.1.
+ * processes, and the Glue, Athena, Managed Flink and Step Functions endpoints on HTTP servers of their
+ * own, all on free ports of 127.0.0.1; then the edge, which routes to each of them from one port.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,9 +9,13 @@ import { startJsonService, type RunningService } from './common/aws-json-server'
 import { createAthenaService } from './athena/provider';
 import { createFlinkService, FLINK_MAX_REQUEST_BYTES } from './flink';
 import { createGlueService } from './glue/provider';
+import { startEdge } from './edge';
 import { startKinesisGateway } from './kinesis/kinesis-gateway';
 import { startLocalKinesis } from './kinesis/kinesis-server';
 import { startLocalS3 } from './s3/moto-server';
+import { readLocalDeployment } from './stepfunctions/deployment';
+import { localStateMachineArns } from './stepfunctions/machines';
+import { createStepFunctionsService } from './stepfunctions/service';
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '000000000000';
@@ -29,10 +33,47 @@ export interface LocalEndpoints {
   kinesisanalyticsv2: string;
   glue: string;
   athena: string;
+  /** Step Functions (signing name `states`). */
+  states: string;
+}
+
+/**
+ * The standard SDK variables that point clients at the local cloud: AWS_ENDPOINT_URL_<service id in upper
+ * case, spaces as underscores> per service, AWS_ENDPOINT_URL (the edge) for every other one, dummy
+ * credentials and the region.
+ */
+export function endpointEnvironment(
+  endpoints: LocalEndpoints,
+  region: string,
+  edge?: string,
+): Record<string, string> {
+  return {
+    ...(edge ? { AWS_ENDPOINT_URL: edge } : {}),
+    AWS_ENDPOINT_URL_KINESIS: endpoints.kinesis,
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
+    // The JS SDK's service id is "Kinesis Analytics V2".
+    AWS_ENDPOINT_URL_KINESIS_ANALYTICS_V2: endpoints.kinesisanalyticsv2,
+    AWS_ENDPOINT_URL_GLUE: endpoints.glue,
+    AWS_ENDPOINT_URL_ATHENA: endpoints.athena,
+    // Service ids "CloudWatch", "CloudWatch Logs" and "STS"; moto answers all three.
+    AWS_ENDPOINT_URL_CLOUDWATCH: endpoints.cloudwatch,
+    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: endpoints.logs,
+    AWS_ENDPOINT_URL_STS: endpoints.sts,
+    // Step Functions' service id is "SFN".
+    AWS_ENDPOINT_URL_SFN: endpoints.states,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+  };
 }
 
 export interface LocalServices {
   endpoints: LocalEndpoints;
+  /** The edge: one endpoint for every service, routed by the request's signature. */
+  edge: string;
+  /** The ARN of each state machine the Step Functions endpoint serves, by name. */
+  stateMachines: Record<string, string>;
   /** The child processes the services run in (the Flink jobs are children of the Flink endpoint). */
   pids: { kinesis: number; s3: number };
   stop(): Promise<void>;
@@ -47,6 +88,13 @@ export interface LocalServicesOptions {
   crawlerStoppingMs?: number;
   queryQueuedMs?: number;
   queryMinRunningMs?: number;
+  /** The edge's port; default 0 (a free one). The daemon passes the documented fixed port. */
+  edgePort?: number;
+  /**
+   * Start each state machine's worker (modules, handlers, rendered ASL) right away rather than at the
+   * first call that needs it: the daemon does; tests of other services skip the cost.
+   */
+  warmStateMachines?: boolean;
 }
 
 /** Starts all local endpoints; stop() ends them and everything they started. */
@@ -104,15 +152,45 @@ export async function startServices(options: LocalServicesOptions): Promise<Loca
     });
     stops.push(flink.shutdown);
 
+    // The task handlers of a local execution reach the other endpoints through the SDK's standard
+    // variables, with the deployment settings the CLI recorded when it deployed the code asset.
+    // Known once every server listens, before the first execution can start.
+    const started: { endpoints?: LocalEndpoints } = {};
+    const stepFunctions = createStepFunctionsService({
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+      log: (l) => log('states', l),
+      taskEnvironment: async () => {
+        const deployment = await readLocalDeployment(options.dataDir);
+        if (!deployment) {
+          return {
+            missing:
+              'Nothing is deployed to this local cloud yet: the tasks need the Flink code asset, the Glue database ' +
+              'and their settings. `flinkflow provision --local` and `flinkflow local run` deploy them first ' +
+              '(cli/local-run/deploy.ts, as `cdk deploy` does on AWS).',
+          };
+        }
+        const passThrough = process.env['POWERTOOLS_LOG_LEVEL'];
+        return {
+          ...endpointEnvironment(started.endpoints as LocalEndpoints, LOCAL_REGION),
+          ...(passThrough ? { POWERTOOLS_LOG_LEVEL: passThrough } : {}),
+          ...deployment,
+        };
+      },
+    });
+    stops.push(stepFunctions.shutdown);
+
     const servers: RunningService[] = [];
-    for (const [targetPrefix, provider, name, maxBodyBytes] of [
-      ['AWSGlue', glue.provider, 'glue', undefined],
-      ['AmazonAthena', athena.provider, 'athena', undefined],
-      ['KinesisAnalytics_20180523', flink.provider, 'kinesisanalyticsv2', FLINK_MAX_REQUEST_BYTES],
+    for (const [targetPrefix, provider, name, jsonVersion, maxBodyBytes] of [
+      ['AWSGlue', glue.provider, 'glue', '1.1', undefined],
+      ['AmazonAthena', athena.provider, 'athena', '1.1', undefined],
+      ['KinesisAnalytics_20180523', flink.provider, 'kinesisanalyticsv2', '1.1', FLINK_MAX_REQUEST_BYTES],
+      ['AWSStepFunctions', stepFunctions.provider, 'states', '1.0', undefined],
     ] as const) {
       const server = await startJsonService({
         targetPrefix,
         provider,
+        jsonVersion,
         log: (l) => log(name, l),
         ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
       });
@@ -120,22 +198,37 @@ export async function startServices(options: LocalServicesOptions): Promise<Loca
       // Servers close first (stops run in reverse), so no request reaches a provider being shut down.
       stops.push(server.close);
     }
-    const [glueServer, athenaServer, flinkServer] = servers as [
+    const [glueServer, athenaServer, flinkServer, statesServer] = servers as [
+      RunningService,
       RunningService,
       RunningService,
       RunningService,
     ];
+    const endpoints: LocalEndpoints = {
+      kinesis: kinesisGateway.url,
+      s3: s3.url,
+      cloudwatch: s3.url,
+      logs: s3.url,
+      sts: s3.url,
+      kinesisanalyticsv2: flinkServer.url,
+      glue: glueServer.url,
+      athena: athenaServer.url,
+      states: statesServer.url,
+    };
+    started.endpoints = endpoints;
+    const routes = { ...endpoints };
+    const edge = await startEdge({
+      port: options.edgePort ?? 0,
+      endpoints: () => routes,
+      log: (l) => log('edge', l),
+    });
+    stops.push(edge.close);
+    // Rendering the ASL takes seconds (a CDK synth): done now, in a worker, not at the first execution.
+    if (options.warmStateMachines) stepFunctions.warmUp();
     return {
-      endpoints: {
-        kinesis: kinesisGateway.url,
-        s3: s3.url,
-        cloudwatch: s3.url,
-        logs: s3.url,
-        sts: s3.url,
-        kinesisanalyticsv2: flinkServer.url,
-        glue: glueServer.url,
-        athena: athenaServer.url,
-      },
+      endpoints,
+      edge: edge.url,
+      stateMachines: localStateMachineArns(LOCAL_REGION, LOCAL_ACCOUNT),
       pids: { kinesis: kinesis.pid, s3: s3.pid },
       stop: stopAll,
     };

@@ -4,8 +4,7 @@
 //
 // - Node.js 22: the project's own (the npm package `node`) when the one running this file is older;
 //   aws-local-stepfunctions and middy 7 need 22.
-// - `--import tsx`: TypeScript for both require() and import() (the local runner imports the Lambda
-//   handlers with import()).
+// - `--import tsx`: TypeScript for both require() and import().
 // - `--require esm-only-packages.js`: lets CommonJS require() middy 7, which publishes ESM only (see there).
 'use strict';
 const { spawn } = require('node:child_process');

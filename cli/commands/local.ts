@@ -12,9 +12,15 @@ export interface LocalCloudDeps {
   environment(state: LocalCloudState): Record<string, string>;
 }
 
-/** Shell lines that point the AWS CLI and SDKs of another terminal at the local cloud. */
+/**
+ * Shell lines that point the AWS CLI and SDKs of another terminal at the local cloud: AWS_ENDPOINT_URL
+ * (the edge, every service), credentials and region; the per-service variables are left out (the edge
+ * routes to the same endpoints), `--json` has them all.
+ */
 export function environmentExports(environment: Record<string, string>): string[] {
-  return Object.entries(environment).map(([k, v]) => `export ${k}=${v}`);
+  return Object.entries(environment)
+    .filter(([k]) => !k.startsWith('AWS_ENDPOINT_URL_'))
+    .map(([k, v]) => `export ${k}=${v}`);
 }
 
 /** `flinkflow local up`. */
@@ -35,8 +41,10 @@ export async function localUpCommand(
       `Local cloud running (${formatDuration(io.now() - started)}); data in ${state.dataDir}, log ${state.logFile}.`,
       ...renderTable(
         ['service', 'endpoint'],
-        Object.entries(state.endpoints).map(([k, v]) => [k, v]),
+        [['edge (every service)', state.edge], ...Object.entries(state.endpoints)],
       ),
+      '',
+      ...Object.entries(state.stateMachines).map(([name, arn]) => `state machine ${name}: ${arn}`),
       '',
       'To use it from another shell (AWS CLI, SDKs):',
       ...environmentExports(deps.environment(state)),
@@ -87,11 +95,14 @@ export async function localStatusCommand(
         `memory: ${(status.residentBytes / 1024 ** 2).toFixed(0)} MiB resident in ${status.processes} process(es)`,
         ...renderTable(
           ['service', 'endpoint', 'up'],
-          Object.entries(status.state.endpoints).map(([k, v]) => [
+          Object.entries({ edge: status.state.edge, ...status.state.endpoints }).map(([k, v]) => [
             k,
             v,
             status.services[k as keyof typeof status.services] ? 'yes' : 'NO',
           ]),
+        ),
+        ...Object.entries(status.state.stateMachines ?? {}).map(
+          ([name, arn]) => `state machine ${name}: ${arn}`,
         ),
         `log: ${status.state.logFile}`,
       ].join('\n'),

@@ -1,15 +1,9 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { EnvironmentError, InterruptedError, OperationFailedError } from '../errors';
 import type { CliIo } from '../io';
-import type { LocalProvisionResult } from '../local-run/run';
 import { ProgressRenderer, describeCause, type ProgressEvent } from '../progress';
-import {
-  buildProvisionInput,
-  checkProvisionInput,
-  executionNameFor,
-  type ProvisionFlags,
-} from '../provision-input';
-import { provisionOnAws, type ProvisionOutcome } from './provision-aws';
+import { buildProvisionInput, checkProvisionInput, type ProvisionFlags } from '../provision-input';
+import { provisionExecution } from './provision-execution';
 
 export interface ProvisionCommandOptions extends ProvisionFlags {
   local?: boolean;
@@ -20,17 +14,22 @@ export interface ProvisionCommandOptions extends ProvisionFlags {
   json?: boolean;
 }
 
+/** Where the local cloud's Step Functions API answers and the state machine it serves. */
+export interface LocalStepFunctions {
+  endpoint: string;
+  region: string;
+  stateMachineArn: string;
+}
+
 export interface ProvisionCommandDeps {
-  sfn(): Pick<SFNClient, 'send'>;
+  /** An SFN client: AWS's (the SDK's standard configuration), or the local cloud's endpoint. */
+  sfn(local?: LocalStepFunctions): Pick<SFNClient, 'send'>;
   /**
-   * Runs the machine on the running local cloud (its code asset and catalog deployed first); throws
+   * The running local cloud's Step Functions endpoint and state machine, after deploying to it what
+   * `cdk deploy` deploys on AWS (the code asset, the Glue database, the tasks' settings); throws
    * EnvironmentError when no local cloud runs.
    */
-  provisionLocally(
-    input: Record<string, unknown>,
-    onProgress: (e: ProgressEvent) => void,
-    signal: AbortSignal,
-  ): Promise<LocalProvisionResult>;
+  localStepFunctions(): Promise<LocalStepFunctions>;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
 
@@ -47,42 +46,44 @@ export async function provisionCommand(
     for (const line of renderer.render(event)) io.err(line);
   };
 
-  let outcome: Pick<ProvisionOutcome, 'status' | 'output' | 'error' | 'cause'> & Partial<ProvisionOutcome>;
+  // One code path for AWS and the local cloud: only the endpoint and the state machine differ.
+  let stateMachineArn: string | undefined;
+  let sfn: Pick<SFNClient, 'send'>;
   if (options.local) {
-    io.err(
-      `Provisioning ${config.pipelineName} on the local cloud (execution ${executionNameFor(input, options.attempt ?? 1)})`,
-    );
-    outcome = (await deps.provisionLocally(input, onProgress, io.signal)) as typeof outcome;
+    io.err(`Provisioning ${config.pipelineName} on the local cloud`);
+    const local = await deps.localStepFunctions();
+    stateMachineArn = options.stateMachineArn ?? local.stateMachineArn;
+    sfn = deps.sfn(local);
   } else {
-    const stateMachineArn = options.stateMachineArn ?? io.env['FLINKFLOW_STATE_MACHINE_ARN'];
+    stateMachineArn = options.stateMachineArn ?? io.env['FLINKFLOW_STATE_MACHINE_ARN'];
     if (!stateMachineArn) {
       throw new EnvironmentError(
         'Which state machine? Pass --state-machine-arn <arn> or set FLINKFLOW_STATE_MACHINE_ARN (the stack output ProvisioningStateMachineArn), or use --local.',
       );
     }
-    const aws = await provisionOnAws(
-      {
-        stateMachineArn,
-        input,
-        ...(options.attempt !== undefined ? { attempt: options.attempt } : {}),
-        pollMs: (options.pollSeconds ?? 2) * 1000,
-        follow: options.follow !== false,
-      },
-      {
-        sfn: deps.sfn(),
-        onProgress,
-        onExecution: (arn, alreadyStarted) =>
-          io.err(
-            alreadyStarted
-              ? `This request already ran as ${arn}; nothing new was started, here is how it went (use --attempt 2 to run it again).`
-              : `Execution ${arn}`,
-          ),
-        sleep: (ms) => deps.sleep(ms, io.signal),
-        signal: io.signal,
-      },
-    );
-    outcome = aws;
+    sfn = deps.sfn();
   }
+  const outcome = await provisionExecution(
+    {
+      stateMachineArn,
+      input,
+      ...(options.attempt !== undefined ? { attempt: options.attempt } : {}),
+      pollMs: (options.pollSeconds ?? 2) * 1000,
+      follow: options.follow !== false,
+    },
+    {
+      sfn,
+      onProgress,
+      onExecution: (arn, alreadyStarted) =>
+        io.err(
+          alreadyStarted
+            ? `This request already ran as ${arn}; nothing new was started, here is how it went (use --attempt 2 to run it again).`
+            : `Execution ${arn}`,
+        ),
+      sleep: (ms) => deps.sleep(ms, io.signal),
+      signal: io.signal,
+    },
+  );
 
   if (options.json) io.out(JSON.stringify(outcome, null, 2));
   if (outcome.status === 'SUCCEEDED') {

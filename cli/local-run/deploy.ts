@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CreateDatabaseCommand, type GlueClient } from '@aws-sdk/client-glue';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { recordLocalDeployment } from '../../local/stepfunctions/deployment';
 import { EnvironmentError } from '../errors';
 
 /** Where `make flink-zip` puts the deployable zip. */
@@ -17,11 +18,13 @@ export interface LocalDeployment {
 /**
  * Does on the local cloud what `cdk deploy` does on AWS for the provisioning tasks: the Flink code zip
  * as an asset (content-addressed key, as CDK names assets), the Glue database, and role ARNs (the local
- * services do not check IAM, so they only have to be well-formed). Idempotent.
+ * services do not check IAM, so they only have to be well-formed); with the local cloud's `dataDir`, it
+ * also records these settings as the task functions' configuration, which the local Step Functions
+ * endpoint gives the handlers of the next executions. Idempotent.
  */
 export async function deployLocally(
   clients: { s3: Pick<S3Client, 'send'>; glue: Pick<GlueClient, 'send'> },
-  settings: { account: string; region: string; codeZip?: string; glueDatabase?: string },
+  settings: { account: string; region: string; dataDir?: string; codeZip?: string; glueDatabase?: string },
   read: (file: string) => Promise<Buffer> = (file) => readFile(file),
 ): Promise<LocalDeployment> {
   const codeZip = settings.codeZip ?? DEFAULT_CODE_ZIP;
@@ -50,15 +53,14 @@ export async function deployLocally(
   } catch (error) {
     if ((error as Error).name !== 'AlreadyExistsException') throw error;
   }
-  return {
-    codeAssetKey: key,
-    environment: {
-      CODE_ASSET_BUCKET: bucket,
-      CODE_ASSET_KEY: key,
-      APPLICATION_ROLE_ARN: `arn:aws:iam::${settings.account}:role/flinkflow-local-application`,
-      CRAWLER_ROLE_ARN: `arn:aws:iam::${settings.account}:role/flinkflow-local-crawler`,
-      GLUE_DATABASE: glueDatabase,
-      AWS_ACCOUNT_ID: settings.account,
-    },
+  const environment = {
+    CODE_ASSET_BUCKET: bucket,
+    CODE_ASSET_KEY: key,
+    APPLICATION_ROLE_ARN: `arn:aws:iam::${settings.account}:role/flinkflow-local-application`,
+    CRAWLER_ROLE_ARN: `arn:aws:iam::${settings.account}:role/flinkflow-local-crawler`,
+    GLUE_DATABASE: glueDatabase,
+    AWS_ACCOUNT_ID: settings.account,
   };
+  if (settings.dataDir !== undefined) await recordLocalDeployment(settings.dataDir, environment);
+  return { codeAssetKey: key, environment };
 }

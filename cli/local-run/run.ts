@@ -40,12 +40,20 @@ export interface LocalRunOptions {
   applicationName?: string;
 }
 
-/** How a provisioning execution on the local runner ended. */
+/** How the provisioning execution on the local cloud ended. */
 export interface LocalProvisionResult {
   status: string;
   output?: ProvisionOutput;
   error?: string;
   cause?: string;
+}
+
+/** The running local cloud, as `local run` uses it. */
+export interface LocalCloud {
+  environment: Record<string, string>;
+  account: string;
+  region: string;
+  dataDir: string;
 }
 
 /** The AWS clients the steps use, pointed at the local cloud. */
@@ -60,20 +68,22 @@ export interface LocalClients {
 export interface LocalRunDeps {
   cloud: {
     isRunning(): Promise<boolean>;
-    /** Starts the local cloud (or returns the running one): the SDK environment that points at it, its account and region. */
-    start(): Promise<{ environment: Record<string, string>; account: string; region: string }>;
+    /** Starts the local cloud (or returns the running one): the SDK environment that points at it, its account, region and data folder. */
+    start(): Promise<LocalCloud>;
     stop(): Promise<void>;
   };
-  /** Makes the SDK environment current for the clients and the local runner (process.env in the CLI). */
+  /** Makes the SDK environment current for the clients (process.env in the CLI). */
   applyEnvironment(environment: Record<string, string>): void;
   /** Built after applyEnvironment, so they read the local endpoints. */
   clients(): LocalClients;
-  /** What `cdk deploy` does on AWS: the code asset, the Glue database; returns the deployment settings' environment. */
-  deploy(clients: LocalClients, cloud: { account: string; region: string }): Promise<Record<string, string>>;
-  /** Runs the provisioning machine locally with the SDK environment + deployment settings in `env`. */
+  /** What `cdk deploy` does on AWS: the code asset, the Glue database, the tasks' settings; returns those settings. */
+  deploy(clients: LocalClients, cloud: LocalCloud): Promise<Record<string, string>>;
+  /**
+   * Runs the provisioning machine through the local cloud's Step Functions API (a new execution each
+   * run), following it as `flinkflow provision` does.
+   */
   provision(
     input: Record<string, unknown>,
-    env: Record<string, string>,
     onProgress: (event: ProgressEvent) => void,
     signal: AbortSignal,
   ): Promise<LocalProvisionResult>;
@@ -155,7 +165,7 @@ export async function localRun(
     deps.applyEnvironment(cloud.environment);
     clients = deps.clients();
     const activeClients = clients;
-    const settings = await step(
+    await step(
       'deploy code and catalog',
       () => deps.deploy(activeClients, cloud),
       (env) => `s3://${env['CODE_ASSET_BUCKET'] ?? '?'}/${env['CODE_ASSET_KEY'] ?? '?'}`,
@@ -165,12 +175,7 @@ export async function localRun(
       'provision',
       async () => {
         const result = await untilAborted(
-          deps.provision(
-            options.input,
-            { ...cloud.environment, ...settings },
-            deps.onProgress,
-            deps.poller.signal,
-          ),
+          deps.provision(options.input, deps.onProgress, deps.poller.signal),
           deps.poller.signal,
         );
         if (result.status !== 'SUCCEEDED' || !result.output) {
@@ -326,8 +331,8 @@ export async function localRun(
 }
 
 /**
- * Resolves as `work` does, or rejects with InterruptedError as soon as the signal aborts: the local
- * runner cannot be cancelled, but the clean-up (stopping the cloud stops what it drives) must not wait.
+ * Resolves as `work` does, or rejects with InterruptedError as soon as the signal aborts: the clean-up
+ * (stopping the cloud stops the execution and what it drives) must not wait for the work to notice.
  */
 export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(new InterruptedError());

@@ -1,5 +1,6 @@
 /**
- * A minimal server for AWS's JSON 1.1 protocol (Glue, Athena, Kinesis Analytics V2): every request is a
+ * A minimal server for AWS's JSON 1.0/1.1 protocols (Glue, Athena, Kinesis Analytics V2: 1.1; Step
+ * Functions: 1.0; they differ only in the content type): every request is a
  * POST whose `X-Amz-Target` header is `<TargetPrefix>.<Operation>` and whose body is the input as JSON.
  * Errors are answered as the SDKs expect them: status 400/5xx, `x-amzn-ErrorType` header and a
  * `{"__type": ..., "message": ...}` body, so the SDK raises an exception named after the error code.
@@ -37,6 +38,8 @@ export interface JsonServiceOptions {
   log?: (line: string) => void;
   /** A larger body is answered with a 413 error without being kept in memory; DEFAULT_MAX_BODY_BYTES unless set. */
   maxBodyBytes?: number;
+  /** The JSON protocol version, which names the content type. Default 1.1. */
+  jsonVersion?: '1.0' | '1.1';
 }
 
 /** Far above any Glue or Athena request (Athena's QueryString is at most 262,144 bytes). */
@@ -66,10 +69,16 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<{ body: str
   });
 }
 
-function send(res: http.ServerResponse, status: number, body: unknown, errorType?: string): void {
+function send(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  errorType?: string,
+  jsonVersion = '1.1',
+): void {
   const payload = JSON.stringify(body ?? {});
   const headers: Record<string, string> = {
-    'content-type': 'application/x-amz-json-1.1',
+    'content-type': `application/x-amz-json-${jsonVersion}`,
     'content-length': String(Buffer.byteLength(payload)),
     'x-amzn-requestid': crypto.randomUUID(),
   };
@@ -119,7 +128,7 @@ export async function dispatch(
   }
 }
 
-/** Starts a JSON 1.1 service on 127.0.0.1. */
+/** Starts a JSON 1.0/1.1 service on 127.0.0.1. */
 export function startJsonService(options: JsonServiceOptions): Promise<RunningService> {
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const server = http.createServer((req, res) => {
@@ -138,9 +147,15 @@ export function startJsonService(options: JsonServiceOptions): Promise<RunningSe
             }
           : await dispatch(options, Array.isArray(target) ? target[0] : target, body);
       options.log?.(`${target ?? '-'} -> ${result.status}${result.errorType ? ` ${result.errorType}` : ''}`);
-      send(res, result.status, result.body, result.errorType);
+      send(res, result.status, result.body, result.errorType, options.jsonVersion);
     })().catch((e: unknown) =>
-      send(res, 500, { __type: 'InternalFailure', message: String(e) }, 'InternalFailure'),
+      send(
+        res,
+        500,
+        { __type: 'InternalFailure', message: String(e) },
+        'InternalFailure',
+        options.jsonVersion,
+      ),
     );
   });
   // The SDKs keep connections alive; don't let an idle socket hold close() open.

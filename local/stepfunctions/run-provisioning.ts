@@ -14,6 +14,7 @@ import {
   ExecutionTimeoutError,
   StateMachine,
   type RunOptions,
+  type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
 import {
   ProvisionLambdaTasks,
@@ -24,6 +25,7 @@ import {
 } from '../../workflow/contract';
 import { lambdaFolderName, ProvisionTaskTimeoutSeconds } from '../../workflow/provisioning';
 import { renderProvisioningAsl } from '../../workflow/render';
+import type { LocalMachineModule, MachineResult } from './machines';
 
 /** A task implementation as the interpreter calls it: the state's input in, the task's result out. */
 export type TaskImplementation = (input: unknown) => Promise<unknown>;
@@ -51,11 +53,16 @@ export interface ProvisioningEvent {
   cause?: string;
   /** Which retry of the state this is (StateRetried). */
   retryAttempt?: number;
+  /** The state's input (StateEntered) and output (StateExited), for the execution history. */
+  input?: unknown;
+  output?: unknown;
 }
 
 export interface RunProvisioningOptions {
   /** The execution input: a ProvisionInput document (or anything, to see it rejected). */
   input: unknown;
+  /** The ASL to run; default: rendered here. A caller that rendered it already passes it on. */
+  definition?: StateMachineDefinition;
   /**
    * Set on process.env before the first handler runs: the local cloud's `AWS_ENDPOINT_URL_<SERVICE>`
    * variables, `AWS_REGION`, dummy credentials and the deployment settings the tasks read
@@ -197,7 +204,7 @@ export function asLambdaInvocation(implementation: TaskImplementation): (input: 
 /** Runs one provisioning execution locally; see the module comment. */
 export async function runProvisioningLocally(options: RunProvisioningOptions): Promise<ProvisioningResult> {
   applyEnvironment(options.env);
-  const machine = new StateMachine(renderProvisioningAsl());
+  const machine = new StateMachine(options.definition ?? renderProvisioningAsl());
 
   // aws-local-stepfunctions 3.0.0 strips every backslash from a string an intrinsic function returns,
   // so the States.JsonToString that serialises the failure for the Fail state's CausePath yields broken
@@ -305,7 +312,7 @@ async function outcome(
 interface RawEvent {
   type: ProvisioningEvent['type'] | string;
   timestamp: number;
-  state?: { name: string; type: string };
+  state?: { name: string; type: string; input?: unknown; output?: unknown };
   Error?: string;
   Cause?: unknown;
   retry?: { attempt: number };
@@ -316,6 +323,8 @@ function toProvisioningEvent(log: RawEvent): ProvisioningEvent {
     type: log.type as ProvisioningEvent['type'],
     timestamp: log.timestamp,
     ...(log.state ? { state: log.state.name, stateType: log.state.type } : {}),
+    ...(log.state && log.type === 'StateEntered' ? { input: log.state.input } : {}),
+    ...(log.state && log.type === 'StateExited' ? { output: log.state.output } : {}),
     ...(log.Error === undefined ? {} : { error: log.Error }),
     ...(log.Cause === undefined
       ? {}
@@ -334,3 +343,15 @@ function parseFailure(cause: string): ProvisionFailure | undefined {
     return undefined;
   }
 }
+
+/** The module interface of local/stepfunctions/machines.ts: this machine's ASL and its runner. */
+export const definition = renderProvisioningAsl;
+export const prepare = async (): Promise<void> => {
+  await Promise.all(
+    ProvisionLambdaTasks.map(
+      (task) => import(path.join(projectRoot, 'lambdas', lambdaFolderName(task), 'index.ts')),
+    ),
+  );
+};
+export const run = (options: Parameters<LocalMachineModule['run']>[0]): Promise<MachineResult> =>
+  runProvisioningLocally({ ...options, definition: options.definition as StateMachineDefinition });

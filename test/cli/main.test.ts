@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { LocalCloudDeps } from '../../cli/commands/local';
+import { EnvironmentError } from '../../cli/errors';
 import { runCli, type CliDeps } from '../../cli/main';
 import type { ProduceOptions, ProduceResult } from '../../producer';
 import { fakeIo } from './fakes';
@@ -21,7 +22,11 @@ function fakeDeps(
   const deps: CliDeps = {
     provision: {
       sfn: () => new SFNClient({ region: 'eu-west-1' }),
-      provisionLocally: async () => ({ status: 'SUCCEEDED' }),
+      localStepFunctions: async () => {
+        throw new EnvironmentError(
+          'The local cloud is not running. Start it with `flinkflow local up` (or use `flinkflow local run`).',
+        );
+      },
       sleep: async () => undefined,
     },
     produce: {
@@ -320,6 +325,67 @@ describe('flinkflow provision on AWS', () => {
   });
 });
 
+describe('flinkflow provision --local', () => {
+  it("It should run the same Step Functions calls against the local cloud's endpoint and state machine", async () => {
+    // Prepare
+    const io = fakeIo({ FLINKFLOW_STATE_MACHINE_ARN: STATE_MACHINE });
+    const localArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:flinkflow-provisioning';
+    const targets: unknown[] = [];
+    const { deps } = fakeDeps();
+    deps.provision.localStepFunctions = async () => ({
+      endpoint: 'http://127.0.0.1:4588',
+      region: 'us-east-1',
+      stateMachineArn: localArn,
+    });
+    deps.provision.sfn = (local) => {
+      targets.push(local);
+      return new SFNClient({ region: 'us-east-1' });
+    };
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: `${localArn}:x` });
+    sfnMock.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        {
+          id: 1,
+          type: 'ExecutionFailed',
+          timestamp: new Date(0),
+          executionFailedEventDetails: { error: 'InvalidCodeError', cause: 'zip has no main.py' },
+        },
+      ],
+    });
+
+    // Act
+    const code = await runCli(['provision', '--local', '-p', 'demo'], io, deps);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(targets).toEqual([
+      { endpoint: 'http://127.0.0.1:4588', region: 'us-east-1', stateMachineArn: localArn },
+    ]);
+    expect(sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input).toMatchObject({
+      stateMachineArn: localArn,
+      name: expect.stringMatching(/^demo-[0-9a-f]{16}$/),
+    });
+    expect(io.stderr.join('\n')).toContain(`Execution ${localArn}:x`);
+    expect(io.stderr.join('\n')).toContain('flinkflow: Provisioning FAILED: InvalidCodeError');
+  });
+
+  it('It should exit 3 and say how to start the local cloud when none runs, before starting anything', async () => {
+    // Prepare
+    const io = fakeIo();
+    const { deps } = fakeDeps();
+
+    // Act
+    const code = await runCli(['provision', '--local', '-p', 'demo'], io, deps);
+
+    // Assess
+    expect(code).toBe(3);
+    expect(io.stderr.join('\n')).toContain(
+      'The local cloud is not running. Start it with `flinkflow local up`',
+    );
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+});
+
 describe('flinkflow local status', () => {
   it('It should say how to start the local cloud and exit 3 when it is not running', async () => {
     // Prepare
@@ -346,7 +412,12 @@ describe('flinkflow local run', () => {
     deps.localRun = () => ({
       cloud: {
         isRunning: async () => false,
-        start: async () => ({ environment: {}, account: '000000000000', region: 'us-east-1' }),
+        start: async () => ({
+          environment: {},
+          account: '000000000000',
+          region: 'us-east-1',
+          dataDir: '/tmp/ff/local/data',
+        }),
         stop: async () => void calls.push('stop'),
       },
       applyEnvironment: () => undefined,

@@ -1,4 +1,10 @@
-import { ProgressRenderer, describeCause, formatDuration, progressFromHistory } from '../../cli/progress';
+import {
+  ProgressRenderer,
+  describeCause,
+  formatDuration,
+  progressFromHistory,
+  type ProgressEvent,
+} from '../../cli/progress';
 
 const t0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 
@@ -18,6 +24,8 @@ describe('ProgressRenderer', () => {
         cause: '{"errorMessage":"Rate exceeded\\nmore"}',
         at: t0 + 900,
       }),
+      // The retry: the history schedules the function again.
+      ...renderer.render({ type: 'taskScheduled', at: t0 + 1900 }),
       ...renderer.render({ type: 'stateExited', state: 'CreateStream', at: t0 + 2900 }),
       ...renderer.render({ type: 'executionSucceeded', output: {}, at: t0 + 185_000 }),
     ];
@@ -103,7 +111,7 @@ describe('progressFromHistory', () => {
     // Assess
     expect(events).toEqual([
       { type: 'stateEntered', state: 'CreateBucket', at: t0 },
-      undefined,
+      { type: 'taskScheduled', at: t0 },
       { type: 'taskFailed', error: 'TransientError', cause: 'x', at: t0 },
       { type: 'stateExited', state: 'IsApplicationRunning', at: t0 },
       { type: 'executionSucceeded', output: { a: 1 }, at: t0 },
@@ -164,6 +172,37 @@ describe('ProgressRenderer polling loops', () => {
       '[+    6.0 s] .. round 2 of WaitBeforeStatusCheck',
       '[+   12.0 s] .. round 3 of WaitBeforeStatusCheck (WaitBeforeStatusCheck -> DescribeApplication -> IsApplicationRunning)',
       '[+   18.0 s] > CreateCrawler',
+    ]);
+  });
+});
+
+describe('ProgressRenderer failed attempts', () => {
+  it('It should say a state failed when a Catch ends it, and ok when a retry succeeds', () => {
+    // Prepare
+    const renderer = new ProgressRenderer();
+    const failure = { error: 'TransientError', cause: 'throttled' };
+
+    // Act
+    const lines = [
+      { type: 'stateEntered', state: 'CreateStream', at: t0 },
+      { type: 'taskScheduled', at: t0 },
+      { type: 'taskFailed', ...failure, at: t0 + 1000 },
+      { type: 'taskScheduled', at: t0 + 3000 },
+      { type: 'stateExited', state: 'CreateStream', at: t0 + 4000 },
+      { type: 'stateEntered', state: 'UploadCode', at: t0 + 4000 },
+      { type: 'taskScheduled', at: t0 + 4000 },
+      { type: 'taskFailed', ...failure, at: t0 + 5000 },
+      { type: 'stateExited', state: 'UploadCode', at: t0 + 5000 },
+    ].flatMap((event) => renderer.render(event as ProgressEvent));
+
+    // Assess
+    expect(lines).toEqual([
+      '[+    0.0 s] > CreateStream',
+      '[+    1.0 s] !! CreateStream attempt failed: TransientError: throttled',
+      '[+    4.0 s] ok CreateStream (4.0 s)',
+      '[+    4.0 s] > UploadCode',
+      '[+    5.0 s] !! UploadCode attempt failed: TransientError: throttled',
+      '[+    5.0 s] failed UploadCode (1.0 s)',
     ]);
   });
 });

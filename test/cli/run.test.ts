@@ -112,6 +112,7 @@ function makeDeps(overrides: { running?: boolean; provision?: LocalRunDeps['prov
           environment: { AWS_ENDPOINT_URL_KINESIS: 'http://127.0.0.1:1' },
           account: '000000000000',
           region: 'us-east-1',
+          dataDir: '/tmp/flinkflow-test/local/data',
         };
       },
       stop: async () => void calls.push('stop'),
@@ -124,11 +125,14 @@ function makeDeps(overrides: { running?: boolean; provision?: LocalRunDeps['prov
       athena: new AthenaClient({ region: 'us-east-1' }),
       kinesisAnalytics: new KinesisAnalyticsV2Client({ region: 'us-east-1' }),
     }),
-    deploy: async () => ({ CODE_ASSET_BUCKET: 'assets', CODE_ASSET_KEY: 'flink/abc.zip' }),
+    deploy: async (_clients, cloud) => {
+      calls.push(`deploy to ${cloud.dataDir}`);
+      return { CODE_ASSET_BUCKET: 'assets', CODE_ASSET_KEY: 'flink/abc.zip' };
+    },
     provision:
       overrides.provision ??
-      (async (_input, env, onProgress) => {
-        calls.push(`provision with ${env['CODE_ASSET_KEY']}`);
+      (async (_input, onProgress) => {
+        calls.push('provision');
         onProgress({ type: 'stateEntered', state: 'ValidateInput', at: t });
         return { status: 'SUCCEEDED', output };
       }),
@@ -208,7 +212,13 @@ describe('localRun', () => {
       ['Athena queries', 'ok'],
       ['stop local cloud', 'ok'],
     ]);
-    expect(calls).toEqual(['start', 'env AWS_ENDPOINT_URL_KINESIS', 'provision with flink/abc.zip', 'stop']);
+    expect(calls).toEqual([
+      'start',
+      'env AWS_ENDPOINT_URL_KINESIS',
+      'deploy to /tmp/flinkflow-test/local/data',
+      'provision',
+      'stop',
+    ]);
     expect(summary).toMatchObject({
       ok: true,
       exitCode: 0,

@@ -68,10 +68,15 @@ describe('local cloud lifecycle', () => {
       'kinesisanalyticsv2',
       'logs',
       's3',
+      'states',
       'sts',
     ]);
-    for (const url of Object.values(written.endpoints)) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(new Set(Object.values(written.endpoints)).size).toBe(5);
+    for (const url of [...Object.values(written.endpoints), written.edge])
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(new Set([...Object.values(written.endpoints), written.edge]).size).toBe(7);
+    expect(written.stateMachines).toEqual({
+      'flinkflow-provisioning': 'arn:aws:states:us-east-1:000000000000:stateMachine:flinkflow-provisioning',
+    });
     for (const pid of Object.values(written.pids)) expect(isAlive(pid)).toBe(true);
   });
 
@@ -90,6 +95,8 @@ describe('local cloud lifecycle', () => {
       kinesisanalyticsv2: true,
       glue: true,
       athena: true,
+      states: true,
+      edge: true,
     });
     expect(status.processes).toBeGreaterThanOrEqual(3);
     expect(status.residentBytes).toBeGreaterThan(10 * 1024 * 1024);

@@ -22,17 +22,19 @@ export interface ProvisionOutcome {
   cause?: string;
 }
 
-export interface ProvisionOnAwsOptions {
+export interface ProvisionExecutionOptions {
   stateMachineArn: string;
   input: Record<string, unknown>;
   attempt?: number;
+  /** The execution's name; default: named after the request (`executionNameFor`), so a repeat finds it. */
+  executionName?: string;
   /** How often to read the execution history. */
   pollMs?: number;
   /** false: start (or find) the execution and return without following it. */
   follow?: boolean;
 }
 
-export interface ProvisionOnAwsDeps {
+export interface ProvisionExecutionDeps {
   sfn: Pick<SFNClient, 'send'>;
   onProgress: (event: ProgressEvent) => void;
   /** Told which execution is followed, before its first event. */
@@ -56,12 +58,13 @@ export function executionArnFor(stateMachineArn: string, executionName: string):
 /**
  * Starts the provisioning execution named after the request (or finds the one that already ran under
  * that name) and follows it by polling GetExecutionHistory, reporting each state as it starts and ends.
+ * The same calls serve AWS and the local cloud: which one answers is the SFN client's endpoint.
  */
-export async function provisionOnAws(
-  options: ProvisionOnAwsOptions,
-  deps: ProvisionOnAwsDeps,
+export async function provisionExecution(
+  options: ProvisionExecutionOptions,
+  deps: ProvisionExecutionDeps,
 ): Promise<ProvisionOutcome> {
-  const executionName = executionNameFor(options.input, options.attempt ?? 1);
+  const executionName = options.executionName ?? executionNameFor(options.input, options.attempt ?? 1);
   let executionArn: string;
   let alreadyStarted = false;
   try {
@@ -81,7 +84,7 @@ export async function provisionOnAws(
       executionArn = executionArnFor(options.stateMachineArn, executionName);
     } else if (name === 'StateMachineDoesNotExist' || name === 'InvalidArn') {
       throw new EnvironmentError(
-        `The state machine ${options.stateMachineArn} does not exist (${name}). Deploy the stack first, or pass the ARN from its outputs with --state-machine-arn.`,
+        `The state machine ${options.stateMachineArn} does not exist (${name}). Deploy the stack first, or pass the ARN from its outputs with --state-machine-arn (with --local, the local cloud's own is used).`,
         { cause: error },
       );
     } else {
