@@ -193,6 +193,7 @@ export async function localRun(
           : ''),
     );
     applicationName = provisioned.applicationName;
+    summary.health = provisioned.health;
 
     const events: TickEvent[] = [];
     const produced = await step(

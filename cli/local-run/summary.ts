@@ -1,3 +1,4 @@
+import type { ProvisionHealthSummary } from '../../workflow/contract';
 import { formatDuration } from '../progress';
 import { AVERAGE_TOLERANCE, type Completeness, type ExpectedWindow, type ObservedWindow } from './windows';
 
@@ -19,6 +20,8 @@ export interface LocalRunSummary {
   steps: StepRecord[];
   totalMs: number;
   applicationStatus?: string;
+  /** The provisioning's health gate: restarts and checkpoints seen while the job settled. */
+  health?: ProvisionHealthSummary;
   produced?: {
     delivered: number;
     requests: number;

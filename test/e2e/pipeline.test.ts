@@ -82,6 +82,9 @@ describe('The pipeline on the local cloud', () => {
     expect(summary.error).toBeUndefined();
     expect(summary.ok).toBe(true);
     expect(summary.applicationStatus).toBe('RUNNING');
+    // The health gate passed on evidence, not on the status alone.
+    expect(summary.health?.restarts).toBe(0);
+    expect(summary.health?.completedCheckpoints).toBeGreaterThanOrEqual(1);
     expect(produced.length).toBeGreaterThan(500);
 
     const state = await readState();
