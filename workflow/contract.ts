@@ -83,6 +83,11 @@ export const ErrorName = {
   QuotaExceeded: 'QuotaExceededError',
   /** A resource exists with the same name but a different, incompatible configuration. */
   ResourceConflict: 'ResourceConflictError',
+  /**
+   * CreateApplication after a recent delete of the same name: AWS still holds the old application's tags
+   * for a minute or two. Retried on its own, slower schedule (several minutes), never forced.
+   */
+  ApplicationTagsPending: 'ApplicationTagsPendingError',
   /** The Flink code zip is missing or fails its pre-flight check. */
   InvalidCode: 'InvalidCodeError',
 } as const;

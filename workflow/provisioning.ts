@@ -97,6 +97,19 @@ export const TimeoutRetry = {
   maxDelaySeconds: 30,
 } as const;
 
+/**
+ * CreateApplication right after a delete of the same name: AWS releases the old application's tags within
+ * a minute or two, so this error waits longer than a transient one (30, 45, 60, 60, 60 s: about four
+ * minutes in all, before jitter) instead of exhausting TransientRetry's minute.
+ */
+export const TagsPendingRetry = {
+  errors: [ErrorName.ApplicationTagsPending],
+  intervalSeconds: 30,
+  backoffRate: 1.5,
+  maxAttempts: 5,
+  maxDelaySeconds: 60,
+} as const;
+
 /** The folder of a task's handler under lambdas/: the kebab-case of its state name. */
 export function lambdaFolderName(task: ProvisionLambdaTask): string {
   return task.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
@@ -203,6 +216,16 @@ export function buildProvisioningChain(
       maxDelay: Duration.seconds(TimeoutRetry.maxDelaySeconds),
       jitterStrategy: sfn.JitterType.FULL,
     });
+    if (task === ProvisionState.CreateApplication) {
+      state.addRetry({
+        errors: [...TagsPendingRetry.errors],
+        interval: Duration.seconds(TagsPendingRetry.intervalSeconds),
+        backoffRate: TagsPendingRetry.backoffRate,
+        maxAttempts: TagsPendingRetry.maxAttempts,
+        maxDelay: Duration.seconds(TagsPendingRetry.maxDelaySeconds),
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+    }
     return state;
   };
 

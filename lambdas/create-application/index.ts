@@ -23,7 +23,7 @@ import {
 } from '../../workflow/contract';
 import { applicationArnOf, bucketArn, isAwsError, requireExecutionState } from '../shared/aws';
 import { APPLICATION_LOG_STREAM, applicationLogging } from '../shared/application-logs';
-import { InvalidInputError, ResourceConflictError, TransientError } from '../shared/errors';
+import { ApplicationTagsPendingError, InvalidInputError, ResourceConflictError } from '../shared/errors';
 import { checkpointIntervalMs, FlinkAppFiles, PropertyGroupIds } from '../shared/flink-app';
 import { taskHandler } from '../shared/handler';
 import { logger } from '../shared/logger';
@@ -126,7 +126,7 @@ export function createApplicationRequest(
  * Re-creating an application right after deleting one with the same name and tags fails for a minute or
  * two with ConcurrentModificationException "Tags are already registered for this resource ARN". We keep
  * the tag on the create request (IAM requires it there, since CreateApplication has no resource to scope
- * to: infra/task-permissions.ts) and turn this case into a TransientError with its own message.
+ * to: infra/task-permissions.ts) and turn this case into ApplicationTagsPendingError, which the machine retries on a slower schedule of its own.
  */
 export function isTagsStillRegistered(error: unknown): boolean {
   return (
@@ -179,10 +179,10 @@ export const run = withTransientErrors(
       };
     } catch (error) {
       if (isTagsStillRegistered(error)) {
-        throw new TransientError(
+        throw new ApplicationTagsPendingError(
           `Application ${ApplicationName} was deleted moments ago and AWS still holds its tags for a minute or ` +
-            'two; CreateApplication is retried with backoff. If the retries run out, run the provisioning ' +
-            'again in two minutes.',
+            'two; CreateApplication is retried for about four minutes. If the retries run out, run the ' +
+            'provisioning again in a few minutes.',
           { cause: error },
         );
       }

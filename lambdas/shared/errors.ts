@@ -75,6 +75,14 @@ export class ResourceConflictError extends Error {
   }
 }
 
+/** CreateApplication met the tags of a just-deleted application of the same name; retried slowly. */
+export class ApplicationTagsPendingError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = ErrorName.ApplicationTagsPending;
+  }
+}
+
 /** The Flink code zip is missing or unusable. */
 export class InvalidCodeError extends Error {
   constructor(message: string, options?: ErrorOptions) {

@@ -266,7 +266,7 @@ describe('CreateApplication', () => {
     expect(request.Tags).toEqual([{ Key: PipelineTagKey, Value: 'ticks-demo' }]);
   });
 
-  it('It should turn "tags are already registered" after a recent delete into a TransientError that says why', async () => {
+  it('It should turn "tags are already registered" after a recent delete into ApplicationTagsPendingError that says why', async () => {
     // Prepare
     logsSucceed();
     kda.on(CreateApplicationCommand).rejects(
@@ -282,8 +282,8 @@ describe('CreateApplication', () => {
 
     // Assess
     await expect(act).rejects.toMatchObject({
-      name: ErrorName.Transient,
-      message: expect.stringMatching(/ticks-demo-app was deleted moments ago[\s\S]*again in two minutes/),
+      name: ErrorName.ApplicationTagsPending,
+      message: expect.stringMatching(/ticks-demo-app was deleted moments ago[\s\S]*again in a few minutes/),
       cause: expect.objectContaining({ name: 'ConcurrentModificationException' }),
     });
     expect(kda).not.toHaveReceivedCommand(DescribeApplicationCommand);

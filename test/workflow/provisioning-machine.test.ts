@@ -418,6 +418,20 @@ describe('the provisioning state machine (rendered ASL, handlers run in-process)
     expect(aws.count('glue:CreateCrawler')).toBe(0);
   });
 
+  it('It should wait out the tags of a just-deleted application on a slower retry and then create it', async () => {
+    // Prepare
+    const input: ProvisionInput = { pipelineName: 'ticks-demo' };
+
+    // Act: more failures than TransientRetry's five retries would allow
+    const result = await provision(input, { tagsPendingFirst: 5 });
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    const failures = result.events.filter((e) => e.type === 'StateFailed');
+    expect(failures.map((e) => e.error)).toEqual(Array(5).fill(ErrorName.ApplicationTagsPending));
+    expect(aws.count('kinesisanalytics:CreateApplication')).toBe(6);
+  });
+
   it('It should run a task once more when Lambda stops it at its timeout (Lambda.Unknown)', async () => {
     // Prepare
     const input: ProvisionInput = { pipelineName: 'ticks-demo' };

@@ -91,6 +91,8 @@ export interface SimulatedAwsOptions {
   health?: HealthScript;
   /** Each call named here first fails this many times with a throttling error (e.g. 'kinesis:CreateStream'). */
   throttleFirst?: Record<string, number>;
+  /** CreateApplication first fails this many times as AWS does right after a delete of the same name. */
+  tagsPendingFirst?: number;
 }
 
 /** A task's `run` as the handlers export it. */
@@ -131,6 +133,7 @@ export class SimulatedAws {
   private nowMs = START;
   private options: SimulatedAwsOptions = {};
   private throttlesLeft = new Map<string, number>();
+  private tagsPendingLeft = 0;
   private applicationStatus: string | undefined;
   private startedAtMs = 0;
   private runningSinceMs: number | undefined;
@@ -155,6 +158,7 @@ export class SimulatedAws {
     this.calls.length = 0;
     this.nowMs = START;
     this.throttlesLeft = new Map(Object.entries(options.throttleFirst ?? {}));
+    this.tagsPendingLeft = options.tagsPendingFirst ?? 0;
     this.applicationStatus = undefined;
     this.runningSinceMs = undefined;
     this.pendingHealthWaitMs = 0;
@@ -235,6 +239,12 @@ export class SimulatedAws {
     if (left > 0) {
       this.throttlesLeft.set(call, left - 1);
       throw awsError('ThrottlingException', 400, true);
+    }
+    if (call === 'kinesisanalytics:CreateApplication' && this.tagsPendingLeft > 0) {
+      this.tagsPendingLeft -= 1;
+      throw Object.assign(awsError('ConcurrentModificationException', 400, false), {
+        message: 'Tags are already registered for this resource ARN, please retry later.',
+      });
     }
   }
 
