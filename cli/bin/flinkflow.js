@@ -14,7 +14,15 @@ const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 
 const root = path.resolve(__dirname, '..', '..');
-const REQUIRED_MAJOR = 22;
+// package.json "engines" is the one place that states the Node.js version (">=22").
+const engines = require(path.join(root, 'package.json')).engines.node;
+const REQUIRED_MAJOR = Number(/^>=(\d+)$/.exec(engines)?.[1]);
+if (!REQUIRED_MAJOR) {
+  console.error(
+    `flinkflow: package.json "engines.node" must read ">=<major>", not ${JSON.stringify(engines)}.`,
+  );
+  process.exit(3);
+}
 const projectNode = path.join(root, 'node_modules', 'node', 'bin', 'node');
 const major = Number(process.versions.node.split('.')[0]);
 let nodeBinary = process.execPath;
