@@ -7,6 +7,13 @@ import path from 'node:path';
 
 const root = path.resolve(__dirname, '..', '..');
 const launcher = path.join(root, 'cli', 'bin', 'flinkflow.js');
+/** The major version package.json "engines" states (22), which the launcher reads the same way. */
+const requiredMajor = Number(
+  /^>=(\d+)$/.exec(
+    (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { engines: { node: string } })
+      .engines.node,
+  )?.[1],
+);
 
 /** PATH as in a fresh shell: without the project's node_modules/.bin that npm and make put first. */
 const shellPath = (process.env['PATH'] ?? '')
@@ -14,18 +21,18 @@ const shellPath = (process.env['PATH'] ?? '')
   .filter((dir) => dir !== '' && !path.resolve(dir).startsWith(path.join(root, 'node_modules')))
   .join(path.delimiter);
 
-/** The first `node` on the shell's PATH older than 22 (the machines' Node 20), if there is one. */
+/** The first `node` on the shell's PATH if it is older than required (the machines' Node 20). */
 function olderSystemNode(): string | undefined {
   for (const dir of shellPath.split(path.delimiter)) {
     const candidate = path.join(dir, 'node');
     const probe = spawnSync(candidate, ['-p', 'process.versions.node'], { encoding: 'utf8' });
     if (probe.status !== 0) continue;
-    return Number(probe.stdout.split('.')[0]) < 22 ? candidate : undefined;
+    return Number(probe.stdout.split('.')[0]) < requiredMajor ? candidate : undefined;
   }
   return undefined;
 }
 const olderNode = olderSystemNode();
-/** Runs only where the shell's Node is older than 22, which is what the re-start to Node 22 is for. */
+/** Runs only where the shell's Node is older than required, which is what the launcher's re-start is for. */
 const withOlderNode = olderNode ? it : it.skip;
 
 /** How the help text starts: anything before it, or on stderr, is a warning the user should not see. */
@@ -115,7 +122,7 @@ describe('cli/bin/flinkflow.js', () => {
         expect(help.stderr).toBe('');
         expect(help.status).toBe(0);
         expect(help.stdout.startsWith(HELP_START)).toBe(true);
-        expect(readFileSync(record, 'utf8')).toMatch(/^v22\./);
+        expect(readFileSync(record, 'utf8')).toMatch(new RegExp(`^v${requiredMajor}\\.`));
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -139,7 +146,7 @@ describe('cli/bin/flinkflow.js', () => {
       // Assess
       expect(result.status).toBe(3);
       expect(result.stdout).toBe('');
-      expect(result.stderr).toContain('flinkflow: needs Node.js 22, this is v');
+      expect(result.stderr).toContain(`flinkflow: needs Node.js ${requiredMajor}, this is v`);
       expect(result.stderr).toContain('Run `make deps` (or `npm ci`) in the project first.');
     } finally {
       rmSync(clone, { recursive: true, force: true });
