@@ -7,8 +7,8 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-# The npm package `node` puts a Node 22 binary in node_modules/.bin; aws-local-stepfunctions and
-# middy 7 need Node >= 22 while the machine has Node 20. Putting .bin first makes every recipe use it.
+# The project runs on Node 22 (package.json "engines"), which the npm package `node` installs into
+# node_modules/.bin for machines with an older Node. Putting .bin first makes every recipe (npm too) use it.
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.venv/bin:$(PATH)
 
 VENV := .venv

@@ -2,10 +2,10 @@
 // The `flinkflow` command (package.json "bin"): runs cli/main.ts in a child Node.js process set up as
 // the project needs, so a clean clone works after `npm ci` without a build step.
 //
-// - Node.js 22: the project's own (the npm package `node`) when the one running this file is older;
-//   aws-local-stepfunctions and middy 7 need 22.
+// - Node.js 22 (package.json "engines"): the one the npm package `node` installs into
+//   node_modules/.bin when the Node running this file is older (`npx` and `npm run` already put that
+//   folder first on PATH, so they start here on 22 and the child uses the same binary).
 // - `--import tsx`: TypeScript for both require() and import().
-// - `--require esm-only-packages.js`: lets CommonJS require() middy 7, which publishes ESM only (see there).
 'use strict';
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -14,9 +14,28 @@ const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 
 const root = path.resolve(__dirname, '..', '..');
+// package.json "engines" is the one place that states the Node.js version (">=22").
+const engines = require(path.join(root, 'package.json')).engines.node;
+const REQUIRED_MAJOR = Number(/^>=(\d+)$/.exec(engines)?.[1]);
+if (!REQUIRED_MAJOR) {
+  console.error(
+    `flinkflow: package.json "engines.node" must read ">=<major>", not ${JSON.stringify(engines)}.`,
+  );
+  process.exit(3);
+}
 const projectNode = path.join(root, 'node_modules', 'node', 'bin', 'node');
 const major = Number(process.versions.node.split('.')[0]);
-const nodeBinary = major < 22 && fs.existsSync(projectNode) ? projectNode : process.execPath;
+let nodeBinary = process.execPath;
+if (major < REQUIRED_MAJOR) {
+  if (!fs.existsSync(projectNode)) {
+    console.error(
+      `flinkflow: needs Node.js ${REQUIRED_MAJOR}, this is ${process.version}, and the project's own ` +
+        `(${projectNode}) is not installed. Run \`make deps\` (or \`npm ci\`) in the project first.`,
+    );
+    process.exit(3);
+  }
+  nodeBinary = projectNode;
+}
 
 let tsxLoader;
 try {
@@ -32,14 +51,7 @@ try {
 // same Ctrl-C delivered twice, not as "force".
 const child = spawn(
   nodeBinary,
-  [
-    '--require',
-    path.join(__dirname, 'esm-only-packages.js'),
-    '--import',
-    tsxLoader,
-    path.join(root, 'cli', 'main.ts'),
-    ...process.argv.slice(2),
-  ],
+  ['--import', tsxLoader, path.join(root, 'cli', 'main.ts'), ...process.argv.slice(2)],
   {
     stdio: 'inherit',
     // The task handlers log every start and result at INFO; on a terminal only their warnings and errors

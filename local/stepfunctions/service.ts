@@ -80,11 +80,10 @@ const MAX_INPUT_BYTES = 256 * 1024;
 const ARN = /^arn:aws[\w-]*:states:[\w-]+:\d{12}:(stateMachine|execution):([^:]+)(?::([^:]+))?$/;
 
 function bootstrap(file: string): string {
-  // Workers do not inherit the loader hooks of the process (tsx, the ESM-only package hook the CLI
-  // preloads), so each registers them before loading TypeScript.
+  // Workers do not inherit the process's tsx loader hooks, so each registers them before loading
+  // TypeScript.
   const resolve = (id: string) => JSON.stringify(require.resolve(id, { paths: [repoRoot] }));
   return [
-    `require(${JSON.stringify(path.join(repoRoot, 'cli', 'bin', 'esm-only-packages.js'))});`,
     `require(${resolve('tsx/esm/api')}).register();`,
     `require(${resolve('tsx/cjs/api')}).register();`,
     `require(${JSON.stringify(file)});`,
