@@ -19,7 +19,8 @@ const aws = new SimulatedAws();
 const realClockRun = {
   input: { pipelineName: 'ticks-demo', healthSettleSeconds: 10 },
   script: { application: { startSeconds: 0 }, health: { completedCheckpoints: 1 } },
-  timeoutMs: 30_000,
+  // The settle period is 10 s; rendering the ASL (a CDK synth) takes seconds more on a loaded machine.
+  timeoutMs: 90_000,
 } as const;
 
 describe('runProvisioningLocally', () => {
