@@ -3,20 +3,12 @@
  * variables on every function; the local runner sets them from the local cloud.
  */
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
-import type { DeploymentSettings } from '../../workflow/contract';
+import { DeploymentVariables, type DeploymentSettings } from '../../workflow/contract';
 import { awsClients } from './clients';
 import { ConfigurationError } from './errors';
 
-/** The environment variable behind each deployment setting. */
-export const SettingVariables = {
-  codeAssetBucket: 'CODE_ASSET_BUCKET',
-  codeAssetKey: 'CODE_ASSET_KEY',
-  applicationRoleArn: 'APPLICATION_ROLE_ARN',
-  crawlerRoleArn: 'CRAWLER_ROLE_ARN',
-  glueDatabase: 'GLUE_DATABASE',
-  account: 'AWS_ACCOUNT_ID',
-  region: 'AWS_REGION',
-} as const satisfies Record<keyof DeploymentSettings, string>;
+/** The environment variable behind each deployment setting (the contract's DeploymentVariables). */
+export const SettingVariables = DeploymentVariables;
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name]?.trim();
