@@ -186,7 +186,14 @@ export function addProvisionOptions(command: Command): Command {
   command.option('-f, --file <path>', 'the provisioning document (JSON); flags override its fields');
   for (const field of provisionInputFields()) {
     const short = field.path.join('.') === 'pipelineName' ? '-p, ' : '';
-    const option = new Option(`${short}--${field.flag}${argumentOf(field)}`, field.description);
+    const notes = [
+      field.minimum !== undefined ? `${field.minimum}-${field.maximum}` : undefined,
+      field.default !== undefined ? `default ${String(field.default)}` : undefined,
+    ].filter((note) => note !== undefined);
+    const option = new Option(
+      `${short}--${field.flag}${argumentOf(field)}`,
+      notes.length > 0 ? `${field.description.replace(/\.$/, '')} (${notes.join('; ')}).` : field.description,
+    );
     if (field.values) option.choices(field.values);
     if (field.kind === 'integer') option.argParser(wholeNumber(field.minimum ?? 0, field.maximum));
     command.addOption(option);

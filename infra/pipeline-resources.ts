@@ -2,8 +2,8 @@
  * ARN patterns of the resources a provisioning execution creates. The tasks create them at run time from
  * a pipeline name, so the stack cannot name them one by one; it scopes every permission to the naming
  * convention itself: each pattern is the contract's PipelineNames function applied to the pipeline name
- * `*` (`*-ticks`, `flinkflow-*-<account>-<region>`, ...), in this account and region. A renamed
- * convention therefore renames its permission with it.
+ * `*`, in this account and region. A renamed convention therefore renames its permission with it
+ * (test/infra/naming.test.ts).
  */
 import { ArnFormat, Aws, Stack } from 'aws-cdk-lib';
 import { keyPrefixOf, PipelineNames } from '../workflow/contract';
@@ -13,9 +13,13 @@ const ANY_PIPELINE = '*';
 
 /** The key prefixes inside a pipeline bucket (ProvisionConfig.codeKey and outputPrefix). */
 export const PipelineBucketPrefixes = {
-  code: keyPrefixOf(PipelineNames.codeKey),
-  output: PipelineNames.outputPrefix,
-} as const;
+  get code(): string {
+    return keyPrefixOf(PipelineNames.codeKey);
+  },
+  get output(): string {
+    return PipelineNames.outputPrefix;
+  },
+};
 
 export class PipelineResources {
   /** Kinesis streams PipelineNames.stream. */

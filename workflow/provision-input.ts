@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { FlinkRuntimes, InitialPositions, OutputFormats, PipelineNames, StreamModes } from './contract';
-import { parseCrawlSchedule } from './schedule';
+import { MIN_CRAWL_INTERVAL_MINUTES, parseCrawlSchedule } from './schedule';
 
 /** The defaults of every optional field (healthSettleSeconds depends on the window: healthSettleDefault). */
 export const ProvisionDefaults = {
@@ -142,6 +142,11 @@ const crawlSchedule = z
     error: (issue: Issue) =>
       `must be a string such as "cron(0/15 * * * ? *)", got ${describeValue(issue.input)}`,
   })
+  // On the string, not the transform: the JSON Schema (io "input") describes the string.
+  .meta({
+    description: `The crawler's schedule: a Glue cron(...) expression (six fields, UTC, at most every ${MIN_CRAWL_INTERVAL_MINUTES} minutes) or a rate(...) that one expresses exactly.`,
+    default: ProvisionDefaults.crawlSchedule,
+  })
   .transform((expression, ctx) => {
     const parsed = parseCrawlSchedule(expression);
     if (parsed.ok) return parsed.glueCron;
@@ -149,80 +154,81 @@ const crawlSchedule = z
     return z.NEVER;
   });
 
+/**
+ * Cross-field rules run whenever the value is an object, even when other fields have problems (zod
+ * skips refinements after any issue by default), so that one run reports everything to fix.
+ */
+const everyObject = {
+  when: (payload: { value: unknown }) =>
+    typeof payload.value === 'object' && payload.value !== null && !Array.isArray(payload.value),
+};
+
 const stream = strictObject(
   {
     mode: oneOf(StreamModes, ProvisionDefaults.streamMode)
       .optional()
-      .meta({ description: `Stream capacity mode. Default ${ProvisionDefaults.streamMode}.` }),
-    shardCount: wholeNumber(1, MAX_SHARDS, ProvisionDefaults.shardCount)
-      .optional()
-      .meta({
-        description: `Shards of a PROVISIONED stream (an ON_DEMAND stream takes none). Default ${ProvisionDefaults.shardCount}.`,
-        'x-cli-flag': 'shard-count',
-      }),
+      .meta({ description: 'Stream capacity mode.', default: ProvisionDefaults.streamMode }),
+    shardCount: wholeNumber(1, MAX_SHARDS, ProvisionDefaults.shardCount).optional().meta({
+      description: 'Shards of a PROVISIONED stream; an ON_DEMAND stream takes none (Kinesis scales it).',
+      default: ProvisionDefaults.shardCount,
+      'x-cli-flag': 'shard-count',
+    }),
   },
   (input) => `must be an object like {"mode": "PROVISIONED", "shardCount": 1}, got ${describeValue(input)}`,
-).check((ctx) => {
-  if (ctx.value.mode === 'ON_DEMAND' && ctx.value.shardCount !== undefined) {
-    ctx.issues.push({
+).superRefine((value, ctx) => {
+  if (value.mode === 'ON_DEMAND' && value.shardCount !== undefined) {
+    ctx.addIssue({
       code: 'custom',
-      input: ctx.value,
+      input: value,
       path: ['shardCount'],
       message: 'applies to PROVISIONED streams only: remove it, or set stream.mode to "PROVISIONED"',
     });
   }
-});
+}, everyObject);
 
 function shape(target: ProvisionTarget | undefined) {
+  const d = ProvisionDefaults;
   return {
     pipelineName: pipelineName(target),
-    runtime: oneOf(FlinkRuntimes, ProvisionDefaults.runtime)
+    runtime: oneOf(FlinkRuntimes, d.runtime)
+      .optional()
+      .meta({ description: 'Managed Service for Apache Flink runtime.', default: d.runtime }),
+    parallelism: wholeNumber(1, 64, d.parallelism)
+      .optional()
+      .meta({ description: 'Flink parallelism.', default: d.parallelism }),
+    windowSeconds: wholeNumber(1, 3600, d.windowSeconds)
+      .optional()
+      .meta({ description: 'Tumbling window size in seconds.', default: d.windowSeconds }),
+    watermarkSeconds: wholeNumber(0, 600, d.watermarkSeconds)
       .optional()
       .meta({
-        description: `Managed Service for Apache Flink runtime. Default ${ProvisionDefaults.runtime}.`,
+        description: `How late an event may be, in seconds; less than ${MAX_WATERMARK_WINDOWS} windows.`,
+        default: d.watermarkSeconds,
       }),
-    parallelism: wholeNumber(1, 64, ProvisionDefaults.parallelism)
+    outputFormat: oneOf(OutputFormats, d.outputFormat)
       .optional()
-      .meta({ description: `Flink parallelism. Default ${ProvisionDefaults.parallelism}.` }),
-    windowSeconds: wholeNumber(1, 3600, ProvisionDefaults.windowSeconds)
+      .meta({ description: 'Format of the output files in S3.', default: d.outputFormat }),
+    initialPosition: oneOf(InitialPositions, d.initialPosition)
       .optional()
-      .meta({ description: `Tumbling window size in seconds. Default ${ProvisionDefaults.windowSeconds}.` }),
-    watermarkSeconds: wholeNumber(0, 600, ProvisionDefaults.watermarkSeconds)
-      .optional()
-      .meta({
-        description: `How late an event may be, in seconds; less than ${MAX_WATERMARK_WINDOWS} windows. Default ${ProvisionDefaults.watermarkSeconds}.`,
-      }),
-    outputFormat: oneOf(OutputFormats, ProvisionDefaults.outputFormat)
-      .optional()
-      .meta({ description: `Format of the output files in S3. Default ${ProvisionDefaults.outputFormat}.` }),
-    initialPosition: oneOf(InitialPositions, ProvisionDefaults.initialPosition)
-      .optional()
-      .meta({
-        description: `Where the job starts reading the stream. Default ${ProvisionDefaults.initialPosition}.`,
-      }),
-    crawlSchedule: crawlSchedule.optional().meta({
-      description: `The crawler's schedule: a Glue cron(...) expression (six fields, UTC, at most every 5 minutes) or a rate(...) that one expresses exactly. Default ${ProvisionDefaults.crawlSchedule}.`,
+      .meta({ description: 'Where the job starts reading the stream.', default: d.initialPosition }),
+    crawlSchedule: crawlSchedule.optional(),
+    stream: stream.optional().meta({ description: 'Stream capacity.' }),
+    partitionByTime: trueOrFalse().optional().meta({
+      description: 'Partition the output by date/hour too (after ticker), for pruning.',
+      default: d.partitionByTime,
     }),
-    stream: stream.optional().meta({
-      description: `Stream capacity. Default ${ProvisionDefaults.streamMode} with ${ProvisionDefaults.shardCount} shard.`,
+    startTimeoutSeconds: wholeNumber(60, 3600, d.startTimeoutSeconds).optional().meta({
+      description: 'How long the application may take to reach RUNNING before it is force-stopped.',
+      default: d.startTimeoutSeconds,
     }),
-    partitionByTime: trueOrFalse()
-      .optional()
-      .meta({
-        description: 'Partition the output by date/hour too (after ticker), for pruning. Default false.',
-      }),
-    startTimeoutSeconds: wholeNumber(60, 3600, ProvisionDefaults.startTimeoutSeconds)
-      .optional()
-      .meta({
-        description: `How long the application may take to reach RUNNING before it is force-stopped. Default ${ProvisionDefaults.startTimeoutSeconds}.`,
-      }),
     healthSettleSeconds: wholeNumber(10, 3600, 'of two checkpoint intervals').optional().meta({
       description:
-        'After RUNNING, how long the job must run with no restart and at least one completed checkpoint. Default two checkpoint intervals (a checkpoint every windowSeconds, clamped to 10-60 s).',
+        'After RUNNING, how long the job must run with no restart and at least one completed checkpoint. Default: two checkpoint intervals (a checkpoint every windowSeconds, clamped to 10-60 s).',
     }),
     keepUnhealthyRunning: trueOrFalse().optional().meta({
       description:
-        'Leave an application whose job is unhealthy running (for debugging) instead of stopping it; provisioning still fails. Default false.',
+        'Leave an application whose job is unhealthy running (for debugging) instead of stopping it; provisioning still fails.',
+      default: d.keepUnhealthyRunning,
     }),
   };
 }
@@ -241,15 +247,15 @@ export function provisionInputSchema(target?: ProvisionTarget) {
     (input) =>
       `the input must be a JSON object such as {"pipelineName": "ticks-demo"}, got ${describeValue(input)}`,
   )
-    .check((ctx) => {
-      // Checked on the raw values, so that it is reported next to other problems.
-      const raw = ctx.value as Record<string, unknown>;
+    .superRefine((value, ctx) => {
+      // Read from the raw values: the rule runs even when other fields are invalid (everyObject).
+      const raw = value as Record<string, unknown>;
       const window = raw['windowSeconds'] ?? ProvisionDefaults.windowSeconds;
       const watermark = raw['watermarkSeconds'] ?? ProvisionDefaults.watermarkSeconds;
       if (isWholeIn(window, 1, 3600) && isWholeIn(watermark, 0, 600)) {
         const limit = window * MAX_WATERMARK_WINDOWS;
         if (watermark >= limit) {
-          ctx.issues.push({
+          ctx.addIssue({
             code: 'custom',
             input: watermark,
             path: ['watermarkSeconds'],
@@ -257,7 +263,7 @@ export function provisionInputSchema(target?: ProvisionTarget) {
           });
         }
       }
-    })
+    }, everyObject)
     .meta({
       title: 'flinkflow provisioning input',
       description:
@@ -375,6 +381,8 @@ export interface InputField {
   minimum?: number;
   maximum?: number;
   values?: string[];
+  /** The default when the field is left out (none: required, or computed from other fields). */
+  default?: string | number | boolean;
 }
 
 interface JsonSchemaNode {
@@ -385,6 +393,7 @@ interface JsonSchemaNode {
   enum?: string[];
   minimum?: number;
   maximum?: number;
+  default?: string | number | boolean;
   'x-cli-flag'?: string;
 }
 
@@ -422,6 +431,7 @@ export function provisionInputFields(): InputField[] {
         ...(child.minimum !== undefined ? { minimum: child.minimum } : {}),
         ...(child.maximum !== undefined ? { maximum: child.maximum } : {}),
         ...(child.enum ? { values: child.enum } : {}),
+        ...(child.default !== undefined ? { default: child.default } : {}),
       });
     }
   };
