@@ -149,6 +149,30 @@ export function keyPrefixOf(key: string): string {
   return key.slice(0, key.lastIndexOf('/') + 1);
 }
 
+/**
+ * How often the job checkpoints, in seconds. The file sink makes output visible only at a checkpoint,
+ * so a window should not wait much longer than its own length to appear; below 10 s the checkpoint
+ * overhead buys nothing for minute-scale windows, and above 60 s (the service's default) results lag
+ * for no reason. CreateApplication configures it; the input's default health settle period counts in it.
+ */
+export function checkpointIntervalSeconds(windowSeconds: number): number {
+  return Math.min(60, Math.max(10, windowSeconds));
+}
+
+/** One invalid field of the provisioning input and how to fix it. */
+export interface InputProblem {
+  /** Dotted path of the field, e.g. `stream.shardCount`; `$` for the document itself. */
+  field: string;
+  /** What is wrong and what to write instead. */
+  message: string;
+}
+
+/** The one-line summary of a list of problems (InvalidInputError's message, the CLI's usage error). */
+export function describeProblems(problems: readonly InputProblem[]): string {
+  const lines = problems.map((p) => `${p.field}: ${p.message}`);
+  return `Invalid provisioning input (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${lines.join('; ')}`;
+}
+
 /** The Glue database the stack (and the local cloud) creates for the crawlers' tables, unless told otherwise. */
 export const DefaultGlueDatabase = 'flinkflow';
 

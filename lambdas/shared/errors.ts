@@ -3,8 +3,7 @@
  * machine's Retry and Catch match on (workflow/contract.ts `ErrorName`), so a class and its name never
  * drift apart. Every error keeps the AWS error that caused it as `cause`.
  */
-import { ErrorName } from '../../workflow/contract';
-import { describeProblems, type InputProblem } from '../../workflow/provision-input';
+import { describeProblems, ErrorName, type InputProblem } from '../../workflow/contract';
 
 export type { InputProblem };
 

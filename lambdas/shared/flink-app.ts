@@ -1,4 +1,4 @@
-import { checkpointIntervalSeconds } from '../../workflow/provision-input';
+import { checkpointIntervalSeconds } from '../../workflow/contract';
 
 /**
  * What the Flink job expects from its application, as docs/flink-app.md fixes it: the property group
