@@ -8,7 +8,7 @@
  * Messages keep one rule: each names what is wrong, shows the value it got and says how to fix it, and
  * every problem is reported at once (InvalidInputError carries them as `problems`).
  */
-// The namespace import lets esbuild drop what the schema does not use (locales, JSON Schema import):
+// The namespace import lets esbuild drop what the schema does not use (locales, the JSON Schema reader):
 // 73 KB minified instead of 454 KB with `import { z }` (docs/architecture.md).
 import * as z from 'zod';
 import {
@@ -239,11 +239,8 @@ function isWholeIn(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
 
-/**
- * The provisioning input's schema. With a target (account and region), the pipeline name must also fit
- * the bucket name into S3's limit; without one (the JSON Schema, the docs) that rule is left out.
- */
-export function provisionInputSchema(target?: ProvisionTarget) {
+/** The document as written: every field checked, nothing filled in yet. */
+function inputObject(target: ProvisionTarget | undefined) {
   return strictObject(
     shape(target),
     (input) =>
@@ -273,6 +270,40 @@ export function provisionInputSchema(target?: ProvisionTarget) {
     });
 }
 
+/** The document with every default filled in (the healthSettleSeconds default follows the window). */
+function withDefaults(input: z.output<ReturnType<typeof inputObject>>) {
+  const d = ProvisionDefaults;
+  const windowSeconds = input.windowSeconds ?? d.windowSeconds;
+  const streamMode = input.stream?.mode ?? d.streamMode;
+  return {
+    pipelineName: input.pipelineName,
+    runtime: input.runtime ?? d.runtime,
+    parallelism: input.parallelism ?? d.parallelism,
+    windowSeconds,
+    watermarkSeconds: input.watermarkSeconds ?? d.watermarkSeconds,
+    outputFormat: input.outputFormat ?? d.outputFormat,
+    initialPosition: input.initialPosition ?? d.initialPosition,
+    /** The Glue cron expression (a rate converted). */
+    crawlSchedule: input.crawlSchedule ?? d.crawlSchedule,
+    partitionByTime: input.partitionByTime ?? d.partitionByTime,
+    startTimeoutSeconds: input.startTimeoutSeconds ?? d.startTimeoutSeconds,
+    healthSettleSeconds: input.healthSettleSeconds ?? healthSettleDefault(windowSeconds),
+    keepUnhealthyRunning: input.keepUnhealthyRunning ?? d.keepUnhealthyRunning,
+    streamMode,
+    // Kinesis scales an on-demand stream itself; 0 records "not chosen by us".
+    shardCount: streamMode === 'ON_DEMAND' ? 0 : (input.stream?.shardCount ?? d.shardCount),
+  };
+}
+
+/**
+ * The provisioning input's schema: the document in, the settings with every default out. With a target
+ * (account and region), the pipeline name must also fit the bucket name into S3's limit; without one
+ * (the JSON Schema, the docs) that rule is left out.
+ */
+export function provisionInputSchema(target?: ProvisionTarget) {
+  return inputObject(target).transform(withDefaults);
+}
+
 /** The schema without deployment-specific rules: what the JSON Schema and the docs describe. */
 export const ProvisionInputSchema = provisionInputSchema();
 
@@ -280,24 +311,7 @@ export const ProvisionInputSchema = provisionInputSchema();
 export type ProvisionInput = z.input<typeof ProvisionInputSchema>;
 
 /** The input with every default filled in: the input part of ProvisionConfig. */
-export interface ProvisionSettings {
-  pipelineName: string;
-  runtime: (typeof FlinkRuntimes)[number];
-  parallelism: number;
-  windowSeconds: number;
-  watermarkSeconds: number;
-  outputFormat: (typeof OutputFormats)[number];
-  initialPosition: (typeof InitialPositions)[number];
-  /** The Glue cron expression (a rate converted). */
-  crawlSchedule: string;
-  partitionByTime: boolean;
-  startTimeoutSeconds: number;
-  healthSettleSeconds: number;
-  keepUnhealthyRunning: boolean;
-  streamMode: (typeof StreamModes)[number];
-  /** 0 for an ON_DEMAND stream: Kinesis scales it, no count is chosen by us. */
-  shardCount: number;
-}
+export type ProvisionSettings = z.output<typeof ProvisionInputSchema>;
 
 /** Zod's issues as problems: one per unknown key, the document itself named `$`. */
 export function problemsOf(issues: readonly z.core.$ZodIssue[]): InputProblem[] {
@@ -324,29 +338,9 @@ export type ProvisionInputResult =
  */
 export function resolveProvisionInput(raw: unknown, target?: ProvisionTarget): ProvisionInputResult {
   const parsed = (target === undefined ? ProvisionInputSchema : provisionInputSchema(target)).safeParse(raw);
-  if (!parsed.success) return { ok: false, problems: problemsOf(parsed.error.issues) };
-  const input = parsed.data;
-  const windowSeconds = input.windowSeconds ?? ProvisionDefaults.windowSeconds;
-  const streamMode = input.stream?.mode ?? ProvisionDefaults.streamMode;
-  return {
-    ok: true,
-    settings: {
-      pipelineName: input.pipelineName,
-      runtime: input.runtime ?? ProvisionDefaults.runtime,
-      parallelism: input.parallelism ?? ProvisionDefaults.parallelism,
-      windowSeconds,
-      watermarkSeconds: input.watermarkSeconds ?? ProvisionDefaults.watermarkSeconds,
-      outputFormat: input.outputFormat ?? ProvisionDefaults.outputFormat,
-      initialPosition: input.initialPosition ?? ProvisionDefaults.initialPosition,
-      crawlSchedule: input.crawlSchedule ?? ProvisionDefaults.crawlSchedule,
-      partitionByTime: input.partitionByTime ?? ProvisionDefaults.partitionByTime,
-      startTimeoutSeconds: input.startTimeoutSeconds ?? ProvisionDefaults.startTimeoutSeconds,
-      healthSettleSeconds: input.healthSettleSeconds ?? healthSettleDefault(windowSeconds),
-      keepUnhealthyRunning: input.keepUnhealthyRunning ?? ProvisionDefaults.keepUnhealthyRunning,
-      streamMode,
-      shardCount: streamMode === 'ON_DEMAND' ? 0 : (input.stream?.shardCount ?? ProvisionDefaults.shardCount),
-    },
-  };
+  return parsed.success
+    ? { ok: true, settings: parsed.data }
+    : { ok: false, problems: problemsOf(parsed.error.issues) };
 }
 
 /** The published JSON Schema of the input (draft 2020-12), as docs/provisioning-input.schema.json holds it. */

@@ -159,7 +159,7 @@ export function parseCron(expression: string): CronSchedule {
     }
     return parseCronBody(cron[1] ?? '');
   } catch (error) {
-    if (error instanceof ScheduleError) throw new Error(`${error.message}; ${EXAMPLE}`);
+    if (error instanceof ScheduleError) throw new Error(`${error.message}; ${EXAMPLE}`, { cause: error });
     throw error;
   }
 }
