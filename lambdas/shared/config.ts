@@ -7,9 +7,6 @@ import { DeploymentVariables, type DeploymentSettings } from '../../workflow/con
 import { awsClients } from './clients';
 import { ConfigurationError } from './errors';
 
-/** The environment variable behind each deployment setting (the contract's DeploymentVariables). */
-export const SettingVariables = DeploymentVariables;
-
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name]?.trim();
   if (!value) {
@@ -30,18 +27,18 @@ export async function loadDeploymentSettings(
   sts: STSClient = awsClients().sts,
 ): Promise<DeploymentSettings> {
   const fixed = {
-    codeAssetBucket: required(env, SettingVariables.codeAssetBucket),
-    codeAssetKey: required(env, SettingVariables.codeAssetKey),
-    applicationRoleArn: required(env, SettingVariables.applicationRoleArn),
-    crawlerRoleArn: required(env, SettingVariables.crawlerRoleArn),
-    glueDatabase: required(env, SettingVariables.glueDatabase),
-    region: required(env, SettingVariables.region),
+    codeAssetBucket: required(env, DeploymentVariables.codeAssetBucket),
+    codeAssetKey: required(env, DeploymentVariables.codeAssetKey),
+    applicationRoleArn: required(env, DeploymentVariables.applicationRoleArn),
+    crawlerRoleArn: required(env, DeploymentVariables.crawlerRoleArn),
+    glueDatabase: required(env, DeploymentVariables.glueDatabase),
+    region: required(env, DeploymentVariables.region),
   };
   const account =
-    env[SettingVariables.account]?.trim() || (await sts.send(new GetCallerIdentityCommand({}))).Account;
+    env[DeploymentVariables.account]?.trim() || (await sts.send(new GetCallerIdentityCommand({}))).Account;
   if (!account) {
     throw new ConfigurationError(
-      `Could not determine the AWS account: set ${SettingVariables.account} or allow sts:GetCallerIdentity.`,
+      `Could not determine the AWS account: set ${DeploymentVariables.account} or allow sts:GetCallerIdentity.`,
     );
   }
   return { ...fixed, account };
