@@ -13,7 +13,10 @@ import { DescribeApplicationCommand } from '@aws-sdk/client-kinesis-analytics-v2
 import { deployLocally } from '../../cli/local-run/deploy';
 import { createAwsClients } from '../../lambdas/shared/clients';
 import { sdkEnvironment, startLocalCloud, stopLocalCloud } from '../../local/cloud';
-import { runProvisioningLocally, type ProvisioningEvent } from '../../local/stepfunctions/run-provisioning';
+import {
+  runProvisioningLocally,
+  type ProvisioningEvent,
+} from '../../local/stepfunctions/run-provisioning';
 import { ProvisionState } from '../../workflow/contract';
 import { zipFailingAfterRecords } from '../support/flink-jobs';
 

@@ -25,12 +25,7 @@ import {
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { residentBytes } from '../../local/common/processes';
 import { useFixture } from './local-cloud-fixture';
-import {
-  javaPidsMentioning,
-  PACKAGED_ZIP,
-  readWithBoto3,
-  zipFailingAfterRecords,
-} from '../support/flink-jobs';
+import { javaPidsMentioning, PACKAGED_ZIP, readWithBoto3, zipFailingAfterRecords } from '../support/flink-jobs';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
