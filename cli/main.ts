@@ -7,7 +7,8 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { Command, CommanderError, Option } from 'commander';
 import { createAwsClients } from '../lambdas/shared/clients';
 import { produceTicks, systemClock } from '../producer';
-import { InitialPositions, OutputFormats, StreamModes, FlinkRuntimes } from '../workflow/contract';
+import { PipelineNames } from '../workflow/contract';
+import { provisionInputFields, type InputField } from '../workflow/provision-input';
 import {
   localDownCommand,
   localRunCommand,
@@ -169,35 +170,35 @@ Exit codes:
   3    environment not ready (no local cloud, no state machine ARN, endpoint down)
   130  interrupted (Ctrl-C); what the command started was stopped`;
 
-function addProvisionOptions(command: Command): Command {
-  return command
-    .option('-f, --file <path>', 'the provisioning document (JSON); flags override its fields')
-    .option(
-      '-p, --pipeline-name <name>',
-      'pipeline name: 3-32 of a-z, 0-9, -; every resource name derives from it',
-    )
-    .addOption(new Option('--runtime <runtime>', 'Managed Flink runtime').choices(FlinkRuntimes))
-    .option('--parallelism <n>', 'Flink parallelism (1-64)', wholeNumber(1, 64))
-    .option('--window-seconds <n>', 'tumbling window size in seconds (1-3600)', wholeNumber(1, 3600))
-    .option('--watermark-seconds <n>', 'how late an event may be, in seconds (0-600)', wholeNumber(0, 600))
-    .addOption(new Option('--output-format <format>', 'output files').choices(OutputFormats))
-    .addOption(
-      new Option('--initial-position <position>', 'where the job starts reading').choices(InitialPositions),
-    )
-    .option('--crawl-schedule <expression>', 'crawler schedule, e.g. "cron(0/15 * * * ? *)"')
-    .addOption(new Option('--stream-mode <mode>', 'stream capacity mode').choices(StreamModes))
-    .option('--shard-count <n>', 'shards of a PROVISIONED stream', wholeNumber(1, 500))
-    .option('--partition-by-time', 'partition the output by date/hour too')
-    .option('--start-timeout-seconds <n>', 'time allowed to reach RUNNING (60-3600)', wholeNumber(60, 3600))
-    .option(
-      '--health-settle-seconds <n>',
-      'after RUNNING, how long the job must run with no restart and a completed checkpoint (10-3600; default two checkpoint intervals)',
-      wholeNumber(10, 3600),
-    )
-    .option(
-      '--keep-unhealthy-running',
-      'leave an application whose job is unhealthy running (for debugging) instead of stopping it; provisioning still fails',
+/** Commander's argument placeholder of a field: what a user types after the flag. */
+function argumentOf(field: InputField): string {
+  if (field.kind === 'boolean') return '';
+  if (field.kind === 'integer') return ' <n>';
+  return field.path.at(-1) === 'pipelineName' ? ' <name>' : ' <value>';
+}
+
+/**
+ * The provisioning flags: `--file`, then one option per field of the input's schema, with its
+ * description, choices and range (so a new field of the schema is a new flag, and a changed range is
+ * checked here as in the task).
+ */
+export function addProvisionOptions(command: Command): Command {
+  command.option('-f, --file <path>', 'the provisioning document (JSON); flags override its fields');
+  for (const field of provisionInputFields()) {
+    const short = field.path.join('.') === 'pipelineName' ? '-p, ' : '';
+    const notes = [
+      field.minimum !== undefined ? `${field.minimum}-${field.maximum}` : undefined,
+      field.default !== undefined ? `default ${String(field.default)}` : undefined,
+    ].filter((note) => note !== undefined);
+    const option = new Option(
+      `${short}--${field.flag}${argumentOf(field)}`,
+      notes.length > 0 ? `${field.description.replace(/\.$/, '')} (${notes.join('; ')}).` : field.description,
     );
+    if (field.values) option.choices(field.values);
+    if (field.kind === 'integer') option.argParser(wholeNumber(field.minimum ?? 0, field.maximum));
+    command.addOption(option);
+  }
+  return command;
 }
 
 /** Builds the command tree; `run` executes the chosen command and resolves with its exit code. */
@@ -326,7 +327,7 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExitCode: (code: numbe
             produceSeconds: options.produceSeconds,
             outputTimeoutMs: options.timeoutSeconds * 1000,
             keep: Boolean(options.keep),
-            applicationName: config.applicationName,
+            applicationName: PipelineNames.application(config.pipelineName),
             json: Boolean(options.json),
           },
           io,

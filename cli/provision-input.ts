@@ -1,26 +1,23 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { resolveInput } from '../lambdas/validate-input';
-import type { ProvisionConfig, ProvisionInput } from '../workflow/contract';
+import {
+  describeProblems,
+  provisionInputFields,
+  resolveProvisionInput,
+  type ProvisionSettings,
+} from '../workflow/provision-input';
 import { UsageError } from './errors';
 
-/** The provisioning flags of `flinkflow provision` / `local run`, as commander parsed them. */
-export interface ProvisionFlags {
-  file?: string;
-  pipelineName?: string;
-  runtime?: string;
-  parallelism?: number;
-  windowSeconds?: number;
-  watermarkSeconds?: number;
-  outputFormat?: string;
-  initialPosition?: string;
-  crawlSchedule?: string;
-  streamMode?: string;
-  shardCount?: number;
-  partitionByTime?: boolean;
-  startTimeoutSeconds?: number;
-  healthSettleSeconds?: number;
-  keepUnhealthyRunning?: boolean;
+/**
+ * The provisioning flags of `flinkflow provision` / `local run`, as commander parsed them: `file`, and one
+ * option per field of the input's schema, named by commander's camel case of the field's flag
+ * (`--shard-count` is `shardCount`).
+ */
+export type ProvisionFlags = { file?: string } & Record<string, unknown>;
+
+/** Commander's attribute name of a `--kebab-case` flag. */
+export function optionKey(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 /** Reads and parses the JSON input file; the error says which file and what is wrong with it. */
@@ -58,31 +55,17 @@ export function buildProvisionInput(
     );
   }
   const input: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  const set = (key: keyof ProvisionInput, value: unknown) => {
-    if (value !== undefined) input[key] = value;
-  };
-  set('pipelineName', flags.pipelineName);
-  set('runtime', flags.runtime);
-  set('parallelism', flags.parallelism);
-  set('windowSeconds', flags.windowSeconds);
-  set('watermarkSeconds', flags.watermarkSeconds);
-  set('outputFormat', flags.outputFormat);
-  set('initialPosition', flags.initialPosition);
-  set('crawlSchedule', flags.crawlSchedule);
-  set('partitionByTime', flags.partitionByTime);
-  set('startTimeoutSeconds', flags.startTimeoutSeconds);
-  set('healthSettleSeconds', flags.healthSettleSeconds);
-  set('keepUnhealthyRunning', flags.keepUnhealthyRunning);
-  if (flags.streamMode !== undefined || flags.shardCount !== undefined) {
-    const stream =
-      typeof input['stream'] === 'object' && input['stream'] !== null
-        ? { ...(input['stream'] as object) }
-        : {};
-    input['stream'] = {
-      ...stream,
-      ...(flags.streamMode !== undefined ? { mode: flags.streamMode } : {}),
-      ...(flags.shardCount !== undefined ? { shardCount: flags.shardCount } : {}),
-    };
+  for (const field of provisionInputFields()) {
+    const value = flags[optionKey(field.flag)];
+    if (value === undefined) continue;
+    // A flag of a nested field (stream.shardCount) changes that field only, keeping the file's others.
+    let target = input;
+    for (const key of field.path.slice(0, -1)) {
+      const inner = target[key];
+      target[key] = typeof inner === 'object' && inner !== null && !Array.isArray(inner) ? { ...inner } : {};
+      target = target[key] as Record<string, unknown>;
+    }
+    target[field.path.at(-1) as string] = value;
   }
   if (input['pipelineName'] === undefined) {
     throw new UsageError(
@@ -93,23 +76,14 @@ export function buildProvisionInput(
 }
 
 /**
- * Checks the document with the same rules the ValidateInput task applies, so a bad field is reported
- * here, before an execution starts. Deployment settings do not affect validity; placeholders stand in.
+ * Checks the document with the input's schema, the rules the ValidateInput task applies, so a bad field
+ * is reported here, before an execution starts. The bucket-name rule depends on the account and region:
+ * it is checked for a 12-digit account in us-east-1 here, and for the real ones by the task.
  */
-export function checkProvisionInput(input: Record<string, unknown>): ProvisionConfig {
-  try {
-    return resolveInput(input, {
-      account: '000000000000',
-      region: 'us-east-1',
-      codeAssetBucket: 'placeholder',
-      codeAssetKey: 'placeholder',
-      applicationRoleArn: 'arn:aws:iam::000000000000:role/placeholder',
-      crawlerRoleArn: 'arn:aws:iam::000000000000:role/placeholder',
-      glueDatabase: 'placeholder',
-    }).config;
-  } catch (error) {
-    throw new UsageError((error as Error).message, { cause: error });
-  }
+export function checkProvisionInput(input: Record<string, unknown>): ProvisionSettings {
+  const resolved = resolveProvisionInput(input, { account: '000000000000', region: 'us-east-1' });
+  if (!resolved.ok) throw new UsageError(describeProblems(resolved.problems));
+  return resolved.settings;
 }
 
 /** JSON with object keys sorted at every level, so equal documents hash equally whatever their key order. */

@@ -14,7 +14,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type { Construct } from 'constructs';
-import { ProvisionLambdaTasks, type ProvisionLambdaTask } from '../workflow/contract';
+import { DefaultGlueDatabase, ProvisionLambdaTasks, type ProvisionLambdaTask } from '../workflow/contract';
 import type { ProvisioningTaskFunctions } from '../workflow/provisioning';
 import { ProvisioningStateMachine } from '../workflow/provisioning-state-machine';
 import { PipelineBucketPrefixes, PipelineResources } from './pipeline-resources';
@@ -54,7 +54,7 @@ export class OrchestratorStack extends Stack {
     // LogDeliveryWrite ACL (ACLs stay off on every bucket). Set here, before any child exists, so that
     // every app that builds this stack (cdk.json, the tests) behaves the same.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
-    const glueDatabaseName = props.glueDatabaseName ?? 'flinkflow';
+    const glueDatabaseName = props.glueDatabaseName ?? DefaultGlueDatabase;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const resources = new PipelineResources(this, glueDatabaseName);
 

@@ -1,27 +1,39 @@
 /**
  * ARN patterns of the resources a provisioning execution creates. The tasks create them at run time from
  * a pipeline name, so the stack cannot name them one by one; it scopes every permission to the naming
- * convention of workflow/contract.ts (`<pipeline>-ticks`, `flinkflow-<pipeline>-<account>-<region>`,
- * `<pipeline>-app`, `<pipeline>-crawler`) in this account and region.
+ * convention itself: each pattern is the contract's PipelineNames function applied to the pipeline name
+ * `*`, in this account and region. A renamed convention therefore renames its permission with it
+ * (test/infra/naming.test.ts).
  */
 import { ArnFormat, Aws, Stack } from 'aws-cdk-lib';
+import { keyPrefixOf, PipelineNames } from '../workflow/contract';
+
+/** Every pipeline, as IAM resource patterns see it. */
+const ANY_PIPELINE = '*';
 
 /** The key prefixes inside a pipeline bucket (ProvisionConfig.codeKey and outputPrefix). */
-export const PipelineBucketPrefixes = { code: 'code/', output: 'output/' } as const;
+export const PipelineBucketPrefixes = {
+  get code(): string {
+    return keyPrefixOf(PipelineNames.codeKey);
+  },
+  get output(): string {
+    return PipelineNames.outputPrefix;
+  },
+};
 
 export class PipelineResources {
-  /** Kinesis streams `<pipeline>-ticks`. */
+  /** Kinesis streams PipelineNames.stream. */
   readonly streamArn: string;
-  /** Pipeline buckets `flinkflow-<pipeline>-<account>-<region>`. */
+  /** Pipeline buckets PipelineNames.bucket. */
   readonly bucketArn: string;
-  /** Managed Flink applications `<pipeline>-app`. */
+  /** Managed Flink applications PipelineNames.application. */
   readonly applicationArn: string;
   /**
-   * The applications' CloudWatch log groups `/aws/kinesis-analytics/<pipeline>-app`: the group itself
+   * The applications' CloudWatch log groups (PipelineNames.applicationLogGroup): the group itself
    * (CreateLogGroup) and its streams (`:*`, CreateLogStream and PutLogEvents).
    */
   readonly applicationLogGroupArns: readonly [string, string];
-  /** Glue crawlers `<pipeline>-crawler`. */
+  /** Glue crawlers PipelineNames.crawler. */
   readonly crawlerArn: string;
   /** The Glue crawlers' log group (Glue's fixed name `/aws-glue/crawlers`) and its streams. */
   readonly crawlerLogGroupArns: readonly [string, string];
@@ -36,15 +48,23 @@ export class PipelineResources {
     stack: Stack,
     readonly glueDatabaseName: string,
   ) {
-    this.streamArn = stack.formatArn({ service: 'kinesis', resource: 'stream', resourceName: '*-ticks' });
-    this.bucketArn = `arn:${Aws.PARTITION}:s3:::flinkflow-*-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+    this.streamArn = stack.formatArn({
+      service: 'kinesis',
+      resource: 'stream',
+      resourceName: PipelineNames.stream(ANY_PIPELINE),
+    });
+    this.bucketArn = `arn:${Aws.PARTITION}:s3:::${PipelineNames.bucket(ANY_PIPELINE, Aws.ACCOUNT_ID, Aws.REGION)}`;
     this.applicationArn = stack.formatArn({
       service: 'kinesisanalytics',
       resource: 'application',
-      resourceName: '*-app',
+      resourceName: PipelineNames.application(ANY_PIPELINE),
     });
-    this.applicationLogGroupArns = logGroupArns(stack, '/aws/kinesis-analytics/*-app');
-    this.crawlerArn = stack.formatArn({ service: 'glue', resource: 'crawler', resourceName: '*-crawler' });
+    this.applicationLogGroupArns = logGroupArns(stack, PipelineNames.applicationLogGroup(ANY_PIPELINE));
+    this.crawlerArn = stack.formatArn({
+      service: 'glue',
+      resource: 'crawler',
+      resourceName: PipelineNames.crawler(ANY_PIPELINE),
+    });
     this.crawlerLogGroupArns = logGroupArns(stack, '/aws-glue/crawlers');
     this.kmsKeysArn = stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' });
     this.glueCatalogArn = stack.formatArn({ service: 'glue', resource: 'catalog' });

@@ -11,7 +11,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { DeploymentSettings, ProvisionLambdaTask } from '../workflow/contract';
+import { DeploymentVariables, type DeploymentSettings, type ProvisionLambdaTask } from '../workflow/contract';
 import { lambdaFolderName, ProvisionTaskTimeoutSeconds } from '../workflow/provisioning';
 
 /** The repository root, where lambdas/ and package-lock.json live. */
@@ -79,12 +79,9 @@ export class TaskFunction extends NodejsFunction {
   /** Sets the deployment settings the tasks read at cold start (see lambdas/shared/config.ts). */
   bindDeploymentSettings(settings: Omit<DeploymentSettings, 'region'>): this {
     // AWS_REGION is set by Lambda itself and is reserved.
-    this.addEnvironment('CODE_ASSET_BUCKET', settings.codeAssetBucket);
-    this.addEnvironment('CODE_ASSET_KEY', settings.codeAssetKey);
-    this.addEnvironment('APPLICATION_ROLE_ARN', settings.applicationRoleArn);
-    this.addEnvironment('CRAWLER_ROLE_ARN', settings.crawlerRoleArn);
-    this.addEnvironment('GLUE_DATABASE', settings.glueDatabase);
-    this.addEnvironment('AWS_ACCOUNT_ID', settings.account);
+    for (const [setting, value] of Object.entries(settings)) {
+      this.addEnvironment(DeploymentVariables[setting as keyof typeof settings], value);
+    }
     return this;
   }
 }

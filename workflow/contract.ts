@@ -3,8 +3,10 @@
  * (local/), the CLI (cli/) and the tests: state names, error names, and the shapes of the provisioning
  * input, its resolved configuration and its outputs.
  *
- * Change a name here and every user of it changes with it; nothing else spells these strings.
+ * Change a name here and every user of it changes with it; nothing else spells these strings. The
+ * input's schema (fields, defaults, ranges, messages) is in provision-input.ts, next to this file.
  */
+import type { ProvisionInput, ProvisionSettings } from './provision-input';
 
 /** Names of the provisioning machine's states. The local runner binds Lambda tasks by these names. */
 export const ProvisionState = {
@@ -121,45 +123,67 @@ export type InitialPosition = (typeof InitialPositions)[number];
 export const StreamModes = ['PROVISIONED', 'ON_DEMAND'] as const;
 export type StreamMode = (typeof StreamModes)[number];
 
+export type { ProvisionInput, ProvisionSettings };
+
 /**
- * The one JSON document a provisioning execution takes. Only `pipelineName` is required; every other
- * field has a default, and every resource name is derived from the pipeline name.
+ * The naming conventions of a pipeline's resources: every name derives from the pipeline name through
+ * these functions. The stack's IAM patterns are the same functions applied to `*` (infra/
+ * pipeline-resources.ts), so a name and the permission on it cannot drift apart.
  */
-export interface ProvisionInput {
-  /** 3-32 chars, lowercase letters, digits and hyphens, starting with a letter. */
-  pipelineName: string;
-  /** Managed Flink runtime. Default FLINK-1_20. */
-  runtime?: FlinkRuntime;
-  /** Flink parallelism. Default 1, 1..64. */
-  parallelism?: number;
-  /** Tumbling window size in seconds. Default 60, 1..3600. */
-  windowSeconds?: number;
-  /** Watermark delay in seconds. Default 5, 0..600, less than windowSeconds * 10. */
-  watermarkSeconds?: number;
-  /** Output file format. Default csv. */
-  outputFormat?: OutputFormat;
-  /** Where the job starts reading the stream. Default LATEST. */
-  initialPosition?: InitialPosition;
-  /** EventBridge Scheduler/Glue schedule expression for the crawler. Default `cron(0/15 * * * ? *)`. */
-  crawlSchedule?: string;
-  /** Stream capacity. Default PROVISIONED with 1 shard. */
-  stream?: { mode?: StreamMode; shardCount?: number };
-  /** Partition output by date/hour too (after ticker), for pruning. Default false. */
-  partitionByTime?: boolean;
-  /** How long the application may take to reach RUNNING before it is force-stopped. Default 900, 60..3600. */
-  startTimeoutSeconds?: number;
-  /**
-   * The health gate's settle period after RUNNING: the job must show no restart and at least one
-   * completed checkpoint within it. Default two checkpoint intervals; 10..3600.
-   */
-  healthSettleSeconds?: number;
-  /** Keep an unhealthy application running (for debugging) instead of stopping it. Default false. */
-  keepUnhealthyRunning?: boolean;
+export const PipelineNames = {
+  /** The Kinesis stream the producer writes to. */
+  stream: (pipeline: string) => `${pipeline}-ticks`,
+  /** The pipeline's bucket (code and output); S3 names are global, hence account and region. */
+  bucket: (pipeline: string, account: string, region: string) => `flinkflow-${pipeline}-${account}-${region}`,
+  /** The Managed Flink application. */
+  application: (pipeline: string) => `${pipeline}-app`,
+  /** The application's CloudWatch log group (CreateApplication makes it). */
+  applicationLogGroup: (pipeline: string) => `/aws/kinesis-analytics/${PipelineNames.application(pipeline)}`,
+  /** The Glue crawler. */
+  crawler: (pipeline: string) => `${pipeline}-crawler`,
+  /** The prefix of the crawler's table names (Glue table names take no hyphen). */
+  tablePrefix: (pipeline: string) => `${pipeline.replace(/-/g, '_')}_`,
+  /** The Flink code zip's key inside the pipeline bucket. */
+  codeKey: 'code/flinkflow-app.zip',
+  /** The key prefix of the job's output inside the pipeline bucket. */
+  outputPrefix: 'output/',
+} as const;
+
+/** The key prefix of an object key (`code/` of `code/flinkflow-app.zip`): what IAM grants objects under. */
+export function keyPrefixOf(key: string): string {
+  return key.slice(0, key.lastIndexOf('/') + 1);
 }
 
 /**
+ * How often the job checkpoints, in seconds. The file sink makes output visible only at a checkpoint,
+ * so a window should not wait much longer than its own length to appear; below 10 s the checkpoint
+ * overhead buys nothing for minute-scale windows, and above 60 s (the service's default) results lag
+ * for no reason. CreateApplication configures it; the input's default health settle period counts in it.
+ */
+export function checkpointIntervalSeconds(windowSeconds: number): number {
+  return Math.min(60, Math.max(10, windowSeconds));
+}
+
+/** One invalid field of the provisioning input and how to fix it. */
+export interface InputProblem {
+  /** Dotted path of the field, e.g. `stream.shardCount`; `$` for the document itself. */
+  field: string;
+  /** What is wrong and what to write instead. */
+  message: string;
+}
+
+/** The one-line summary of a list of problems (InvalidInputError's message, the CLI's usage error). */
+export function describeProblems(problems: readonly InputProblem[]): string {
+  const lines = problems.map((p) => `${p.field}: ${p.message}`);
+  return `Invalid provisioning input (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${lines.join('; ')}`;
+}
+
+/** The Glue database the stack (and the local cloud) creates for the crawlers' tables, unless told otherwise. */
+export const DefaultGlueDatabase = 'flinkflow';
+
+/**
  * Environment-provided settings of the deployment (the stack sets these on the functions; the local
- * runner sets them from the local cloud). Read once at cold start.
+ * runner sets them from the local cloud). Read once at cold start, from DeploymentVariables.
  */
 export interface DeploymentSettings {
   /** Where CDK put the Flink code zip (the asset). */
@@ -175,32 +199,34 @@ export interface DeploymentSettings {
   region: string;
 }
 
+/**
+ * The environment variable behind each deployment setting: the stack sets them on every task function
+ * (infra/task-function.ts), the local cloud's deployment sets them for its runner, the tasks read them.
+ * The account may be left unset (the tasks then ask STS); AWS_REGION is set by Lambda itself.
+ */
+export const DeploymentVariables = {
+  codeAssetBucket: 'CODE_ASSET_BUCKET',
+  codeAssetKey: 'CODE_ASSET_KEY',
+  applicationRoleArn: 'APPLICATION_ROLE_ARN',
+  crawlerRoleArn: 'CRAWLER_ROLE_ARN',
+  glueDatabase: 'GLUE_DATABASE',
+  account: 'AWS_ACCOUNT_ID',
+  region: 'AWS_REGION',
+} as const satisfies Record<keyof DeploymentSettings, string>;
+
 /** The validated input with every default filled in and every name derived. Output of ValidateInput. */
-export interface ProvisionConfig {
-  pipelineName: string;
-  runtime: FlinkRuntime;
-  parallelism: number;
-  windowSeconds: number;
-  watermarkSeconds: number;
-  outputFormat: OutputFormat;
-  initialPosition: InitialPosition;
-  crawlSchedule: string;
-  partitionByTime: boolean;
-  startTimeoutSeconds: number;
-  healthSettleSeconds: number;
-  keepUnhealthyRunning: boolean;
-  streamMode: StreamMode;
-  shardCount: number;
+export interface ProvisionConfig extends ProvisionSettings {
   region: string;
   account: string;
-  streamName: string; // `${pipelineName}-ticks`
-  bucketName: string; // `flinkflow-${pipelineName}-${account}-${region}`
-  codeKey: string; // `code/flinkflow-app.zip`
-  outputPrefix: string; // `output/`
-  applicationName: string; // `${pipelineName}-app`
-  crawlerName: string; // `${pipelineName}-crawler`
+  /** The names below come from PipelineNames. */
+  streamName: string;
+  bucketName: string;
+  codeKey: string;
+  outputPrefix: string;
+  applicationName: string;
+  crawlerName: string;
   glueDatabase: string;
-  tablePrefix: string; // `${pipelineName with - replaced by _}_`
+  tablePrefix: string;
   applicationRoleArn: string;
   crawlerRoleArn: string;
   codeAssetBucket: string;

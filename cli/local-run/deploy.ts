@@ -4,6 +4,7 @@ import path from 'node:path';
 import { CreateDatabaseCommand, type GlueClient } from '@aws-sdk/client-glue';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { recordLocalDeployment } from '../../local/stepfunctions/deployment';
+import { DefaultGlueDatabase, DeploymentVariables } from '../../workflow/contract';
 import { EnvironmentError } from '../errors';
 
 /** Where `make flink-zip` puts the deployable zip. */
@@ -47,19 +48,19 @@ export async function deployLocally(
   await clients.s3.send(
     new PutObjectCommand({ Bucket: bucket, Key: key, Body: zip, ContentType: 'application/zip' }),
   );
-  const glueDatabase = settings.glueDatabase ?? 'flinkflow';
+  const glueDatabase = settings.glueDatabase ?? DefaultGlueDatabase;
   try {
     await clients.glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: glueDatabase } }));
   } catch (error) {
     if ((error as Error).name !== 'AlreadyExistsException') throw error;
   }
   const environment = {
-    CODE_ASSET_BUCKET: bucket,
-    CODE_ASSET_KEY: key,
-    APPLICATION_ROLE_ARN: `arn:aws:iam::${settings.account}:role/flinkflow-local-application`,
-    CRAWLER_ROLE_ARN: `arn:aws:iam::${settings.account}:role/flinkflow-local-crawler`,
-    GLUE_DATABASE: glueDatabase,
-    AWS_ACCOUNT_ID: settings.account,
+    [DeploymentVariables.codeAssetBucket]: bucket,
+    [DeploymentVariables.codeAssetKey]: key,
+    [DeploymentVariables.applicationRoleArn]: `arn:aws:iam::${settings.account}:role/flinkflow-local-application`,
+    [DeploymentVariables.crawlerRoleArn]: `arn:aws:iam::${settings.account}:role/flinkflow-local-crawler`,
+    [DeploymentVariables.glueDatabase]: glueDatabase,
+    [DeploymentVariables.account]: settings.account,
   };
   if (settings.dataDir !== undefined) await recordLocalDeployment(settings.dataDir, environment);
   return { codeAssetKey: key, environment };

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-kinesis-analytics-v2';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { TICKERS, type ProduceOptions, type ProduceResult, type TickEvent } from '../../producer';
-import type { ProvisionOutput } from '../../workflow/contract';
+import { DeploymentVariables, type ProvisionOutput } from '../../workflow/contract';
 import { CliError, InterruptedError, OperationFailedError } from '../errors';
 import { describeCause, formatDuration, type ProgressEvent } from '../progress';
 import { parseS3Location, waitForOutput } from './output';
@@ -168,7 +168,8 @@ export async function localRun(
     await step(
       'deploy code and catalog',
       () => deps.deploy(activeClients, cloud),
-      (env) => `s3://${env['CODE_ASSET_BUCKET'] ?? '?'}/${env['CODE_ASSET_KEY'] ?? '?'}`,
+      (env) =>
+        `s3://${env[DeploymentVariables.codeAssetBucket] ?? '?'}/${env[DeploymentVariables.codeAssetKey] ?? '?'}`,
     );
 
     const provisioned = await step(

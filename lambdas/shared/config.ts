@@ -3,20 +3,9 @@
  * variables on every function; the local runner sets them from the local cloud.
  */
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
-import type { DeploymentSettings } from '../../workflow/contract';
+import { DeploymentVariables, type DeploymentSettings } from '../../workflow/contract';
 import { awsClients } from './clients';
 import { ConfigurationError } from './errors';
-
-/** The environment variable behind each deployment setting. */
-export const SettingVariables = {
-  codeAssetBucket: 'CODE_ASSET_BUCKET',
-  codeAssetKey: 'CODE_ASSET_KEY',
-  applicationRoleArn: 'APPLICATION_ROLE_ARN',
-  crawlerRoleArn: 'CRAWLER_ROLE_ARN',
-  glueDatabase: 'GLUE_DATABASE',
-  account: 'AWS_ACCOUNT_ID',
-  region: 'AWS_REGION',
-} as const satisfies Record<keyof DeploymentSettings, string>;
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name]?.trim();
@@ -38,18 +27,18 @@ export async function loadDeploymentSettings(
   sts: STSClient = awsClients().sts,
 ): Promise<DeploymentSettings> {
   const fixed = {
-    codeAssetBucket: required(env, SettingVariables.codeAssetBucket),
-    codeAssetKey: required(env, SettingVariables.codeAssetKey),
-    applicationRoleArn: required(env, SettingVariables.applicationRoleArn),
-    crawlerRoleArn: required(env, SettingVariables.crawlerRoleArn),
-    glueDatabase: required(env, SettingVariables.glueDatabase),
-    region: required(env, SettingVariables.region),
+    codeAssetBucket: required(env, DeploymentVariables.codeAssetBucket),
+    codeAssetKey: required(env, DeploymentVariables.codeAssetKey),
+    applicationRoleArn: required(env, DeploymentVariables.applicationRoleArn),
+    crawlerRoleArn: required(env, DeploymentVariables.crawlerRoleArn),
+    glueDatabase: required(env, DeploymentVariables.glueDatabase),
+    region: required(env, DeploymentVariables.region),
   };
   const account =
-    env[SettingVariables.account]?.trim() || (await sts.send(new GetCallerIdentityCommand({}))).Account;
+    env[DeploymentVariables.account]?.trim() || (await sts.send(new GetCallerIdentityCommand({}))).Account;
   if (!account) {
     throw new ConfigurationError(
-      `Could not determine the AWS account: set ${SettingVariables.account} or allow sts:GetCallerIdentity.`,
+      `Could not determine the AWS account: set ${DeploymentVariables.account} or allow sts:GetCallerIdentity.`,
     );
   }
   return { ...fixed, account };

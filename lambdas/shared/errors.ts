@@ -3,25 +3,16 @@
  * machine's Retry and Catch match on (workflow/contract.ts `ErrorName`), so a class and its name never
  * drift apart. Every error keeps the AWS error that caused it as `cause`.
  */
-import { ErrorName } from '../../workflow/contract';
+import { describeProblems, ErrorName, type InputProblem } from '../../workflow/contract';
 
-/** One invalid field of the provisioning input and how to fix it. */
-export interface InputProblem {
-  /** Dotted path of the field, e.g. `stream.shardCount`. */
-  field: string;
-  /** What is wrong and what to write instead. */
-  message: string;
-}
+export type { InputProblem };
 
 /** The input document is invalid. Lists every problem at once so a user fixes them in one go. */
 export class InvalidInputError extends Error {
   readonly problems: readonly InputProblem[];
 
   constructor(problems: readonly InputProblem[]) {
-    const lines = problems.map((p) => `${p.field}: ${p.message}`);
-    super(
-      `Invalid provisioning input (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${lines.join('; ')}`,
-    );
+    super(describeProblems(problems));
     this.name = ErrorName.InvalidInput;
     this.problems = problems;
   }

@@ -1,3 +1,5 @@
+import { checkpointIntervalSeconds } from '../../workflow/contract';
+
 /**
  * What the Flink job expects from its application, as docs/flink-app.md fixes it: the property group
  * ids and the files inside the deployable zip that the run options name.
@@ -15,11 +17,7 @@ export const FlinkAppFiles = {
   jarfile: 'lib/flinkflow-app-deps.jar',
 } as const;
 
-/**
- * How often the job checkpoints. The file sink makes output visible only at a checkpoint, so a window
- * should not wait much longer than its own length to appear; below 10 s the checkpoint overhead buys
- * nothing for minute-scale windows, and above 60 s (the service's default) results lag for no reason.
- */
+/** How often the job checkpoints, in ms: the input's convention (workflow/provision-input.ts). */
 export function checkpointIntervalMs(windowSeconds: number): number {
-  return Math.min(60, Math.max(10, windowSeconds)) * 1000;
+  return checkpointIntervalSeconds(windowSeconds) * 1000;
 }

@@ -53,7 +53,7 @@ export type JobException = { found: true; exception: string } | { found: false; 
  */
 export async function latestJobException(
   deps: TaskDeps,
-  config: Pick<ProvisionConfig, 'applicationName' | 'region' | 'account'>,
+  config: Pick<ProvisionConfig, 'pipelineName' | 'region' | 'account'>,
   sinceMs: number,
 ): Promise<JobException> {
   const { logGroupName, logStreamName } = applicationLogging(config);

@@ -10,7 +10,7 @@ import {
   HeadObjectCommand,
   type HeadObjectCommandOutput,
 } from '@aws-sdk/client-s3';
-import { ProvisionState, type ProvisionExecutionState } from '../../workflow/contract';
+import { DeploymentVariables, ProvisionState, type ProvisionExecutionState } from '../../workflow/contract';
 import { httpStatusOf, isAwsError, requireExecutionState } from '../shared/aws';
 import { InvalidCodeError, ResourceConflictError, TransientError } from '../shared/errors';
 import { taskHandler } from '../shared/handler';
@@ -87,7 +87,7 @@ export const run = withTransientErrors(
     if (!sourceHead) {
       throw new InvalidCodeError(
         `The Flink code zip s3://${source.bucket}/${source.key} does not exist; deploy the stack again (it uploads ` +
-          'the asset) or point CODE_ASSET_BUCKET/CODE_ASSET_KEY at the zip',
+          `the asset) or point ${DeploymentVariables.codeAssetBucket}/${DeploymentVariables.codeAssetKey} at the zip`,
       );
     }
     if (!sourceHead.ContentLength) {

@@ -17,6 +17,7 @@ import {
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
 import {
+  DeploymentVariables,
   ProvisionLambdaTasks,
   ProvisionState,
   type ProvisionFailure,
@@ -145,7 +146,7 @@ function lambdaContext(task: ProvisionLambdaTask) {
   return {
     functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${process.env['AWS_REGION'] ?? 'us-east-1'}:${process.env['AWS_ACCOUNT_ID'] ?? '000000000000'}:function:${functionName}`,
+    invokedFunctionArn: `arn:aws:lambda:${process.env['AWS_REGION'] ?? 'us-east-1'}:${process.env[DeploymentVariables.account] ?? '000000000000'}:function:${functionName}`,
     memoryLimitInMB: '256',
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,

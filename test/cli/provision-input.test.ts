@@ -124,7 +124,9 @@ describe('checkProvisionInput', () => {
       pipelineName: 'ticks-demo',
       windowSeconds: 10,
       watermarkSeconds: 2,
-      streamName: 'ticks-demo-ticks',
+      streamMode: 'PROVISIONED',
+      shardCount: 1,
+      healthSettleSeconds: 20,
     });
   });
 });

@@ -5,7 +5,7 @@ import { ErrorName } from '../../workflow/contract';
 import { loadDeploymentSettings } from '../../lambdas/shared/config';
 import { InvalidInputError } from '../../lambdas/shared/errors';
 import { handler, resolveInput, run } from '../../lambdas/validate-input';
-import { parseCrawlSchedule } from '../../lambdas/validate-input/schedule';
+import { parseCrawlSchedule } from '../../workflow/schedule';
 import { fakeLambdaContext } from '../support/lambda-context';
 import { testEnvironment, testSettings } from '../support/provisioning';
 
@@ -274,12 +274,12 @@ describe('Crawl schedule', () => {
 
   it.each([
     ['cron(0/15 * * * *)', /six fields/],
-    ['cron(0/15 * * * * *)', /exactly one of day-of-month and day-of-week/],
-    ['cron(0/15 * ? * ? *)', /exactly one of day-of-month and day-of-week/],
-    ['cron(61 * * * ? *)', /outside minutes 0-59/],
-    ['cron(0 24 * * ? *)', /outside hours 0-23/],
-    ['cron(0 0 * 13 ? *)', /outside month 1-12/],
-    ['cron(0 0 ? * FUNDAY *)', /outside day-of-week/],
+    ['cron(0/15 * * * * *)', /exactly one of Day-of-month and Day-of-week/],
+    ['cron(0/15 * ? * ? *)', /exactly one of Day-of-month and Day-of-week/],
+    ['cron(61 * * * ? *)', /Minutes value "61" is outside 0-59/],
+    ['cron(0 24 * * ? *)', /Hours value "24" is outside 0-23/],
+    ['cron(0 0 * 13 ? *)', /Month value "13" is outside 1-12/],
+    ['cron(0 0 ? * FUNDAY *)', /Day-of-week entry "FUNDAY" is not valid/],
     ['cron(0/2 * * * ? *)', /at most every 5 minutes/],
     ['cron(* * * * ? *)', /at most every 5 minutes/],
     ['cron(0,58 * * * ? *)', /at most every 5 minutes/],

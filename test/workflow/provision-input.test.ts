@@ -1,0 +1,97 @@
+import {
+  provisionInputFields,
+  provisionInputJsonSchema,
+  resolveProvisionInput,
+  type InputField,
+} from '../../workflow/provision-input';
+
+/** The fields the problems of `raw` name, in order. */
+function fieldsOf(raw: unknown): string[] {
+  const result = resolveProvisionInput(raw, { account: '123456789012', region: 'eu-west-1' });
+  return result.ok ? [] : result.problems.map((p) => p.field);
+}
+
+/** A document with one field set (a nested path makes the objects on the way). */
+function withField(field: InputField, value: unknown): Record<string, unknown> {
+  const doc: Record<string, unknown> = { pipelineName: 'schema-demo', windowSeconds: 3600 };
+  let node = doc;
+  for (const key of field.path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+  node[field.path.at(-1)!] = value;
+  return doc;
+}
+
+describe('The provisioning input schema', () => {
+  it('It should report the cross-field rules together with every other problem, unknown keys one by one', () => {
+    // Act
+    const fields = fieldsOf({
+      pipelineName: 'X',
+      windowSeconds: 10,
+      watermarkSeconds: 100,
+      stream: { mode: 'ON_DEMAND', shardCount: 2, shards: 1 },
+      extra: 1,
+      other: 2,
+    });
+
+    // Assess
+    expect(fields.sort()).toEqual(
+      ['extra', 'other', 'pipelineName', 'stream.shardCount', 'stream.shards', 'watermarkSeconds'].sort(),
+    );
+  });
+
+  it('It should name the document itself when it is not an object', () => {
+    // Act / Assess
+    expect(fieldsOf(null)).toEqual(['$']);
+    expect(fieldsOf(['ticks-demo'])).toEqual(['$']);
+  });
+
+  it.each(provisionInputFields().filter((field) => field.kind === 'integer'))(
+    'It should accept $flag at the bounds its JSON Schema publishes and refuse one past them',
+    (field) => {
+      // Assess
+      const name = field.path.join('.');
+      expect(fieldsOf(withField(field, field.minimum))).toEqual([]);
+      expect(fieldsOf(withField(field, field.maximum))).toEqual([]);
+      expect(fieldsOf(withField(field, field.minimum! - 1))).toEqual([name]);
+      expect(fieldsOf(withField(field, field.maximum! + 1))).toEqual([name]);
+      expect(fieldsOf(withField(field, field.minimum! + 0.5))).toEqual([name]);
+    },
+  );
+
+  it.each(provisionInputFields().filter((field) => field.kind === 'enum'))(
+    'It should accept every value of $flag its JSON Schema publishes, and nothing else',
+    (field) => {
+      // Assess
+      for (const value of field.values!) expect(fieldsOf(withField(field, value))).toEqual([]);
+      expect(fieldsOf(withField(field, `${field.values![0]}x`))).toEqual([field.path.join('.')]);
+    },
+  );
+
+  it('It should publish the required field and refuse unknown fields at every level', () => {
+    // Act
+    const schema = provisionInputJsonSchema() as {
+      required: string[];
+      additionalProperties: boolean;
+      properties: { stream: { additionalProperties: boolean } };
+    };
+
+    // Assess
+    expect(schema.required).toEqual(['pipelineName']);
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.properties.stream.additionalProperties).toBe(false);
+  });
+
+  it.each([
+    [5, 20],
+    [30, 60],
+    [600, 120],
+  ])(
+    'It should default healthSettleSeconds to two checkpoint intervals (window %i s -> %i s)',
+    (window, settle) => {
+      // Act
+      const result = resolveProvisionInput({ pipelineName: 'settle-demo', windowSeconds: window });
+
+      // Assess
+      expect(result).toMatchObject({ ok: true, settings: { healthSettleSeconds: settle } });
+    },
+  );
+});

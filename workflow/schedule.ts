@@ -1,0 +1,257 @@
+/**
+ * Crawler schedule expressions, by the rules of Glue's time-based schedules (the one parser of the
+ * project: ValidateInput checks and converts the input's crawlSchedule with it, the local Glue endpoint
+ * checks CreateCrawler/UpdateCrawler schedules and fires them with it).
+ *
+ * Glue takes `cron(Minutes Hours Day-of-month Month Day-of-week Year)` in UTC, at most one run every
+ * 5 minutes, with `, - * /` in every field, `?` in day-of-month or day-of-week (exactly one of them), `L`
+ * and `<day>W` in day-of-month and `L` in day-of-week (Glue developer guide, "Time-based schedules for
+ * jobs and crawlers"). EventBridge's `#`, `L-<n>`, `LW` and `<weekday>L` are not in Glue's list, so they
+ * are refused everywhere with the same message. Users may also write `rate(...)`: a rate that a Glue cron
+ * expresses exactly is converted, anything else gets an error saying what to write instead.
+ */
+
+/** The shortest interval Glue accepts between scheduled runs. */
+export const MIN_CRAWL_INTERVAL_MINUTES = 5;
+
+/** The schedule example every message ends with. */
+const EXAMPLE = 'for example cron(0/15 * * * ? *)';
+
+export type ScheduleResult = { ok: true; glueCron: string } | { ok: false; message: string };
+
+const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+const WEEKDAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+
+interface FieldSpec {
+  label: string;
+  min: number;
+  max: number;
+  names?: string[];
+  /** Whether `?` is allowed (day-of-month and day-of-week). */
+  any?: boolean;
+}
+
+const FIELDS: readonly FieldSpec[] = [
+  { label: 'Minutes', min: 0, max: 59 },
+  { label: 'Hours', min: 0, max: 23 },
+  { label: 'Day-of-month', min: 1, max: 31, any: true },
+  { label: 'Month', min: 1, max: 12, names: MONTHS },
+  { label: 'Day-of-week', min: 1, max: 7, names: WEEKDAYS, any: true },
+  { label: 'Year', min: 1970, max: 2199 },
+];
+
+/**
+ * One parsed field. `values` undefined means any value (`*` or `?`). Day-of-month may also hold `last`
+ * (L: the month's last day) and `nearestWeekday` (`<day>W`: the weekday nearest that day, in its month);
+ * day-of-week `last` (L: the week's last day, Saturday).
+ */
+export interface CronField {
+  values: Set<number> | undefined;
+  last?: boolean;
+  nearestWeekday?: number[];
+}
+
+/** A parsed Glue cron: its six fields, in Glue's order. */
+export type CronSchedule = readonly CronField[];
+
+class ScheduleError extends Error {}
+
+function fail(message: string): never {
+  throw new ScheduleError(message);
+}
+
+function valueOf(text: string, spec: FieldSpec, token: string): number {
+  const named = spec.names?.indexOf(text.toUpperCase()) ?? -1;
+  const value = named >= 0 ? named + spec.min : /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(value) || value < spec.min || value > spec.max) {
+    fail(
+      Number.isNaN(value) && !/^\d+$/.test(text)
+        ? `${spec.label} entry "${token}" is not valid: use numbers${spec.names ? ` or names (${spec.names[0]}-${spec.names.at(-1)})` : ''}, ranges a-b, lists a,b and steps x/n`
+        : `${spec.label} value "${token}" is outside ${spec.min}-${spec.max}`,
+    );
+  }
+  return value;
+}
+
+function parseField(text: string, spec: FieldSpec): CronField {
+  if (text === '*') return { values: undefined };
+  if (text === '?') {
+    if (!spec.any) fail(`${spec.label} cannot be "?": only Day-of-month or Day-of-week can`);
+    return { values: undefined };
+  }
+  const field: CronField = { values: new Set() };
+  for (const token of text.split(',')) {
+    const upper = token.toUpperCase();
+    if (spec.label === 'Day-of-month' && upper === 'L') {
+      field.last = true;
+      continue;
+    }
+    if (spec.label === 'Day-of-month' && /^\d{1,2}W$/.test(upper)) {
+      (field.nearestWeekday ??= []).push(valueOf(upper.slice(0, -1), spec, token));
+      continue;
+    }
+    if (spec.label === 'Day-of-week' && upper === 'L') {
+      field.last = true;
+      continue;
+    }
+    if (/[LW#]/.test(upper) && !/^[A-Z]{3}$/.test(upper.split(/[-/]/)[0] ?? '')) {
+      fail(
+        `${spec.label} "${token}" is not supported: Glue takes L and <day>W in Day-of-month and L in Day-of-week only (no #, L-n, LW or <weekday>L)`,
+      );
+    }
+    const match = /^(\*|[A-Za-z0-9]+(?:-[A-Za-z0-9]+)?)(?:\/(\d+))?$/.exec(token);
+    if (!match)
+      fail(`${spec.label} entry "${token}" is not valid: use values, ranges a-b, lists a,b and steps x/n`);
+    const [, base = '', stepText] = match;
+    const step = stepText === undefined ? 1 : Number(stepText);
+    if (step < 1) fail(`${spec.label} step in "${token}" must be at least 1`);
+    let from = spec.min;
+    let to = spec.max;
+    if (base !== '*') {
+      const [startText = '', endText] = base.split('-');
+      from = valueOf(startText, spec, token);
+      to = endText === undefined ? (stepText === undefined ? from : spec.max) : valueOf(endText, spec, token);
+      if (to < from) fail(`${spec.label} range "${token}" ends before it starts`);
+    }
+    for (let v = from; v <= to; v += step) field.values?.add(v);
+  }
+  return field;
+}
+
+function parseCronBody(body: string): CronSchedule {
+  const parts = body.trim().split(/\s+/);
+  if (parts.length !== 6) {
+    fail(
+      `a cron expression has six fields (Minutes Hours Day-of-month Month Day-of-week Year), got ${parts.length}`,
+    );
+  }
+  if ((parts[2] === '?') === (parts[4] === '?')) {
+    fail('exactly one of Day-of-month and Day-of-week must be "?" (Glue cannot take both)');
+  }
+  const schedule = parts.map((part, i) => parseField(part, FIELDS[i] as FieldSpec));
+  const minutes = [...(schedule[0]?.values ?? range(0, 59))].sort((a, b) => a - b);
+  const gaps = minutes.map((m, i) =>
+    i + 1 < minutes.length ? (minutes[i + 1] as number) - m : 60 - m + (minutes[0] as number),
+  );
+  if (Math.min(...gaps) < MIN_CRAWL_INTERVAL_MINUTES) {
+    fail(
+      `Glue runs a crawler at most every ${MIN_CRAWL_INTERVAL_MINUTES} minutes, and "${parts[0]}" runs it more often`,
+    );
+  }
+  return schedule;
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+/**
+ * Parses a Glue `cron(...)` expression; throws an Error whose message says which field is wrong and how
+ * (the local Glue endpoint answers CreateCrawler with it as Glue would).
+ */
+export function parseCron(expression: string): CronSchedule {
+  const cron = /^cron\((.*)\)$/s.exec(expression.trim());
+  try {
+    if (!cron) {
+      fail(
+        `"${expression}" is not cron(Minutes Hours Day-of-month Month Day-of-week Year) with six fields (Glue takes cron only)`,
+      );
+    }
+    return parseCronBody(cron[1] ?? '');
+  } catch (error) {
+    if (error instanceof ScheduleError) throw new Error(`${error.message}; ${EXAMPLE}`, { cause: error });
+    throw error;
+  }
+}
+
+function rateToCron(amount: number, unit: string): ScheduleResult {
+  const minutes = unit.startsWith('minute') ? amount : unit.startsWith('hour') ? amount * 60 : amount * 1440;
+  if (minutes < MIN_CRAWL_INTERVAL_MINUTES) {
+    return {
+      ok: false,
+      message: `Glue runs a crawler at most every ${MIN_CRAWL_INTERVAL_MINUTES} minutes; use rate(5 minutes) or longer`,
+    };
+  }
+  if (minutes < 60 && 60 % minutes === 0) return { ok: true, glueCron: `cron(0/${minutes} * * * ? *)` };
+  if (minutes === 60) return { ok: true, glueCron: 'cron(0 * * * ? *)' };
+  if (minutes % 60 === 0 && minutes < 1440 && 1440 % minutes === 0) {
+    return { ok: true, glueCron: `cron(0 0/${minutes / 60} * * ? *)` };
+  }
+  if (minutes === 1440) return { ok: true, glueCron: 'cron(0 0 * * ? *)' };
+  return {
+    ok: false,
+    message:
+      `rate(${amount} ${unit}) has no exact Glue cron equivalent (Glue takes cron only); use minutes that divide 60 ` +
+      '(5, 10, 15, 20, 30), hours that divide 24, rate(1 day), or write a cron(...) expression',
+  };
+}
+
+/**
+ * Checks a crawl schedule and returns it as the Glue cron expression the crawler gets.
+ * Accepts `cron(<6 fields>)` and `rate(<n> minute[s]|hour[s]|day[s])`.
+ */
+export function parseCrawlSchedule(expression: string): ScheduleResult {
+  const trimmed = expression.trim();
+  if (/^cron\(/.test(trimmed)) {
+    try {
+      parseCron(trimmed);
+    } catch (error) {
+      return { ok: false, message: (error as Error).message };
+    }
+    const body = /^cron\((.*)\)$/s.exec(trimmed)?.[1] ?? '';
+    return { ok: true, glueCron: `cron(${body.trim().split(/\s+/).join(' ')})` };
+  }
+  const rate = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec(trimmed);
+  if (rate) {
+    const amount = Number(rate[1]);
+    const unit = rate[2] ?? '';
+    if (amount < 1) return { ok: false, message: 'a rate must be at least 1' };
+    if ((amount === 1) !== !unit.endsWith('s')) {
+      return {
+        ok: false,
+        message: `write rate(1 ${unit.replace(/s$/, '')}) for one unit and rate(${amount} ${unit.replace(/s?$/, 's')}) for more`,
+      };
+    }
+    return rateToCron(amount, unit);
+  }
+  return {
+    ok: false,
+    message: `"${expression}" is neither cron(...) nor rate(...); for example cron(0/15 * * * ? *) or rate(15 minutes)`,
+  };
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** The weekday (Mon-Fri) nearest `day` within its month, as Glue's `<day>W` means it. */
+function nearestWeekday(year: number, month: number, day: number): number {
+  const last = daysInMonth(year, month);
+  const target = Math.min(day, last);
+  const weekday = new Date(Date.UTC(year, month - 1, target)).getUTCDay();
+  if (weekday === 6) return target === 1 ? 3 : target - 1; // Saturday: Friday, or Monday the 3rd
+  if (weekday === 0) return target === last ? target - 2 : target + 1; // Sunday: Monday, or Friday
+  return target;
+}
+
+/** Whether the schedule fires in the UTC minute of `date`. */
+export function cronMatches(schedule: CronSchedule, date: Date): boolean {
+  const year = date.getUTCFullYear();
+  const month = date.getUTCMonth() + 1;
+  const day = date.getUTCDate();
+  const actual = [date.getUTCMinutes(), date.getUTCHours(), day, month, date.getUTCDay() + 1, year];
+  return schedule.every((field, i) => {
+    const value = actual[i] as number;
+    const plain = field.values === undefined || field.values.has(value);
+    if (!field.last && !field.nearestWeekday) return plain;
+    const listed = field.values !== undefined && field.values.has(value);
+    if (i === 2) {
+      return (
+        listed ||
+        (field.last === true && day === daysInMonth(year, month)) ||
+        (field.nearestWeekday ?? []).some((d) => nearestWeekday(year, month, d) === day)
+      );
+    }
+    return listed || (field.last === true && value === 7);
+  });
+}
