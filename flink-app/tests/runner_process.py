@@ -9,8 +9,9 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 RUNNER = Path(__file__).resolve().parents[1] / "local_runner.py"
 
@@ -42,6 +43,16 @@ class RunnerProcess:
             raise AssertionError(f"the runner exited ({self.process.wait()}) after {self.statuses}")
         self.statuses.append(status)
         return status
+
+    def wait_for_report(self, predicate: Callable[[dict[str, Any]], bool], timeout: float) -> bool:
+        """Whether a report (a `metrics` or `exception` line) satisfying `predicate` arrives within `timeout`
+        seconds; the runner reads Flink's metrics every few seconds, so a report lags what it describes."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(predicate(report) for report in list(self.reports)):
+                return True
+            time.sleep(0.2)
+        return False
 
     def terminate(self) -> None:
         self.process.send_signal(signal.SIGTERM)

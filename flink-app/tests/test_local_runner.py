@@ -154,6 +154,9 @@ def test_it_should_read_kinesis_and_write_windows_with_success_files_to_s3_then_
             running = runner.next_status(timeout=240)
             assert running["status"] == "RUNNING", running
             lines, keys = wait_for_windows(s3, expected_lines=4, timeout=90, output_format=output_format)
+            # Windows land on checkpoints, so a completed checkpoint is reported within a metrics round.
+            reported = runner.wait_for_report(
+                lambda r: r.get("metrics", {}).get("numberOfCompletedCheckpoints", 0) >= 1, timeout=30)
             runner.terminate()
             stopped = runner.next_status(timeout=150)
             exit_code = runner.wait(timeout=60)
@@ -167,9 +170,8 @@ def test_it_should_read_kinesis_and_write_windows_with_success_files_to_s3_then_
         assert stopped["savepoint"].startswith(savepoints.resolve().as_uri().replace("file:///", "file:/"))
         assert list(savepoints.glob("savepoint-*/_metadata"))
         assert exit_code == 0
-        # Windows land on checkpoints, so the runner has reported at least one completed checkpoint.
+        assert reported, runner.reports
         metrics = [report["metrics"] for report in runner.reports if "metrics" in report]
-        assert metrics and metrics[-1]["numberOfCompletedCheckpoints"] >= 1, runner.reports
         assert metrics[-1]["numRestarts"] == 0
         if output_format == "csv":
             assert_restores_without_reprocessing(tmp_path, env, packaged_zip, properties, stopped["savepoint"], s3)
