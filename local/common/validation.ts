@@ -80,25 +80,50 @@ export const byName = (a: { Name?: string | undefined }, b: { Name?: string | un
 /** JSON 1.1 timestamps are epoch seconds. */
 export const epochSeconds = (date: Date): number => date.getTime() / 1000;
 
-/** Opaque pagination over a sorted list: the token is the index of the next item. */
+/**
+ * The one paginator of the local services: a page of a sorted list, the token being the base64url index
+ * of the next item. A token that is not such an index within the list is refused with the service's own
+ * error (Glue: InvalidInputException, Athena: InvalidRequestException, Managed Flink:
+ * InvalidArgumentException, Step Functions: InvalidToken), which `invalidToken` builds.
+ */
+export function pageOf<T>(
+  items: T[],
+  nextToken: string | undefined,
+  pageSize: number,
+  invalidToken: (token: string) => AwsServiceError,
+): { items: T[]; nextToken?: string } {
+  let start = 0;
+  if (nextToken !== undefined) {
+    const decoded = Buffer.from(nextToken, 'base64url').toString('utf8');
+    start = Number(decoded);
+    if (!/^\d+$/.test(decoded) || !Number.isSafeInteger(start) || start > items.length) {
+      throw invalidToken(nextToken);
+    }
+  }
+  const next = start + pageSize;
+  return {
+    items: items.slice(start, next),
+    ...(next < items.length ? { nextToken: Buffer.from(String(next)).toString('base64url') } : {}),
+  };
+}
+
+/** Glue's and Athena's paging: MaxResults (100 unless positive) and NextToken, errors with `errorCode`. */
 export function paginate<T>(
   items: T[],
   nextToken: string | undefined,
   maxResults: number | undefined,
   errorCode: string,
 ) {
-  const start =
-    nextToken === undefined ? 0 : Number.parseInt(Buffer.from(nextToken, 'base64url').toString(), 10);
-  if (!Number.isInteger(start) || start < 0 || start > items.length) {
-    throw new AwsServiceError(
-      errorCode,
-      'The NextToken is not valid; pass the token the previous page returned.',
-    );
-  }
-  const size = maxResults && maxResults > 0 ? maxResults : 100;
-  const page = items.slice(start, start + size);
-  const next =
-    start + size < items.length ? Buffer.from(String(start + size)).toString('base64url') : undefined;
+  const { items: page, nextToken: next } = pageOf(
+    items,
+    nextToken,
+    maxResults && maxResults > 0 ? maxResults : 100,
+    () =>
+      new AwsServiceError(
+        errorCode,
+        'The NextToken is not valid; pass the token the previous page returned.',
+      ),
+  );
   return { page, nextToken: next };
 }
 

@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Provider } from '../common/aws-json-server';
 import { isInside } from '../common/paths';
+import { pageOf } from '../common/validation';
 import { FlinkRuntimes } from '../../workflow/contract';
 import {
   applicationDetail,
@@ -840,20 +841,11 @@ function parseTags(input: unknown): { Key: string; Value?: string }[] {
   });
 }
 
-/** Limit/NextToken paging; the token is the offset, opaque to callers. */
+/** Limit/NextToken paging (Limit at most `max`), through the local services' one paginator. */
 function paginate<T>(all: T[], input: Json, max: number): { items: T[]; nextToken?: string } {
   const limit = optionalInteger(input, 'Limit', '', 1, max) ?? max;
   const token = optionalString(input, 'NextToken', '', 1, 128);
-  let offset = 0;
-  if (token !== undefined) {
-    offset = Number.parseInt(Buffer.from(token, 'base64url').toString('utf8'), 10);
-    if (!Number.isInteger(offset) || offset < 0)
-      throw invalidArgument('NextToken is not valid; pass the NextToken of the previous response.');
-  }
-  const items = all.slice(offset, offset + limit);
-  const next = offset + limit;
-  return {
-    items,
-    ...(next < all.length ? { nextToken: Buffer.from(String(next)).toString('base64url') } : {}),
-  };
+  return pageOf(all, token, limit, () =>
+    invalidArgument('NextToken is not valid; pass the NextToken of the previous response.'),
+  );
 }

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AwsServiceError, type Provider } from '../common/aws-json-server';
+import { pageOf } from '../common/validation';
 import { ExecutionHistory, type HistoryEvent, type StatesByName } from './history';
 import {
   LocalStateMachines,
@@ -298,21 +299,12 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
     if (!Number.isInteger(max) || max < 0 || max > 1000) {
       throw new AwsServiceError('ValidationException', 'maxResults must be between 0 and 1000');
     }
-    const token = str(input, 'nextToken');
-    let offset = 0;
-    if (token !== undefined) {
-      const decoded = Buffer.from(token, 'base64url').toString('utf8');
-      offset = Number(decoded);
-      if (!/^\d+$/.test(decoded) || !Number.isSafeInteger(offset)) {
-        throw new AwsServiceError('InvalidToken', `Invalid Token: '${token}'`);
-      }
-    }
-    const slice = items.slice(offset, offset + max);
-    const next = offset + max;
-    return {
-      items: slice,
-      ...(next < items.length ? { nextToken: Buffer.from(String(next)).toString('base64url') } : {}),
-    };
+    return pageOf(
+      items,
+      str(input, 'nextToken'),
+      max,
+      (token) => new AwsServiceError('InvalidToken', `Invalid Token: '${token}'`),
+    );
   };
 
   const provider: Provider = {
