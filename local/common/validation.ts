@@ -3,8 +3,12 @@
  * services answer them: a validation error that names the member and the constraint.
  */
 import { AwsServiceError } from './aws-json-server';
+import type { Wire } from './provider';
 
 export type JsonObject = Record<string, unknown>;
+
+/** A request's members by name: what the wire carried, whatever the operation's input type says. */
+export const membersOf = (request: object): JsonObject => request as JsonObject;
 
 function validationError(code: string, member: string, problem: string): AwsServiceError {
   return new AwsServiceError(
@@ -16,43 +20,43 @@ function validationError(code: string, member: string, problem: string): AwsServ
 /** Reads members with one error code (Glue says InvalidInputException, Athena InvalidRequestException). */
 export function reader(errorCode: string) {
   const members = {
-    requiredString(input: JsonObject, member: string): string {
-      const value = input[member];
+    requiredString(request: object, member: string): string {
+      const value = membersOf(request)[member];
       if (typeof value !== 'string' || value.length === 0) {
         throw validationError(errorCode, member, `${JSON.stringify(value ?? null)}`);
       }
       return value;
     },
-    optionalString(input: JsonObject, member: string): string | undefined {
-      const value = input[member];
+    optionalString(request: object, member: string): string | undefined {
+      const value = membersOf(request)[member];
       if (value === undefined || value === null) return undefined;
       if (typeof value !== 'string')
         throw validationError(errorCode, member, `${JSON.stringify(value)} (not a string)`);
       return value;
     },
-    optionalNumber(input: JsonObject, member: string): number | undefined {
-      const value = input[member];
+    optionalNumber(request: object, member: string): number | undefined {
+      const value = membersOf(request)[member];
       if (value === undefined || value === null) return undefined;
       if (typeof value !== 'number')
         throw validationError(errorCode, member, `${JSON.stringify(value)} (not a number)`);
       return value;
     },
-    requiredObject(input: JsonObject, member: string): JsonObject {
-      const value = input[member];
+    requiredObject(request: object, member: string): JsonObject {
+      const value = membersOf(request)[member];
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
         throw validationError(errorCode, member, `${JSON.stringify(value ?? null)}`);
       }
       return value as JsonObject;
     },
-    optionalObject(input: JsonObject, member: string): JsonObject | undefined {
-      const value = input[member];
+    optionalObject(request: object, member: string): JsonObject | undefined {
+      const value = membersOf(request)[member];
       if (value === undefined || value === null) return undefined;
       if (typeof value !== 'object' || Array.isArray(value))
         throw validationError(errorCode, member, JSON.stringify(value));
       return value as JsonObject;
     },
-    optionalArray(input: JsonObject, member: string): unknown[] | undefined {
-      const value = input[member];
+    optionalArray(request: object, member: string): unknown[] | undefined {
+      const value = membersOf(request)[member];
       if (value === undefined || value === null) return undefined;
       if (!Array.isArray(value))
         throw validationError(errorCode, member, `${JSON.stringify(value)} (not a list)`);
@@ -62,7 +66,7 @@ export function reader(errorCode: string) {
   return {
     ...members,
     /** The page of a sorted list that the request's NextToken and MaxResults ask for. */
-    page<T>(items: T[], input: JsonObject, defaultMaxResults?: number) {
+    page<T>(items: T[], input: object, defaultMaxResults?: number) {
       return paginate(
         items,
         members.optionalString(input, 'NextToken'),
@@ -128,14 +132,18 @@ export function paginate<T>(
 }
 
 /** Turns Dates into the epoch seconds JSON 1.1 carries, deeply; other values are kept. */
-export function toWire(value: unknown): unknown {
+export function toWire<T>(value: T): Wire<T> {
+  return wire(value) as Wire<T>;
+}
+
+function wire(value: unknown): unknown {
   if (value instanceof Date) return epochSeconds(value);
-  if (Array.isArray(value)) return value.map(toWire);
+  if (Array.isArray(value)) return value.map(wire);
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value as JsonObject)
         .filter(([, v]) => v !== undefined)
-        .map(([k, v]) => [k, toWire(v)]),
+        .map(([k, v]) => [k, wire(v)]),
     );
   }
   return value;

@@ -4,11 +4,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Provider } from '../common/aws-json-server';
 import type { StoreFile } from './model';
-import { FlinkService, type FlinkServiceOptions } from './service';
+import { FlinkService, type FlinkProvider, type FlinkServiceOptions } from './service';
 
-export { applicationPaths, FlinkService, type FlinkServiceOptions } from './service';
+export { applicationPaths, FlinkService, type FlinkProvider, type FlinkServiceOptions } from './service';
 
 /** The X-Amz-Target prefix of the kinesisanalyticsv2 API. */
 export const FLINK_TARGET_PREFIX = 'KinesisAnalytics_20180523';
@@ -19,7 +18,7 @@ export const FLINK_TARGET_PREFIX = 'KinesisAnalytics_20180523';
  */
 export async function createFlinkService(
   options: FlinkServiceOptions,
-): Promise<{ provider: Provider; shutdown(): Promise<void>; service: FlinkService }> {
+): Promise<{ provider: FlinkProvider; shutdown(): Promise<void>; service: FlinkService }> {
   const service = new FlinkService(options);
   service.load();
   return { provider: service.provider(), shutdown: () => service.shutdown(), service };

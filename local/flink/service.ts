@@ -12,9 +12,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Provider } from '../common/aws-json-server';
+import type * as FlinkApi from '@aws-sdk/client-kinesis-analytics-v2';
+import type { InputTypedProviderOf } from '../common/provider';
 import { isInside } from '../common/paths';
-import { pageOf } from '../common/validation';
+import { membersOf, pageOf } from '../common/validation';
 import { FlinkRuntimes } from '../../workflow/contract';
 import {
   applicationDetail,
@@ -97,6 +98,9 @@ function abortActivity(activity: Activity | undefined): void {
 
 export { applicationPaths };
 
+/** The Managed Flink operations the local endpoint implements, named and typed by the SDK's inputs. */
+export type FlinkProvider = InputTypedProviderOf<typeof FlinkApi>;
+
 export class FlinkService {
   private readonly apps = new Map<string, ApplicationRecord>();
   private readonly activities = new Map<string, Activity>();
@@ -151,25 +155,25 @@ export class FlinkService {
   }
 
   /** The provider the JSON 1.1 server mounts: one method per API operation. */
-  provider(): Provider {
+  provider(): FlinkProvider {
     return {
-      CreateApplication: (i) => this.createApplication(i),
-      DescribeApplication: (i) => this.describeApplication(i),
-      ListApplications: (i) => this.listApplications(i),
-      StartApplication: (i) => this.startApplication(i),
-      StopApplication: (i) => this.stopApplication(i),
-      UpdateApplication: (i) => this.updateApplication(i),
-      DeleteApplication: (i) => this.deleteApplication(i),
-      RollbackApplication: (i) => this.rollbackApplication(i),
-      DescribeApplicationOperation: (i) => this.describeApplicationOperation(i),
-      ListApplicationOperations: (i) => this.listApplicationOperations(i),
-      DescribeApplicationVersion: (i) => this.describeApplicationVersion(i),
-      ListApplicationVersions: (i) => this.listApplicationVersions(i),
-      CreateApplicationSnapshot: (i) => this.createApplicationSnapshot(i),
-      DescribeApplicationSnapshot: (i) => this.describeApplicationSnapshot(i),
-      ListApplicationSnapshots: (i) => this.listApplicationSnapshots(i),
-      DeleteApplicationSnapshot: (i) => this.deleteApplicationSnapshot(i),
-      ListTagsForResource: (i) => this.listTagsForResource(i),
+      CreateApplication: (i) => this.createApplication(membersOf(i)),
+      DescribeApplication: (i) => this.describeApplication(membersOf(i)),
+      ListApplications: (i) => this.listApplications(membersOf(i)),
+      StartApplication: (i) => this.startApplication(membersOf(i)),
+      StopApplication: (i) => this.stopApplication(membersOf(i)),
+      UpdateApplication: (i) => this.updateApplication(membersOf(i)),
+      DeleteApplication: (i) => this.deleteApplication(membersOf(i)),
+      RollbackApplication: (i) => this.rollbackApplication(membersOf(i)),
+      DescribeApplicationOperation: (i) => this.describeApplicationOperation(membersOf(i)),
+      ListApplicationOperations: (i) => this.listApplicationOperations(membersOf(i)),
+      DescribeApplicationVersion: (i) => this.describeApplicationVersion(membersOf(i)),
+      ListApplicationVersions: (i) => this.listApplicationVersions(membersOf(i)),
+      CreateApplicationSnapshot: (i) => this.createApplicationSnapshot(membersOf(i)),
+      DescribeApplicationSnapshot: (i) => this.describeApplicationSnapshot(membersOf(i)),
+      ListApplicationSnapshots: (i) => this.listApplicationSnapshots(membersOf(i)),
+      DeleteApplicationSnapshot: (i) => this.deleteApplicationSnapshot(membersOf(i)),
+      ListTagsForResource: (i) => this.listTagsForResource(membersOf(i)),
     };
   }
 

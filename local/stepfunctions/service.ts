@@ -8,7 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { AwsServiceError, type Provider } from '../common/aws-json-server';
+import type * as SfnApi from '@aws-sdk/client-sfn';
+import { AwsServiceError } from '../common/aws-json-server';
+import type { OutputOf, ProviderOf } from '../common/provider';
 import { pageOf } from '../common/validation';
 import { ExecutionHistory, type HistoryEvent, type StatesByName } from './history';
 import {
@@ -92,8 +94,8 @@ function bootstrap(file: string): string {
   ].join('\n');
 }
 
-const str = (input: Record<string, unknown>, key: string): string | undefined => {
-  const value = input[key];
+const str = (request: object, key: string): string | undefined => {
+  const value = (request as Record<string, unknown>)[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw new AwsServiceError('ValidationException', `${key} must be a string`);
   return value;
@@ -101,8 +103,11 @@ const str = (input: Record<string, unknown>, key: string): string | undefined =>
 
 const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
 
+/** The operations the local endpoint implements, typed by @aws-sdk/client-sfn. */
+export type StepFunctionsProvider = ProviderOf<typeof SfnApi>;
+
 export function createStepFunctionsService(options: StepFunctionsServiceOptions): {
-  provider: Provider;
+  provider: StepFunctionsProvider;
   /**
    * Starts a worker per machine in the background: it loads the machine's modules and renders its ASL,
    * so the first execution need not wait for either.
@@ -293,7 +298,8 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
     return execution;
   };
 
-  const page = <T>(items: T[], input: Record<string, unknown>): { items: T[]; nextToken?: string } => {
+  const page = <T>(items: T[], request: object): { items: T[]; nextToken?: string } => {
+    const input = request as Record<string, unknown>;
     const max =
       input['maxResults'] === undefined || input['maxResults'] === 0 ? 100 : Number(input['maxResults']);
     if (!Number.isInteger(max) || max < 0 || max > 1000) {
@@ -307,7 +313,7 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
     );
   };
 
-  const provider: Provider = {
+  const provider: StepFunctionsProvider = {
     StartExecution: async (input) => {
       const machine = machineOf(str(input, 'stateMachineArn'));
       const name = str(input, 'name') ?? randomUUID();
@@ -389,8 +395,11 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
       const ordered = input['reverseOrder'] === true ? [...e.history.events].reverse() : e.history.events;
       const withData = input['includeExecutionData'] !== false;
       const { items, nextToken } = page(ordered, input);
+      // The history writes each event's type and detail members by the API reference's names
+      // (history.ts); test/stepfunctions reads them back through the SDK.
+      const events = (withData ? items : items.map(withoutData)) as OutputOf<SfnApi.HistoryEvent>[];
       return {
-        events: withData ? items : items.map(withoutData),
+        events,
         ...(nextToken ? { nextToken } : {}),
       };
     },
