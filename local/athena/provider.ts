@@ -8,7 +8,7 @@ import type { QueryExecution, WorkGroup } from '@aws-sdk/client-athena';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import path from 'node:path';
 import type * as AthenaApi from '@aws-sdk/client-athena';
-import { AwsServiceError } from '../common/aws-json-server';
+import { athenaErrors } from '../common/errors';
 import type { ProviderOf } from '../common/provider';
 import { localS3Client, parseS3Uri, putObject } from '../common/s3';
 import { byName, paginate, reader, toWire, type JsonObject } from '../common/validation';
@@ -16,9 +16,7 @@ import type { GlueStore } from '../glue/store';
 import { QueryFailedError, runQuery, type QueryResult } from './engine';
 
 const read = reader('InvalidRequestException');
-/** Athena's InvalidRequestException carries an AthenaErrorCode (INVALID_INPUT for bad requests). */
-const invalidRequest = (message: string, athenaErrorCode = 'INVALID_INPUT') =>
-  new AwsServiceError('InvalidRequestException', message, 400, { AthenaErrorCode: athenaErrorCode });
+const { invalidRequest } = athenaErrors;
 
 /** StartQueryExecution's QueryString: 1 to 262,144 characters (API reference). */
 const MAX_QUERY_LENGTH = 262_144;

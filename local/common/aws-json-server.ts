@@ -10,21 +10,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-
-/** An error the service answers with, shaped as in the API reference. */
-export class AwsServiceError extends Error {
-  constructor(
-    /** The API's error code, e.g. `ResourceNotFoundException`; the SDK's exception name. */
-    readonly code: string,
-    message: string,
-    readonly statusCode = 400,
-    /** Members the API reference adds to this error's body (e.g. Athena's `AthenaErrorCode`). */
-    readonly fields: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'AwsServiceError';
-  }
-}
+import { AwsServiceError } from './errors';
 
 export type Operation = (input: Record<string, unknown>) => unknown;
 /** Any provider: its methods are typed per service by ProviderOf (common/provider.ts). */

@@ -2,7 +2,7 @@
  * Reading the members of a JSON 1.1 request. Missing or mistyped members are answered the way AWS's
  * services answer them: a validation error that names the member and the constraint.
  */
-import { AwsServiceError } from './aws-json-server';
+import { AwsServiceError } from './errors';
 import type { Wire } from './provider';
 
 export type JsonObject = Record<string, unknown>;

@@ -24,14 +24,8 @@ import {
   operationInfo,
   snapshotDetails,
 } from './describe';
-import {
-  concurrentModification,
-  inUse,
-  invalidArgument,
-  invalidConfiguration,
-  invalidRequest,
-  notFound,
-} from './errors';
+import { AwsServiceError, flinkErrors } from '../common/errors';
+
 import type {
   ApplicationConfig,
   ApplicationRecord,
@@ -62,6 +56,9 @@ import {
   requiredTimestamp,
   validName,
 } from './validate';
+
+const { concurrentModification, inUse, invalidArgument, invalidConfiguration, invalidRequest, notFound } =
+  flinkErrors;
 
 type Json = Record<string, unknown>;
 
@@ -692,7 +689,10 @@ export class FlinkService {
       return justTaken ?? this.restorePoint(app, config);
     try {
       return this.restorePoint(app, config);
-    } catch {
+    } catch (e) {
+      // The custom snapshot was deleted while the update stopped the job: start from none, and say so.
+      if (!(e instanceof AwsServiceError) || e.code !== 'ResourceNotFoundException') throw e;
+      this.options.log(`flink: ${app.name}: ${e.message} The updated job starts without a snapshot.`);
       return undefined;
     }
   }

@@ -5,7 +5,8 @@
  * reference allows is an InvalidArgumentException. Every message names the member and says what to send.
  */
 import { createHash } from 'node:crypto';
-import { invalidArgument, invalidRequest, unsupported } from './errors';
+import { flinkErrors } from '../common/errors';
+
 import type {
   ApplicationConfig,
   CheckpointSettings,
@@ -17,6 +18,8 @@ import type {
   RestoreSettings,
   RestoreType,
 } from './model';
+
+const { invalidArgument, invalidRequest, unsupported } = flinkErrors;
 
 type Json = Record<string, unknown>;
 

@@ -7,7 +7,7 @@ import type * as GlueApi from '@aws-sdk/client-glue';
 import type { Crawler, CrawlerMetrics, Database, Partition, S3Target, Table } from '@aws-sdk/client-glue';
 import { DuckDBInstance } from '@duckdb/node-api';
 import path from 'node:path';
-import { AwsServiceError } from '../common/aws-json-server';
+import { AwsServiceError, glueErrors } from '../common/errors';
 import type { ProviderOf } from '../common/provider';
 import { localS3Client } from '../common/s3';
 import { byName, fromEpoch, membersOf, reader, toWire, type JsonObject } from '../common/validation';
@@ -23,9 +23,7 @@ import {
 } from './store';
 
 const read = reader('InvalidInputException');
-const notFound = (message: string) => new AwsServiceError('EntityNotFoundException', message);
-const alreadyExists = (message: string) => new AwsServiceError('AlreadyExistsException', message);
-const invalidInput = (message: string) => new AwsServiceError('InvalidInputException', message);
+const { notFound, alreadyExists, invalidInput } = glueErrors;
 
 export interface GlueServiceOptions {
   s3Endpoint: string;

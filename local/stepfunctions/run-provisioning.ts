@@ -259,8 +259,10 @@ export async function runProvisioningLocally(options: RunProvisioningOptions): P
       events.push(event);
       try {
         options.onEvent?.(event);
-      } catch {
-        // A progress printer that fails must not change the execution or its outcome.
+      } catch (error) {
+        // A progress printer that fails must not change the execution or its outcome; it is reported
+        // on the process's warning channel (stderr) instead.
+        process.emitWarning(`The execution's event listener failed on ${event.type}: ${String(error)}`);
       }
     }
   })();

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type * as SfnApi from '@aws-sdk/client-sfn';
-import { AwsServiceError } from '../common/aws-json-server';
+import { AwsServiceError } from '../common/errors';
 import type { OutputOf, ProviderOf } from '../common/provider';
 import { pageOf } from '../common/validation';
 import { ExecutionHistory, type HistoryEvent, type StatesByName } from './history';

@@ -2,7 +2,8 @@
  * The local Step Functions endpoint's own rules, without running a machine: how the interpreter's events
  * become the API's history events, and the errors StartExecution and the readers answer with.
  */
-import { AwsServiceError, operationOf } from '../../local/common/aws-json-server';
+import { operationOf } from '../../local/common/aws-json-server';
+import { AwsServiceError } from '../../local/common/errors';
 import { ExecutionHistory } from '../../local/stepfunctions/history';
 import { createStepFunctionsService } from '../../local/stepfunctions/service';
 
