@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import type * as SfnApi from '@aws-sdk/client-sfn';
 import { AwsServiceError } from '../common/errors';
 import type { OutputOf, ProviderOf } from '../common/provider';
-import { pageOf } from '../common/validation';
+import { pageOf, reader } from '../common/validation';
 import { ExecutionHistory, type HistoryEvent, type StatesByName } from './history';
 import {
   LocalStateMachines,
@@ -94,12 +94,8 @@ function bootstrap(file: string): string {
   ].join('\n');
 }
 
-const str = (request: object, key: string): string | undefined => {
-  const value = (request as Record<string, unknown>)[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new AwsServiceError('ValidationException', `${key} must be a string`);
-  return value;
-};
+const read = reader('ValidationException');
+const str = (request: object, key: string): string | undefined => read.optionalString(request, key);
 
 const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
 
