@@ -9,7 +9,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import path from 'node:path';
 import type * as AthenaApi from '@aws-sdk/client-athena';
 import { athenaErrors } from '../common/errors';
-import type { ProviderOf } from '../common/provider';
+import type { LocalJsonService, ProviderOf } from '../common/provider';
 import { localS3Client, parseS3Uri, putObject } from '../common/s3';
 import { byName, paginate, reader, toWire, type JsonObject } from '../common/validation';
 import type { GlueStore } from '../glue/store';
@@ -38,10 +38,7 @@ export interface AthenaServiceOptions {
   minRunningMs?: number;
 }
 
-export interface AthenaService {
-  provider: AthenaProvider;
-  shutdown(): Promise<void>;
-}
+export type AthenaService = LocalJsonService<AthenaProvider>;
 
 interface ExecutionRecord {
   execution: QueryExecution;

@@ -63,3 +63,13 @@ export type InputTypedProviderOf<Sdk> = {
     ? (input: I) => unknown
     : never;
 };
+
+/**
+ * A local JSON service as `startServices` mounts it: its provider, and one way to end it. Creating the
+ * service starts it (its store loaded from the data folder where it keeps one); `shutdown` waits for
+ * its background work (crawls, queries, jobs, executions), saves what it keeps and releases its engines.
+ */
+export interface LocalJsonService<P extends object> {
+  provider: P;
+  shutdown(): Promise<void>;
+}

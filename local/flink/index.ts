@@ -3,6 +3,7 @@
  * `startJsonService({ targetPrefix: 'KinesisAnalytics_20180523', provider })`.
  */
 import fs from 'node:fs';
+import type { LocalJsonService } from '../common/provider';
 import path from 'node:path';
 import type { StoreFile } from './model';
 import { FlinkService, type FlinkProvider, type FlinkServiceOptions } from './service';
@@ -18,7 +19,7 @@ export const FLINK_TARGET_PREFIX = 'KinesisAnalytics_20180523';
  */
 export async function createFlinkService(
   options: FlinkServiceOptions,
-): Promise<{ provider: FlinkProvider; shutdown(): Promise<void>; service: FlinkService }> {
+): Promise<LocalJsonService<FlinkProvider> & { service: FlinkService }> {
   const service = new FlinkService(options);
   service.load();
   return { provider: service.provider(), shutdown: () => service.shutdown(), service };

@@ -8,7 +8,7 @@ import type { Crawler, CrawlerMetrics, Database, Partition, S3Target, Table } fr
 import { DuckDBInstance } from '@duckdb/node-api';
 import path from 'node:path';
 import { AwsServiceError, glueErrors } from '../common/errors';
-import type { ProviderOf } from '../common/provider';
+import type { LocalJsonService, ProviderOf } from '../common/provider';
 import { localS3Client } from '../common/s3';
 import { byName, fromEpoch, membersOf, reader, toWire, type JsonObject } from '../common/validation';
 import { crawlTargets } from './crawler';
@@ -45,16 +45,13 @@ export interface GlueServiceOptions {
 /** The Glue operations the local endpoint implements, typed by @aws-sdk/client-glue. */
 export type GlueProvider = ProviderOf<typeof GlueApi>;
 
-export interface GlueService {
-  provider: GlueProvider;
+export interface GlueService extends LocalJsonService<GlueProvider> {
   store: GlueStore;
   /**
    * Starts the SCHEDULED crawlers whose schedule fires in the minute of `now` and that are READY (each at
    * most once per minute); returns their names. The service calls it every few seconds by itself.
    */
   runDueSchedules(now: Date): string[];
-  /** Waits for running crawls, then releases DuckDB. */
-  shutdown(): Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

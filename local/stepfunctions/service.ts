@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type * as SfnApi from '@aws-sdk/client-sfn';
 import { AwsServiceError } from '../common/errors';
-import type { OutputOf, ProviderOf } from '../common/provider';
+import type { LocalJsonService, OutputOf, ProviderOf } from '../common/provider';
 import { pageOf, reader } from '../common/validation';
 import { ExecutionHistory, type HistoryEvent, type StatesByName } from './history';
 import {
@@ -102,15 +102,15 @@ const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms /
 /** The operations the local endpoint implements, typed by @aws-sdk/client-sfn. */
 export type StepFunctionsProvider = ProviderOf<typeof SfnApi>;
 
-export function createStepFunctionsService(options: StepFunctionsServiceOptions): {
-  provider: StepFunctionsProvider;
+export interface StepFunctionsService extends LocalJsonService<StepFunctionsProvider> {
   /**
    * Starts a worker per machine in the background: it loads the machine's modules and renders its ASL,
    * so the first execution need not wait for either.
    */
   warmUp(): void;
-  shutdown(): Promise<void>;
-} {
+}
+
+export function createStepFunctionsService(options: StepFunctionsServiceOptions): StepFunctionsService {
   const log = options.log ?? (() => undefined);
   const idleWorkerMs = options.idleWorkerMs ?? 60_000;
   const machines = new Map<string, Machine>();
