@@ -7,7 +7,6 @@
  * Waits are shortened through the interpreter's wait-time overrides, never by changing the definition.
  */
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import {
   ExecutionAbortedError,
   ExecutionError,
@@ -26,6 +25,8 @@ import {
 import { lambdaFolderName, ProvisionTaskTimeoutSeconds } from '../../workflow/provisioning';
 import { renderProvisioningAsl } from '../../workflow/render';
 import type { LocalMachineModule, MachineResult } from './machines';
+import type { Context } from 'aws-lambda';
+import { TaskHandlerModules, type HandlerModule } from './task-handlers';
 
 /** A task implementation as the interpreter calls it: the state's input in, the task's result out. */
 export type TaskImplementation = (input: unknown) => Promise<unknown>;
@@ -107,8 +108,6 @@ export type ProvisioningResult =
       events: ProvisioningEvent[];
     };
 
-const projectRoot = path.resolve(__dirname, '..', '..');
-
 /** The names of the environment variables a previous run of this process set, and their values. */
 const appliedEnvironment = new Map<string, string>();
 
@@ -134,12 +133,8 @@ function applyEnvironment(env: Readonly<Record<string, string>>): void {
   }
 }
 
-interface HandlerModule {
-  handler: (event: unknown, context: unknown) => Promise<unknown>;
-}
-
 /** The Lambda context a handler receives: enough for middy and Powertools' logger. */
-function lambdaContext(task: ProvisionLambdaTask) {
+function lambdaContext(task: ProvisionLambdaTask): Context {
   const deadline = Date.now() + ProvisionTaskTimeoutSeconds[task] * 1000;
   const functionName = `flinkflow-${lambdaFolderName(task)}`;
   return {
@@ -162,17 +157,15 @@ function lambdaContext(task: ProvisionLambdaTask) {
 function handlerImplementation(task: ProvisionLambdaTask): TaskImplementation {
   let loaded: Promise<HandlerModule> | undefined;
   return async (input) => {
-    loaded ??= import(path.join(projectRoot, 'lambdas', lambdaFolderName(task), 'index.ts')).then(
-      (module) => {
-        const handler = (module as Partial<HandlerModule>).handler;
-        if (typeof handler !== 'function') {
-          throw new Error(`lambdas/${lambdaFolderName(task)}/index.ts does not export a handler function`);
-        }
-        return { handler };
-      },
-    );
+    loaded ??= TaskHandlerModules[task]().then((module) => {
+      const handler = module.handler;
+      if (typeof handler !== 'function') {
+        throw new Error(`lambdas/${lambdaFolderName(task)}/index.ts does not export a handler function`);
+      }
+      return { handler };
+    });
     const { handler } = await loaded;
-    return handler(input, lambdaContext(task));
+    return handler(input as never, lambdaContext(task));
   };
 }
 
@@ -349,11 +342,7 @@ function parseFailure(cause: string): ProvisionFailure | undefined {
 /** The module interface of local/stepfunctions/machines.ts: this machine's ASL and its runner. */
 export const definition = renderProvisioningAsl;
 export const prepare = async (): Promise<void> => {
-  await Promise.all(
-    ProvisionLambdaTasks.map(
-      (task) => import(path.join(projectRoot, 'lambdas', lambdaFolderName(task), 'index.ts')),
-    ),
-  );
+  await Promise.all(ProvisionLambdaTasks.map((task) => TaskHandlerModules[task]()));
 };
 export const run = (options: Parameters<LocalMachineModule['run']>[0]): Promise<MachineResult> =>
   runProvisioningLocally({ ...options, definition: options.definition as StateMachineDefinition });
