@@ -62,5 +62,7 @@ export const statesErrors = {
  * caller expects and answers, where every other one must still reach someone.
  */
 export function isErrno(e: unknown, ...codes: string[]): boolean {
-  return e instanceof Error && codes.includes((e as NodeJS.ErrnoException).code ?? '');
+  // Not `instanceof Error`: Node's own errors come from another realm under jest's sandbox.
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && codes.includes(code);
 }
