@@ -124,7 +124,8 @@ export class JobRun {
       resolveRunning = resolve;
       rejectRunning = reject;
     });
-    // A caller that only awaits `exited` must not see an unhandled rejection.
+    // A caller that only awaits `exited` must not see an unhandled rejection; the rejection is still
+    // there for whoever awaits `running`.
     this.running.catch(() => undefined);
 
     const stdout = readline.createInterface({ input: this.child.stdout! });

@@ -271,6 +271,7 @@ export class JobSupervisor {
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
     });
+    // Both are raced below; marked handled so that the one that loses the race is no unhandled rejection.
     aborted.catch(() => undefined);
     const timedOut = delay(this.startTimeoutMs).then(() => {
       throw new JobFailedError(`The Flink job did not reach RUNNING within ${this.startTimeoutMs / 1000} s.`);

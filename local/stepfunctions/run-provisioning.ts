@@ -278,7 +278,10 @@ async function outcome(
     await logging;
     return { status: 'SUCCEEDED', output, events };
   } catch (thrown) {
-    await logging.catch(() => undefined);
+    // The execution's own error is the one to report; an event log that also broke goes to stderr.
+    await logging.catch((error: unknown) =>
+      process.emitWarning(`The execution's event log failed too: ${String(error)}`),
+    );
     if (thrown instanceof ExecutionAbortedError) {
       return { status: 'ABORTED', error: 'ExecutionAborted', cause: 'The execution was aborted', events };
     }

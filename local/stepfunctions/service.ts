@@ -129,7 +129,7 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
   const spares = new Map<string, WorkerPool>();
 
   const createPool = (machine: Machine, key: string | undefined): WorkerPool => {
-    const data: ExecutionWorkerData = { module: machine.registration.module };
+    const data: ExecutionWorkerData = { machine: machine.registration.name };
     const worker = new Worker(bootstrap(path.join(__dirname, 'execution-worker.ts')), {
       eval: true,
       workerData: data,
@@ -140,6 +140,10 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
     worker.on('message', (reply: WorkerReply) => {
       if (reply.type === 'definition') {
         pool.definitionWaiters.shift()?.(reply);
+        return;
+      }
+      if (reply.type === 'log') {
+        log(`${machine.registration.name}: ${reply.line}`);
         return;
       }
       const execution = executions.get(reply.id);
@@ -224,7 +228,7 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
 
   /** The worker for this handler environment: the one that has it, else the spare, else a new one. */
   const poolFor = (machine: Machine, env: Record<string, string>): WorkerPool => {
-    const key = JSON.stringify([machine.registration.module, env]);
+    const key = JSON.stringify([machine.registration.name, env]);
     const existing = pools.get(key);
     if (existing && !existing.exited) {
       clearTimeout(existing.idleTimer);
