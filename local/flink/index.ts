@@ -2,10 +2,8 @@
  * The local Managed Service for Apache Flink endpoint. The local-cloud daemon mounts the provider with
  * `startJsonService({ targetPrefix: 'KinesisAnalytics_20180523', provider })`.
  */
-import fs from 'node:fs';
 import type { LocalJsonService } from '../common/provider';
-import path from 'node:path';
-import type { StoreFile } from './model';
+import { readStoreFile, storeFileOf } from './store';
 import { FlinkService, type FlinkProvider, type FlinkServiceOptions } from './service';
 
 export { applicationPaths, FlinkService, type FlinkProvider, type FlinkServiceOptions } from './service';
@@ -38,9 +36,8 @@ export interface StoredApplicationSummary {
 
 /** Reads the application store under the endpoint's dataDir; empty when there is none yet. */
 export function readStoredApplications(dataDir: string): StoredApplicationSummary[] {
-  const file = path.join(dataDir, 'applications.json');
-  if (!fs.existsSync(file)) return [];
-  const store = JSON.parse(fs.readFileSync(file, 'utf8')) as StoreFile;
+  const store = readStoreFile(storeFileOf(dataDir));
+  if (!store) return [];
   return store.applications.map((app) => ({
     name: app.name,
     status: app.status,

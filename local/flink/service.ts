@@ -33,7 +33,6 @@ import type {
   OperationRecord,
   OperationStatus,
   SnapshotRecord,
-  StoreFile,
   VersionRecord,
 } from './model';
 import {
@@ -56,6 +55,7 @@ import {
   requiredTimestamp,
   validName,
 } from './validate';
+import { finish, FlinkApplicationStore } from './store';
 
 const { concurrentModification, inUse, invalidArgument, invalidConfiguration, invalidRequest, notFound } =
   flinkErrors;
@@ -99,15 +99,16 @@ export { applicationPaths };
 export type FlinkProvider = InputTypedProviderOf<typeof FlinkApi>;
 
 export class FlinkService {
-  private readonly apps = new Map<string, ApplicationRecord>();
+  private readonly store: FlinkApplicationStore;
+  private readonly apps: Map<string, ApplicationRecord>;
   private readonly activities = new Map<string, Activity>();
   private readonly jobs: JobSupervisor;
-  private readonly storePath: string;
   private readonly runtimes: readonly string[];
   private closed = false;
 
   constructor(private readonly options: FlinkServiceOptions) {
-    this.storePath = path.join(options.dataDir, 'applications.json');
+    this.store = new FlinkApplicationStore(options.dataDir);
+    this.apps = this.store.applications;
     this.runtimes = options.supportedRuntimes ?? FlinkRuntimes;
     this.jobs = new JobSupervisor(options, {
       application: (name) => this.apps.get(name),
@@ -120,35 +121,7 @@ export class FlinkService {
 
   /** Loads the store; runs did not survive the restart, so anything that was running is READY now. */
   load(): void {
-    fs.mkdirSync(this.options.dataDir, { recursive: true });
-    if (!fs.existsSync(this.storePath)) return;
-    let file: StoreFile;
-    try {
-      file = JSON.parse(fs.readFileSync(this.storePath, 'utf8')) as StoreFile;
-    } catch (e) {
-      throw new Error(
-        `The Managed Flink application store ${this.storePath} cannot be read (${errorText(e)}); ` +
-          'move it away to start with no applications.',
-        { cause: e },
-      );
-    }
-    if (file.formatVersion !== 1 || !Array.isArray(file.applications)) {
-      throw new Error(
-        `The Managed Flink application store ${this.storePath} has an unknown format; move it away to start with no applications.`,
-      );
-    }
-    const now = Date.now();
-    for (const app of file.applications) {
-      if (app.status !== 'READY') {
-        app.lastRunError = `The local cloud stopped while the application was ${app.status}; the job no longer runs.`;
-        app.status = 'READY';
-      }
-      for (const op of app.operations) {
-        if (op.status === 'IN_PROGRESS')
-          finish(op, 'FAILED', now, 'The local cloud stopped before the operation ended.');
-      }
-      this.apps.set(app.name, app);
-    }
+    this.store.load();
   }
 
   /** The provider the JSON 1.1 server mounts: one method per API operation. */
@@ -811,20 +784,10 @@ export class FlinkService {
   }
 
   private save(): void {
-    if (this.closed && !this.apps.size && !fs.existsSync(this.storePath)) return;
-    fs.mkdirSync(this.options.dataDir, { recursive: true });
-    const file: StoreFile = { formatVersion: 1, applications: [...this.apps.values()] };
-    const tmp = `${this.storePath}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(file, null, 1));
-    fs.renameSync(tmp, this.storePath);
+    // After shutdown, a store that never held an application is not created just to be empty.
+    if (this.closed && !this.apps.size && !fs.existsSync(this.store.file)) return;
+    this.store.save();
   }
-}
-
-function finish(op: OperationRecord, status: OperationStatus, at = Date.now(), error?: string): void {
-  if (op.status !== 'IN_PROGRESS') return;
-  op.status = status;
-  op.endTime = at;
-  if (error !== undefined) op.errorString = error;
 }
 
 function newToken(): string {
