@@ -15,6 +15,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { commandLineOf, descendantsOf, isAlive, residentBytes, stopProcessTree } from './common/processes';
 import { endpointEnvironment, LOCAL_ACCOUNT, LOCAL_REGION, type LocalEndpoints } from './services';
+import { isErrno } from './common/errors';
 
 export const repoRoot = path.resolve(__dirname, '..');
 
@@ -81,8 +82,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function tail(file: string, lines = 30): string {
   try {
     return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return '(no log)';
+    return `(the log ${file} cannot be read: ${(e as Error).message})`;
   }
 }
 

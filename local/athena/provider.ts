@@ -7,16 +7,16 @@
 import type { QueryExecution, WorkGroup } from '@aws-sdk/client-athena';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import path from 'node:path';
-import { AwsServiceError, type Provider } from '../common/aws-json-server';
+import type * as AthenaApi from '@aws-sdk/client-athena';
+import { athenaErrors } from '../common/errors';
+import type { LocalJsonService, ProviderOf } from '../common/provider';
 import { localS3Client, parseS3Uri, putObject } from '../common/s3';
 import { byName, paginate, reader, toWire, type JsonObject } from '../common/validation';
 import type { GlueStore } from '../glue/store';
 import { QueryFailedError, runQuery, type QueryResult } from './engine';
 
 const read = reader('InvalidRequestException');
-/** Athena's InvalidRequestException carries an AthenaErrorCode (INVALID_INPUT for bad requests). */
-const invalidRequest = (message: string, athenaErrorCode = 'INVALID_INPUT') =>
-  new AwsServiceError('InvalidRequestException', message, 400, { AthenaErrorCode: athenaErrorCode });
+const { invalidRequest } = athenaErrors;
 
 /** StartQueryExecution's QueryString: 1 to 262,144 characters (API reference). */
 const MAX_QUERY_LENGTH = 262_144;
@@ -38,10 +38,7 @@ export interface AthenaServiceOptions {
   minRunningMs?: number;
 }
 
-export interface AthenaService {
-  provider: Provider;
-  shutdown(): Promise<void>;
-}
+export type AthenaService = LocalJsonService<AthenaProvider>;
 
 interface ExecutionRecord {
   execution: QueryExecution;
@@ -59,6 +56,9 @@ function csvField(value: string | null): string {
 }
 
 /** Creates the Athena provider (with its `primary` workgroup). */
+/** The operations the local endpoint implements, typed by @aws-sdk/client-athena. */
+export type AthenaProvider = ProviderOf<typeof AthenaApi>;
+
 export function createAthenaService(options: AthenaServiceOptions): AthenaService {
   const s3 = localS3Client(options.s3Endpoint, options.region);
   const log = options.log ?? (() => undefined);
@@ -179,7 +179,7 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
     }
   };
 
-  const provider: Provider = {
+  const provider: AthenaProvider = {
     CreateWorkGroup(input) {
       const name = read.requiredString(input, 'Name');
       if (!/^[a-zA-Z0-9._-]{1,128}$/.test(name))
@@ -300,9 +300,9 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
     BatchGetQueryExecution(input) {
       const ids = (read.optionalArray(input, 'QueryExecutionIds') ?? []) as string[];
       if (ids.length === 0 || ids.length > 50) throw invalidRequest('QueryExecutionIds takes 1 to 50 ids.');
-      const found = ids.filter((id) => executions.has(id));
+      const found = ids.flatMap((id) => executions.get(id)?.execution ?? []);
       return toWire({
-        QueryExecutions: found.map((id) => executions.get(id)?.execution),
+        QueryExecutions: found,
         UnprocessedQueryExecutionIds: ids
           .filter((id) => !executions.has(id))
           .map((id) => ({

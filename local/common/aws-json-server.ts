@@ -5,28 +5,19 @@
  * Errors are answered as the SDKs expect them: status 400/5xx, `x-amzn-ErrorType` header and a
  * `{"__type": ..., "message": ...}` body, so the SDK raises an exception named after the error code.
  *
- * A provider is a plain object with one method per API operation, named as the API names it.
+ * A provider (common/provider.ts) is an object with one method per API operation, named as the API names
+ * it; the target's operation name finds the method, and a name with no method is an unknown operation.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AwsServiceError } from './errors';
 
-/** An error the service answers with, shaped as in the API reference. */
-export class AwsServiceError extends Error {
-  constructor(
-    /** The API's error code, e.g. `ResourceNotFoundException`; the SDK's exception name. */
-    readonly code: string,
-    message: string,
-    readonly statusCode = 400,
-    /** Members the API reference adds to this error's body (e.g. Athena's `AthenaErrorCode`). */
-    readonly fields: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'AwsServiceError';
-  }
-}
+export type Operation = (input: Record<string, unknown>) => unknown;
+/** Any provider: its methods are typed per service by ProviderOf (common/provider.ts). */
+export type Provider = object;
 
-export type Operation = (input: Record<string, unknown>) => unknown | Promise<unknown>;
-export type Provider = Record<string, Operation>;
+/** API operation names are PascalCase, which keeps `constructor`, `toString` and the like out of reach. */
+const OPERATION_NAME = /^[A-Z][A-Za-z0-9]*$/;
 
 export interface JsonServiceOptions {
   /** The part of X-Amz-Target before the dot, e.g. `AWSGlue`, `AmazonAthena`, `KinesisAnalytics_20180523`. */
@@ -87,6 +78,16 @@ function send(
   res.end(payload);
 }
 
+/**
+ * The provider's method for an operation name, bound to the provider, or undefined when it has none:
+ * how the dispatcher finds an operation, and how tests call one with a request the SDK would not send.
+ */
+export function operationOf(provider: Provider, operation: string): Operation | undefined {
+  if (!OPERATION_NAME.test(operation)) return undefined;
+  const method = (provider as Record<string, unknown>)[operation];
+  return typeof method === 'function' ? (method as Operation).bind(provider) : undefined;
+}
+
 /** Answers one request; exported so providers can be tested without a socket. */
 export async function dispatch(
   options: Pick<JsonServiceOptions, 'targetPrefix' | 'provider'>,
@@ -102,9 +103,7 @@ export async function dispatch(
     return error('UnknownOperationException', `Unknown target ${target ?? '(none)'}`);
   }
   const operation = target.slice(options.targetPrefix.length + 1);
-  const method = Object.prototype.hasOwnProperty.call(options.provider, operation)
-    ? options.provider[operation]
-    : undefined;
+  const method = operationOf(options.provider, operation);
   if (!method) return error('UnknownOperationException', `Operation ${operation} is not supported`);
   let input: unknown;
   try {
@@ -119,7 +118,7 @@ export async function dispatch(
     );
   }
   try {
-    const output = await method.call(options.provider, input as Record<string, unknown>);
+    const output = await method(input as Record<string, unknown>);
     return { status: 200, body: output ?? {} };
   } catch (e) {
     if (e instanceof AwsServiceError) return error(e.code, e.message, e.statusCode, e.fields);

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { isErrno } from './errors';
 
 /** Starts a process and resolves once a line of its stdout/stderr matches `ready`. */
 export function spawnAndWait(
@@ -72,8 +73,10 @@ export function isAlive(pid: number): boolean {
     // A zombie still answers signal 0; its state letter in /proc says it is gone.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
+  } catch (e) {
+    // It ended between the signal and the read.
+    if (isErrno(e, 'ENOENT', 'ESRCH')) return false;
+    throw e;
   }
 }
 
@@ -83,8 +86,10 @@ export function descendantsOf(pid: number): number[] {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
-  } catch {
-    return [];
+  } catch (e) {
+    // No /proc (not Linux): no way to see children, so none are reported.
+    if (isErrno(e, 'ENOENT')) return [];
+    throw e;
   }
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
@@ -94,8 +99,9 @@ export function descendantsOf(pid: number): number[] {
       const list = children.get(parent) ?? [];
       list.push(Number(entry));
       children.set(parent, list);
-    } catch {
+    } catch (e) {
       // The process ended while we looked.
+      if (!isErrno(e, 'ENOENT', 'ESRCH')) throw e;
     }
   }
   const result: number[] = [];
@@ -113,8 +119,9 @@ export function descendantsOf(pid: number): number[] {
 export function commandLineOf(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-  } catch {
-    return '';
+  } catch (e) {
+    if (isErrno(e, 'ENOENT', 'ESRCH')) return '';
+    throw e;
   }
 }
 
@@ -123,8 +130,9 @@ export function residentBytes(pid: number): number {
   try {
     const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
     return match ? Number(match[1]) * 1024 : 0;
-  } catch {
-    return 0;
+  } catch (e) {
+    if (isErrno(e, 'ENOENT', 'ESRCH')) return 0;
+    throw e;
   }
 }
 

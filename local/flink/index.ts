@@ -2,13 +2,11 @@
  * The local Managed Service for Apache Flink endpoint. The local-cloud daemon mounts the provider with
  * `startJsonService({ targetPrefix: 'KinesisAnalytics_20180523', provider })`.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import type { Provider } from '../common/aws-json-server';
-import type { StoreFile } from './model';
-import { FlinkService, type FlinkServiceOptions } from './service';
+import type { LocalJsonService } from '../common/provider';
+import { readStoreFile, storeFileOf } from './store';
+import { FlinkService, type FlinkProvider, type FlinkServiceOptions } from './service';
 
-export { applicationPaths, FlinkService, type FlinkServiceOptions } from './service';
+export { applicationPaths, FlinkService, type FlinkProvider, type FlinkServiceOptions } from './service';
 
 /** The X-Amz-Target prefix of the kinesisanalyticsv2 API. */
 export const FLINK_TARGET_PREFIX = 'KinesisAnalytics_20180523';
@@ -19,7 +17,7 @@ export const FLINK_TARGET_PREFIX = 'KinesisAnalytics_20180523';
  */
 export async function createFlinkService(
   options: FlinkServiceOptions,
-): Promise<{ provider: Provider; shutdown(): Promise<void>; service: FlinkService }> {
+): Promise<LocalJsonService<FlinkProvider> & { service: FlinkService }> {
   const service = new FlinkService(options);
   service.load();
   return { provider: service.provider(), shutdown: () => service.shutdown(), service };
@@ -38,9 +36,8 @@ export interface StoredApplicationSummary {
 
 /** Reads the application store under the endpoint's dataDir; empty when there is none yet. */
 export function readStoredApplications(dataDir: string): StoredApplicationSummary[] {
-  const file = path.join(dataDir, 'applications.json');
-  if (!fs.existsSync(file)) return [];
-  const store = JSON.parse(fs.readFileSync(file, 'utf8')) as StoreFile;
+  const store = readStoreFile(storeFileOf(dataDir));
+  if (!store) return [];
   return store.applications.map((app) => ({
     name: app.name,
     status: app.status,

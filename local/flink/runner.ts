@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { commandLineOf, descendantsOf, isAlive, residentBytes } from '../common/processes';
+import { isErrno } from '../common/errors';
 
 export interface RunnerLaunch {
   /** The runner's argv head, e.g. [python, flink-app/local_runner.py]. */
@@ -123,7 +124,8 @@ export class JobRun {
       resolveRunning = resolve;
       rejectRunning = reject;
     });
-    // A caller that only awaits `exited` must not see an unhandled rejection.
+    // A caller that only awaits `exited` must not see an unhandled rejection; the rejection is still
+    // there for whoever awaits `running`.
     this.running.catch(() => undefined);
 
     const stdout = readline.createInterface({ input: this.child.stdout! });
@@ -258,8 +260,9 @@ export class JobRun {
       for (const target of [-pid, pid]) {
         try {
           process.kill(target, 'SIGKILL');
-        } catch {
+        } catch (e) {
           // Not a group leader, or already gone.
+          if (!isErrno(e, 'ESRCH')) throw e;
         }
       }
     }
@@ -269,8 +272,9 @@ export class JobRun {
     if (this.pid <= 0) return;
     try {
       process.kill(group ? -this.pid : this.pid, signal);
-    } catch {
+    } catch (e) {
       // Already gone.
+      if (!isErrno(e, 'ESRCH')) throw e;
     }
   }
 

@@ -12,8 +12,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Provider } from '../common/aws-json-server';
+import type * as FlinkApi from '@aws-sdk/client-kinesis-analytics-v2';
+import type { InputTypedProviderOf } from '../common/provider';
 import { isInside } from '../common/paths';
+import { membersOf, pageOf } from '../common/validation';
 import { FlinkRuntimes } from '../../workflow/contract';
 import {
   applicationDetail,
@@ -22,14 +24,8 @@ import {
   operationInfo,
   snapshotDetails,
 } from './describe';
-import {
-  concurrentModification,
-  inUse,
-  invalidArgument,
-  invalidConfiguration,
-  invalidRequest,
-  notFound,
-} from './errors';
+import { AwsServiceError, flinkErrors } from '../common/errors';
+
 import type {
   ApplicationConfig,
   ApplicationRecord,
@@ -37,7 +33,6 @@ import type {
   OperationRecord,
   OperationStatus,
   SnapshotRecord,
-  StoreFile,
   VersionRecord,
 } from './model';
 import {
@@ -60,6 +55,10 @@ import {
   requiredTimestamp,
   validName,
 } from './validate';
+import { finish, FlinkApplicationStore } from './store';
+
+const { concurrentModification, inUse, invalidArgument, invalidConfiguration, invalidRequest, notFound } =
+  flinkErrors;
 
 type Json = Record<string, unknown>;
 
@@ -96,16 +95,20 @@ function abortActivity(activity: Activity | undefined): void {
 
 export { applicationPaths };
 
+/** The Managed Flink operations the local endpoint implements, named and typed by the SDK's inputs. */
+export type FlinkProvider = InputTypedProviderOf<typeof FlinkApi>;
+
 export class FlinkService {
-  private readonly apps = new Map<string, ApplicationRecord>();
+  private readonly store: FlinkApplicationStore;
+  private readonly apps: Map<string, ApplicationRecord>;
   private readonly activities = new Map<string, Activity>();
   private readonly jobs: JobSupervisor;
-  private readonly storePath: string;
   private readonly runtimes: readonly string[];
   private closed = false;
 
   constructor(private readonly options: FlinkServiceOptions) {
-    this.storePath = path.join(options.dataDir, 'applications.json');
+    this.store = new FlinkApplicationStore(options.dataDir);
+    this.apps = this.store.applications;
     this.runtimes = options.supportedRuntimes ?? FlinkRuntimes;
     this.jobs = new JobSupervisor(options, {
       application: (name) => this.apps.get(name),
@@ -118,57 +121,29 @@ export class FlinkService {
 
   /** Loads the store; runs did not survive the restart, so anything that was running is READY now. */
   load(): void {
-    fs.mkdirSync(this.options.dataDir, { recursive: true });
-    if (!fs.existsSync(this.storePath)) return;
-    let file: StoreFile;
-    try {
-      file = JSON.parse(fs.readFileSync(this.storePath, 'utf8')) as StoreFile;
-    } catch (e) {
-      throw new Error(
-        `The Managed Flink application store ${this.storePath} cannot be read (${errorText(e)}); ` +
-          'move it away to start with no applications.',
-        { cause: e },
-      );
-    }
-    if (file.formatVersion !== 1 || !Array.isArray(file.applications)) {
-      throw new Error(
-        `The Managed Flink application store ${this.storePath} has an unknown format; move it away to start with no applications.`,
-      );
-    }
-    const now = Date.now();
-    for (const app of file.applications) {
-      if (app.status !== 'READY') {
-        app.lastRunError = `The local cloud stopped while the application was ${app.status}; the job no longer runs.`;
-        app.status = 'READY';
-      }
-      for (const op of app.operations) {
-        if (op.status === 'IN_PROGRESS')
-          finish(op, 'FAILED', now, 'The local cloud stopped before the operation ended.');
-      }
-      this.apps.set(app.name, app);
-    }
+    this.store.load();
   }
 
   /** The provider the JSON 1.1 server mounts: one method per API operation. */
-  provider(): Provider {
+  provider(): FlinkProvider {
     return {
-      CreateApplication: (i) => this.createApplication(i),
-      DescribeApplication: (i) => this.describeApplication(i),
-      ListApplications: (i) => this.listApplications(i),
-      StartApplication: (i) => this.startApplication(i),
-      StopApplication: (i) => this.stopApplication(i),
-      UpdateApplication: (i) => this.updateApplication(i),
-      DeleteApplication: (i) => this.deleteApplication(i),
-      RollbackApplication: (i) => this.rollbackApplication(i),
-      DescribeApplicationOperation: (i) => this.describeApplicationOperation(i),
-      ListApplicationOperations: (i) => this.listApplicationOperations(i),
-      DescribeApplicationVersion: (i) => this.describeApplicationVersion(i),
-      ListApplicationVersions: (i) => this.listApplicationVersions(i),
-      CreateApplicationSnapshot: (i) => this.createApplicationSnapshot(i),
-      DescribeApplicationSnapshot: (i) => this.describeApplicationSnapshot(i),
-      ListApplicationSnapshots: (i) => this.listApplicationSnapshots(i),
-      DeleteApplicationSnapshot: (i) => this.deleteApplicationSnapshot(i),
-      ListTagsForResource: (i) => this.listTagsForResource(i),
+      CreateApplication: (i) => this.createApplication(membersOf(i)),
+      DescribeApplication: (i) => this.describeApplication(membersOf(i)),
+      ListApplications: (i) => this.listApplications(membersOf(i)),
+      StartApplication: (i) => this.startApplication(membersOf(i)),
+      StopApplication: (i) => this.stopApplication(membersOf(i)),
+      UpdateApplication: (i) => this.updateApplication(membersOf(i)),
+      DeleteApplication: (i) => this.deleteApplication(membersOf(i)),
+      RollbackApplication: (i) => this.rollbackApplication(membersOf(i)),
+      DescribeApplicationOperation: (i) => this.describeApplicationOperation(membersOf(i)),
+      ListApplicationOperations: (i) => this.listApplicationOperations(membersOf(i)),
+      DescribeApplicationVersion: (i) => this.describeApplicationVersion(membersOf(i)),
+      ListApplicationVersions: (i) => this.listApplicationVersions(membersOf(i)),
+      CreateApplicationSnapshot: (i) => this.createApplicationSnapshot(membersOf(i)),
+      DescribeApplicationSnapshot: (i) => this.describeApplicationSnapshot(membersOf(i)),
+      ListApplicationSnapshots: (i) => this.listApplicationSnapshots(membersOf(i)),
+      DeleteApplicationSnapshot: (i) => this.deleteApplicationSnapshot(membersOf(i)),
+      ListTagsForResource: (i) => this.listTagsForResource(membersOf(i)),
     };
   }
 
@@ -687,7 +662,10 @@ export class FlinkService {
       return justTaken ?? this.restorePoint(app, config);
     try {
       return this.restorePoint(app, config);
-    } catch {
+    } catch (e) {
+      // The custom snapshot was deleted while the update stopped the job: start from none, and say so.
+      if (!(e instanceof AwsServiceError) || e.code !== 'ResourceNotFoundException') throw e;
+      this.options.log(`flink: ${app.name}: ${e.message} The updated job starts without a snapshot.`);
       return undefined;
     }
   }
@@ -806,20 +784,10 @@ export class FlinkService {
   }
 
   private save(): void {
-    if (this.closed && !this.apps.size && !fs.existsSync(this.storePath)) return;
-    fs.mkdirSync(this.options.dataDir, { recursive: true });
-    const file: StoreFile = { formatVersion: 1, applications: [...this.apps.values()] };
-    const tmp = `${this.storePath}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(file, null, 1));
-    fs.renameSync(tmp, this.storePath);
+    // After shutdown, a store that never held an application is not created just to be empty.
+    if (this.closed && !this.apps.size && !fs.existsSync(this.store.file)) return;
+    this.store.save();
   }
-}
-
-function finish(op: OperationRecord, status: OperationStatus, at = Date.now(), error?: string): void {
-  if (op.status !== 'IN_PROGRESS') return;
-  op.status = status;
-  op.endTime = at;
-  if (error !== undefined) op.errorString = error;
 }
 
 function newToken(): string {
@@ -840,20 +808,11 @@ function parseTags(input: unknown): { Key: string; Value?: string }[] {
   });
 }
 
-/** Limit/NextToken paging; the token is the offset, opaque to callers. */
+/** Limit/NextToken paging (Limit at most `max`), through the local services' one paginator. */
 function paginate<T>(all: T[], input: Json, max: number): { items: T[]; nextToken?: string } {
   const limit = optionalInteger(input, 'Limit', '', 1, max) ?? max;
   const token = optionalString(input, 'NextToken', '', 1, 128);
-  let offset = 0;
-  if (token !== undefined) {
-    offset = Number.parseInt(Buffer.from(token, 'base64url').toString('utf8'), 10);
-    if (!Number.isInteger(offset) || offset < 0)
-      throw invalidArgument('NextToken is not valid; pass the NextToken of the previous response.');
-  }
-  const items = all.slice(offset, offset + limit);
-  const next = offset + limit;
-  return {
-    items,
-    ...(next < all.length ? { nextToken: Buffer.from(String(next)).toString('base64url') } : {}),
-  };
+  return pageOf(all, token, limit, () =>
+    invalidArgument('NextToken is not valid; pass the NextToken of the previous response.'),
+  );
 }

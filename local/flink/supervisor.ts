@@ -23,6 +23,7 @@ import type {
 import { JobFailedError, JobRun, delay } from './runner';
 import { ApplicationTelemetry } from './telemetry';
 import { bucketOf } from './validate';
+import { isErrno } from '../common/errors';
 
 /** What the supervisor needs from its options; FlinkServiceOptions extends it. */
 export interface SupervisorOptions {
@@ -206,7 +207,8 @@ export class JobSupervisor {
     const logPath = path.join(paths.logs, `${runId}.log`);
     fs.writeFileSync(logPath, '');
     app.lastLogPath = logPath;
-    linkLatest(paths.logs, logPath);
+    const unlinked = linkLatest(paths.logs, logPath);
+    if (unlinked) this.options.log(`flink: ${app.name}: logs/latest.log not updated (${unlinked})`);
     this.host.save();
     const withLog = (message: string) => `${message} (log: ${logPath})`;
 
@@ -269,6 +271,7 @@ export class JobSupervisor {
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
     });
+    // Both are raced below; marked handled so that the one that loses the race is no unhandled rejection.
     aborted.catch(() => undefined);
     const timedOut = delay(this.startTimeoutMs).then(() => {
       throw new JobFailedError(`The Flink job did not reach RUNNING within ${this.startTimeoutMs / 1000} s.`);
@@ -484,14 +487,18 @@ export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** logs/latest.log always names the newest run's log, so humans find it without a listing. */
-function linkLatest(dir: string, target: string): void {
+/**
+ * logs/latest.log names the newest run's log, so humans find it without a listing. A link that cannot be
+ * made is not worth failing a start for: the reason is returned for the log instead.
+ */
+function linkLatest(dir: string, target: string): string | undefined {
   const link = path.join(dir, 'latest.log');
   try {
     fs.rmSync(link, { force: true });
     fs.symlinkSync(path.basename(target), link);
-  } catch {
-    // A missing convenience link is not worth failing a start for.
+    return undefined;
+  } catch (e) {
+    return errorText(e);
   }
 }
 
@@ -524,15 +531,18 @@ export function latestCheckpoint(checkpointsDir: string): string | undefined {
   let jobs: string[];
   try {
     jobs = fs.readdirSync(checkpointsDir);
-  } catch {
-    return undefined;
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return undefined;
+    throw e;
   }
   for (const job of jobs) {
     let entries: string[];
     try {
       entries = fs.readdirSync(path.join(checkpointsDir, job));
-    } catch {
-      continue;
+    } catch (e) {
+      // Flink removed a job's folder (or a stray file sits there): no checkpoint in it.
+      if (isErrno(e, 'ENOENT', 'ENOTDIR')) continue;
+      throw e;
     }
     for (const entry of entries) {
       const match = /^chk-(\d+)$/.exec(entry);
@@ -541,8 +551,10 @@ export function latestCheckpoint(checkpointsDir: string): string | undefined {
       let mtime: number;
       try {
         mtime = fs.statSync(path.join(dir, '_metadata')).mtimeMs;
-      } catch {
-        continue;
+      } catch (e) {
+        // A checkpoint Flink has not completed (or already subsumed) has no metadata.
+        if (isErrno(e, 'ENOENT')) continue;
+        throw e;
       }
       const n = Number(match[1]);
       if (!best || mtime > best.mtime || (mtime === best.mtime && n > best.n)) best = { n, mtime, dir };

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import type { RunnerMetrics } from './runner';
+import { isErrno } from '../common/errors';
 
 export const METRICS_NAMESPACE = 'AWS/KinesisAnalytics';
 
@@ -256,8 +257,9 @@ class LogTail {
       } finally {
         fs.closeSync(fd);
       }
-    } catch {
+    } catch (e) {
       // The run has not created its log yet; the next read looks again.
+      if (!isErrno(e, 'ENOENT')) throw e;
     }
     const lines = (this.partial + text).split('\n');
     this.partial = final ? '' : (lines.pop() ?? '');

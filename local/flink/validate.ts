@@ -5,7 +5,9 @@
  * reference allows is an InvalidArgumentException. Every message names the member and says what to send.
  */
 import { createHash } from 'node:crypto';
-import { invalidArgument, invalidRequest, unsupported } from './errors';
+import { flinkErrors } from '../common/errors';
+import { requestReader } from '../common/validation';
+
 import type {
   ApplicationConfig,
   CheckpointSettings,
@@ -17,6 +19,8 @@ import type {
   RestoreSettings,
   RestoreType,
 } from './model';
+
+const { invalidArgument, invalidRequest, unsupported } = flinkErrors;
 
 type Json = Record<string, unknown>;
 
@@ -51,96 +55,19 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The member as an object, or undefined when absent; a non-object is a malformed request. */
-export function optionalObject(input: Json, key: string, path: string): Json | undefined {
-  const value = input[key];
-  if (value === undefined || value === null) return undefined;
-  if (!isObject(value)) throw invalidRequest(`${path}${key} must be a JSON object.`);
-  return value;
-}
-
-export function requiredObject(input: Json, key: string, path: string): Json {
-  const value = optionalObject(input, key, path);
-  if (!value) throw invalidRequest(`${path}${key} is required.`);
-  return value;
-}
-
-export function optionalString(
-  input: Json,
-  key: string,
-  path: string,
-  min = 0,
-  max = Infinity,
-): string | undefined {
-  const value = input[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw invalidRequest(`${path}${key} must be a string.`);
-  if (value.length < min || value.length > max) {
-    throw invalidArgument(`${path}${key} must be ${min} to ${max} characters long; got ${value.length}.`);
-  }
-  return value;
-}
-
-export function requiredString(input: Json, key: string, path: string, min = 1, max = Infinity): string {
-  const value = optionalString(input, key, path, min, max);
-  if (value === undefined) throw invalidRequest(`${path}${key} is required.`);
-  return value;
-}
-
-export function optionalBoolean(input: Json, key: string, path: string): boolean | undefined {
-  const value = input[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'boolean') throw invalidRequest(`${path}${key} must be true or false.`);
-  return value;
-}
-
-export function requiredBoolean(input: Json, key: string, path: string): boolean {
-  const value = optionalBoolean(input, key, path);
-  if (value === undefined) throw invalidRequest(`${path}${key} is required.`);
-  return value;
-}
-
-export function optionalInteger(
-  input: Json,
-  key: string,
-  path: string,
-  min: number,
-  max = Infinity,
-): number | undefined {
-  const value = input[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value))
-    throw invalidRequest(`${path}${key} must be an integer.`);
-  if (value < min || value > max) {
-    throw invalidArgument(`${path}${key} must be between ${min} and ${max}; got ${value}.`);
-  }
-  return value;
-}
-
-export function optionalEnum<T extends string>(
-  input: Json,
-  key: string,
-  path: string,
-  allowed: readonly T[],
-): T | undefined {
-  const value = optionalString(input, key, path);
-  if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw invalidArgument(`${path}${key} '${value}' is not valid; expected one of: ${allowed.join(', ')}.`);
-  }
-  return value as T;
-}
-
-export function requiredEnum<T extends string>(
-  input: Json,
-  key: string,
-  path: string,
-  allowed: readonly T[],
-): T {
-  const value = optionalEnum(input, key, path, allowed);
-  if (value === undefined) throw invalidRequest(`${path}${key} is required (one of: ${allowed.join(', ')}).`);
-  return value;
-}
+// The local services' one request reader, with Managed Flink's codes: a missing or mistyped member is an
+// InvalidRequestException, a value out of range an InvalidArgumentException.
+export const {
+  optionalObject,
+  requiredObject,
+  optionalString,
+  requiredString,
+  optionalBoolean,
+  requiredBoolean,
+  optionalInteger,
+  optionalEnum,
+  requiredEnum,
+} = requestReader({ malformed: invalidRequest, invalid: invalidArgument });
 
 /** Application and snapshot names: 1-128 (snapshots 1-256) characters of [a-zA-Z0-9_.-]. */
 export function validName(input: Json, key: string, max = 128): string {

@@ -3,12 +3,14 @@
  * tables and partitions, and crawlers over S3 targets in the local S3. One method per API operation,
  * named as the API names it; errors carry the API reference's codes.
  */
+import type * as GlueApi from '@aws-sdk/client-glue';
 import type { Crawler, CrawlerMetrics, Database, Partition, S3Target, Table } from '@aws-sdk/client-glue';
 import { DuckDBInstance } from '@duckdb/node-api';
 import path from 'node:path';
-import { AwsServiceError, type Provider } from '../common/aws-json-server';
+import { AwsServiceError, glueErrors } from '../common/errors';
+import type { LocalJsonService, ProviderOf } from '../common/provider';
 import { localS3Client } from '../common/s3';
-import { byName, fromEpoch, reader, toWire, type JsonObject } from '../common/validation';
+import { byName, fromEpoch, membersOf, reader, toWire, type JsonObject } from '../common/validation';
 import { crawlTargets } from './crawler';
 import { cronMatches, parseCron } from './schedule';
 import {
@@ -21,9 +23,7 @@ import {
 } from './store';
 
 const read = reader('InvalidInputException');
-const notFound = (message: string) => new AwsServiceError('EntityNotFoundException', message);
-const alreadyExists = (message: string) => new AwsServiceError('AlreadyExistsException', message);
-const invalidInput = (message: string) => new AwsServiceError('InvalidInputException', message);
+const { notFound, alreadyExists, invalidInput } = glueErrors;
 
 export interface GlueServiceOptions {
   s3Endpoint: string;
@@ -42,16 +42,16 @@ export interface GlueServiceOptions {
   scheduleTickMs?: number;
 }
 
-export interface GlueService {
-  provider: Provider;
+/** The Glue operations the local endpoint implements, typed by @aws-sdk/client-glue. */
+export type GlueProvider = ProviderOf<typeof GlueApi>;
+
+export interface GlueService extends LocalJsonService<GlueProvider> {
   store: GlueStore;
   /**
    * Starts the SCHEDULED crawlers whose schedule fires in the minute of `now` and that are READY (each at
    * most once per minute); returns their names. The service calls it every few seconds by itself.
    */
   runDueSchedules(now: Date): string[];
-  /** Waits for running crawls, then releases DuckDB. */
-  shutdown(): Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -144,7 +144,11 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
     };
   };
 
-  const crawlerFromInput = (input: JsonObject, existing?: Crawler): Crawler => {
+  const crawlerFromInput = (
+    request: GlueApi.CreateCrawlerCommandInput | GlueApi.UpdateCrawlerCommandInput,
+    existing?: Crawler,
+  ): Crawler => {
+    const input = membersOf(request);
     const name = read.requiredString(input, 'Name');
     const targets = (read.optionalObject(input, 'Targets') ?? existing?.Targets) as Crawler['Targets'];
     if (!targets)
@@ -308,7 +312,7 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
   const scheduleTimer = setInterval(() => runDueSchedules(new Date()), options.scheduleTickMs ?? 10_000);
   scheduleTimer.unref();
 
-  const provider: Provider = {
+  const provider: GlueProvider = {
     // --- databases ---
     CreateDatabase(input) {
       const databaseInput = read.requiredObject(input, 'DatabaseInput');

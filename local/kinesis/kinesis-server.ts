@@ -1,8 +1,9 @@
 /**
  * The local Kinesis Data Streams: kinesalite (npm), in a child process of its own so that record
  * traffic does not compete with the Glue/Athena/Flink endpoints for one event loop. Its CLI listens on
- * every interface, so a two-line launcher binds it to 127.0.0.1 instead.
+ * every interface, so a small launcher (kinesalite-main.js) binds it to 127.0.0.1 instead.
  */
+import path from 'node:path';
 import { spawnAndWait, stopProcessTree } from '../common/processes';
 
 export interface LocalKinesis {
@@ -31,18 +32,15 @@ export async function startLocalKinesis(options: LocalKinesisOptions = {}): Prom
     shardLimit: 100,
     ...(options.dataDir ? { path: options.dataDir } : {}),
   };
-  const launcher = [
-    `const server = require(${JSON.stringify(require.resolve('kinesalite'))})(${JSON.stringify(settings)});`,
-    `server.listen(${options.port ?? 0}, '127.0.0.1', () => console.log('kinesalite listening on ' + server.address().port));`,
-    `process.on('SIGTERM', () => server.close(() => process.exit(0)));`,
-    // If the daemon dies without stopping it (SIGKILL), the launcher is re-parented: leave with it.
-    `const parent = process.ppid; setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 1000).unref();`,
-  ].join('\n');
-  const { child, match } = await spawnAndWait(process.execPath, ['-e', launcher], {
-    ready: /kinesalite listening on (\d+)/,
-    timeoutMs: 15_000,
-    ...(options.log ? { onLine: options.log } : {}),
-  });
+  const { child, match } = await spawnAndWait(
+    process.execPath,
+    [path.join(__dirname, 'kinesalite-main.js'), JSON.stringify(settings), String(options.port ?? 0)],
+    {
+      ready: /kinesalite listening on (\d+)/,
+      timeoutMs: 15_000,
+      ...(options.log ? { onLine: options.log } : {}),
+    },
+  );
   return {
     url: `http://127.0.0.1:${match[1] as string}`,
     pid: child.pid as number,

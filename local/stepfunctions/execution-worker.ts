@@ -6,10 +6,11 @@
  * environment a thread of its own: isolated, like a Lambda execution environment.
  *
  * Messages in: {type: 'definition'}, {type: 'start', id, definition, input, env}, {type: 'stop', id}.
- * Messages out: {type: 'definition', definition | error}, {type: 'event', id, event}, {type: 'result', id, result}.
+ * Messages out: {type: 'definition', definition | error}, {type: 'event', id, event}, {type: 'result', id, result},
+ * {type: 'log', line}.
  */
-import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
+import { LocalMachineModules } from './machine-modules';
 import type { LocalMachineModule, MachineEvent, MachineResult } from './machines';
 
 export type WorkerRequest =
@@ -20,26 +21,30 @@ export type WorkerRequest =
 export type WorkerReply =
   | { type: 'definition'; definition?: string; error?: string }
   | { type: 'event'; id: string; event: MachineEvent }
-  | { type: 'result'; id: string; result: MachineResult };
+  | { type: 'result'; id: string; result: MachineResult }
+  | { type: 'log'; line: string };
 
 export interface ExecutionWorkerData {
-  /** The machine module's path from the repository root. */
-  module: string;
+  /** The name of the machine this worker runs (a key of `LocalMachineModules`). */
+  machine: string;
 }
 
 const port = parentPort;
 if (!port)
   throw new Error('execution-worker.ts runs as a worker thread of the local Step Functions endpoint');
-const { module: modulePath } = workerData as ExecutionWorkerData;
-const repoRoot = path.resolve(__dirname, '..', '..');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const machine = require(path.join(repoRoot, modulePath)) as LocalMachineModule;
+const { machine: machineName } = workerData as ExecutionWorkerData;
+const found = LocalMachineModules[machineName];
+if (!found) throw new Error(`No module is registered for state machine ${machineName} (machine-modules.ts).`);
+const machine: LocalMachineModule = found;
 const running = new Map<string, AbortController>();
 const reply = (message: WorkerReply) => port.postMessage(message);
 const describe = (e: unknown) => (e instanceof Error ? (e.stack ?? e.message) : String(e));
 // Loading the handlers now (not configuring them: they read settings and build clients on first use)
-// takes that cost off the first execution. A failure here shows again, with its cause, when a task runs.
-machine.prepare?.().catch(() => undefined);
+// takes that cost off the first execution. A failure here shows again, with its cause, when a task runs;
+// it goes to the endpoint's log now.
+machine
+  .prepare?.()
+  .catch((error: unknown) => reply({ type: 'log', line: `prepare failed: ${describe(error)}` }));
 
 port.on('message', (message: WorkerRequest) => {
   if (message.type === 'definition') {

@@ -1,7 +1,7 @@
 /**
  * The state machines the local Step Functions endpoint serves. Each one is a module that renders the ASL
  * CDK deploys and runs it on aws-local-stepfunctions with the real task handlers bound; registering the
- * next machine is one line in `LocalStateMachines`.
+ * next machine is one line in `LocalStateMachines` and one in `machine-modules.ts` (its module).
  */
 
 /** The provisioning machine's name on the local cloud (on AWS, CDK names it). */
@@ -10,12 +10,10 @@ export const ProvisioningStateMachineName = 'flinkflow-provisioning';
 export interface LocalStateMachineRegistration {
   /** The state machine's name: the last part of its ARN. */
   name: string;
-  /** Path (from the repository root) of a module that satisfies `LocalMachineModule`. */
-  module: string;
 }
 
 export const LocalStateMachines: readonly LocalStateMachineRegistration[] = [
-  { name: ProvisioningStateMachineName, module: 'local/stepfunctions/run-provisioning.ts' },
+  { name: ProvisioningStateMachineName },
 ];
 
 /** One step of an execution as the interpreter reports it (state entered/exited/failed, retries, ...). */

@@ -7,7 +7,6 @@
  * Waits are shortened through the interpreter's wait-time overrides, never by changing the definition.
  */
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import {
   ExecutionAbortedError,
   ExecutionError,
@@ -27,6 +26,8 @@ import {
 import { lambdaFolderName, ProvisionTaskTimeoutSeconds } from '../../workflow/provisioning';
 import { renderProvisioningAsl } from '../../workflow/render';
 import type { LocalMachineModule, MachineResult } from './machines';
+import type { Context } from 'aws-lambda';
+import { TaskHandlerModules, type HandlerModule } from './task-handlers';
 
 /** A task implementation as the interpreter calls it: the state's input in, the task's result out. */
 export type TaskImplementation = (input: unknown) => Promise<unknown>;
@@ -108,8 +109,6 @@ export type ProvisioningResult =
       events: ProvisioningEvent[];
     };
 
-const projectRoot = path.resolve(__dirname, '..', '..');
-
 /** The names of the environment variables a previous run of this process set, and their values. */
 const appliedEnvironment = new Map<string, string>();
 
@@ -135,12 +134,8 @@ function applyEnvironment(env: Readonly<Record<string, string>>): void {
   }
 }
 
-interface HandlerModule {
-  handler: (event: unknown, context: unknown) => Promise<unknown>;
-}
-
 /** The Lambda context a handler receives: enough for middy and Powertools' logger. */
-function lambdaContext(task: ProvisionLambdaTask) {
+function lambdaContext(task: ProvisionLambdaTask): Context {
   const deadline = Date.now() + ProvisionTaskTimeoutSeconds[task] * 1000;
   const functionName = `flinkflow-${lambdaFolderName(task)}`;
   return {
@@ -163,17 +158,15 @@ function lambdaContext(task: ProvisionLambdaTask) {
 function handlerImplementation(task: ProvisionLambdaTask): TaskImplementation {
   let loaded: Promise<HandlerModule> | undefined;
   return async (input) => {
-    loaded ??= import(path.join(projectRoot, 'lambdas', lambdaFolderName(task), 'index.ts')).then(
-      (module) => {
-        const handler = (module as Partial<HandlerModule>).handler;
-        if (typeof handler !== 'function') {
-          throw new Error(`lambdas/${lambdaFolderName(task)}/index.ts does not export a handler function`);
-        }
-        return { handler };
-      },
-    );
+    loaded ??= TaskHandlerModules[task]().then((module) => {
+      const handler = module.handler;
+      if (typeof handler !== 'function') {
+        throw new Error(`lambdas/${lambdaFolderName(task)}/index.ts does not export a handler function`);
+      }
+      return { handler };
+    });
     const { handler } = await loaded;
-    return handler(input, lambdaContext(task));
+    return handler(input as never, lambdaContext(task));
   };
 }
 
@@ -260,8 +253,10 @@ export async function runProvisioningLocally(options: RunProvisioningOptions): P
       events.push(event);
       try {
         options.onEvent?.(event);
-      } catch {
-        // A progress printer that fails must not change the execution or its outcome.
+      } catch (error) {
+        // A progress printer that fails must not change the execution or its outcome; it is reported
+        // on the process's warning channel (stderr) instead.
+        process.emitWarning(`The execution's event listener failed on ${event.type}: ${String(error)}`);
       }
     }
   })();
@@ -284,7 +279,10 @@ async function outcome(
     await logging;
     return { status: 'SUCCEEDED', output, events };
   } catch (thrown) {
-    await logging.catch(() => undefined);
+    // The execution's own error is the one to report; an event log that also broke goes to stderr.
+    await logging.catch((error: unknown) =>
+      process.emitWarning(`The execution's event log failed too: ${String(error)}`),
+    );
     if (thrown instanceof ExecutionAbortedError) {
       return { status: 'ABORTED', error: 'ExecutionAborted', cause: 'The execution was aborted', events };
     }
@@ -348,11 +346,7 @@ function parseFailure(cause: string): ProvisionFailure | undefined {
 /** The module interface of local/stepfunctions/machines.ts: this machine's ASL and its runner. */
 export const definition = renderProvisioningAsl;
 export const prepare = async (): Promise<void> => {
-  await Promise.all(
-    ProvisionLambdaTasks.map(
-      (task) => import(path.join(projectRoot, 'lambdas', lambdaFolderName(task), 'index.ts')),
-    ),
-  );
+  await Promise.all(ProvisionLambdaTasks.map((task) => TaskHandlerModules[task]()));
 };
 export const run = (options: Parameters<LocalMachineModule['run']>[0]): Promise<MachineResult> =>
   runProvisioningLocally({ ...options, definition: options.definition as StateMachineDefinition });

@@ -8,7 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { AwsServiceError, type Provider } from '../common/aws-json-server';
+import type * as SfnApi from '@aws-sdk/client-sfn';
+import { AwsServiceError } from '../common/errors';
+import type { LocalJsonService, OutputOf, ProviderOf } from '../common/provider';
+import { pageOf, reader } from '../common/validation';
 import { ExecutionHistory, type HistoryEvent, type StatesByName } from './history';
 import {
   LocalStateMachines,
@@ -90,24 +93,23 @@ function bootstrap(file: string): string {
   ].join('\n');
 }
 
-const str = (input: Record<string, unknown>, key: string): string | undefined => {
-  const value = input[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new AwsServiceError('ValidationException', `${key} must be a string`);
-  return value;
-};
+const read = reader('ValidationException');
+const str = (request: object, key: string): string | undefined => read.optionalString(request, key);
 
 const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
 
-export function createStepFunctionsService(options: StepFunctionsServiceOptions): {
-  provider: Provider;
+/** The operations the local endpoint implements, typed by @aws-sdk/client-sfn. */
+export type StepFunctionsProvider = ProviderOf<typeof SfnApi>;
+
+export interface StepFunctionsService extends LocalJsonService<StepFunctionsProvider> {
   /**
    * Starts a worker per machine in the background: it loads the machine's modules and renders its ASL,
    * so the first execution need not wait for either.
    */
   warmUp(): void;
-  shutdown(): Promise<void>;
-} {
+}
+
+export function createStepFunctionsService(options: StepFunctionsServiceOptions): StepFunctionsService {
   const log = options.log ?? (() => undefined);
   const idleWorkerMs = options.idleWorkerMs ?? 60_000;
   const machines = new Map<string, Machine>();
@@ -126,7 +128,7 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
   const spares = new Map<string, WorkerPool>();
 
   const createPool = (machine: Machine, key: string | undefined): WorkerPool => {
-    const data: ExecutionWorkerData = { module: machine.registration.module };
+    const data: ExecutionWorkerData = { machine: machine.registration.name };
     const worker = new Worker(bootstrap(path.join(__dirname, 'execution-worker.ts')), {
       eval: true,
       workerData: data,
@@ -137,6 +139,10 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
     worker.on('message', (reply: WorkerReply) => {
       if (reply.type === 'definition') {
         pool.definitionWaiters.shift()?.(reply);
+        return;
+      }
+      if (reply.type === 'log') {
+        log(`${machine.registration.name}: ${reply.line}`);
         return;
       }
       const execution = executions.get(reply.id);
@@ -221,7 +227,7 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
 
   /** The worker for this handler environment: the one that has it, else the spare, else a new one. */
   const poolFor = (machine: Machine, env: Record<string, string>): WorkerPool => {
-    const key = JSON.stringify([machine.registration.module, env]);
+    const key = JSON.stringify([machine.registration.name, env]);
     const existing = pools.get(key);
     if (existing && !existing.exited) {
       clearTimeout(existing.idleTimer);
@@ -291,30 +297,22 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
     return execution;
   };
 
-  const page = <T>(items: T[], input: Record<string, unknown>): { items: T[]; nextToken?: string } => {
+  const page = <T>(items: T[], request: object): { items: T[]; nextToken?: string } => {
+    const input = request as Record<string, unknown>;
     const max =
       input['maxResults'] === undefined || input['maxResults'] === 0 ? 100 : Number(input['maxResults']);
     if (!Number.isInteger(max) || max < 0 || max > 1000) {
       throw new AwsServiceError('ValidationException', 'maxResults must be between 0 and 1000');
     }
-    const token = str(input, 'nextToken');
-    let offset = 0;
-    if (token !== undefined) {
-      const decoded = Buffer.from(token, 'base64url').toString('utf8');
-      offset = Number(decoded);
-      if (!/^\d+$/.test(decoded) || !Number.isSafeInteger(offset)) {
-        throw new AwsServiceError('InvalidToken', `Invalid Token: '${token}'`);
-      }
-    }
-    const slice = items.slice(offset, offset + max);
-    const next = offset + max;
-    return {
-      items: slice,
-      ...(next < items.length ? { nextToken: Buffer.from(String(next)).toString('base64url') } : {}),
-    };
+    return pageOf(
+      items,
+      str(input, 'nextToken'),
+      max,
+      (token) => new AwsServiceError('InvalidToken', `Invalid Token: '${token}'`),
+    );
   };
 
-  const provider: Provider = {
+  const provider: StepFunctionsProvider = {
     StartExecution: async (input) => {
       const machine = machineOf(str(input, 'stateMachineArn'));
       const name = str(input, 'name') ?? randomUUID();
@@ -396,8 +394,11 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
       const ordered = input['reverseOrder'] === true ? [...e.history.events].reverse() : e.history.events;
       const withData = input['includeExecutionData'] !== false;
       const { items, nextToken } = page(ordered, input);
+      // The history writes each event's type and detail members by the API reference's names
+      // (history.ts); test/stepfunctions reads them back through the SDK.
+      const events = (withData ? items : items.map(withoutData)) as OutputOf<SfnApi.HistoryEvent>[];
       return {
-        events: withData ? items : items.map(withoutData),
+        events,
         ...(nextToken ? { nextToken } : {}),
       };
     },

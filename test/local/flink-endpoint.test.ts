@@ -2,7 +2,7 @@
  * The local Managed Service for Apache Flink endpoint, driven by the real kinesisanalyticsv2 SDK client,
  * reading code from a real S3-API server (moto, versioned bucket).
  *
- * These tests run the endpoint with local/flink/testing/fake-runner.js in place of the PyFlink runner:
+ * These tests run the endpoint with test/support/fake-runner.js in place of the PyFlink runner:
  * it speaks the runner's stdout protocol but does what its "code zip" (a JSON document) says — run,
  * fail, exit, hang, crash — in milliseconds. That is the only way to make failures, hangs and crashes
  * happen on demand and keep the suite fast; flink-real.test.ts starts the real zip on real Flink.
@@ -56,7 +56,7 @@ const ACCOUNT = '123456789012';
 const BUCKET = 'flinkflow-endpoint-test';
 const BUCKET_ARN = `arn:aws:s3:::${BUCKET}`;
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/flinkflow-app-role`;
-const FAKE_RUNNER = path.resolve(__dirname, '../../local/flink/testing/fake-runner.js');
+const FAKE_RUNNER = path.resolve(__dirname, '../support/fake-runner.js');
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 let s3Server: LocalS3;

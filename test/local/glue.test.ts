@@ -27,6 +27,7 @@ import {
 import { DuckDBInstance } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { operationOf } from '../../local/common/aws-json-server';
 import { createGlueService } from '../../local/glue/provider';
 import { crawlerStates, createBucketWith, failure, useFixture } from './local-cloud-fixture';
 
@@ -517,8 +518,11 @@ describe('Glue crawlers', () => {
       crawlerMinRunningMs: 200,
       crawlerStoppingMs: 100,
     });
-    const call = (operation: string, input: Record<string, unknown>) =>
-      (glue.provider[operation] as (i: Record<string, unknown>) => unknown)(input);
+    const call = (operation: string, input: Record<string, unknown>) => {
+      const method = operationOf(glue.provider, operation);
+      if (!method) throw new Error(`The Glue provider has no ${operation}`);
+      return method(input);
+    };
     await call('CreateCrawler', {
       Name: 'timed',
       Role: role,

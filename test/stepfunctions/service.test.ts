@@ -2,7 +2,8 @@
  * The local Step Functions endpoint's own rules, without running a machine: how the interpreter's events
  * become the API's history events, and the errors StartExecution and the readers answer with.
  */
-import { AwsServiceError } from '../../local/common/aws-json-server';
+import { operationOf } from '../../local/common/aws-json-server';
+import { AwsServiceError } from '../../local/common/errors';
 import { ExecutionHistory } from '../../local/stepfunctions/history';
 import { createStepFunctionsService } from '../../local/stepfunctions/service';
 
@@ -86,7 +87,9 @@ describe('the Step Functions endpoint without a deployment', () => {
   });
   const call = async (operation: string, input: Record<string, unknown>) => {
     try {
-      return await (service.provider[operation] as (i: Record<string, unknown>) => unknown)(input);
+      const method = operationOf(service.provider, operation);
+      if (!method) throw new Error(`The Step Functions provider has no ${operation}`);
+      return await method(input);
     } catch (error) {
       return error instanceof AwsServiceError ? { error: error.code, message: error.message } : error;
     }

@@ -3,7 +3,7 @@
  * RUNNING, seconds of a graceful stop (with savepoint), and the peak resident memory of the job's
  * process tree (runner + Flink JVM + Python workers) while it runs.
  *
- *   make flink-zip && tsx local/flink/testing/measure-start.ts [runs]
+ *   make flink-zip && tsx bench/flink/measure-start.ts [runs]
  *
  * Prints one JSON line per run and a summary line.
  */
@@ -18,12 +18,12 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { descendantsOf, isAlive, residentBytes } from '../../common/processes';
-import { startLocalKinesis } from '../../kinesis/kinesis-server';
-import { startLocalS3 } from '../../s3/moto-server';
-import { createFlinkService, readStoredApplications } from '..';
+import { descendantsOf, isAlive, residentBytes } from '../../local/common/processes';
+import { startLocalKinesis } from '../../local/kinesis/kinesis-server';
+import { startLocalS3 } from '../../local/s3/moto-server';
+import { createFlinkService, readStoredApplications } from '../../local/flink';
 
-const ZIP = path.resolve(__dirname, '../../../flink-app/dist/flinkflow-app.zip');
+const ZIP = path.resolve(__dirname, '../../flink-app/dist/flinkflow-app.zip');
 const REGION = 'us-east-1';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 

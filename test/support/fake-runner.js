@@ -17,6 +17,7 @@
  * properties in <work-dir>/received.json.
  */
 'use strict';
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -39,7 +40,7 @@ try {
 fs.mkdirSync(args['work-dir'], { recursive: true });
 // Like the real runner, which starts Flink's CLI (the JVM) in a session of its own.
 const grandchild = spec.startsChild
-  ? require('node:child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], {
+  ? spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], {
       detached: true,
       stdio: 'ignore',
     })

@@ -1,0 +1,85 @@
+/**
+ * The Managed Flink endpoint's store: its applications (versions, operations, snapshots, tags), kept in
+ * `<dataDir>/applications.json` and written whole, by rename, after every change. Loading it is the
+ * service's start; jobs do not survive a restart, so what was running or changing comes back READY and an
+ * operation in flight FAILED, each saying why.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ApplicationRecord, OperationRecord, OperationStatus, StoreFile } from './model';
+
+/** Ends an operation that is still IN_PROGRESS (a finished one keeps its outcome). */
+export function finish(op: OperationRecord, status: OperationStatus, at = Date.now(), error?: string): void {
+  if (op.status !== 'IN_PROGRESS') return;
+  op.status = status;
+  op.endTime = at;
+  if (error !== undefined) op.errorString = error;
+}
+
+/** The store file under an endpoint's data folder. */
+export const storeFileOf = (dataDir: string): string => path.join(dataDir, 'applications.json');
+
+/** Reads a store file; undefined when there is none; an unreadable or unknown one is an error saying what to do. */
+export function readStoreFile(file: string): StoreFile | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  let parsed: StoreFile;
+  try {
+    parsed = JSON.parse(text) as StoreFile;
+  } catch (e) {
+    throw new Error(
+      `The Managed Flink application store ${file} cannot be read (${(e as Error).message}); ` +
+        'move it away to start with no applications.',
+      { cause: e },
+    );
+  }
+  if (parsed.formatVersion !== 1 || !Array.isArray(parsed.applications)) {
+    throw new Error(
+      `The Managed Flink application store ${file} has an unknown format; move it away to start with no applications.`,
+    );
+  }
+  return parsed;
+}
+
+export class FlinkApplicationStore {
+  /** The applications by name; the service changes them in place and then calls save(). */
+  readonly applications = new Map<string, ApplicationRecord>();
+  readonly file: string;
+
+  constructor(private readonly dataDir: string) {
+    this.file = storeFileOf(dataDir);
+  }
+
+  /** Loads the file, if there is one, into `applications`. */
+  load(): void {
+    fs.mkdirSync(this.dataDir, { recursive: true });
+    const stored = readStoreFile(this.file);
+    if (!stored) return;
+    const now = Date.now();
+    for (const app of stored.applications) {
+      if (app.status !== 'READY') {
+        app.lastRunError = `The local cloud stopped while the application was ${app.status}; the job no longer runs.`;
+        app.status = 'READY';
+      }
+      for (const op of app.operations) {
+        if (op.status === 'IN_PROGRESS')
+          finish(op, 'FAILED', now, 'The local cloud stopped before the operation ended.');
+      }
+      this.applications.set(app.name, app);
+    }
+  }
+
+  /** Writes every application, atomically (a reader never sees half a file). */
+  save(): void {
+    fs.mkdirSync(this.dataDir, { recursive: true });
+    const file: StoreFile = { formatVersion: 1, applications: [...this.applications.values()] };
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(file, null, 1));
+    fs.renameSync(tmp, this.file);
+  }
+}
