@@ -24,4 +24,18 @@ module.exports = {
   ...unit,
   rootDir: __dirname,
   moduleNameMapper: { '^@middy/(core|util)$': `${middy}/@middy/$1/index.js` },
+  // The suites of the mutated folders only. The others (infra/ with its CDK synths, the local cloud's
+  // units) take seconds to load per file, which each mutant's run would pay.
+  testMatch: ['<rootDir>/test/{lambdas,workflow,cli}/**/*.test.ts'],
+  testPathIgnorePatterns: [
+    ...unit.testPathIgnorePatterns,
+    // Tests local/ and waits a real 10 s health-settle period per test.
+    '<rootDir>/test/workflow/local-runner.test.ts',
+    // The whole machine on aws-local-stepfunctions (15 s a file) and the CLI as a child process (9 s):
+    // they reach nearly every line of lambdas/ and cli/, so every mutant there would run them. Kept
+    // for workflow/, whose only tests they are: MUTATION_WHOLE_MACHINE=1.
+    ...(process.env['MUTATION_WHOLE_MACHINE'] === '1'
+      ? []
+      : ['<rootDir>/test/workflow/provisioning-(machine|cost).test.ts', '<rootDir>/test/cli/bin.test.ts']),
+  ],
 };
