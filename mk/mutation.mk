@@ -1,14 +1,18 @@
-# Mutation testing (StrykerJS, stryker.config.mjs) over lambdas/, workflow/ and cli/ with the jest `unit`
-# project. Slow (tens of minutes on 2 cores), so it is not one of TEST_TARGETS. Incremental: a rerun tests
-# only the mutants whose code or tests changed (.flinkflow/mutation/incremental*.json). Narrow a run with
-# MUTATE, e.g. `make mutation MUTATE='lambdas/shared/**/*.ts'` (its own incremental file, per MUTATE).
-# Reports: .flinkflow/mutation/report.html and report.json; figures in docs/benchmarks.md.
+# Mutation testing (StrykerJS, stryker.config.mjs) over lambdas/, workflow/ and cli/ with the unit suites
+# of those folders. Slow (see docs/benchmarks.md), so it is not one of TEST_TARGETS. Incremental: a rerun
+# tests only the mutants whose code or covering tests changed. Reports in .flinkflow/mutation/<name>.html
+# and .json. workflow/ is tested by running the whole machine, so its run keeps those suites
+# (MUTATION_WHOLE_MACHINE, stryker.jest.config.js). MUTATE='glob,glob' narrows a run (named `custom` unless MUTATION_NAME says otherwise).
 .PHONY: mutation
 
 MUTATE ?=
-MUTATION_ID = $(if $(MUTATE),-$(shell printf '%s' '$(MUTATE)' | md5sum | cut -c1-8))
+MUTATION_NAME ?= custom
 
-mutation: node-deps ## mutation score of lambdas/, workflow/, cli/ (StrykerJS, slow; MUTATE='glob,...' to narrow)
+mutation: node-deps ## mutation score of lambdas/, cli/ and workflow/ (StrykerJS, slow; MUTATE='glob,...' to narrow)
 	mkdir -p .flinkflow/mutation
-	stryker run $(if $(MUTATE),--mutate '$(MUTATE)') \
-	  --incrementalFile .flinkflow/mutation/incremental$(MUTATION_ID).json
+ifneq ($(MUTATE),)
+	MUTATION_NAME=$(MUTATION_NAME) stryker run --mutate '$(MUTATE)'
+else
+	MUTATION_NAME=lambdas-cli stryker run --mutate 'lambdas/**/*.ts,cli/**/*.ts'
+	MUTATION_NAME=workflow MUTATION_WHOLE_MACHINE=1 stryker run --mutate 'workflow/**/*.ts'
+endif
