@@ -57,6 +57,19 @@ describe('pollDelaySeconds', () => {
 });
 
 describe('describeApplication', () => {
+  it('It should return the detail of the named application', async () => {
+    // Prepare
+    kda
+      .on(DescribeApplicationCommand, { ApplicationName: 'ticks-demo-app' })
+      .resolves({ ApplicationDetail: { ApplicationStatus: 'RUNNING' } as never });
+
+    // Act
+    const detail = await describeApplication(resolveDeps(), 'ticks-demo-app');
+
+    // Assess
+    expect(detail.ApplicationStatus).toBe('RUNNING');
+  });
+
   it('It should fail with the application name when the service returns no detail', async () => {
     // Prepare
     kda.on(DescribeApplicationCommand).resolves({});
@@ -111,19 +124,26 @@ describe('failureReason', () => {
     });
   });
 
-  it('It should say so when the failed operation carries no error message and no rollback', async () => {
-    // Prepare
-    kda.on(ListApplicationOperationsCommand).resolves({
-      ApplicationOperationInfoList: [{ OperationId: 'op-1', OperationStatus: 'FAILED' }],
-    });
-    kda.on(DescribeApplicationOperationCommand).resolves({ ApplicationOperationInfoDetails: {} });
+  it.each([
+    ['no details', {}],
+    ['no failure details', { ApplicationOperationInfoDetails: {} }],
+    ['no error info', { ApplicationOperationInfoDetails: { OperationFailureDetails: {} } }],
+  ])(
+    'It should say so when the failed operation carries no error message and no rollback (%s)',
+    async (_what, details) => {
+      // Prepare
+      kda.on(ListApplicationOperationsCommand).resolves({
+        ApplicationOperationInfoList: [{ OperationId: 'op-1', OperationStatus: 'FAILED' }],
+      });
+      kda.on(DescribeApplicationOperationCommand).resolves(details as never);
 
-    // Act
-    const reason = await failureReason(resolveDeps(), 'ticks-demo-app');
+      // Act
+      const reason = await failureReason(resolveDeps(), 'ticks-demo-app');
 
-    // Assess
-    expect(reason).toBe('operation op-1 failed: no error message given');
-  });
+      // Assess
+      expect(reason).toBe('operation op-1 failed: no error message given');
+    },
+  );
 
   it('It should name the newest operation and its status when none failed', async () => {
     // Prepare

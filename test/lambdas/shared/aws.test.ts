@@ -57,12 +57,13 @@ describe('AWS errors', () => {
       httpStatusOf(awsError('X', { statusCode: 409 })),
       httpStatusOf({ $metadata: { httpStatusCode: '409' } }),
       httpStatusOf({ $metadata: {} }),
+      httpStatusOf(new Error('no metadata')),
       httpStatusOf(null),
       httpStatusOf(undefined),
     ];
 
     // Assess
-    expect(results).toEqual([409, undefined, undefined, undefined, undefined]);
+    expect(results).toEqual([409, undefined, undefined, undefined, undefined, undefined]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { restoreLogLevel } from '../../support/info-logs';
 import { ApplicationStartFailedError } from '../../../lambdas/shared/errors';
 import { taskHandler } from '../../../lambdas/shared/handler';
+import { logger } from '../../../lambdas/shared/logger';
 import { ErrorName } from '../../../workflow/contract';
 import { fakeLambdaContext } from '../../support/lambda-context';
 
@@ -107,6 +108,26 @@ describe('taskHandler', () => {
     expect(failures[0]).not.toHaveProperty('cause');
     expect(failures[1]).toMatchObject({ errorMessage: 'odd' });
     expect(failures[1]).not.toHaveProperty('cause');
+  });
+
+  it('It should not carry log keys that one invocation added into the next', async () => {
+    // Prepare
+    const handler = taskHandler('CreateStream', async (event: { streamName?: string }) => {
+      if (event.streamName) logger.appendKeys({ streamName: event.streamName });
+      return 'ok';
+    });
+
+    // Act
+    const logs = await logsOf(async () => {
+      await handler({ streamName: 'ticks' }, fakeLambdaContext());
+      await handler({}, fakeLambdaContext());
+    });
+
+    // Assess
+    const succeeded = logs.filter((line) => line['message'] === 'task succeeded');
+    expect(succeeded).toHaveLength(2);
+    expect(succeeded[0]).toMatchObject({ streamName: 'ticks' });
+    expect(succeeded[1]).not.toHaveProperty('streamName');
   });
 
   it('It should run the task anew and log its own request id on every invocation', async () => {
