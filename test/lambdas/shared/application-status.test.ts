@@ -89,6 +89,7 @@ describe('failureReason', () => {
     // Prepare
     kda.on(ListApplicationOperationsCommand).resolves({
       ApplicationOperationInfoList: [
+        { Operation: 'CreateApplication', OperationId: 'undated', OperationStatus: 'FAILED' },
         { Operation: 'StartApplication', OperationId: 'old', OperationStatus: 'FAILED', StartTime: at(1) },
         { Operation: 'UpdateApplication', OperationId: 'new', OperationStatus: 'FAILED', StartTime: at(5) },
         { Operation: 'StartApplication', OperationId: 'ok', OperationStatus: 'SUCCESSFUL', StartTime: at(3) },
@@ -109,6 +110,8 @@ describe('failureReason', () => {
         },
       })
       .on(DescribeApplicationOperationCommand, { OperationId: 'old' })
+      .resolves({})
+      .on(DescribeApplicationOperationCommand, { OperationId: 'undated' })
       .resolves({});
 
     // Act
