@@ -589,3 +589,36 @@ describe('flinkflow exit codes for what a command throws', () => {
     expect(code).toBe(2);
   });
 });
+
+describe('flinkflow local up and down', () => {
+  it('It should stop the local cloud and say it was not running', async () => {
+    // Prepare
+    const io = fakeIo();
+
+    // Act
+    const code = await runCli(['local', 'down'], io, fakeDeps().deps);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(io.stdout).toEqual(['The local cloud was not running.']);
+  });
+
+  it('It should start the local cloud and report why it could not', async () => {
+    // Prepare
+    const io = fakeIo();
+    const deps = fakeDeps({
+      cloud: {
+        start: async () => {
+          throw new EnvironmentError('port 4588 is taken; set FLINKFLOW_EDGE_PORT');
+        },
+      },
+    }).deps;
+
+    // Act
+    const code = await runCli(['local', 'up'], io, deps);
+
+    // Assess
+    expect(code).toBe(3);
+    expect(io.stderr).toEqual(['flinkflow: port 4588 is taken; set FLINKFLOW_EDGE_PORT']);
+  });
+});
