@@ -8,15 +8,27 @@ import {
 
 describe('The CLI errors', () => {
   it.each([
-    [new UsageError('bad flag'), 'UsageError', 2],
-    [new EnvironmentError('no cloud'), 'EnvironmentError', 3],
-    [new OperationFailedError('failed'), 'OperationFailedError', 1],
-    [new InterruptedError(), 'InterruptedError', 130],
-  ])('It should give %p its name and exit code', (error, name, exitCode) => {
+    ['UsageError', () => new UsageError('bad flag'), 2],
+    ['EnvironmentError', () => new EnvironmentError('no cloud'), 3],
+    ['OperationFailedError', () => new OperationFailedError('failed'), 1],
+    ['InterruptedError', () => new InterruptedError(), 130],
+  ])('It should name a %s so and give it its exit code', (name, create, exitCode) => {
+    // Act
+    const error = create();
+
     // Assess
     expect(error).toBeInstanceOf(CliError);
     expect(error.name).toBe(name);
     expect(error.exitCode).toBe(exitCode);
+  });
+
+  it('It should name the base class CliError and keep the exit code it is given', () => {
+    // Act
+    const error = new CliError('custom', 1);
+
+    // Assess
+    expect(error.name).toBe('CliError');
+    expect(error.exitCode).toBe(1);
   });
 
   it('It should say "Interrupted." unless told otherwise, and keep a cause', () => {
