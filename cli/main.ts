@@ -353,14 +353,16 @@ export async function runCli(
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
+      // `commander.help` is also how a command group without its subcommand ends (help printed with
+      // exit code 1): only help that was asked for is a success.
       if (
         error.code === 'commander.helpDisplayed' ||
         error.code === 'commander.version' ||
-        error.code === 'commander.help'
+        (error.code === 'commander.help' && error.exitCode === 0)
       ) {
         return ExitCode.Ok;
       }
-      // Commander has printed its message already; a missing subcommand prints help and exits 1.
+      // Commander has printed its message already.
       return ExitCode.Usage;
     }
     if (error instanceof CliError) {

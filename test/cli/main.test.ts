@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { LocalCloudDeps } from '../../cli/commands/local';
-import { EnvironmentError } from '../../cli/errors';
+import { EnvironmentError, InterruptedError, OperationFailedError, UsageError } from '../../cli/errors';
 import { runCli, type CliDeps } from '../../cli/main';
 import type { ProduceOptions, ProduceResult } from '../../producer';
 import { fakeIo } from './fakes';
@@ -466,5 +466,159 @@ describe('flinkflow errors from the environment', () => {
     // Assess
     expect(code).toBe(3);
     expect(io.stderr.join('\n')).toContain('flinkflow: no AWS region: set AWS_REGION');
+  });
+});
+
+describe('flinkflow exit codes for what a command throws', () => {
+  const failingProduce = (error: unknown) =>
+    fakeDeps({
+      produce: async () => {
+        throw error;
+      },
+    }).deps;
+  const produceArgs = ['produce', '--stream', 'ticks', '--count', '1'];
+
+  it.each([
+    [new UsageError('--rate: use a number greater than 0'), 2],
+    [new EnvironmentError('the local cloud is not running'), 3],
+    [new OperationFailedError('the execution failed'), 1],
+    [new InterruptedError('Interrupted while producing.'), 130],
+  ])('It should print the message of a %p and exit with its code %i', async (error, expected) => {
+    // Prepare
+    const io = fakeIo();
+
+    // Act
+    const code = await runCli(produceArgs, io, failingProduce(error));
+
+    // Assess
+    expect(code).toBe(expected);
+    expect(io.stderr).toEqual([`flinkflow: ${error.message}`]);
+  });
+
+  it('It should exit 2 with the message of the producer input error', async () => {
+    // Prepare
+    const io = fakeIo();
+    const error = Object.assign(new Error('tickers must not be empty'), { name: 'ProducerInputError' });
+
+    // Act
+    const code = await runCli(produceArgs, io, failingProduce(error));
+
+    // Assess
+    expect(code).toBe(2);
+    expect(io.stderr).toEqual(['flinkflow: tickers must not be empty']);
+  });
+
+  it.each([
+    [
+      'a CredentialsProviderError',
+      Object.assign(new Error('no credentials'), { name: 'CredentialsProviderError' }),
+    ],
+    ['an error named ECONNREFUSED', Object.assign(new Error('refused'), { name: 'ECONNREFUSED' })],
+    ['a message with ECONNREFUSED', new Error('connect ECONNREFUSED 127.0.0.1:4567')],
+  ])('It should exit 3 when AWS or the endpoint cannot be reached (%s)', async (_what, error) => {
+    // Prepare
+    const io = fakeIo();
+
+    // Act
+    const code = await runCli(produceArgs, io, failingProduce(error));
+
+    // Assess
+    expect(code).toBe(3);
+    expect(io.stderr).toEqual([`flinkflow: cannot reach AWS or the endpoint: ${error.message}`]);
+  });
+
+  it('It should exit 3 for a missing region whatever the case of the message', async () => {
+    // Prepare
+    const io = fakeIo();
+
+    // Act
+    const code = await runCli(produceArgs, io, failingProduce(new Error('region is MISSING')));
+
+    // Assess
+    expect(code).toBe(3);
+    expect(io.stderr).toEqual([
+      'flinkflow: no AWS region: set AWS_REGION (or a profile with a region: AWS_PROFILE).',
+    ]);
+  });
+
+  it('It should exit 1 with the name and message of any other error', async () => {
+    // Prepare
+    const io = fakeIo();
+    const error = Object.assign(new Error('Access denied'), { name: 'AccessDeniedException' });
+
+    // Act
+    const code = await runCli(produceArgs, io, failingProduce(error));
+
+    // Assess
+    expect(code).toBe(1);
+    expect(io.stderr).toEqual(['flinkflow: AccessDeniedException: Access denied']);
+  });
+
+  it('It should exit 130 and say interrupted when the command fails after Ctrl-C', async () => {
+    // Prepare
+    const io = fakeIo();
+    io.abort();
+
+    // Act
+    const code = await runCli(produceArgs, io, failingProduce(new Error('aborted')));
+
+    // Assess
+    expect(code).toBe(130);
+    expect(io.stderr).toEqual(['flinkflow: interrupted.']);
+  });
+
+  it.each([[['--version']], [['help']], [['produce', '--help']]])('It should exit 0 for %j', async (argv) => {
+    // Prepare
+    const io = fakeIo();
+
+    // Act
+    const code = await runCli(argv, io, fakeDeps().deps);
+
+    // Assess
+    expect(code).toBe(0);
+  });
+
+  it('It should exit 2 when a command group is given no subcommand', async () => {
+    // Prepare
+    const io = fakeIo();
+
+    // Act
+    const code = await runCli(['local'], io, fakeDeps().deps);
+
+    // Assess
+    expect(code).toBe(2);
+  });
+});
+
+describe('flinkflow local up and down', () => {
+  it('It should stop the local cloud and say it was not running', async () => {
+    // Prepare
+    const io = fakeIo();
+
+    // Act
+    const code = await runCli(['local', 'down'], io, fakeDeps().deps);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(io.stdout).toEqual(['The local cloud was not running.']);
+  });
+
+  it('It should start the local cloud and report why it could not', async () => {
+    // Prepare
+    const io = fakeIo();
+    const deps = fakeDeps({
+      cloud: {
+        start: async () => {
+          throw new EnvironmentError('port 4588 is taken; set FLINKFLOW_EDGE_PORT');
+        },
+      },
+    }).deps;
+
+    // Act
+    const code = await runCli(['local', 'up'], io, deps);
+
+    // Assess
+    expect(code).toBe(3);
+    expect(io.stderr.at(-1)).toBe('flinkflow: port 4588 is taken; set FLINKFLOW_EDGE_PORT');
   });
 });
