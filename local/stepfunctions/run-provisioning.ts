@@ -25,15 +25,15 @@ import {
 } from '../../workflow/contract';
 import { lambdaFolderName, ProvisionTaskTimeoutSeconds } from '../../workflow/provisioning';
 import { renderProvisioningAsl } from '../../workflow/render';
-import type { LocalMachineModule, MachineResult } from './machines';
+import type { LocalMachineModule, MachineEvent, MachineResult } from './machines';
 import type { Context } from 'aws-lambda';
 import { TaskHandlerModules, type HandlerModule } from './task-handlers';
 
 /** A task implementation as the interpreter calls it: the state's input in, the task's result out. */
 export type TaskImplementation = (input: unknown) => Promise<unknown>;
 
-/** One step of the execution, for live progress. */
-export interface ProvisioningEvent {
+/** One step of the execution, for live progress: a MachineEvent whose type the interpreter fixes. */
+export interface ProvisioningEvent extends MachineEvent {
   type:
     | 'ExecutionStarted'
     | 'ExecutionSucceeded'
@@ -45,19 +45,6 @@ export interface ProvisioningEvent {
     | 'StateFailed'
     | 'StateRetried'
     | 'StateCaught';
-  /** Milliseconds since the epoch. */
-  timestamp: number;
-  /** The state's name (state events only). */
-  state?: string;
-  stateType?: string;
-  /** The error name and cause (StateFailed, ExecutionFailed). */
-  error?: string;
-  cause?: string;
-  /** Which retry of the state this is (StateRetried). */
-  retryAttempt?: number;
-  /** The state's input (StateEntered) and output (StateExited), for the execution history. */
-  input?: unknown;
-  output?: unknown;
 }
 
 export interface RunProvisioningOptions {
