@@ -38,11 +38,26 @@ export function errorOfLogEvent(text: string): string | undefined {
   return /(Exception|Error)\b/.test(line) ? line : undefined;
 }
 
-/** The throwable's first line (its class and message), whether logged as one string or as lines. */
+/**
+ * The throwable's first line (its class and message), and its root cause when that is another line: a
+ * Flink task failure is logged as a wrapper ("AsynchronousException: Caught exception while processing
+ * timer") whose last `Caused by:` (or, for a Python UDF, the traceback's last `SomethingError: ...` line)
+ * names what the job's own code threw. Accepts the throwable as one string or as lines.
+ */
 function throwableText(value: unknown): string | undefined {
-  const lines = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? value.split('\n') : [];
-  const first = lines.map((line) => line.trim()).find((line) => line !== '');
-  return first;
+  const lines = (
+    Array.isArray(value) ? value.map(String) : typeof value === 'string' ? value.split('\n') : []
+  )
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  const first = lines[0];
+  if (first === undefined) return undefined;
+  const causes = lines
+    .slice(1)
+    .map((line) => line.replace(/^Caused by:\s*/, ''))
+    .filter((line) => /^[\w.$]+(Exception|Error)(:|$)/.test(line));
+  const root = causes[causes.length - 1];
+  return root === undefined || root === first ? first : `${first} (root cause: ${root})`;
 }
 
 export type JobException = { found: true; exception: string } | { found: false; why: string };

@@ -228,8 +228,10 @@ export class ApplicationTelemetry {
 // The runner's log4j layout: `%d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c [%t] %x - %m%n`.
 const LOG_LINE =
   /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) (TRACE|DEBUG|INFO|WARN|ERROR|FATAL)\s+(\S+)\s+\[(.*?)\]\s+- (.*)$/;
+// Java frames and causes, and a Python UDF's traceback inside a cause (indented `File ...` lines and its
+// closing `SomethingError: ...` line), so the root cause reaches the event's throwable.
 const STACK_LINE =
-  /^(\s+at |\s*\.\.\. \d+ more|Caused by: |\s+Suppressed: |\s+\.\.\.|[\w.$]+(Exception|Error)\b)/;
+  /^(\s+\S|\s*\.\.\. \d+ more|Caused by: |Traceback \(most recent call last\)|[\w.$]+(Exception|Error)\b)/;
 
 /** Reads a Flink log from where it left off; WARN/ERROR lines become events, stack lines their throwable. */
 class LogTail {

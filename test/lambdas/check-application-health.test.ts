@@ -400,6 +400,22 @@ describe('reading the job exception from a log event', () => {
       flinkLog('WARN', 'Retrying', 'java.net.SocketTimeoutException: t'),
       'Retrying: java.net.SocketTimeoutException: t',
     ],
+    [
+      'a wrapped task failure, naming its root cause',
+      flinkLog(
+        'WARN',
+        'Window (1/1) switched from RUNNING to FAILED with failure cause:',
+        'org.apache.flink.runtime.taskmanager.AsynchronousException: Caught exception while processing timer.\n' +
+          '\tat org.apache.flink.streaming.runtime.tasks.StreamTask.invokeProcessingTimeCallback(StreamTask.java:1)\n' +
+          'Caused by: java.lang.RuntimeException: Error received from SDK harness for instruction 1: Traceback (most recent call last):\n' +
+          '  File "/tmp/main.py", line 20, in fail_once\n' +
+          'RuntimeError: the job broke\n' +
+          '\t... 12 more',
+      ),
+      'Window (1/1) switched from RUNNING to FAILED with failure cause:: ' +
+        'org.apache.flink.runtime.taskmanager.AsynchronousException: Caught exception while processing timer. ' +
+        '(root cause: RuntimeError: the job broke)',
+    ],
     ['an INFO event', flinkLog('INFO', 'Checkpoint 3 completed'), undefined],
     [
       'a plain-text exception line',
