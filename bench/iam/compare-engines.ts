@@ -21,24 +21,29 @@ interface ToolResult {
 const casesPath = path.join(__dirname, 'cases.json');
 const { cases } = JSON.parse(fs.readFileSync(casesPath, 'utf8')) as { cases: Case[] };
 
+/** One case's request against its one statement, as iam-simulate evaluates it. */
+function simulateCase(c: Case) {
+  return runSimulation(
+    {
+      request: {
+        principal: 'arn:aws:iam::123456789012:role/sample',
+        action: c.request.action,
+        resource: { resource: c.request.resource, accountId: '123456789012' },
+        contextVariables: {},
+      },
+      identityPolicies: [{ name: 'case', policy: { Version: '2012-10-17', Statement: [c.statement] } }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    { simulationMode: 'Strict' },
+  );
+}
+
 async function simulate(): Promise<ToolResult & { perRequestMs: number }> {
   const started = performance.now();
   const results = [];
   for (const c of cases) {
-    const outcome = await runSimulation(
-      {
-        request: {
-          principal: 'arn:aws:iam::123456789012:role/sample',
-          action: c.request.action,
-          resource: { resource: c.request.resource, accountId: '123456789012' },
-          contextVariables: {},
-        },
-        identityPolicies: [{ name: 'case', policy: { Version: '2012-10-17', Statement: [c.statement] } }],
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-      },
-      { simulationMode: 'Strict' },
-    );
+    const outcome = await simulateCase(c);
     const verdict = outcome.resultType === 'error' ? 'error' : outcome.overallResult;
     results.push({ case: c.name, detected: verdict !== 'Allowed', detail: verdict });
   }
@@ -48,20 +53,7 @@ async function simulate(): Promise<ToolResult & { perRequestMs: number }> {
   const warm = performance.now();
   for (let i = 0; i < repeat; i += 1) {
     const c = cases[i % cases.length]!;
-    await runSimulation(
-      {
-        request: {
-          principal: 'arn:aws:iam::123456789012:role/sample',
-          action: c.request.action,
-          resource: { resource: c.request.resource, accountId: '123456789012' },
-          contextVariables: {},
-        },
-        identityPolicies: [{ name: 'case', policy: { Version: '2012-10-17', Statement: [c.statement] } }],
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-      },
-      { simulationMode: 'Strict' },
-    );
+    await simulateCase(c);
   }
   return { results, seconds, perRequestMs: (performance.now() - warm) / repeat };
 }
