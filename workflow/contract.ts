@@ -147,7 +147,26 @@ export const PipelineNames = {
   codeKey: 'code/flinkflow-app.zip',
   /** The key prefix of the job's output inside the pipeline bucket. */
   outputPrefix: 'output/',
+  /** The Glue CSV classifier that gives the header-less CSV output its column names (OutputColumns). */
+  csvClassifier: (pipeline: string) => `${pipeline}-csv`,
+  /** The EventBridge Scheduler schedule that starts the crawl-and-query machine for the pipeline. */
+  validationSchedule: (pipeline: string) => `${pipeline}-validation`,
+  /** The EventBridge rule that starts a re-deploy when a new code zip lands under the code prefix. */
+  redeployRule: (pipeline: string) => `${pipeline}-redeploy`,
 } as const;
+
+/**
+ * The job's output columns in file order (CSV lines and Parquet alike), then the partition columns the
+ * sink writes into the path (Hive-style `ticker=.../dt=.../hr=...`; dt and hr only with partitionByTime).
+ * The CSV classifier, the validation queries and the docs take the names from here.
+ */
+export const OutputColumns = [
+  { name: 'window_end', type: 'timestamp' },
+  { name: 'window_start', type: 'timestamp' },
+  { name: 'avg_price', type: 'double' },
+  { name: 'event_count', type: 'bigint' },
+] as const;
+export const OutputPartitionColumns = ['ticker', 'dt', 'hr'] as const;
 
 /** The key prefix of an object key (`code/` of `code/flinkflow-app.zip`): what IAM grants objects under. */
 export function keyPrefixOf(key: string): string {
