@@ -5,19 +5,19 @@
  * recomputed here independently: none lost, none written twice.
  */
 import fs from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AthenaClient } from '@aws-sdk/client-athena';
-import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { GetTablesCommand, GlueClient } from '@aws-sdk/client-glue';
+import { GetTablesCommand } from '@aws-sdk/client-glue';
 import { defaultDeps } from '../../cli/main';
-import type { CliIo } from '../../cli/io';
 import { localRun } from '../../cli/local-run/run';
 import type { TickEvent } from '../../producer';
-import { readState, sdkEnvironment, stopLocalCloud } from '../../local/cloud';
 import { javaPidsMentioning } from '../support/flink-jobs';
-import { athenaRows, compareWindows } from './windows';
+import {
+  localCloudClients,
+  maxApplicationMetric,
+  recordingProducer,
+  useLocalCloudHome,
+} from '../support/local-cloud';
+import { athenaRows, compareWindows, windowRowsSql } from './windows';
 
 const WINDOW_SECONDS = 10;
 const WATERMARK_SECONDS = 2;
@@ -41,32 +41,14 @@ function checkpoints(home: string): Array<{ id: number; completed: boolean }> {
 }
 
 describe('The pipeline on the local cloud when the job is killed', () => {
-  const home = path.join(tmpdir(), `flinkflow-e2e-kill-${process.pid}`);
-  const io: CliIo = {
-    out: () => undefined,
-    err: (line) => process.stderr.write(`${line}\n`),
-    env: process.env,
-    now: () => Date.now(),
-    signal: new AbortController().signal,
-  };
-
-  beforeAll(async () => {
-    await mkdir(home, { recursive: true });
-    process.env['FLINKFLOW_HOME'] = home;
-  });
-
-  afterAll(async () => {
-    await stopLocalCloud();
-  });
+  const { home, io } = useLocalCloudHome('e2e-kill');
 
   it('It should lose no window and write none twice when the JVM is killed during production', async () => {
-    // Prepare: kill the job's JVMs once a checkpoint has completed during production.
+    // Prepare: kill the job's JVMs during production, once the second checkpoint triggered after
+    // production began has completed. The first one may be taken before the Kinesis consumer has read a
+    // record; its state then holds the LATEST sentinel, and a restore from it re-reads from LATEST,
+    // skipping what came in meanwhile (the connector's behaviour on AWS too; docs/local-flink.md).
     process.stderr.write(`e2e-kill: the local cloud logs to ${path.join(home, 'local', 'cloud.log')}\n`);
-    const deps = defaultDeps(io).localRun(io);
-    // The kill waits for the second checkpoint triggered after production began. The first one may be
-    // taken before the Kinesis consumer has read a record; its state then holds the LATEST sentinel, and
-    // a restore from it re-reads from LATEST, skipping what came in meanwhile (the connector's behaviour
-    // on AWS too; docs/local-flink.md). The second is triggered a checkpoint interval later.
     const produced: TickEvent[] = [];
     let productionStartedAt: number | undefined;
     let newestAtProductionStart = 0;
@@ -81,23 +63,10 @@ describe('The pipeline on the local cloud when the job is killed', () => {
       for (const pid of killedPids) process.kill(pid, 'SIGKILL');
       process.stderr.write(`e2e-kill: killed the job's JVMs ${killedPids.join(', ')}\n`);
     }, 500);
-    const recordingDeps = {
-      ...deps,
-      produce: (options: Parameters<typeof deps.produce>[0], clients: Parameters<typeof deps.produce>[1]) => {
-        newestAtProductionStart = Math.max(0, ...checkpoints(home).map((c) => c.id));
-        productionStartedAt = Date.now();
-        return deps.produce(
-          {
-            ...options,
-            onDelivered: (records) => {
-              produced.push(...records.map((r) => r.event));
-              options.onDelivered?.(records);
-            },
-          },
-          clients,
-        );
-      },
-    };
+    const recordingDeps = recordingProducer(defaultDeps(io).localRun(io), produced, () => {
+      newestAtProductionStart = Math.max(0, ...checkpoints(home).map((c) => c.id));
+      productionStartedAt = Date.now();
+    });
 
     // Act
     const summary = await localRun(
@@ -121,58 +90,22 @@ describe('The pipeline on the local cloud when the job is killed', () => {
     expect(killedAt).toBeDefined();
     expect(killedPids.length).toBeGreaterThan(0);
     expect(summary.applicationStatus).toBe('RUNNING');
-    const state = await readState();
-    if (!state) throw new Error('the local cloud left no state file');
-    const env = sdkEnvironment(state);
-    const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-    const cloudWatch = new CloudWatchClient({
-      region: state.region,
-      endpoint: env['AWS_ENDPOINT_URL_CLOUDWATCH'] ?? '',
-      credentials,
-    });
-    const metrics = await cloudWatch.send(
-      new GetMetricDataCommand({
-        StartTime: new Date(Date.now() - 30 * 60_000),
-        EndTime: new Date(Date.now() + 60_000),
-        MetricDataQueries: [
-          {
-            Id: 'restarts',
-            MetricStat: {
-              Metric: {
-                Namespace: 'AWS/KinesisAnalytics',
-                MetricName: 'numRestarts',
-                Dimensions: [{ Name: 'Application', Value: `${PIPELINE}-app` }],
-              },
-              Period: 60,
-              Stat: 'Maximum',
-            },
-          },
-        ],
-      }),
+    const { state, glue, athena, cloudWatch, destroy } = await localCloudClients();
+    expect(await maxApplicationMetric(cloudWatch, `${PIPELINE}-app`, 'numRestarts')).toBeGreaterThanOrEqual(
+      1,
     );
-    expect(Math.max(-1, ...(metrics.MetricDataResults?.[0]?.Values ?? []))).toBeGreaterThanOrEqual(1);
 
     // Our own query and our own expectations.
-    const glue = new GlueClient({
-      region: state.region,
-      endpoint: env['AWS_ENDPOINT_URL_GLUE'] ?? '',
-      credentials,
-    });
-    const athena = new AthenaClient({
-      region: state.region,
-      endpoint: env['AWS_ENDPOINT_URL_ATHENA'] ?? '',
-      credentials,
-    });
     const tables = await glue.send(new GetTablesCommand({ DatabaseName: 'flinkflow' }));
     const table = tables.TableList?.find((t) => t.Name?.startsWith(`${PIPELINE.replace(/-/g, '_')}_`));
-    expect(table).toBeDefined();
+    if (!table) throw new Error(`no table of ${PIPELINE} in the catalog`);
     const rows = await athenaRows(
       athena,
-      `SELECT ticker, CAST(col1 AS VARCHAR), CAST(col2 AS DOUBLE), CAST(col3 AS BIGINT) FROM flinkflow.${table?.Name ?? ''}`,
+      windowRowsSql('flinkflow', table),
       `s3://flinkflow-${PIPELINE}-${state.account}-${state.region}/e2e-results/`,
     );
     const comparison = compareWindows(rows, produced, WINDOW_SECONDS, WATERMARK_SECONDS);
-    for (const client of [cloudWatch, glue, athena]) client.destroy();
+    destroy();
     process.stderr.write(
       `e2e-kill: ${produced.length} events, ${comparison.seen} windows in Athena, ${comparison.mustHave} certain\n`,
     );

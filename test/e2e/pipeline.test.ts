@@ -4,17 +4,12 @@
  * Athena. The expected windows are computed here from the produced events, independently of the CLI's
  * own check, and compared with what a separate Athena query returns.
  */
-import { mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { AthenaClient } from '@aws-sdk/client-athena';
-import { GetTablesCommand, GlueClient } from '@aws-sdk/client-glue';
+import { GetTablesCommand } from '@aws-sdk/client-glue';
 import { defaultDeps } from '../../cli/main';
-import type { CliIo } from '../../cli/io';
 import { localRun } from '../../cli/local-run/run';
 import type { TickEvent } from '../../producer';
-import { readState, sdkEnvironment, stopLocalCloud } from '../../local/cloud';
-import { athenaRows, expectedRows, type WindowRow } from './windows';
+import { localCloudClients, recordingProducer, useLocalCloudHome } from '../support/local-cloud';
+import { athenaRows, compareWindows, windowRowsSql } from './windows';
 
 const WINDOW_SECONDS = 10;
 const WATERMARK_SECONDS = 2;
@@ -22,42 +17,12 @@ const WATERMARK_SECONDS = 2;
 jest.setTimeout(12 * 60_000);
 
 describe('The pipeline on the local cloud', () => {
-  const home = path.join(tmpdir(), `flinkflow-e2e-${process.pid}`);
-  const io: CliIo = {
-    out: () => undefined,
-    err: (line) => process.stderr.write(`${line}\n`),
-    env: process.env,
-    now: () => Date.now(),
-    signal: new AbortController().signal,
-  };
-
-  beforeAll(async () => {
-    await mkdir(home, { recursive: true });
-    process.env['FLINKFLOW_HOME'] = home;
-  });
-
-  afterAll(async () => {
-    await stopLocalCloud();
-  });
+  const { io } = useLocalCloudHome('e2e');
 
   it('It should land, per ticker and window, exactly the averages and counts of the produced events', async () => {
     // Prepare
-    const deps = defaultDeps(io).localRun(io);
     const produced: TickEvent[] = [];
-    const recordingDeps = {
-      ...deps,
-      produce: (options: Parameters<typeof deps.produce>[0], clients: Parameters<typeof deps.produce>[1]) =>
-        deps.produce(
-          {
-            ...options,
-            onDelivered: (records) => {
-              produced.push(...records.map((r) => r.event));
-              options.onDelivered?.(records);
-            },
-          },
-          clients,
-        ),
-    };
+    const recordingDeps = recordingProducer(defaultDeps(io).localRun(io), produced);
 
     // Act
     const summary = await localRun(
@@ -87,48 +52,20 @@ describe('The pipeline on the local cloud', () => {
     expect(summary.health?.completedCheckpoints).toBeGreaterThanOrEqual(1);
     expect(produced.length).toBeGreaterThan(500);
 
-    const state = await readState();
-    if (!state) throw new Error('the local cloud left no state file');
-    const env = sdkEnvironment(state);
-    const clientConfig = {
-      region: state.region,
-      endpoint: env['AWS_ENDPOINT_URL_GLUE'] ?? '',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    };
-    const glue = new GlueClient(clientConfig);
-    const athena = new AthenaClient({ ...clientConfig, endpoint: env['AWS_ENDPOINT_URL_ATHENA'] ?? '' });
+    const { state, glue, athena, destroy } = await localCloudClients();
     const tables = await glue.send(new GetTablesCommand({ DatabaseName: 'flinkflow' }));
     const table = tables.TableList?.find((t) => t.Name?.startsWith('e2e_pipeline_'));
-    expect(table).toBeDefined();
-    // CSV without a header: Glue names the file's columns col0.. (window end, window start, avg, count).
+    if (!table) throw new Error('no table of e2e-pipeline in the catalog');
     const rows = await athenaRows(
       athena,
-      `SELECT ticker, CAST(col1 AS VARCHAR), CAST(col2 AS DOUBLE), CAST(col3 AS BIGINT) FROM flinkflow.${table?.Name ?? ''}`,
+      windowRowsSql('flinkflow', table),
       `s3://flinkflow-e2e-pipeline-${state.account}-${state.region}/e2e-results/`,
     );
-    const expected = expectedRows(produced, WINDOW_SECONDS);
-    const maxEventTime = Math.max(...produced.map((e) => Date.parse(e.event_time)));
-    // Windows the watermark has certainly passed (one window of margin for the last checkpoint).
-    const mustHave = [...expected.values()].filter(
-      (w) => w.windowStart + 2 * WINDOW_SECONDS * 1000 <= maxEventTime - WATERMARK_SECONDS * 1000,
-    );
-    expect(mustHave.length).toBeGreaterThanOrEqual(5);
-
-    const seen = new Map<string, WindowRow>();
-    for (const [ticker, start, avg, count] of rows) {
-      const windowStart = Date.parse(`${(start ?? '').replace(' ', 'T')}Z`);
-      const key = `${ticker}@${windowStart}`;
-      expect(seen.has(key)).toBe(false); // exactly-once: no window twice
-      seen.set(key, { ticker: ticker ?? '', windowStart, avg: Number(avg), count: Number(count) });
-    }
-    for (const row of seen.values()) {
-      const want = expected.get(`${row.ticker}@${row.windowStart}`);
-      expect(want).toBeDefined();
-      expect(row.count).toBe(want?.count);
-      expect(row.avg).toBeCloseTo(want?.avg ?? NaN, 9);
-    }
-    for (const want of mustHave) {
-      expect(seen.has(`${want.ticker}@${want.windowStart}`)).toBe(true);
-    }
+    destroy();
+    const comparison = compareWindows(rows, produced, WINDOW_SECONDS, WATERMARK_SECONDS);
+    expect(comparison.mustHave).toBeGreaterThanOrEqual(5);
+    expect(comparison.duplicates).toEqual([]); // exactly-once: no window twice
+    expect(comparison.wrong).toEqual([]);
+    expect(comparison.missing).toEqual([]);
   });
 });

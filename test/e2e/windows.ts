@@ -8,6 +8,7 @@ import {
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
+import type { Table } from '@aws-sdk/client-glue';
 import type { TickEvent } from '../../producer';
 
 export interface WindowRow {
@@ -35,6 +36,19 @@ export function expectedRows(events: TickEvent[], windowSeconds: number): Map<st
       { ticker: e.ticker, windowStart: e.windowStart, count: e.count, avg: e.sum / e.count },
     ]),
   );
+}
+
+/**
+ * The query of (ticker, window start, average, count) over the crawled output table. The data columns
+ * are taken from the table in file order (window end, window start, average, count), so the query reads
+ * whatever names the catalog gives them (a classifier's header names, or Glue's col0.. without one).
+ */
+export function windowRowsSql(database: string, table: Table): string {
+  const columns = (table.StorageDescriptor?.Columns ?? []).map((c) => c.Name ?? '');
+  if (columns.length < 4)
+    throw new Error(`table ${table.Name ?? '?'} has ${columns.length} data columns, not 4`);
+  const [, start, avg, count] = columns;
+  return `SELECT ticker, CAST(${start} AS VARCHAR), CAST(${avg} AS DOUBLE), CAST(${count} AS BIGINT) FROM ${database}.${table.Name ?? ''}`;
 }
 
 export async function athenaRows(

@@ -37,7 +37,8 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { maxApplicationMetric } from '../support/local-cloud';
 import {
   CloudWatchLogsClient,
   CreateLogGroupCommand,
@@ -677,27 +678,7 @@ describe('StartApplication and StopApplication', () => {
           JSON.parse(fs.readFileSync(path.join(runsDir, run, 'work', 'received.json'), 'utf8')) as Received,
       );
     const maxRestarts = await eventuallyAsync(async () => {
-      const out = await cloudWatch.send(
-        new GetMetricDataCommand({
-          StartTime: startedAt,
-          EndTime: new Date(Date.now() + 60_000),
-          MetricDataQueries: [
-            {
-              Id: 'restarts',
-              MetricStat: {
-                Metric: {
-                  Namespace: 'AWS/KinesisAnalytics',
-                  MetricName: 'numRestarts',
-                  Dimensions: [{ Name: 'Application', Value: 'crash-app' }],
-                },
-                Period: 60,
-                Stat: 'Maximum',
-              },
-            },
-          ],
-        }),
-      );
-      const max = Math.max(0, ...(out.MetricDataResults?.[0]?.Values ?? []));
+      const max = await maxApplicationMetric(cloudWatch, 'crash-app', 'numRestarts', startedAt);
       return max >= 3 ? max : undefined;
     });
     const events = await eventuallyAsync(async () => {

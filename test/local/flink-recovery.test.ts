@@ -6,7 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { maxApplicationMetric } from '../support/local-cloud';
 import {
   CloudWatchLogsClient,
   CreateLogGroupCommand,
@@ -186,30 +187,6 @@ async function createAndStart(
   return { logGroupName, logStreamName };
 }
 
-async function maxNumRestarts(cloudWatch: CloudWatchClient, name: string): Promise<number> {
-  const out = await cloudWatch.send(
-    new GetMetricDataCommand({
-      StartTime: new Date(Date.now() - 30 * 60_000),
-      EndTime: new Date(Date.now() + 60_000),
-      MetricDataQueries: [
-        {
-          Id: 'restarts',
-          MetricStat: {
-            Metric: {
-              Namespace: 'AWS/KinesisAnalytics',
-              MetricName: 'numRestarts',
-              Dimensions: [{ Name: 'Application', Value: name }],
-            },
-            Period: 60,
-            Stat: 'Maximum',
-          },
-        },
-      ],
-    }),
-  );
-  return Math.max(-1, ...(out.MetricDataResults?.[0]?.Values ?? []));
-}
-
 async function statusOf(flink: KinesisAnalyticsV2Client, name: string): Promise<string> {
   const out = await flink.send(new DescribeApplicationCommand({ ApplicationName: name }));
   return out.ApplicationDetail?.ApplicationStatus ?? 'unknown';
@@ -281,7 +258,7 @@ describe('A RUNNING job that fails, on real Flink', () => {
         flink,
         name,
         async () => {
-          const max = await maxNumRestarts(cloudWatch, name);
+          const max = await maxApplicationMetric(cloudWatch, name, 'numRestarts');
           return max >= 1 ? max : undefined;
         },
         180_000,
@@ -375,7 +352,7 @@ describe('A RUNNING job that fails, on real Flink', () => {
         flink,
         name,
         async () => {
-          const max = await maxNumRestarts(cloudWatch, name);
+          const max = await maxApplicationMetric(cloudWatch, name, 'numRestarts');
           return max >= 1 ? max : undefined;
         },
         60_000,
