@@ -192,9 +192,9 @@ export interface InputProblem {
 }
 
 /** The one-line summary of a list of problems (InvalidInputError's message, the CLI's usage error). */
-export function describeProblems(problems: readonly InputProblem[]): string {
+export function describeProblems(problems: readonly InputProblem[], document = 'provisioning input'): string {
   const lines = problems.map((p) => `${p.field}: ${p.message}`);
-  return `Invalid provisioning input (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${lines.join('; ')}`;
+  return `Invalid ${document} (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${lines.join('; ')}`;
 }
 
 /** The Glue database the stack (and the local cloud) creates for the crawlers' tables, unless told otherwise. */

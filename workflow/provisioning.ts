@@ -110,8 +110,8 @@ export const TagsPendingRetry = {
   maxDelaySeconds: 60,
 } as const;
 
-/** The folder of a task's handler under lambdas/: the kebab-case of its state name. */
-export function lambdaFolderName(task: ProvisionLambdaTask): string {
+/** The folder of a task's handler under lambdas/: the kebab-case of its state name (any machine's). */
+export function lambdaFolderName(task: string): string {
   return task.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }
 
