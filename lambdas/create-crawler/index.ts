@@ -53,7 +53,9 @@ export function crawlerConfiguration(config: Pick<ProvisionConfig, 'outputPrefix
  * The pipeline's CSV classifier: the sink writes no header, so the classifier gives Glue the column names
  * (ContainsHeader ABSENT with Header: the names of the files' columns, in file order).
  */
-export function csvClassifierRequest(config: Pick<ProvisionConfig, 'pipelineName'>): CreateCsvClassifierRequest {
+export function csvClassifierRequest(
+  config: Pick<ProvisionConfig, 'pipelineName'>,
+): CreateCsvClassifierRequest {
   return {
     Name: PipelineNames.csvClassifier(config.pipelineName),
     Delimiter: ',',

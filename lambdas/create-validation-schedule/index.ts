@@ -25,10 +25,15 @@ export type CreateValidationScheduleResult = NonNullable<ProvisionExecutionState
  * and for at most this long; the event then goes to the dead-letter queue. Ten minutes keeps a retried
  * start from overlapping the next run of a schedule every 15 minutes.
  */
-export const ValidationScheduleRetryPolicy = { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 600 } as const;
+export const ValidationScheduleRetryPolicy = {
+  MaximumRetryAttempts: 3,
+  MaximumEventAgeInSeconds: 600,
+} as const;
 
 /** Reads the schedule's target, role and queue from the environment the stack sets. */
-export function loadValidationScheduleSettings(env: NodeJS.ProcessEnv = process.env): ValidationScheduleSettings {
+export function loadValidationScheduleSettings(
+  env: NodeJS.ProcessEnv = process.env,
+): ValidationScheduleSettings {
   const read = (name: string) => {
     const value = env[name]?.trim();
     if (!value) {
@@ -98,13 +103,15 @@ export const run = withTransientErrors(
     return {
       scheduleName: name,
       scheduleArn:
-        arn ?? `arn:${partitionOf(config.region)}:scheduler:${config.region}:${config.account}:schedule/default/${name}`,
+        arn ??
+        `arn:${partitionOf(config.region)}:scheduler:${config.region}:${config.account}:schedule/default/${name}`,
       expression: config.crawlSchedule,
       created,
     };
   },
 );
 
-export const handler = taskHandler(ProvisionState.CreateValidationSchedule, (event: ProvisionExecutionState) =>
-  run(event),
+export const handler = taskHandler(
+  ProvisionState.CreateValidationSchedule,
+  (event: ProvisionExecutionState) => run(event),
 );

@@ -590,6 +590,7 @@ function tableActions(task: ProvisionLambdaTask): string[] {
     codeAsset: { bucketName: 'assets', objectKey: 'code.zip' },
     applicationRole: role('Application'),
     crawlerRole: role('Crawler'),
+    schedulerRole: role('Scheduler'),
   });
   return [...new Set(statements.flatMap((statement) => statement.actions))];
 }

@@ -25,7 +25,10 @@ import { sqlTimestamp, windowEnds } from '../../lambdas/shared/validation/period
 import { run as startCrawl } from '../../lambdas/start-crawl';
 import { run as startQueries } from '../../lambdas/start-queries';
 import { run as validateCrawlInput } from '../../lambdas/validate-crawl-input';
-import { runCrawlAndQueryLocally, type CrawlAndQueryResult } from '../../local/stepfunctions/run-crawl-and-query';
+import {
+  runCrawlAndQueryLocally,
+  type CrawlAndQueryResult,
+} from '../../local/stepfunctions/run-crawl-and-query';
 import { OutputColumns } from '../../workflow/contract';
 import {
   CrawlErrorName,
@@ -114,7 +117,9 @@ async function validate(input: unknown, scenario: Scenario = {}): Promise<CrawlA
       Crawler: {
         Name: 'ticks-demo-crawler',
         State: state,
-        ...(state === 'READY' ? { LastCrawl: scenario.lastCrawl ?? { Status: 'SUCCEEDED', StartTime: new Date() } } : {}),
+        ...(state === 'READY'
+          ? { LastCrawl: scenario.lastCrawl ?? { Status: 'SUCCEEDED', StartTime: new Date() } }
+          : {}),
       },
     };
   });
@@ -124,7 +129,10 @@ async function validate(input: unknown, scenario: Scenario = {}): Promise<CrawlA
       DatabaseName: 'flinkflow',
       StorageDescriptor: {
         Location: 's3://flinkflow-ticks-demo-123456789012-eu-west-1/output/',
-        Columns: (scenario.columns ?? OutputColumns.map((c) => c.name)).map((Name) => ({ Name, Type: 'string' })),
+        Columns: (scenario.columns ?? OutputColumns.map((c) => c.name)).map((Name) => ({
+          Name,
+          Type: 'string',
+        })),
       },
       PartitionKeys: [{ Name: 'ticker', Type: 'string' }],
     },
@@ -154,7 +162,9 @@ async function validate(input: unknown, scenario: Scenario = {}): Promise<CrawlA
     const rows = [...healthyRows(check, config), ...(scenario.rows?.[check]?.(config) ?? [])];
     const header = ['header'];
     return {
-      ResultSet: { Rows: [header, ...rows].map((row) => ({ Data: row.map((VarCharValue) => ({ VarCharValue })) })) },
+      ResultSet: {
+        Rows: [header, ...rows].map((row) => ({ Data: row.map((VarCharValue) => ({ VarCharValue })) })),
+      },
     };
   });
   cloudWatch.on(GetMetricDataCommand).resolves({
@@ -235,9 +245,13 @@ describe('the crawl-and-query state machine (rendered ASL, handlers run in-proce
     expect(cloudWatch.commandCalls(PutMetricDataCommand)[0]?.args[0].input.MetricData).toHaveLength(6);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
     // Every query in the pipeline's workgroup with a token of this execution and check.
-    const tokens = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.ClientRequestToken);
+    const tokens = athena
+      .commandCalls(StartQueryExecutionCommand)
+      .map((c) => c.args[0].input.ClientRequestToken);
     expect(new Set(tokens).size).toBe(5);
-    expect(athena.commandCalls(StartQueryExecutionCommand).every((c) => c.args[0].input.WorkGroup === 'flinkflow')).toBe(true);
+    expect(
+      athena.commandCalls(StartQueryExecutionCommand).every((c) => c.args[0].input.WorkGroup === 'flinkflow'),
+    ).toBe(true);
   });
 
   it('It should wait for a crawl that was already running instead of failing', async () => {
@@ -316,7 +330,10 @@ describe('the crawl-and-query state machine (rendered ASL, handlers run in-proce
     expect(result.status).toBe('SUCCEEDED');
     if (result.status !== 'SUCCEEDED') return;
     expect(result.output.failed).toEqual(['volume']);
-    expect(result.output.checks.find((c) => c.check === 'volume')).toMatchObject({ value: 0.25, threshold: 0.05 });
+    expect(result.output.checks.find((c) => c.check === 'volume')).toMatchObject({
+      value: 0.25,
+      threshold: 0.05,
+    });
   });
 
   it('It should fail with InvalidInputError naming every bad field, before crawling', async () => {
