@@ -4,6 +4,7 @@
  * (lambdas/), the local cloud and the tests take every name from here. The input's schema (fields,
  * defaults, messages) is in crawl-input.ts, next to this file.
  */
+import { DeploymentVariables } from './contract';
 import type { CrawlInput, CrawlSettings } from './crawl-input';
 
 export type { CrawlInput, CrawlSettings };
@@ -97,11 +98,11 @@ export interface CrawlDeploymentSettings {
 
 /** The environment variable behind each crawl-and-query deployment setting. */
 export const CrawlDeploymentVariables = {
-  glueDatabase: 'GLUE_DATABASE',
+  glueDatabase: DeploymentVariables.glueDatabase,
   athenaWorkGroup: 'ATHENA_WORKGROUP',
   verdictTopicArn: 'VERDICT_TOPIC_ARN',
-  account: 'AWS_ACCOUNT_ID',
-  region: 'AWS_REGION',
+  account: DeploymentVariables.account,
+  region: DeploymentVariables.region,
 } as const satisfies Record<keyof CrawlDeploymentSettings, string>;
 
 /**

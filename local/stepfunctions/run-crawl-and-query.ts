@@ -18,6 +18,7 @@ import {
   type CrawlLambdaTask,
   type ValidationVerdict,
 } from '../../workflow/crawl-contract';
+import { DeploymentVariables } from '../../workflow/contract';
 import { CrawlTaskTimeoutSeconds } from '../../workflow/crawl-and-query';
 import { renderCrawlAndQueryAsl } from '../../workflow/render-crawl';
 import { CrawlTaskHandlerModules } from './crawl-task-handlers';
@@ -76,7 +77,7 @@ export async function runCrawlAndQueryLocally(
   );
   const waitMs = Math.round((options.waitSeconds ?? 1) * 1000);
   const region = options.env['AWS_REGION'] ?? 'us-east-1';
-  const account = options.env['AWS_ACCOUNT_ID'] ?? '000000000000';
+  const account = options.env[DeploymentVariables.account] ?? '000000000000';
   const name = randomUUID();
   const executionArn =
     options.executionArn ??
