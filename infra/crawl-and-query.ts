@@ -77,6 +77,8 @@ export class CrawlAndQuery extends Construct {
   readonly functions: Readonly<Record<CrawlLambdaTask, TaskFunction>>;
   readonly stateMachine: CrawlAndQueryStateMachine;
   readonly verdictTopic: sns.Topic;
+  /** The verdict topic's key. */
+  readonly verdictKey: kms.Key;
   readonly deadLetterQueue: sqs.Queue;
   readonly schedulerRole: iam.Role;
 
@@ -84,11 +86,11 @@ export class CrawlAndQuery extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
 
-    const key = new kms.Key(this, 'VerdictKey', {
+    const key = (this.verdictKey = new kms.Key(this, 'VerdictKey', {
       description: 'flinkflow: encrypts the validation verdict topic',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.DESTROY,
-    });
+    }));
     // CloudWatch alarms on the per-check metrics may notify through the same topic.
     key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:GenerateDataKey*', 'kms:Decrypt');
     this.verdictTopic = new sns.Topic(this, 'VerdictTopic', {

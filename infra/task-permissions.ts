@@ -159,8 +159,8 @@ export const TaskPermissions: Readonly<
     allow(['glue:CreateCrawler'], ['*'], withPipelineTagOnly),
     allow(['glue:TagResource'], [resources.crawlerArn], withPipelineTagOnly),
     allow(['glue:UpdateCrawler'], [resources.crawlerArn]),
-    // No resource type and no condition key: it only turns a crawler's schedule on.
-    allow(['glue:StartCrawlerSchedule'], ['*']),
+    // The pipeline's CSV classifier. Classifiers support no resource type and no condition key.
+    allow(['glue:CreateClassifier', 'glue:UpdateClassifier'], ['*']),
     passRole(crawlerRole, 'glue.amazonaws.com'),
   ],
 
