@@ -18,31 +18,10 @@ import { CrawlAndQueryStateMachine, type CrawlTaskFunctions } from '../workflow/
 import { CrawlDeploymentVariables, CrawlLambdaTasks, type CrawlLambdaTask } from '../workflow/crawl-contract';
 import type { PipelineResources } from './pipeline-resources';
 import { TaskFunction } from './task-function';
+import { validationWorkGroupConfiguration, type ValidationWorkGroupSettings } from './validation-workgroup';
 import { CrawlTaskPermissions } from './task-permissions';
 
-/** The validation workgroup's settings, as the stack and the local deployment apply them. */
-export interface ValidationWorkGroupSettings {
-  /** `s3://bucket/prefix/` where query results go (enforced: clients cannot choose another). */
-  outputLocation: string;
-  /** Athena cancels a query that would scan more. */
-  bytesScannedCutoffPerQuery: number;
-}
-
-/**
- * The workgroup's configuration in Athena's API shape (CreateWorkGroup `Configuration`): enforced
- * result location and encryption, the scan cutoff, CloudWatch metrics. `toCfn` gives CDK's shape.
- */
-export function validationWorkGroupConfiguration(settings: ValidationWorkGroupSettings) {
-  return {
-    EnforceWorkGroupConfiguration: true,
-    PublishCloudWatchMetricsEnabled: true,
-    BytesScannedCutoffPerQuery: settings.bytesScannedCutoffPerQuery,
-    ResultConfiguration: {
-      OutputLocation: settings.outputLocation,
-      EncryptionConfiguration: { EncryptionOption: 'SSE_S3' as const },
-    },
-  };
-}
+export { validationWorkGroupConfiguration, type ValidationWorkGroupSettings } from './validation-workgroup';
 
 /** The same configuration as CloudFormation's AWS::Athena::WorkGroup takes it. */
 export function validationWorkGroupCfnConfiguration(

@@ -25,11 +25,9 @@ import { ProvisioningStateMachine } from '../workflow/provisioning-state-machine
 import { ValidationScheduleVariables } from '../workflow/crawl-contract';
 import { CrawlAndQuery, validationWorkGroupCfnConfiguration } from './crawl-and-query';
 import { PipelineBucketPrefixes, PipelineResources } from './pipeline-resources';
+import { DefaultBytesScannedCutoffPerQuery, DefaultValidationWorkGroup } from './validation-workgroup';
 import { ProjectRoot, TaskFunction } from './task-function';
 import { TaskPermissions } from './task-permissions';
-
-/** The workgroup's default scan cutoff per query: 1 GiB (see athenaBytesScannedCutoffPerQuery). */
-export const DefaultBytesScannedCutoffPerQuery = 1024 ** 3;
 
 /** Where `make flink-zip` writes the deployable Flink code. */
 export const DefaultFlinkCodeZipPath = path.join(ProjectRoot, 'flink-app', 'dist', 'flinkflow-app.zip');
@@ -320,7 +318,7 @@ export class OrchestratorStack extends Stack {
     });
     this.athenaResults = results;
     return new athena.CfnWorkGroup(this, 'AthenaWorkGroup', {
-      name: props.athenaWorkGroupName ?? 'flinkflow',
+      name: props.athenaWorkGroupName ?? DefaultValidationWorkGroup,
       description: 'flinkflow validation queries over the pipelines Glue tables',
       state: 'ENABLED',
       recursiveDeleteOption: true,

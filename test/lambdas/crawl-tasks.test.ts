@@ -183,19 +183,27 @@ describe('StartCrawl and GetCrawlStatus', () => {
     });
   });
 
-  it.each(['RUNNING', 'STOPPING'])('It should keep waiting while the crawler is %s', async (state) => {
-    // Prepare
-    glue.on(GetCrawlerCommand).resolves({ Crawler: { State: state } });
+  it.each(['RUNNING', 'STOPPING'] as const)(
+    'It should keep waiting while the crawler is %s',
+    async (state) => {
+      // Prepare
+      glue.on(GetCrawlerCommand).resolves({ Crawler: { State: state } });
 
-    // Act
-    const result = await getCrawlStatus(
-      crawlState({ crawl: crawl({ attempt: 2 }) }),
-      at('2026-12-01T16:11:00Z'),
-    );
+      // Act
+      const result = await getCrawlStatus(
+        crawlState({ crawl: crawl({ attempt: 2 }) }),
+        at('2026-12-01T16:11:00Z'),
+      );
 
-    // Assess
-    expect(result).toMatchObject({ phase: 'WAITING', crawlerState: state, attempt: 3, nextWaitSeconds: 20 });
-  });
+      // Assess
+      expect(result).toMatchObject({
+        phase: 'WAITING',
+        crawlerState: state,
+        attempt: 3,
+        nextWaitSeconds: 20,
+      });
+    },
+  );
 
   it('It should end the loop when the crawler is READY after a crawl that SUCCEEDED', async () => {
     // Prepare
@@ -210,7 +218,7 @@ describe('StartCrawl and GetCrawlStatus', () => {
     expect(result).toMatchObject({ phase: 'READY', lastCrawl: { status: 'SUCCEEDED', startTime: AS_OF } });
   });
 
-  it.each(['FAILED', 'CANCELLED'])(
+  it.each(['FAILED', 'CANCELLED'] as const)(
     'It should fail with Glue’s message when the last crawl %s',
     async (status) => {
       // Prepare
@@ -307,6 +315,7 @@ describe('CheckTable', () => {
     // Prepare
     glue.on(GetTableCommand).resolves({
       Table: {
+        Name: 'ticks_demo_output',
         StorageDescriptor: { Columns: columns(['col0', 'col1', 'col2', 'col3']) },
         PartitionKeys: columns(['ticker']),
       },
@@ -438,21 +447,24 @@ describe('StartQueries and GetQueryStatus', () => {
     });
   });
 
-  it.each(['FAILED', 'CANCELLED'])('It should fail with Athena’s reason when a query %s', async (state) => {
-    // Prepare
-    athena.on(GetQueryExecutionCommand).resolves({
-      QueryExecution: { Status: { State: state, StateChangeReason: 'Query exhausted resources' } },
-    });
+  it.each(['FAILED', 'CANCELLED'] as const)(
+    'It should fail with Athena’s reason when a query %s',
+    async (state) => {
+      // Prepare
+      athena.on(GetQueryExecutionCommand).resolves({
+        QueryExecution: { Status: { State: state, StateChangeReason: 'Query exhausted resources' } },
+      });
 
-    // Act
-    const act = getQueryStatus(crawlState({ started }), at(AS_OF));
+      // Act
+      const act = getQueryStatus(crawlState({ started }), at(AS_OF));
 
-    // Assess
-    await expect(act).rejects.toMatchObject({
-      name: CrawlErrorName.QueryFailed,
-      message: `The freshness query q1 ${state}: Query exhausted resources`,
-    });
-  });
+      // Assess
+      await expect(act).rejects.toMatchObject({
+        name: CrawlErrorName.QueryFailed,
+        message: `The freshness query q1 ${state}: Query exhausted resources`,
+      });
+    },
+  );
 
   it('It should stop queries still running after queryTimeoutSeconds and fail', async () => {
     // Prepare
