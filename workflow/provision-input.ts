@@ -146,7 +146,7 @@ const crawlSchedule = z
   })
   // On the string, not the transform: the JSON Schema (io "input") describes the string.
   .meta({
-    description: `The crawler's schedule: a Glue cron(...) expression (six fields, UTC, at most every ${MIN_CRAWL_INTERVAL_MINUTES} minutes) or a rate(...) that one expresses exactly.`,
+    description: `When to crawl and validate the output (the EventBridge Scheduler schedule that starts crawl-and-query): a Glue-style cron(...) expression (six fields, UTC, at most every ${MIN_CRAWL_INTERVAL_MINUTES} minutes) or a rate(...) that one expresses exactly.`,
     default: ProvisionDefaults.crawlSchedule,
   })
   .transform((expression, ctx) => {
