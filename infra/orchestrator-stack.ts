@@ -14,10 +14,18 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type { Construct } from 'constructs';
-import { DefaultGlueDatabase, ProvisionLambdaTasks, type ProvisionLambdaTask } from '../workflow/contract';
+import {
+  DefaultGlueDatabase,
+  ProvisionLambdaTasks,
+  ProvisionState,
+  type ProvisionLambdaTask,
+} from '../workflow/contract';
 import type { ProvisioningTaskFunctions } from '../workflow/provisioning';
 import { ProvisioningStateMachine } from '../workflow/provisioning-state-machine';
+import { ValidationScheduleVariables } from '../workflow/crawl-contract';
+import { CrawlAndQuery, validationWorkGroupCfnConfiguration } from './crawl-and-query';
 import { PipelineBucketPrefixes, PipelineResources } from './pipeline-resources';
+import { DefaultBytesScannedCutoffPerQuery, DefaultValidationWorkGroup } from './validation-workgroup';
 import { ProjectRoot, TaskFunction } from './task-function';
 import { TaskPermissions } from './task-permissions';
 
@@ -47,6 +55,9 @@ export class OrchestratorStack extends Stack {
   readonly applicationRole: iam.Role;
   readonly crawlerRole: iam.Role;
   readonly workGroup: athena.CfnWorkGroup;
+  /** The crawl-and-query machine, its functions, verdict topic, dead-letter queue and scheduler role. */
+  readonly crawlAndQuery: CrawlAndQuery;
+  private athenaResults?: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: OrchestratorStackProps = {}) {
     super(scope, id, props);
@@ -71,6 +82,13 @@ export class OrchestratorStack extends Stack {
     this.applicationRole = this.makeApplicationRole(resources);
     this.crawlerRole = this.makeCrawlerRole(resources);
     this.workGroup = this.makeAthenaWorkGroup(props);
+    this.crawlAndQuery = new CrawlAndQuery(this, 'CrawlAndQuery', {
+      resources,
+      logRetention,
+      glueDatabaseName,
+      workGroupName: this.workGroup.ref,
+      resultsBucketArn: (this.athenaResults as s3.Bucket).bucketArn,
+    });
 
     const functions = {} as Record<ProvisionLambdaTask, TaskFunction>;
     for (const task of ProvisionLambdaTasks) {
@@ -88,12 +106,27 @@ export class OrchestratorStack extends Stack {
         codeAsset: { bucketName: codeAsset.s3BucketName, objectKey: codeAsset.s3ObjectKey },
         applicationRole: this.applicationRole,
         crawlerRole: this.crawlerRole,
+        schedulerRole: this.crawlAndQuery.schedulerRole,
       });
       for (const statement of statements) fn.addToRolePolicy(statement);
       acknowledgeTaskFunctionFindings(fn, statements);
       functions[task] = fn;
     }
     this.functions = functions;
+    // The validation schedule's target, role and dead-letter queue (CreateValidationSchedule reads them).
+    const scheduleFunction = functions[ProvisionState.CreateValidationSchedule];
+    scheduleFunction.addEnvironment(
+      ValidationScheduleVariables.crawlStateMachineArn,
+      this.crawlAndQuery.stateMachine.stateMachine.stateMachineArn,
+    );
+    scheduleFunction.addEnvironment(
+      ValidationScheduleVariables.schedulerRoleArn,
+      this.crawlAndQuery.schedulerRole.roleArn,
+    );
+    scheduleFunction.addEnvironment(
+      ValidationScheduleVariables.deadLetterQueueArn,
+      this.crawlAndQuery.deadLetterQueue.queueArn,
+    );
 
     const machineLogGroup = new logs.LogGroup(this, 'ProvisioningLogGroup', {
       // The vendedlogs prefix keeps Step Functions' log delivery within CloudWatch's resource-policy limit.
@@ -111,6 +144,10 @@ export class OrchestratorStack extends Stack {
     new CfnOutput(this, 'ProvisioningStateMachineArn', {
       value: this.stateMachine.stateMachine.stateMachineArn,
     });
+    new CfnOutput(this, 'CrawlAndQueryStateMachineArn', {
+      value: this.crawlAndQuery.stateMachine.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'VerdictTopicArn', { value: this.crawlAndQuery.verdictTopic.topicArn });
     new CfnOutput(this, 'GlueDatabaseName', { value: database.ref });
     new CfnOutput(this, 'AthenaWorkGroupName', { value: this.workGroup.ref });
     new CfnOutput(this, 'FlinkCodeAsset', { value: codeAsset.s3ObjectUrl });
@@ -279,21 +316,19 @@ export class OrchestratorStack extends Stack {
       // Query results are read once by the validation that ran the query.
       lifecycleRules: [{ expiration: Duration.days(30) }],
     });
+    this.athenaResults = results;
     return new athena.CfnWorkGroup(this, 'AthenaWorkGroup', {
-      name: props.athenaWorkGroupName ?? 'flinkflow',
+      name: props.athenaWorkGroupName ?? DefaultValidationWorkGroup,
       description: 'flinkflow validation queries over the pipelines Glue tables',
       state: 'ENABLED',
       recursiveDeleteOption: true,
-      workGroupConfiguration: {
-        // Clients cannot override the results location or encryption.
-        enforceWorkGroupConfiguration: true,
-        publishCloudWatchMetricsEnabled: true,
-        bytesScannedCutoffPerQuery: props.athenaBytesScannedCutoffPerQuery ?? 1024 ** 3,
-        resultConfiguration: {
-          outputLocation: `s3://${results.bucketName}/results/`,
-          encryptionConfiguration: { encryptionOption: 'SSE_S3' },
-        },
-      },
+      // Clients cannot override the results location or encryption; the local cloud's deployment makes
+      // the same workgroup from the same function.
+      workGroupConfiguration: validationWorkGroupCfnConfiguration({
+        outputLocation: `s3://${results.bucketName}/results/`,
+        bytesScannedCutoffPerQuery:
+          props.athenaBytesScannedCutoffPerQuery ?? DefaultBytesScannedCutoffPerQuery,
+      }),
     });
   }
 }

@@ -12,6 +12,8 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lam
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { DeploymentVariables, type DeploymentSettings, type ProvisionLambdaTask } from '../workflow/contract';
+import { CrawlTaskTimeoutSeconds } from '../workflow/crawl-and-query';
+import type { CrawlLambdaTask } from '../workflow/crawl-contract';
 import { lambdaFolderName, ProvisionTaskTimeoutSeconds } from '../workflow/provisioning';
 
 /** The repository root, where lambdas/ and package-lock.json live. */
@@ -22,16 +24,23 @@ export const TaskRuntime = lambda.Runtime.NODEJS_24_X;
 
 export interface TaskFunctionProps {
   /** The state the function serves; its handler is lambdas/<kebab-case of the name>/index.ts. */
-  readonly task: ProvisionLambdaTask;
+  readonly task: ProvisionLambdaTask | CrawlLambdaTask;
   /** How long the function's logs are kept. */
   readonly logRetention: logs.RetentionDays;
   /** Default 256 MB: the tasks make a handful of API calls and hold nothing large in memory. */
   readonly memorySize?: number;
 }
 
-/** A provisioning task's function; see the module comment for its defaults. */
+/** A task's time budget, from its machine's table (the state's TimeoutSeconds is the same). */
+function taskTimeoutSeconds(task: ProvisionLambdaTask | CrawlLambdaTask): number {
+  return task in ProvisionTaskTimeoutSeconds
+    ? ProvisionTaskTimeoutSeconds[task as ProvisionLambdaTask]
+    : CrawlTaskTimeoutSeconds[task as CrawlLambdaTask];
+}
+
+/** A provisioning or crawl-and-query task's function; see the module comment for its defaults. */
 export class TaskFunction extends NodejsFunction {
-  readonly task: ProvisionLambdaTask;
+  readonly task: ProvisionLambdaTask | CrawlLambdaTask;
 
   constructor(scope: Construct, id: string, props: TaskFunctionProps) {
     // Created here rather than by Lambda on first write, so that retention and removal are ours and the
@@ -43,7 +52,7 @@ export class TaskFunction extends NodejsFunction {
     // An explicit role without AWSLambdaBasicExecutionRole, whose logs:* on every log group we do not want.
     const role = new iam.Role(scope, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `flinkflow provisioning task ${props.task}`,
+      description: `flinkflow task ${props.task}`,
     });
     super(scope, id, {
       entry: path.join(ProjectRoot, 'lambdas', lambdaFolderName(props.task), 'index.ts'),
@@ -53,7 +62,7 @@ export class TaskFunction extends NodejsFunction {
       runtime: TaskRuntime,
       architecture: lambda.Architecture.ARM_64,
       tracing: lambda.Tracing.ACTIVE,
-      timeout: Duration.seconds(ProvisionTaskTimeoutSeconds[props.task]),
+      timeout: Duration.seconds(taskTimeoutSeconds(props.task)),
       memorySize: props.memorySize ?? 256,
       logGroup,
       role,

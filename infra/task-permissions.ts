@@ -3,9 +3,15 @@
  * infra tests) can check every task's permissions against the API calls its handler makes. Actions are
  * always named one by one: no `*`, no `service:*`, no `Get*`.
  */
-import { Aws } from 'aws-cdk-lib';
+import { Aws, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { PipelineTagKey, ProvisionState, type ProvisionLambdaTask } from '../workflow/contract';
+import {
+  PipelineNames,
+  PipelineTagKey,
+  ProvisionState,
+  type ProvisionLambdaTask,
+} from '../workflow/contract';
+import { CrawlState, ValidationMetricNamespace, type CrawlLambdaTask } from '../workflow/crawl-contract';
 import { PipelineBucketPrefixes, type PipelineResources } from './pipeline-resources';
 
 export interface TaskPermissionContext {
@@ -14,6 +20,8 @@ export interface TaskPermissionContext {
   readonly codeAsset: { readonly bucketName: string; readonly objectKey: string };
   readonly applicationRole: iam.IRole;
   readonly crawlerRole: iam.IRole;
+  /** The role EventBridge Scheduler assumes to start the crawl-and-query machine (CreateValidationSchedule). */
+  readonly schedulerRole: iam.IRole;
 }
 
 const allow = (actions: string[], resources: readonly string[], conditions?: Record<string, unknown>) =>
@@ -151,9 +159,24 @@ export const TaskPermissions: Readonly<
     allow(['glue:CreateCrawler'], ['*'], withPipelineTagOnly),
     allow(['glue:TagResource'], [resources.crawlerArn], withPipelineTagOnly),
     allow(['glue:UpdateCrawler'], [resources.crawlerArn]),
-    // No resource type and no condition key: it only turns a crawler's schedule on.
-    allow(['glue:StartCrawlerSchedule'], ['*']),
+    // The pipeline's CSV classifier. Classifiers support no resource type and no condition key.
+    allow(['glue:CreateClassifier', 'glue:UpdateClassifier'], ['*']),
     passRole(crawlerRole, 'glue.amazonaws.com'),
+  ],
+
+  [ProvisionState.CreateValidationSchedule]: ({ schedulerRole }) => [
+    // Schedules support no tags; the name pattern in the default group confines the task to pipelines'.
+    allow(
+      ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule'],
+      [
+        Stack.of(schedulerRole).formatArn({
+          service: 'scheduler',
+          resource: 'schedule',
+          resourceName: `default/${PipelineNames.validationSchedule('*')}`,
+        }),
+      ],
+    ),
+    passRole(schedulerRole, 'scheduler.amazonaws.com'),
   ],
 
   // Read-only: reports which of the pipeline's resources exist after a failure.
@@ -162,5 +185,80 @@ export const TaskPermissions: Readonly<
     allow(['s3:ListBucket'], [resources.bucketArn]),
     allow(['kinesisanalytics:DescribeApplication'], [resources.applicationArn]),
     allow(['glue:GetCrawler'], [resources.crawlerArn]),
+  ],
+};
+
+export interface CrawlPermissionContext {
+  readonly resources: PipelineResources;
+  /** The validation queries' Athena workgroup. */
+  readonly workGroupArn: string;
+  /** The workgroup's results bucket (its enforced output location is under it). */
+  readonly resultsBucketArn: string;
+  readonly verdictTopicArn: string;
+  /** The key the verdict topic is encrypted with. */
+  readonly verdictKeyArn: string;
+}
+
+/**
+ * The policy statements of each crawl-and-query task. Athena runs a query with its caller's permissions:
+ * the task that starts the queries may read the catalog and the pipelines' output and write query results;
+ * the task that reads results may read them.
+ */
+export const CrawlTaskPermissions: Readonly<
+  Record<CrawlLambdaTask, (context: CrawlPermissionContext) => iam.PolicyStatement[]>
+> = {
+  // Pure validation: no AWS call.
+  [CrawlState.ValidateCrawlInput]: () => [],
+
+  [CrawlState.StartCrawl]: ({ resources }) => [allow(['glue:StartCrawler'], [resources.crawlerArn])],
+
+  [CrawlState.GetCrawlStatus]: ({ resources }) => [allow(['glue:GetCrawler'], [resources.crawlerArn])],
+
+  // GetTable is authorised on the catalog, the database and the table together.
+  [CrawlState.CheckTable]: ({ resources }) => [
+    allow(['glue:GetTable'], [resources.glueCatalogArn, resources.glueDatabaseArn, resources.glueTablesArn]),
+  ],
+
+  [CrawlState.StartQueries]: ({ resources, workGroupArn, resultsBucketArn }) => [
+    allow(['athena:StartQueryExecution'], [workGroupArn]),
+    allow(
+      [
+        'glue:GetDatabase',
+        'glue:GetTable',
+        'glue:GetPartition',
+        'glue:GetPartitions',
+        'glue:BatchGetPartition',
+      ],
+      [resources.glueCatalogArn, resources.glueDatabaseArn, resources.glueTablesArn],
+    ),
+    allow(['s3:GetObject'], [resources.objectsArn(PipelineBucketPrefixes.output)]),
+    allow(['s3:ListBucket', 's3:GetBucketLocation'], [resources.bucketArn, resultsBucketArn]),
+    allow(
+      ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+      [`${resultsBucketArn}/*`],
+    ),
+  ],
+
+  [CrawlState.GetQueryStatus]: ({ workGroupArn }) => [
+    // StopQueryExecution: queries still running when their time budget ends are stopped.
+    allow(['athena:GetQueryExecution', 'athena:StopQueryExecution'], [workGroupArn]),
+  ],
+
+  [CrawlState.EvaluateChecks]: ({ workGroupArn, resultsBucketArn }) => [
+    allow(['athena:GetQueryResults'], [workGroupArn]),
+    allow(['s3:GetObject'], [`${resultsBucketArn}/*`]),
+    allow(['s3:ListBucket', 's3:GetBucketLocation'], [resultsBucketArn]),
+    // GetMetricData has no resource type in the service authorization reference: only `*` is possible.
+    allow(['cloudwatch:GetMetricData'], ['*']),
+  ],
+
+  [CrawlState.PublishVerdict]: ({ verdictTopicArn, verdictKeyArn }) => [
+    // PutMetricData supports no resource type; the namespace condition confines it to the verdict's metrics.
+    allow(['cloudwatch:PutMetricData'], ['*'], {
+      StringEquals: { 'cloudwatch:namespace': ValidationMetricNamespace },
+    }),
+    allow(['sns:Publish'], [verdictTopicArn]),
+    // Publishing to an encrypted topic needs its key's data keys.
+    allow(['kms:GenerateDataKey', 'kms:Decrypt'], [verdictKeyArn]),
   ],
 };

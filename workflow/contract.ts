@@ -25,6 +25,7 @@ export const ProvisionState = {
   IsApplicationHealthy: 'IsApplicationHealthy',
   StopUnhealthyApplication: 'StopUnhealthyApplication',
   CreateCrawler: 'CreateCrawler',
+  CreateValidationSchedule: 'CreateValidationSchedule',
   CollectOutputs: 'CollectOutputs',
   Provisioned: 'Provisioned',
   DescribeFailure: 'DescribeFailure',
@@ -45,6 +46,7 @@ export const ProvisionLambdaTasks = [
   ProvisionState.CheckApplicationHealth,
   ProvisionState.StopUnhealthyApplication,
   ProvisionState.CreateCrawler,
+  ProvisionState.CreateValidationSchedule,
   ProvisionState.DescribeFailure,
 ] as const;
 export type ProvisionLambdaTask = (typeof ProvisionLambdaTasks)[number];
@@ -192,9 +194,9 @@ export interface InputProblem {
 }
 
 /** The one-line summary of a list of problems (InvalidInputError's message, the CLI's usage error). */
-export function describeProblems(problems: readonly InputProblem[]): string {
+export function describeProblems(problems: readonly InputProblem[], document = 'provisioning input'): string {
   const lines = problems.map((p) => `${p.field}: ${p.message}`);
-  return `Invalid provisioning input (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${lines.join('; ')}`;
+  return `Invalid ${document} (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${lines.join('; ')}`;
 }
 
 /** The Glue database the stack (and the local cloud) creates for the crawlers' tables, unless told otherwise. */
@@ -264,7 +266,9 @@ export interface ProvisionExecutionState {
   status?: ApplicationStatusCheck;
   /** Written by each CheckApplicationHealth run (the health gate after RUNNING). */
   health?: ApplicationHealthCheck;
-  crawler?: { crawlerName: string; created: boolean; schedule: string };
+  crawler?: { crawlerName: string; created: boolean; classifierName: string };
+  /** Written by CreateValidationSchedule: the schedule that starts the crawl-and-query machine. */
+  validationSchedule?: { scheduleName: string; scheduleArn: string; expression: string; created: boolean };
   /** Set by the Catch path: the state that failed and the error Step Functions caught. */
   failedStep?: string;
   error?: { Error: string; Cause: string };
@@ -342,7 +346,11 @@ export interface ProvisionOutput {
   applicationVersionId: number;
   applicationStatus: string;
   crawlerName: string;
+  /** The validation schedule's expression (the input's crawlSchedule: it now starts crawl-and-query). */
   crawlSchedule: string;
+  /** The EventBridge Scheduler schedule that starts the crawl-and-query machine (PipelineNames.validationSchedule). */
+  validationScheduleName: string;
+  validationScheduleArn: string;
   glueDatabase: string;
   outputLocation: string;
   /** What the health gate saw before declaring the application healthy. */

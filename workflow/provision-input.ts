@@ -65,27 +65,27 @@ export function describeValue(value: unknown): string {
 
 type Issue = { input?: unknown; code?: string };
 
-function wholeNumber(min: number, max: number, fallback: number | string) {
+export function wholeNumber(min: number, max: number, fallback: number | string) {
   const error = (issue: Issue) =>
     `must be a whole number from ${min} to ${max}, got ${describeValue(issue.input)}; omit it for the default ${fallback}`;
   return z.int({ error }).min(min, { error }).max(max, { error });
 }
 
-function oneOf<const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) {
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) {
   return z.enum(values, {
     error: (issue: Issue) =>
       `must be one of ${values.map((v) => `"${v}"`).join(', ')}, got ${describeValue(issue.input)}; omit it for "${fallback}"`,
   });
 }
 
-function trueOrFalse() {
+export function trueOrFalse() {
   return z.boolean({
     error: (issue: Issue) => `must be true or false (without quotes), got ${describeValue(issue.input)}`,
   });
 }
 
 /** A strict object whose unknown keys are named as typos, with the list of known ones. */
-function strictObject<S extends z.ZodRawShape>(shape: S, notAnObject: (input: unknown) => string) {
+export function strictObject<S extends z.ZodRawShape>(shape: S, notAnObject: (input: unknown) => string) {
   const known = Object.keys(shape).join(', ');
   return z.strictObject(shape, {
     error: (issue: Issue) =>
@@ -101,7 +101,7 @@ export interface ProvisionTarget {
   region: string;
 }
 
-function pipelineName(target: ProvisionTarget | undefined) {
+export function pipelineName(target: ProvisionTarget | undefined) {
   return z
     .string({
       error: (issue: Issue) =>
@@ -146,7 +146,7 @@ const crawlSchedule = z
   })
   // On the string, not the transform: the JSON Schema (io "input") describes the string.
   .meta({
-    description: `The crawler's schedule: a Glue cron(...) expression (six fields, UTC, at most every ${MIN_CRAWL_INTERVAL_MINUTES} minutes) or a rate(...) that one expresses exactly.`,
+    description: `When to crawl and validate the output (the EventBridge Scheduler schedule that starts crawl-and-query): a Glue-style cron(...) expression (six fields, UTC, at most every ${MIN_CRAWL_INTERVAL_MINUTES} minutes) or a rate(...) that one expresses exactly.`,
     default: ProvisionDefaults.crawlSchedule,
   })
   .transform((expression, ctx) => {

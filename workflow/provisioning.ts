@@ -52,6 +52,7 @@ export const ProvisionTaskTimeoutSeconds: Readonly<Record<ProvisionLambdaTask, n
   // Like ForceStopApplication: may wait up to a minute for a maintenance to end before stopping.
   [ProvisionState.StopUnhealthyApplication]: 120,
   [ProvisionState.CreateCrawler]: 60,
+  [ProvisionState.CreateValidationSchedule]: 30,
   [ProvisionState.DescribeFailure]: 60,
 };
 
@@ -110,8 +111,8 @@ export const TagsPendingRetry = {
   maxDelaySeconds: 60,
 } as const;
 
-/** The folder of a task's handler under lambdas/: the kebab-case of its state name. */
-export function lambdaFolderName(task: ProvisionLambdaTask): string {
+/** The folder of a task's handler under lambdas/: the kebab-case of its state name (any machine's). */
+export function lambdaFolderName(task: string): string {
   return task.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }
 
@@ -134,6 +135,7 @@ const ResultPaths: Readonly<Record<ProvisionLambdaTask, string | undefined>> = {
   // Throws ApplicationUnhealthyError by contract; like ForceStopApplication, a result would still fail.
   [ProvisionState.StopUnhealthyApplication]: '$.error',
   [ProvisionState.CreateCrawler]: '$.crawler',
+  [ProvisionState.CreateValidationSchedule]: '$.validationSchedule',
   [ProvisionState.DescribeFailure]: '$.failure',
 };
 
@@ -159,7 +161,9 @@ const outputTemplate: PayloadTemplate<ProvisionOutput> = {
   'applicationVersionId.$': '$.status.applicationVersionId',
   'applicationStatus.$': '$.status.applicationStatus',
   'crawlerName.$': '$.crawler.crawlerName',
-  'crawlSchedule.$': '$.crawler.schedule',
+  'crawlSchedule.$': '$.validationSchedule.expression',
+  'validationScheduleName.$': '$.validationSchedule.scheduleName',
+  'validationScheduleArn.$': '$.validationSchedule.scheduleArn',
   'glueDatabase.$': '$.config.glueDatabase',
   'outputLocation.$': "States.Format('s3://{}/{}', $.config.bucketName, $.config.outputPrefix)",
   health: {
@@ -284,6 +288,7 @@ export function buildProvisioningChain(
   const stopUnhealthyApplication = invokeWithCatch(ProvisionState.StopUnhealthyApplication);
   stopUnhealthyApplication.next(failedStepMarkers[ProvisionState.StopUnhealthyApplication]);
   const createCrawler = invokeWithCatch(ProvisionState.CreateCrawler);
+  const createValidationSchedule = invokeWithCatch(ProvisionState.CreateValidationSchedule);
 
   const collectOutputs = new sfn.Pass(scope, ProvisionState.CollectOutputs, {
     stateName: ProvisionState.CollectOutputs,
@@ -306,7 +311,10 @@ export function buildProvisioningChain(
   const isApplicationHealthy = new sfn.Choice(scope, ProvisionState.IsApplicationHealthy, {
     stateName: ProvisionState.IsApplicationHealthy,
   })
-    .when(healthPhase('HEALTHY'), createCrawler.next(collectOutputs).next(provisioned))
+    .when(
+      healthPhase('HEALTHY'),
+      createCrawler.next(createValidationSchedule).next(collectOutputs).next(provisioned),
+    )
     .when(
       sfn.Condition.and(
         healthPhase('SETTLING'),

@@ -7,6 +7,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { ProvisionLambdaTasks, type ProvisionLambdaTask } from './contract';
+import type { CrawlLambdaTask } from './crawl-contract';
 import { lambdaFolderName, type ProvisioningTaskFunctions } from './provisioning';
 import { ProvisioningStateMachine } from './provisioning-state-machine';
 
@@ -14,7 +15,7 @@ export const RenderAccount = '123456789012';
 export const RenderRegion = 'us-east-1';
 
 /** The stand-in ARN a task's Resource has in the rendered ASL. */
-export function renderedFunctionArn(task: ProvisionLambdaTask): string {
+export function renderedFunctionArn(task: ProvisionLambdaTask | CrawlLambdaTask): string {
   return `arn:aws:lambda:${RenderRegion}:${RenderAccount}:function:flinkflow-${lambdaFolderName(task)}`;
 }
 
@@ -27,20 +28,30 @@ export function renderProvisioningAsl(): StateMachineDefinition {
 }
 
 function synthesizeDefinitionString(): string {
+  return synthesizeMachineDefinition('ProvisioningRender', (stack) => {
+    const functions = Object.fromEntries(
+      ProvisionLambdaTasks.map((task) => [
+        task,
+        lambda.Function.fromFunctionAttributes(stack, `${task}Function`, {
+          functionArn: renderedFunctionArn(task),
+          sameEnvironment: true,
+        }),
+      ]),
+    ) as unknown as ProvisioningTaskFunctions;
+    new ProvisioningStateMachine(stack, 'Provisioning', { functions });
+  });
+}
+
+/**
+ * Synthesizes a throw-away stack in which `build` makes exactly one state machine, and returns that
+ * machine's definition string. Shared by the renderers of every machine (render-crawl.ts).
+ */
+export function synthesizeMachineDefinition(stackName: string, build: (stack: Stack) => void): string {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new Stack(app, 'ProvisioningRender', {
+  const stack = new Stack(app, stackName, {
     env: { account: RenderAccount, region: RenderRegion },
   });
-  const functions = Object.fromEntries(
-    ProvisionLambdaTasks.map((task) => [
-      task,
-      lambda.Function.fromFunctionAttributes(stack, `${task}Function`, {
-        functionArn: renderedFunctionArn(task),
-        sameEnvironment: true,
-      }),
-    ]),
-  ) as unknown as ProvisioningTaskFunctions;
-  new ProvisioningStateMachine(stack, 'Provisioning', { functions });
+  build(stack);
 
   const template = app.synth().getStackByName(stack.stackName).template as {
     Resources: Record<string, { Type: string; Properties: { DefinitionString?: unknown } }>;

@@ -3,6 +3,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CreateDatabaseCommand, type GlueClient } from '@aws-sdk/client-glue';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  deployCrawlAndQueryLocally,
+  type CrawlDeploymentClients,
+} from '../../local/stepfunctions/crawl-deployment';
 import { recordLocalDeployment } from '../../local/stepfunctions/deployment';
 import { DefaultGlueDatabase, DeploymentVariables } from '../../workflow/contract';
 import { EnvironmentError } from '../errors';
@@ -24,7 +28,15 @@ export interface LocalDeployment {
  * endpoint gives the handlers of the next executions. Idempotent.
  */
 export async function deployLocally(
-  clients: { s3: Pick<S3Client, 'send'>; glue: Pick<GlueClient, 'send'> },
+  clients: {
+    s3: Pick<S3Client, 'send'>;
+    glue: Pick<GlueClient, 'send'>;
+    /**
+     * With these, the crawl-and-query resources too (workgroup, verdict topic, dead-letter queue) and
+     * their settings (local/stepfunctions/crawl-deployment.ts); they need the local SNS and SQS.
+     */
+    crawl?: Omit<CrawlDeploymentClients, 's3'>;
+  },
   settings: { account: string; region: string; dataDir?: string; codeZip?: string; glueDatabase?: string },
   read: (file: string) => Promise<Buffer> = (file) => readFile(file),
 ): Promise<LocalDeployment> {
@@ -62,6 +74,12 @@ export async function deployLocally(
     [DeploymentVariables.glueDatabase]: glueDatabase,
     [DeploymentVariables.account]: settings.account,
   };
+  if (clients.crawl) {
+    Object.assign(
+      environment,
+      await deployCrawlAndQueryLocally({ ...clients.crawl, s3: clients.s3 }, settings),
+    );
+  }
   if (settings.dataDir !== undefined) await recordLocalDeployment(settings.dataDir, environment);
   return { codeAssetKey: key, environment };
 }

@@ -1,14 +1,20 @@
 /**
- * CreateCrawler: the Glue crawler that catalogs the job's output, on the crawl schedule. A crawler that
- * exists is updated to the desired configuration, and its schedule is made sure to be on.
+ * CreateCrawler: the Glue crawler that catalogs the job's output, and the CSV classifier that names the
+ * header-less CSV columns (contract OutputColumns). The crawler has no Glue schedule: the validation
+ * schedule (CreateValidationSchedule) starts the crawl-and-query machine, which starts the crawl. A
+ * crawler that exists is updated to the desired configuration, and a schedule it had is removed.
  */
 import {
+  CreateClassifierCommand,
   CreateCrawlerCommand,
-  StartCrawlerScheduleCommand,
+  UpdateClassifierCommand,
   UpdateCrawlerCommand,
   type CreateCrawlerRequest,
+  type CreateCsvClassifierRequest,
 } from '@aws-sdk/client-glue';
 import {
+  OutputColumns,
+  PipelineNames,
   PipelineTagKey,
   ProvisionState,
   type ProvisionConfig,
@@ -43,6 +49,23 @@ export function crawlerConfiguration(config: Pick<ProvisionConfig, 'outputPrefix
   });
 }
 
+/**
+ * The pipeline's CSV classifier: the sink writes no header, so the classifier gives Glue the column names
+ * (ContainsHeader ABSENT with Header: the names of the files' columns, in file order).
+ */
+export function csvClassifierRequest(
+  config: Pick<ProvisionConfig, 'pipelineName'>,
+): CreateCsvClassifierRequest {
+  return {
+    Name: PipelineNames.csvClassifier(config.pipelineName),
+    Delimiter: ',',
+    ContainsHeader: 'ABSENT',
+    Header: OutputColumns.map((c) => c.name),
+    DisableValueTrimming: false,
+    AllowSingleColumn: false,
+  };
+}
+
 /** The desired crawler, as CreateCrawler (and, without tags, UpdateCrawler) takes it. */
 export function crawlerRequest(config: ProvisionConfig): CreateCrawlerRequest {
   return {
@@ -55,7 +78,8 @@ export function crawlerRequest(config: ProvisionConfig): CreateCrawlerRequest {
         { Path: `s3://${config.bucketName}/${config.outputPrefix}`, Exclusions: CRAWLER_EXCLUSIONS },
       ],
     },
-    Schedule: config.crawlSchedule,
+    // The pipeline's classifier first; Glue falls back to its built-in ones for Parquet.
+    Classifiers: [PipelineNames.csvClassifier(config.pipelineName)],
     TablePrefix: config.tablePrefix,
     SchemaChangePolicy: { UpdateBehavior: 'UPDATE_IN_DATABASE', DeleteBehavior: 'LOG' },
     RecrawlPolicy: { RecrawlBehavior: 'CRAWL_EVERYTHING' },
@@ -63,13 +87,25 @@ export function crawlerRequest(config: ProvisionConfig): CreateCrawlerRequest {
   };
 }
 
-/** CreateCrawler's logic: create or update the crawler, then make sure its schedule is on. */
+/** Creates the classifier, or updates an existing one of the same name to the desired header. */
+async function ensureClassifier(glue: TaskDeps['clients']['glue'], config: ProvisionConfig): Promise<void> {
+  const CsvClassifier = csvClassifierRequest(config);
+  try {
+    await glue.send(new CreateClassifierCommand({ CsvClassifier }));
+  } catch (error) {
+    if (!isAwsError(error, 'AlreadyExistsException')) throw error;
+    await glue.send(new UpdateClassifierCommand({ CsvClassifier }));
+  }
+}
+
+/** CreateCrawler's logic: the classifier, then create or update the crawler (without a Glue schedule). */
 export const run = withTransientErrors(
   async (event: ProvisionExecutionState, deps: Partial<TaskDeps> = {}): Promise<CreateCrawlerResult> => {
     const { config } = requireExecutionState(event, ProvisionState.CreateCrawler);
     const d = resolveDeps(deps);
     const glue = d.clients.glue;
     const request = crawlerRequest(config);
+    await ensureClassifier(glue, config);
 
     let created = true;
     try {
@@ -83,7 +119,8 @@ export const run = withTransientErrors(
         crawlerName: config.crawlerName,
       });
       try {
-        await glue.send(new UpdateCrawlerCommand(request));
+        // An empty Schedule removes the one an earlier version of the pipeline gave the crawler.
+        await glue.send(new UpdateCrawlerCommand({ ...request, Schedule: '' }));
       } catch (updateError) {
         if (isAwsError(updateError, 'CrawlerRunningException')) {
           throw new TransientError(
@@ -96,19 +133,11 @@ export const run = withTransientErrors(
         throw updateError;
       }
     }
-
-    try {
-      await glue.send(new StartCrawlerScheduleCommand({ CrawlerName: config.crawlerName }));
-    } catch (error) {
-      // Already scheduled: what we want. Transitioning: it settles within seconds; a retry checks again.
-      if (isAwsError(error, 'SchedulerTransitioningException')) {
-        throw new TransientError(`The schedule of crawler ${config.crawlerName} is changing state`, {
-          cause: error,
-        });
-      }
-      if (!isAwsError(error, 'SchedulerRunningException')) throw error;
-    }
-    return { crawlerName: config.crawlerName, created, schedule: config.crawlSchedule };
+    return {
+      crawlerName: config.crawlerName,
+      created,
+      classifierName: PipelineNames.csvClassifier(config.pipelineName),
+    };
   },
 );
 

@@ -5,15 +5,19 @@
  * Endpoints are never set in code: the SDK reads the standard `AWS_ENDPOINT_URL_<SERVICE>` variables
  * (`AWS_ENDPOINT_URL_KINESIS`, `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_KINESIS_ANALYTICS_V2`,
  * `AWS_ENDPOINT_URL_GLUE`, `AWS_ENDPOINT_URL_CLOUDWATCH_LOGS`, `AWS_ENDPOINT_URL_CLOUDWATCH`,
- * `AWS_ENDPOINT_URL_STS`), which the local
+ * `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_ATHENA`, `AWS_ENDPOINT_URL_SNS`,
+ * `AWS_ENDPOINT_URL_SCHEDULER`), which the local
  * cloud sets and AWS leaves unset. The handlers never know which cloud they talk to.
  */
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { KinesisAnalyticsV2Client } from '@aws-sdk/client-kinesis-analytics-v2';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
@@ -27,6 +31,10 @@ export interface AwsClients {
   /** CloudWatch metrics (the health gate reads the application's Flink metrics). */
   cloudWatch: CloudWatchClient;
   sts: STSClient;
+  /** The crawl-and-query machine's queries, its verdict topic, and the validation schedule. */
+  athena: AthenaClient;
+  sns: SNSClient;
+  scheduler: SchedulerClient;
 }
 
 /**
@@ -55,6 +63,9 @@ export function createAwsClients(env: NodeJS.ProcessEnv = process.env): AwsClien
     logs: new CloudWatchLogsClient({ ...COMMON }),
     cloudWatch: new CloudWatchClient({ ...COMMON }),
     sts: new STSClient({ ...COMMON }),
+    athena: new AthenaClient({ ...COMMON }),
+    sns: new SNSClient({ ...COMMON }),
+    scheduler: new SchedulerClient({ ...COMMON }),
   };
 }
 

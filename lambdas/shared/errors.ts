@@ -4,6 +4,7 @@
  * drift apart. Every error keeps the AWS error that caused it as `cause`.
  */
 import { describeProblems, ErrorName, type InputProblem } from '../../workflow/contract';
+import { CrawlErrorName } from '../../workflow/crawl-contract';
 
 export type { InputProblem };
 
@@ -11,8 +12,9 @@ export type { InputProblem };
 export class InvalidInputError extends Error {
   readonly problems: readonly InputProblem[];
 
-  constructor(problems: readonly InputProblem[]) {
-    super(describeProblems(problems));
+  /** `document` names what was invalid in the message (default: the provisioning input). */
+  constructor(problems: readonly InputProblem[], document?: string) {
+    super(describeProblems(problems, document));
     this.name = ErrorName.InvalidInput;
     this.problems = problems;
   }
@@ -90,5 +92,45 @@ export class ConfigurationError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'ConfigurationError';
+  }
+}
+
+/** The last crawl ended FAILED or CANCELLED (crawl-and-query). */
+export class CrawlFailedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = CrawlErrorName.CrawlFailed;
+  }
+}
+
+/** The crawl did not end within its time budget (crawl-and-query). */
+export class CrawlTimeoutError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = CrawlErrorName.CrawlTimeout;
+  }
+}
+
+/** The crawled table is missing or lacks the expected columns or partition keys (crawl-and-query). */
+export class TableMismatchError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = CrawlErrorName.TableMismatch;
+  }
+}
+
+/** An Athena query of the suite failed; the message carries Athena's reason (crawl-and-query). */
+export class QueryFailedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = CrawlErrorName.QueryFailed;
+  }
+}
+
+/** The suite's queries did not end within their time budget (crawl-and-query). */
+export class QueryTimeoutError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = CrawlErrorName.QueryTimeout;
   }
 }

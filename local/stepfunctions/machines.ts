@@ -7,6 +7,9 @@
 /** The provisioning machine's name on the local cloud (on AWS, CDK names it). */
 export const ProvisioningStateMachineName = 'flinkflow-provisioning';
 
+/** The crawl-and-query machine's name on the local cloud. */
+export const CrawlAndQueryStateMachineName = 'flinkflow-crawl-and-query';
+
 export interface LocalStateMachineRegistration {
   /** The state machine's name: the last part of its ARN. */
   name: string;
@@ -14,6 +17,7 @@ export interface LocalStateMachineRegistration {
 
 export const LocalStateMachines: readonly LocalStateMachineRegistration[] = [
   { name: ProvisioningStateMachineName },
+  { name: CrawlAndQueryStateMachineName },
 ];
 
 /** One step of an execution as the interpreter reports it (state entered/exited/failed, retries, ...). */

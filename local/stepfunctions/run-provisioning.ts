@@ -104,7 +104,7 @@ const appliedEnvironment = new Map<string, string>();
  * the environment can be set once. A second run with other endpoints would silently reuse the first
  * clients; refuse it instead.
  */
-function applyEnvironment(env: Readonly<Record<string, string>>): void {
+export function applyEnvironment(env: Readonly<Record<string, string>>): void {
   for (const [name, value] of Object.entries(env)) {
     const previous = appliedEnvironment.get(name);
     if (previous !== undefined && previous !== value) {
@@ -122,8 +122,8 @@ function applyEnvironment(env: Readonly<Record<string, string>>): void {
 }
 
 /** The Lambda context a handler receives: enough for middy and Powertools' logger. */
-function lambdaContext(task: ProvisionLambdaTask): Context {
-  const deadline = Date.now() + ProvisionTaskTimeoutSeconds[task] * 1000;
+export function lambdaContext(task: string, timeoutSeconds: number): Context {
+  const deadline = Date.now() + timeoutSeconds * 1000;
   const functionName = `flinkflow-${lambdaFolderName(task)}`;
   return {
     functionName,
@@ -142,10 +142,14 @@ function lambdaContext(task: ProvisionLambdaTask): Context {
 }
 
 /** Binds a task to its real handler module, loaded on first use (after the environment is set). */
-function handlerImplementation(task: ProvisionLambdaTask): TaskImplementation {
+export function handlerImplementation(
+  task: string,
+  load: () => Promise<Partial<HandlerModule>>,
+  timeoutSeconds: number,
+): TaskImplementation {
   let loaded: Promise<HandlerModule> | undefined;
   return async (input) => {
-    loaded ??= TaskHandlerModules[task]().then((module) => {
+    loaded ??= load().then((module) => {
       const handler = module.handler;
       if (typeof handler !== 'function') {
         throw new Error(`lambdas/${lambdaFolderName(task)}/index.ts does not export a handler function`);
@@ -153,7 +157,7 @@ function handlerImplementation(task: ProvisionLambdaTask): TaskImplementation {
       return { handler };
     });
     const { handler } = await loaded;
-    return handler(input as never, lambdaContext(task));
+    return handler(input as never, lambdaContext(task, timeoutSeconds));
   };
 }
 
@@ -193,7 +197,9 @@ export async function runProvisioningLocally(options: RunProvisioningOptions): P
   // reports it serialised as AWS would, instead of the interpreter's mangled copy.
   let failureDocument: unknown;
   const implementation = (task: ProvisionLambdaTask): TaskImplementation => {
-    const bound = options.tasks?.[task] ?? handlerImplementation(task);
+    const bound =
+      options.tasks?.[task] ??
+      handlerImplementation(task, TaskHandlerModules[task], ProvisionTaskTimeoutSeconds[task]);
     if (task !== ProvisionState.DescribeFailure) return bound;
     return async (input) => {
       failureDocument = await bound(input);
@@ -295,7 +301,7 @@ async function outcome(
   }
 }
 
-interface RawEvent {
+export interface RawEvent {
   type: ProvisioningEvent['type'] | string;
   timestamp: number;
   state?: { name: string; type: string; input?: unknown; output?: unknown };
@@ -304,7 +310,7 @@ interface RawEvent {
   retry?: { attempt: number };
 }
 
-function toProvisioningEvent(log: RawEvent): ProvisioningEvent {
+export function toProvisioningEvent(log: RawEvent): ProvisioningEvent {
   return {
     type: log.type as ProvisioningEvent['type'],
     timestamp: log.timestamp,

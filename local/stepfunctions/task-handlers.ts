@@ -28,5 +28,6 @@ export const TaskHandlerModules: Readonly<
   [ProvisionState.CheckApplicationHealth]: () => import('../../lambdas/check-application-health'),
   [ProvisionState.StopUnhealthyApplication]: () => import('../../lambdas/stop-unhealthy-application'),
   [ProvisionState.CreateCrawler]: () => import('../../lambdas/create-crawler'),
+  [ProvisionState.CreateValidationSchedule]: () => import('../../lambdas/create-validation-schedule'),
   [ProvisionState.DescribeFailure]: () => import('../../lambdas/describe-failure'),
 };

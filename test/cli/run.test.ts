@@ -36,6 +36,8 @@ const output: ProvisionOutput = {
   applicationStatus: 'RUNNING',
   crawlerName: 'local-demo-crawler',
   crawlSchedule: 'cron(0/15 * * * ? *)',
+  validationScheduleName: 'local-demo-validation',
+  validationScheduleArn: 'arn:aws:scheduler:us-east-1:000000000000:schedule/default/local-demo-validation',
   glueDatabase: 'flinkflow',
   outputLocation: 's3://flinkflow-local-demo-000000000000-us-east-1/output/',
   health: { restarts: 0, completedCheckpoints: 1, settleSeconds: 20, checks: 2 },

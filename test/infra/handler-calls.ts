@@ -1,5 +1,5 @@
 /**
- * The AWS calls each provisioning task's handler makes, read from its sources: every `new XCommand(...)`
+ * The AWS calls each provisioning and crawl-and-query task's handler makes, read from its sources: every `new XCommand(...)`
  * of an `@aws-sdk/client-*` package in lambdas/<task>/, and in the functions it uses of the lambdas/
  * modules it imports, transitively (a shared module's helper that only another task uses does not count).
  * Nothing here is per task, so a task added to ProvisionLambdaTasks is covered without an edit.
@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ProjectRoot } from '../../infra/task-function';
 import type { ProvisionLambdaTask } from '../../workflow/contract';
+import type { CrawlLambdaTask } from '../../workflow/crawl-contract';
 import { lambdaFolderName } from '../../workflow/provisioning';
 
 /** The service prefix of each SDK client package the tasks use (null: the call needs no permission). */
@@ -18,6 +19,9 @@ export const ServicePrefix: Readonly<Record<string, string | null>> = {
   '@aws-sdk/client-glue': 'glue',
   '@aws-sdk/client-cloudwatch-logs': 'logs',
   '@aws-sdk/client-cloudwatch': 'cloudwatch',
+  '@aws-sdk/client-athena': 'athena',
+  '@aws-sdk/client-sns': 'sns',
+  '@aws-sdk/client-scheduler': 'scheduler',
   // GetCallerIdentity needs no permission.
   '@aws-sdk/client-sts': null,
 };
@@ -30,7 +34,7 @@ interface Source {
 }
 
 /** A task's sources: its folder and the modules under lambdas/ they import, transitively. */
-function sourcesOf(task: ProvisionLambdaTask): Source[] {
+function sourcesOf(task: ProvisionLambdaTask | CrawlLambdaTask): Source[] {
   const lambdasRoot = path.join(ProjectRoot, 'lambdas');
   const folder = path.join(lambdasRoot, lambdaFolderName(task));
   if (!fs.existsSync(folder)) {
@@ -100,7 +104,7 @@ function reachableTexts(sources: readonly Source[]): string[] {
 }
 
 /** The SDK commands a task's handler sends, as `prefix:Operation` (the API name, not yet the IAM action). */
-export function commandsOf(task: ProvisionLambdaTask): string[] {
+export function commandsOf(task: ProvisionLambdaTask | CrawlLambdaTask): string[] {
   const sources = sourcesOf(task);
   // Which client each imported command class comes from, over all the task's files.
   const moduleOf = new Map<string, string>();

@@ -20,10 +20,16 @@
 import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
 import { PipelineResources } from '../../infra/pipeline-resources';
-import { TaskPermissions } from '../../infra/task-permissions';
+import { CrawlTaskPermissions, TaskPermissions } from '../../infra/task-permissions';
 import { applicationLogging } from '../../lambdas/create-application';
 import { resolveInput } from '../../lambdas/validate-input';
 import {
+  CrawlLambdaTasks,
+  ValidationMetricNamespace,
+  type CrawlLambdaTask,
+} from '../../workflow/crawl-contract';
+import {
+  PipelineNames,
   PipelineTagKey,
   ProvisionLambdaTasks,
   ProvisionState,
@@ -52,8 +58,21 @@ interface SampleDeployment {
   config: ProvisionConfig;
   variables: ArnVariables;
   asset: { bucket: string; key: string };
-  functionArns: Record<ProvisionLambdaTask, string>;
+  functionArns: Record<ProvisionLambdaTask | CrawlLambdaTask, string>;
+  /** The crawl-and-query deployment: workgroup results bucket, verdict topic and key, scheduler role. */
+  crawl: {
+    resultsBucket: string;
+    topicArn: string;
+    keyArn: string;
+    /** The key's policy: KMS authorises a key's use only through it (it delegates to IAM here). */
+    keyPolicy: unknown;
+    schedulerRoleArn: string;
+  };
 }
+
+/** Every task of both machines: each has its own function and role. */
+const AllTasks = [...ProvisionLambdaTasks, ...CrawlLambdaTasks] as const;
+type AnyTask = (typeof AllTasks)[number];
 
 const tagContext = {
   [`aws:RequestTag/${PipelineTagKey}`]: Sample.pipelineName,
@@ -144,6 +163,76 @@ const SdkCallAuthorization: Record<string, (s: SampleDeployment) => Promise<IamR
     ...(await requestsFor('glue:TagResource', s.variables, 'CreateCrawler Tags', tagContext)),
     passRole(s.config.crawlerRoleArn, 'glue.amazonaws.com', 'CreateCrawler Role'),
   ],
+  // Schedules pass the role Scheduler assumes (Scheduler API reference, Target RoleArn).
+  'scheduler:CreateSchedule': async (s) => [
+    ...(await requestsFor('scheduler:CreateSchedule', s.variables, 'CreateSchedule')),
+    passRole(s.crawl.schedulerRoleArn, 'scheduler.amazonaws.com', 'CreateSchedule Target.RoleArn'),
+  ],
+  'scheduler:UpdateSchedule': async (s) => [
+    ...(await requestsFor('scheduler:UpdateSchedule', s.variables, 'UpdateSchedule')),
+    passRole(s.crawl.schedulerRoleArn, 'scheduler.amazonaws.com', 'UpdateSchedule Target.RoleArn'),
+  ],
+  // Athena runs a query with its caller's permissions (Athena user guide, "Identity and access management
+  // in Athena"): the catalog, the data, and the results location, which it writes with multipart uploads.
+  'athena:StartQueryExecution': async (s) => {
+    const out = await requestsFor('athena:StartQueryExecution', s.variables, 'StartQueryExecution');
+    for (const action of [
+      'glue:GetDatabase',
+      'glue:GetTable',
+      'glue:GetPartition',
+      'glue:GetPartitions',
+      'glue:BatchGetPartition',
+    ])
+      out.push(...(await requestsFor(action, s.variables, 'the query reads the catalog')));
+    out.push({
+      action: 's3:GetObject',
+      resource: objectArn(s.config.bucketName, `${s.config.outputPrefix}ticker=AAPL/part-0.csv`),
+      why: 'the query reads the output',
+    });
+    for (const bucket of [s.config.bucketName, s.crawl.resultsBucket])
+      for (const action of ['s3:ListBucket', 's3:GetBucketLocation'])
+        out.push({ action, resource: bucketArn(bucket), why: 'the query lists the data and results' });
+    for (const action of [
+      's3:PutObject',
+      's3:GetObject',
+      's3:AbortMultipartUpload',
+      's3:ListMultipartUploadParts',
+    ])
+      out.push({
+        action,
+        resource: objectArn(s.crawl.resultsBucket, 'results/0123.csv'),
+        why: 'the query writes its result',
+      });
+    return out;
+  },
+  'athena:GetQueryResults': async (s) => [
+    ...(await requestsFor('athena:GetQueryResults', s.variables, 'GetQueryResults')),
+    {
+      action: 's3:GetObject',
+      resource: objectArn(s.crawl.resultsBucket, 'results/0123.csv'),
+      why: 'read the result',
+    },
+    ...['s3:ListBucket', 's3:GetBucketLocation'].map((action) => ({
+      action,
+      resource: bucketArn(s.crawl.resultsBucket),
+      why: 'find the result',
+    })),
+  ],
+  // PutMetricData names its namespace, which the condition key carries.
+  'cloudwatch:PutMetricData': (s) =>
+    requestsFor('cloudwatch:PutMetricData', s.variables, 'PutMetricData', {
+      'cloudwatch:namespace': ValidationMetricNamespace,
+    }),
+  // Publishing to an encrypted topic uses its key (SNS developer guide, "Encryption at rest").
+  'sns:Publish': async (s) => [
+    { action: 'sns:Publish', resource: s.crawl.topicArn, why: 'Publish the verdict' },
+    ...['kms:GenerateDataKey', 'kms:Decrypt'].map((action) => ({
+      action,
+      resource: s.crawl.keyArn,
+      resourcePolicy: s.crawl.keyPolicy,
+      why: 'Publish to the encrypted topic',
+    })),
+  ],
   'glue:UpdateCrawler': async (s) => [
     ...(await requestsFor('glue:UpdateCrawler', s.variables, 'UpdateCrawler')),
     passRole(s.config.crawlerRoleArn, 'glue.amazonaws.com', 'UpdateCrawler Role'),
@@ -201,6 +290,15 @@ const DeniedSamples: Partial<Record<ProvisionLambdaTask, (s: SampleDeployment) =
   ],
 };
 
+DeniedSamples.CreateValidationSchedule = (s) => [
+  passRole(s.config.crawlerRoleArn, 'scheduler.amazonaws.com', 'passes only the scheduler role'),
+  {
+    action: 'scheduler:DeleteSchedule',
+    resource: `arn:aws:scheduler:${Sample.region}:${Sample.account}:schedule/default/${PipelineNames.validationSchedule(Sample.pipelineName)}`,
+    why: 'never deletes',
+  },
+];
+
 const streamArn = (s: SampleDeployment) =>
   `arn:aws:kinesis:${Sample.region}:${Sample.account}:stream/${s.config.streamName}`;
 
@@ -212,6 +310,8 @@ function foreignArn(arn: string, s: SampleDeployment): string {
     [s.config.streamName, 'payments-events'],
     [s.config.applicationName, 'payments-flink'],
     [s.config.crawlerName, 'payments-indexer'],
+    [PipelineNames.validationSchedule(Sample.pipelineName), 'payments-nightly'],
+    ['workgroup/', 'workgroup/payments-'],
     [`table/${s.config.glueDatabase}/`, 'table/finance/'],
     [`database/${s.config.glueDatabase}`, 'database/finance'],
     [':role/', ':role/payments-'],
@@ -227,7 +327,7 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
   let sample: SampleDeployment;
   const principals: Principal[] = [];
   const policies = new Map<string, NamedPolicy[]>();
-  const taskPrincipal = new Map<ProvisionLambdaTask, Principal>();
+  const taskPrincipal = new Map<AnyTask, Principal>();
 
   beforeAll(async () => {
     const { app, stack } = orchestratorApp();
@@ -258,17 +358,50 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
     };
     const { config } = resolveInput({ pipelineName: Sample.pipelineName }, settings);
     const logging = applicationLogging(config);
+    const functionOf = (task: AnyTask) =>
+      (ProvisionLambdaTasks as readonly string[]).includes(task)
+        ? stack.functions[task as ProvisionLambdaTask]
+        : stack.crawlAndQuery.functions[task as CrawlLambdaTask];
     const functionArns = Object.fromEntries(
-      ProvisionLambdaTasks.map((task) => [
+      AllTasks.map((task) => [
         task,
-        resolver.resolveString({ 'Fn::GetAtt': [logicalId(stack.functions[task].node.defaultChild), 'Arn'] }),
+        resolver.resolveString({ 'Fn::GetAtt': [logicalId(functionOf(task).node.defaultChild), 'Arn'] }),
       ]),
-    ) as Record<ProvisionLambdaTask, string>;
+    ) as Record<AnyTask, string>;
+    const crawlEnv = resolver.resolve(
+      (
+        resources[logicalId(stack.crawlAndQuery.functions.StartQueries.node.defaultChild)]!.Properties![
+          'Environment'
+        ] as { Variables: unknown }
+      ).Variables,
+    ) as Record<string, string>;
+    const resultsBucket = resolver
+      .resolveString(
+        (
+          resources[logicalId(stack.workGroup)]!.Properties!['WorkGroupConfiguration'] as {
+            ResultConfiguration: { OutputLocation: unknown };
+          }
+        ).ResultConfiguration.OutputLocation,
+      )
+      .replace(/^s3:\/\/([^/]+)\/.*$/, '$1');
     const common = { Partition: Sample.partition, Region: Sample.region, Account: Sample.account };
     sample = {
       config,
       asset: { bucket: config.codeAssetBucket, key: config.codeAssetKey },
       functionArns,
+      crawl: {
+        resultsBucket,
+        topicArn: crawlEnv['VERDICT_TOPIC_ARN']!,
+        keyArn: resolver.resolveString({
+          'Fn::GetAtt': [logicalId(stack.crawlAndQuery.verdictKey.node.defaultChild), 'Arn'],
+        }),
+        keyPolicy: resolver.resolve(
+          resources[logicalId(stack.crawlAndQuery.verdictKey.node.defaultChild)]!.Properties!['KeyPolicy'],
+        ),
+        schedulerRoleArn: resolver.resolveString({
+          'Fn::GetAtt': [logicalId(stack.crawlAndQuery.schedulerRole.node.defaultChild), 'Arn'],
+        }),
+      },
       variables: {
         ...common,
         StreamName: config.streamName,
@@ -278,13 +411,16 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
         CrawlerName: config.crawlerName,
         DatabaseName: config.glueDatabase,
         TableName: `${config.tablePrefix}output`,
+        GroupName: 'default',
+        ScheduleName: PipelineNames.validationSchedule(config.pipelineName),
+        WorkGroupName: crawlEnv['ATHENA_WORKGROUP']!,
         LogGroupName: logging.logGroupName,
         LogStreamName: logging.logStreamName,
       },
     };
 
     const roleOf = (role: IRole | undefined) => logicalId(role!.node.defaultChild);
-    for (const task of ProvisionLambdaTasks) {
+    for (const task of AllTasks) {
       const needed: IamRequest[] = [];
       for (const call of commandsOf(task)) {
         const authorise = SdkCallAuthorization[call];
@@ -294,7 +430,7 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
       }
       // The Lambda runtime writes the function's logs into its own group and sends X-Ray segments
       // (Lambda developer guide: "Lambda execution role", "Using AWS Lambda with AWS X-Ray").
-      const fn = resources[logicalId(stack.functions[task].node.defaultChild)]!;
+      const fn = resources[logicalId(functionOf(task).node.defaultChild)]!;
       const logGroup = resolver.resolveString(
         (fn.Properties!['LoggingConfig'] as { LogGroup: unknown }).LogGroup,
       );
@@ -303,7 +439,7 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
         needed.push(...(await requestsFor(action, runtime, 'Lambda runtime logs')));
       for (const action of ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'])
         needed.push(...(await requestsFor(action, common, 'Lambda active tracing')));
-      const principal = { name: task, roleId: roleOf(stack.functions[task].role), needed };
+      const principal = { name: task, roleId: roleOf(functionOf(task).role), needed };
       principals.push(principal);
       taskPrincipal.set(task, principal);
     }
@@ -321,7 +457,34 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
     principals.push({
       name: 'StateMachineRole',
       roleId: roleOf(stack.stateMachine.stateMachine.role),
-      needed: await stateMachineRequests(sample),
+      needed: await stateMachineRequests(sample, ProvisionLambdaTasks),
+    });
+    principals.push({
+      name: 'CrawlStateMachineRole',
+      roleId: roleOf(stack.crawlAndQuery.stateMachine.stateMachine.role),
+      needed: await stateMachineRequests(sample, CrawlLambdaTasks),
+    });
+    // Scheduler starts the machine with its role and delivers dead-letter events with it (Scheduler
+    // user guide, "Set up the execution role" and "Configuring a schedule's dead-letter queue").
+    principals.push({
+      name: 'SchedulerRole',
+      roleId: roleOf(stack.crawlAndQuery.schedulerRole),
+      needed: [
+        {
+          action: 'states:StartExecution',
+          resource: resolver.resolveString({
+            Ref: logicalId(stack.crawlAndQuery.stateMachine.stateMachine.node.defaultChild),
+          }),
+          why: 'the schedule starts crawl-and-query',
+        },
+        {
+          action: 'sqs:SendMessage',
+          resource: resolver.resolveString({
+            'Fn::GetAtt': [logicalId(stack.crawlAndQuery.deadLetterQueue.node.defaultChild), 'Arn'],
+          }),
+          why: 'a start that failed goes to the dead-letter queue',
+        },
+      ],
     });
     for (const principal of principals) {
       policies.set(principal.name, policiesOfRole(resources, principal.roleId, resolver));
@@ -339,13 +502,13 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
 
   it('It should build requests for every task, with a resource ARN from the tables or "*"', () => {
     // Prepare
-    const tasks = principals.filter((p) => (ProvisionLambdaTasks as readonly string[]).includes(p.name));
+    const tasks = principals.filter((p) => (AllTasks as readonly string[]).includes(p.name));
 
     // Act
     const resourcesRequested = tasks.flatMap((p) => p.needed.map((r) => r.resource));
 
     // Assess
-    expect(tasks).toHaveLength(ProvisionLambdaTasks.length);
+    expect(tasks).toHaveLength(AllTasks.length);
     expect(resourcesRequested.every((r) => r === '*' || r.startsWith('arn:aws:'))).toBe(true);
     expect(resourcesRequested.some((r) => r.includes(`:${Sample.account}:`))).toBe(true);
   });
@@ -495,6 +658,9 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
     for (const task of ProvisionLambdaTasks) {
       expect(actionsOf(policies.get(task)!)).toEqual(expect.arrayContaining(tableActions(task)));
     }
+    for (const task of CrawlLambdaTasks) {
+      expect(actionsOf(policies.get(task)!)).toEqual(expect.arrayContaining(crawlTableActions(task)));
+    }
   });
 
   it.each([
@@ -518,18 +684,6 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
         {
           Effect: 'Allow',
           Action: ['glue:CreateCrawler'],
-          Resource: 'arn:aws:glue:eu-west-1:123456789012:crawler/*-crawler',
-        },
-      ],
-    ],
-    [
-      'StartCrawlerSchedule on crawler/*-crawler',
-      ProvisionState.CreateCrawler,
-      'glue:StartCrawlerSchedule',
-      [
-        {
-          Effect: 'Allow',
-          Action: ['glue:StartCrawlerSchedule'],
           Resource: 'arn:aws:glue:eu-west-1:123456789012:crawler/*-crawler',
         },
       ],
@@ -590,6 +744,20 @@ function tableActions(task: ProvisionLambdaTask): string[] {
     codeAsset: { bucketName: 'assets', objectKey: 'code.zip' },
     applicationRole: role('Application'),
     crawlerRole: role('Crawler'),
+    schedulerRole: role('Scheduler'),
+  });
+  return [...new Set(statements.flatMap((statement) => statement.actions))];
+}
+
+/** The actions infra/task-permissions.ts gives a crawl-and-query task. */
+function crawlTableActions(task: CrawlLambdaTask): string[] {
+  const stack = new Stack(new App(), 'CrawlTable');
+  const statements = CrawlTaskPermissions[task]({
+    resources: new PipelineResources(stack, 'flinkflow'),
+    workGroupArn: 'arn:aws:athena:eu-west-1:123456789012:workgroup/flinkflow',
+    resultsBucketArn: 'arn:aws:s3:::results',
+    verdictTopicArn: 'arn:aws:sns:eu-west-1:123456789012:verdicts',
+    verdictKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/verdicts',
   });
   return [...new Set(statements.flatMap((statement) => statement.actions))];
 }
@@ -688,9 +856,9 @@ async function crawlerRequests(s: SampleDeployment): Promise<IamRequest[]> {
  * "IAM policies for logging to CloudWatch Logs", "AWS X-Ray and Step Functions"): invoke exactly its task
  * functions, manage the log delivery of its log group, and send traces.
  */
-async function stateMachineRequests(s: SampleDeployment): Promise<IamRequest[]> {
+async function stateMachineRequests(s: SampleDeployment, tasks: readonly AnyTask[]): Promise<IamRequest[]> {
   const common = { Partition: Sample.partition, Region: Sample.region, Account: Sample.account };
-  const out: IamRequest[] = ProvisionLambdaTasks.map((task) => ({
+  const out: IamRequest[] = tasks.map((task) => ({
     action: 'lambda:InvokeFunction',
     resource: s.functionArns[task],
     why: `invoke ${task}`,

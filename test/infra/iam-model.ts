@@ -90,6 +90,10 @@ export class TemplateResolver {
       case 'AWS::StackName':
         return 'FlinkflowOrchestrator';
     }
+    // These types' Ref is their ARN (CloudFormation resource reference, "Return values").
+    const type = this.resources[id]?.Type;
+    if (type === 'AWS::StepFunctions::StateMachine' || type === 'AWS::SNS::Topic')
+      return this.getAtt(id, 'Arn');
     return this.physicalName(id);
   }
 
@@ -126,6 +130,9 @@ export class TemplateResolver {
       'AWS::Logs::LogGroup': () => `arn:${p}:logs:${r}:${a}:log-group:${name()}:*`,
       'AWS::S3::Bucket': () => `arn:${p}:s3:::${name()}`,
       'AWS::StepFunctions::StateMachine': () => `arn:${p}:states:${r}:${a}:stateMachine:${id}`,
+      'AWS::SNS::Topic': () => `arn:${p}:sns:${r}:${a}:${id}`,
+      'AWS::SQS::Queue': () => `arn:${p}:sqs:${r}:${a}:${id}`,
+      'AWS::KMS::Key': () => `arn:${p}:kms:${r}:${a}:key/${id}`,
     };
     const arn = arns[resource.Type];
     if (attribute !== 'Arn' || arn === undefined) {
@@ -172,6 +179,8 @@ export interface IamRequest {
   context?: Record<string, string | string[]>;
   /** Why the request is made (the SDK call or the documented behaviour). */
   why: string;
+  /** The resource's own policy, where AWS requires one (a KMS key's key policy). */
+  resourcePolicy?: unknown;
 }
 
 /** Values for the `${Variable}`s of the ARN formats in iam-data's resource tables. */
@@ -242,6 +251,7 @@ export async function evaluate(
       identityPolicies: policies.map((p) => ({ name: p.name, policy: p.policy })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
+      ...(request.resourcePolicy === undefined ? {} : { resourcePolicy: request.resourcePolicy }),
     },
     { simulationMode: 'Strict' },
   );

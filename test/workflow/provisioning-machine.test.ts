@@ -8,6 +8,7 @@ import { run as checkApplicationHealth } from '../../lambdas/check-application-h
 import { run as createApplication } from '../../lambdas/create-application';
 import { run as createBucket } from '../../lambdas/create-bucket';
 import { run as createCrawler } from '../../lambdas/create-crawler';
+import { run as createValidationSchedule } from '../../lambdas/create-validation-schedule';
 import { run as createStream } from '../../lambdas/create-stream';
 import { run as describeApplication } from '../../lambdas/describe-application';
 import { run as describeFailure } from '../../lambdas/describe-failure';
@@ -57,6 +58,7 @@ async function provision(
         CheckApplicationHealth: checkApplicationHealth,
         StopUnhealthyApplication: stopUnhealthyApplication,
         CreateCrawler: createCrawler,
+        CreateValidationSchedule: createValidationSchedule,
         DescribeFailure: describeFailure,
       }),
       ...replaced,
@@ -75,6 +77,7 @@ const CREATE_CALLS = [
   'kinesisanalytics:CreateApplication',
   'kinesisanalytics:StartApplication',
   'glue:CreateCrawler',
+  'scheduler:CreateSchedule',
 ];
 
 describe('the provisioning state machine (rendered ASL, handlers run in-process)', () => {
@@ -100,6 +103,8 @@ describe('the provisioning state machine (rendered ASL, handlers run in-process)
       applicationStatus: 'RUNNING',
       crawlerName: 'ticks-demo-crawler',
       crawlSchedule: 'cron(0/15 * * * ? *)',
+      validationScheduleName: 'ticks-demo-validation',
+      validationScheduleArn: 'arn:aws:scheduler:eu-west-1:123456789012:schedule/default/ticks-demo-validation',
       glueDatabase: 'flinkflow',
       outputLocation: 's3://flinkflow-ticks-demo-123456789012-eu-west-1/output/',
       // Two checks: at RUNNING, and once the settle period (two 60 s checkpoint intervals) has passed.
@@ -131,6 +136,7 @@ describe('the provisioning state machine (rendered ASL, handlers run in-process)
       'CheckApplicationHealth',
       'IsApplicationHealthy',
       'CreateCrawler',
+      'CreateValidationSchedule',
       'CollectOutputs',
       'Provisioned',
     ]);

@@ -21,11 +21,12 @@ import {
   PutRetentionPolicyCommand as PutRetentionPolicy,
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
+  CreateClassifierCommand as CreateClassifier,
   CreateCrawlerCommand as CreateCrawler,
   GetCrawlerCommand as GetCrawler,
   GlueClient,
-  StartCrawlerScheduleCommand as StartCrawlerSchedule,
 } from '@aws-sdk/client-glue';
+import { CreateScheduleCommand as CreateSchedule, SchedulerClient } from '@aws-sdk/client-scheduler';
 import {
   CreateStreamCommand as CreateStream,
   DescribeStreamSummaryCommand as DescribeStreamSummary,
@@ -114,6 +115,9 @@ export const simulatedEnvironment: Record<string, string> = {
   AWS_REGION: REGION,
   AWS_ACCESS_KEY_ID: 'test',
   AWS_SECRET_ACCESS_KEY: 'test',
+  CRAWL_STATE_MACHINE_ARN: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:flinkflow-crawl-and-query`,
+  SCHEDULER_ROLE_ARN: `arn:aws:iam::${ACCOUNT}:role/flinkflow-scheduler`,
+  VALIDATION_DLQ_ARN: `arn:aws:sqs:${REGION}:${ACCOUNT}:flinkflow-validation-dlq`,
 };
 
 function awsError(name: string, statusCode = 400, throttling = false): Error {
@@ -151,6 +155,7 @@ export class SimulatedAws {
   private readonly cloudWatch = mockClient(CloudWatchClient);
   private readonly glue = mockClient(GlueClient);
   private readonly sts = mockClient(STSClient);
+  private readonly scheduler = mockClient(SchedulerClient);
 
   /** Starts a fresh cloud: no resources, the clock at its start, the given script. */
   reset(options: SimulatedAwsOptions = {}): this {
@@ -222,7 +227,7 @@ export class SimulatedAws {
   }
 
   private stubs(): Array<{ reset(): unknown; onAnyCommand(): { rejects(error: Error): unknown } }> {
-    return [this.kinesis, this.s3, this.kda, this.logs, this.cloudWatch, this.glue, this.sts];
+    return [this.kinesis, this.s3, this.kda, this.logs, this.cloudWatch, this.glue, this.sts, this.scheduler];
   }
 
   /** Records a call that answers `{}`. */
@@ -450,9 +455,10 @@ export class SimulatedAws {
       this.crawler = true;
       return {};
     });
-    this.glue.on(StartCrawlerSchedule).callsFake(async () => {
-      this.record('glue:StartCrawlerSchedule');
-      return {};
+    this.glue.on(CreateClassifier).callsFake(this.accepts('glue:CreateClassifier'));
+    this.scheduler.on(CreateSchedule).callsFake(async (input: { Name?: string }) => {
+      this.record('scheduler:CreateSchedule');
+      return { ScheduleArn: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/${input.Name}` };
     });
     this.glue.on(GetCrawler).callsFake(async (input: { Name?: string }) => {
       this.record('glue:GetCrawler');
