@@ -37,9 +37,7 @@ export function updatedPage(page: string, definition: StateMachineDefinition): s
   const start = page.indexOf(BEGIN);
   const end = page.indexOf(END);
   if (start < 0 || end < start) {
-    throw new Error(
-      `The page has no generated section; keep the lines "${BEGIN}" and "${END}" in it.`,
-    );
+    throw new Error(`The page has no generated section; keep the lines "${BEGIN}" and "${END}" in it.`);
   }
   return page.slice(0, start) + generatedSection(definition) + page.slice(end + END.length);
 }

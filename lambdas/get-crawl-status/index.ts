@@ -11,6 +11,9 @@ import { taskHandler } from '../shared/handler';
 import { resolveDeps, type TaskDeps } from '../shared/runtime';
 import { withTransientErrors } from '../shared/transient';
 
+/** How far Glue's clock and the task's may disagree when comparing the last crawl's start with ours. */
+const CLOCK_SKEW_MS = 60_000;
+
 export const run = withTransientErrors(
   async (event: CrawlExecutionState, deps: Partial<TaskDeps> = {}): Promise<CrawlStatus> => {
     const { config, crawl } = requireCrawlState(event, CrawlState.GetCrawlStatus, 'crawl');
@@ -19,8 +22,14 @@ export const run = withTransientErrors(
     const crawler = response.Crawler;
     const crawlerState = crawler?.State ?? 'UNKNOWN';
     const attempt = crawl.attempt + 1;
-    if (crawlerState === 'READY') {
-      const last = crawler?.LastCrawl;
+    const last = crawler?.LastCrawl;
+    // A READY crawler whose last crawl began well before this execution started one has not begun ours
+    // yet (Glue may report READY for a moment after StartCrawler); a crawl found running is ours to take.
+    const stale =
+      !crawl.alreadyRunning &&
+      last?.StartTime !== undefined &&
+      last.StartTime.getTime() < Date.parse(crawl.startedAt) - CLOCK_SKEW_MS;
+    if (crawlerState === 'READY' && !stale) {
       const status = last?.Status ?? 'UNKNOWN';
       if (status !== 'SUCCEEDED') {
         const where = last?.LogGroup

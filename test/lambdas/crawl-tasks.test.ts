@@ -218,6 +218,22 @@ describe('StartCrawl and GetCrawlStatus', () => {
     expect(result).toMatchObject({ phase: 'READY', lastCrawl: { status: 'SUCCEEDED', startTime: AS_OF } });
   });
 
+  it('It should keep waiting when READY still shows a crawl from before this execution started one', async () => {
+    // Prepare
+    glue.on(GetCrawlerCommand).resolves({
+      Crawler: {
+        State: 'READY',
+        LastCrawl: { Status: 'FAILED', StartTime: new Date('2026-12-01T15:00:00Z') },
+      },
+    });
+
+    // Act
+    const result = await getCrawlStatus(crawlState({ crawl: crawl() }), at(AS_OF));
+
+    // Assess
+    expect(result).toMatchObject({ phase: 'WAITING', crawlerState: 'READY', attempt: 1 });
+  });
+
   it.each(['FAILED', 'CANCELLED'] as const)(
     'It should fail with Glue’s message when the last crawl %s',
     async (status) => {

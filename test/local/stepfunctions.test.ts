@@ -101,7 +101,7 @@ afterAll(async () => {
 describe('the local Step Functions API', () => {
   let executionArn: string;
 
-  it('It should list the provisioning machine with its rendered definition', async () => {
+  it('It should list the provisioning and crawl-and-query machines, with the rendered definition', async () => {
     // Act
     const listed = await sfn.send(new ListStateMachinesCommand({}));
     const described = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: machineArn }));
@@ -110,6 +110,11 @@ describe('the local Step Functions API', () => {
     expect(machineArn).toBe('arn:aws:states:us-east-1:000000000000:stateMachine:flinkflow-provisioning');
     expect(listed.stateMachines?.map((m) => [m.name, m.stateMachineArn, m.type])).toEqual([
       ['flinkflow-provisioning', machineArn, 'STANDARD'],
+      [
+        'flinkflow-crawl-and-query',
+        'arn:aws:states:us-east-1:000000000000:stateMachine:flinkflow-crawl-and-query',
+        'STANDARD',
+      ],
     ]);
     expect(JSON.parse(described.definition ?? '{}')).toMatchObject({
       StartAt: 'ValidateInput',

@@ -104,7 +104,8 @@ describe('the provisioning state machine (rendered ASL, handlers run in-process)
       crawlerName: 'ticks-demo-crawler',
       crawlSchedule: 'cron(0/15 * * * ? *)',
       validationScheduleName: 'ticks-demo-validation',
-      validationScheduleArn: 'arn:aws:scheduler:eu-west-1:123456789012:schedule/default/ticks-demo-validation',
+      validationScheduleArn:
+        'arn:aws:scheduler:eu-west-1:123456789012:schedule/default/ticks-demo-validation',
       glueDatabase: 'flinkflow',
       outputLocation: 's3://flinkflow-ticks-demo-123456789012-eu-west-1/output/',
       // Two checks: at RUNNING, and once the settle period (two 60 s checkpoint intervals) has passed.
