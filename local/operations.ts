@@ -101,6 +101,11 @@ export function motoMethodName(operation: string): string {
  */
 export function motoOperations(): ServiceOperations[] {
   const python = path.join(REPO_ROOT, '.venv', 'bin', 'python');
+  if (!fs.existsSync(python)) {
+    throw new Error(
+      `moto is read from the project venv, and ${python} does not exist: run \`make py-deps\`.`,
+    );
+  }
   const script = [
     'import importlib, json, sys',
     'from moto.core.responses import BaseResponse',
