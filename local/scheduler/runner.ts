@@ -137,20 +137,39 @@ export function startScheduleRunner(options: ScheduleRunnerOptions): ScheduleRun
   const tracked = new Map<string, Tracked>();
   let pending: PendingRetry[] = [];
 
+  /** The full schedules (GetSchedule) by ARN, re-read only when ListSchedules shows a change. */
+  const details = new Map<string, { modified: number | undefined; schedule: Schedule }>();
+
   const enabledSchedules = async (): Promise<Schedule[]> => {
-    const summaries: { Name: string; GroupName: string }[] = [];
+    const summaries: { Arn: string; Name: string; GroupName: string; modified: number | undefined }[] = [];
     let NextToken: string | undefined;
     do {
       const page = await scheduler.send(new ListSchedulesCommand({ State: 'ENABLED', NextToken }));
       for (const s of page.Schedules ?? []) {
-        if (s.Name) summaries.push({ Name: s.Name, GroupName: s.GroupName ?? 'default' });
+        if (s.Name && s.Arn) {
+          summaries.push({
+            Arn: s.Arn,
+            Name: s.Name,
+            GroupName: s.GroupName ?? 'default',
+            modified: s.LastModificationDate?.getTime(),
+          });
+        }
       }
       NextToken = page.NextToken;
     } while (NextToken);
+    const listed = new Set(summaries.map((s) => s.Arn));
+    for (const arn of [...details.keys()]) if (!listed.has(arn)) details.delete(arn);
     const schedules: Schedule[] = [];
-    for (const { Name, GroupName } of summaries) {
+    for (const { Arn, Name, GroupName, modified } of summaries) {
+      const known = details.get(Arn);
+      if (known && known.modified === modified) {
+        schedules.push(known.schedule);
+        continue;
+      }
       try {
-        schedules.push(await scheduler.send(new GetScheduleCommand({ Name, GroupName })));
+        const schedule = await scheduler.send(new GetScheduleCommand({ Name, GroupName }));
+        details.set(Arn, { modified, schedule });
+        schedules.push(schedule);
       } catch (error) {
         // Deleted between the listing and now: nothing to fire.
         if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
