@@ -136,7 +136,8 @@ describe('local EventBridge Scheduler: schedules fire', () => {
     advance(120_000);
     whileDisabled.push(await services.scheduleRunner.tick());
     // UpdateSchedule without State sets the API's default, ENABLED.
-    const { State: _state, ...enabled } = schedule('disabled-demo');
+    const enabled = schedule('disabled-demo');
+    delete enabled.State;
     await scheduler.send(new UpdateScheduleCommand(enabled));
     const afterEnabling = await services.scheduleRunner.tick();
 
