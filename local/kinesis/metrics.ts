@@ -45,35 +45,35 @@ export function startKinesisMetrics(options: KinesisMetricsOptions): KinesisMetr
   /** `<minute>\n<stream>` -> the counts not yet published. */
   let counts = new Map<string, { records: number; bytes: number }>();
 
-  const flush = async () => {
-    const batch = counts;
-    counts = new Map();
-    const data: MetricDatum[] = [];
-    for (const [key, { records, bytes }] of batch) {
-      const [minute, stream] = key.split('\n') as [string, string];
-      const common = {
-        Dimensions: [{ Name: 'StreamName', Value: stream }],
-        Timestamp: new Date(Number(minute)),
-      };
-      data.push(
-        { ...common, MetricName: 'IncomingRecords', Unit: 'Count', Value: records },
-        { ...common, MetricName: 'IncomingBytes', Unit: 'Bytes', Value: bytes },
-      );
+  const keep = (entries: [string, { records: number; bytes: number }][]) => {
+    for (const [key, value] of entries) {
+      const kept = counts.get(key) ?? { records: 0, bytes: 0 };
+      counts.set(key, { records: kept.records + value.records, bytes: kept.bytes + value.bytes });
     }
-    for (let i = 0; i < data.length; i += DATA_PER_CALL) {
+  };
+
+  const flush = async () => {
+    const entries = [...counts];
+    counts = new Map();
+    // Two data points per stream and minute.
+    for (let i = 0; i < entries.length; i += DATA_PER_CALL / 2) {
+      const chunk = entries.slice(i, i + DATA_PER_CALL / 2);
+      const data: MetricDatum[] = chunk.flatMap(([key, { records, bytes }]) => {
+        const [minute, stream] = key.split('\n') as [string, string];
+        const common = {
+          Dimensions: [{ Name: 'StreamName', Value: stream }],
+          Timestamp: new Date(Number(minute)),
+        };
+        return [
+          { ...common, MetricName: 'IncomingRecords', Unit: 'Count' as const, Value: records },
+          { ...common, MetricName: 'IncomingBytes', Unit: 'Bytes' as const, Value: bytes },
+        ];
+      });
       try {
-        await cloudWatch.send(
-          new PutMetricDataCommand({
-            Namespace: KINESIS_NAMESPACE,
-            MetricData: data.slice(i, i + DATA_PER_CALL),
-          }),
-        );
+        await cloudWatch.send(new PutMetricDataCommand({ Namespace: KINESIS_NAMESPACE, MetricData: data }));
       } catch (error) {
-        // Put the counts back: the next flush tries again rather than losing them.
-        for (const [key, value] of batch) {
-          const kept = counts.get(key) ?? { records: 0, bytes: 0 };
-          counts.set(key, { records: kept.records + value.records, bytes: kept.bytes + value.bytes });
-        }
+        // What was not published is kept: the next flush tries again rather than losing it.
+        keep(entries.slice(i));
         log(`publishing Kinesis metrics failed, kept for the next flush: ${(error as Error).message}`);
         return;
       }
@@ -96,10 +96,7 @@ export function startKinesisMetrics(options: KinesisMetricsOptions): KinesisMetr
 
   return {
     recordPut: (stream, records, bytes) => {
-      if (records <= 0) return;
-      const key = `${Math.floor(now() / MINUTE) * MINUTE}\n${stream}`;
-      const kept = counts.get(key) ?? { records: 0, bytes: 0 };
-      counts.set(key, { records: kept.records + records, bytes: kept.bytes + bytes });
+      if (records > 0) keep([[`${Math.floor(now() / MINUTE) * MINUTE}\n${stream}`, { records, bytes }]]);
     },
     flush: serialFlush,
     stop: async () => {
