@@ -131,6 +131,25 @@ describe('SNS and SQS on the local cloud', () => {
   });
 });
 
+describe('EventBridge on the local cloud', () => {
+  it('It should keep rules made with `aws events put-rule` through the edge', async () => {
+    // Act
+    const put = await aws(
+      'events',
+      'put-rule',
+      '--name',
+      'cli-redeploy',
+      '--event-pattern',
+      '{"source":["aws.s3"]}',
+    );
+    const listed = await aws('events', 'list-rules', '--name-prefix', 'cli-');
+
+    // Assess
+    expect(put['RuleArn']).toBe(`arn:aws:events:${state.region}:${account}:rule/cli-redeploy`);
+    expect((listed['Rules'] as { Name: string }[]).map((r) => r.Name)).toEqual(['cli-redeploy']);
+  });
+});
+
 describe('EventBridge Scheduler on the local cloud', () => {
   it('It should create a schedule with `aws scheduler create-schedule` that the daemon fires on the real clock', async () => {
     // Prepare
