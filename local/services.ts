@@ -57,7 +57,7 @@ export function endpointEnvironment(
   region: string,
   edge?: string,
 ): Record<string, string> {
-  return {
+  const variables: Record<string, string | undefined> = {
     ...(edge ? { AWS_ENDPOINT_URL: edge } : {}),
     AWS_ENDPOINT_URL_KINESIS: endpoints.kinesis,
     AWS_ENDPOINT_URL_S3: endpoints.s3,
@@ -81,6 +81,11 @@ export function endpointEnvironment(
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
   };
+  // A state file written by an older local cloud lacks the newer services: leave their variables unset
+  // (process.env would turn undefined into the string "undefined") so those clients fall back to the edge.
+  return Object.fromEntries(
+    Object.entries(variables).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 }
 
 export interface LocalServices {
