@@ -135,6 +135,7 @@ export function startScheduleRunner(options: ScheduleRunnerOptions): ScheduleRun
   const sqs = new SQSClient({ ...common, endpoint: options.sqsEndpoint });
   const sns = new SNSClient({ ...common, endpoint: options.snsEndpoint });
   const tracked = new Map<string, Tracked>();
+  const unusable = new Set<string>();
   let pending: PendingRetry[] = [];
 
   /** The full schedules (GetSchedule) by ARN, re-read only when ListSchedules shows a change. */
@@ -371,8 +372,13 @@ export function startScheduleRunner(options: ScheduleRunnerOptions): ScheduleRun
       try {
         due = dueOccurrences(schedule, at);
       } catch (error) {
-        // The gateway refuses such expressions; one that reached moto another way cannot fire.
-        log(`${schedule.Arn}: cannot be evaluated and does not fire: ${(error as Error).message}`);
+        // The gateway refuses such expressions; one that reached moto another way cannot fire. Said once
+        // per version of the schedule, not at every tick.
+        const said = `${schedule.Arn} ${String(schedule.LastModificationDate?.getTime())}`;
+        if (!unusable.has(said)) {
+          unusable.add(said);
+          log(`${schedule.Arn}: cannot be evaluated and does not fire: ${(error as Error).message}`);
+        }
         continue;
       }
       for (const scheduledTime of due) {
