@@ -344,4 +344,24 @@ describe('local EventBridge Scheduler: bad schedules', () => {
     const missing = await failure(scheduler.send(new GetScheduleCommand({ Name: 'bad-target' })));
     expect(missing.name).toBe('ResourceNotFoundException');
   });
+
+  it('It should skip a schedule it cannot evaluate (written to moto past the gateway) and fire the others', async () => {
+    // Prepare
+    const moto = new SchedulerClient({ endpoint: services.endpoints.s3, region, credentials });
+    await moto.send(
+      new CreateScheduleCommand(schedule('past-the-gateway', { ScheduleExpression: 'every 5 minutes' })),
+    );
+    await scheduler.send(new CreateScheduleCommand(schedule('alongside')));
+
+    // Act
+    const fired = await services.scheduleRunner.tick();
+
+    // Assess
+    expect(fired.map((i) => i.scheduleArn)).toEqual([
+      `arn:aws:scheduler:${region}:${account}:schedule/default/alongside`,
+    ]);
+    await moto.send(new DeleteScheduleCommand({ Name: 'past-the-gateway' }));
+    await scheduler.send(new DeleteScheduleCommand({ Name: 'alongside' }));
+    moto.destroy();
+  });
 });
