@@ -1,13 +1,14 @@
 /**
- * Crawler schedule expressions, by the rules of Glue's time-based schedules (the one parser of the
- * project: ValidateInput checks and converts the input's crawlSchedule with it, the local Glue endpoint
- * checks CreateCrawler/UpdateCrawler schedules and fires them with it).
+ * Schedule expressions, the one parser of the project: Glue's time-based crawler schedules (ValidateInput
+ * checks and converts the input's crawlSchedule with it, the local Glue endpoint checks
+ * CreateCrawler/UpdateCrawler schedules and fires them with it) and EventBridge Scheduler's rate, cron and
+ * at expressions (`parseSchedulerExpression`: the local scheduler checks and fires schedules with it).
  *
  * Glue takes `cron(Minutes Hours Day-of-month Month Day-of-week Year)` in UTC, at most one run every
  * 5 minutes, with `, - * /` in every field, `?` in day-of-month or day-of-week (exactly one of them), `L`
  * and `<day>W` in day-of-month and `L` in day-of-week (Glue developer guide, "Time-based schedules for
- * jobs and crawlers"). EventBridge's `#`, `L-<n>`, `LW` and `<weekday>L` are not in Glue's list, so they
- * are refused everywhere with the same message. Users may also write `rate(...)`: a rate that a Glue cron
+ * jobs and crawlers"). `#`, `L-<n>`, `LW` and `<weekday>L` are not in Glue's list, so Glue crons refuse
+ * them with the same message everywhere; EventBridge Scheduler's crons take `#` and refuse the other three. Users may also write `rate(...)`: a rate that a Glue cron
  * expresses exactly is converted, anything else gets an error saying what to write instead.
  */
 
