@@ -2,8 +2,11 @@
  * The table of the local JSON services' operations in docs/architecture.md, generated from the providers
  * themselves and from the SDK commands the pipeline's code sends: `tsx local/operations.ts` rewrites it.
  * test/local-common/operations.test.ts fails when the page is stale or a provider method is no operation
- * of its service's SDK.
+ * of its service's SDK. A second table covers the services moto serves (SNS, SQS, EventBridge,
+ * EventBridge Scheduler, CloudWatch): which of their operations the pipeline sends, and whether moto's
+ * server implements each, read from moto's own response classes.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,6 +63,76 @@ export async function localOperations(): Promise<ServiceOperations[]> {
   }
 }
 
+/** The moto-served services the table covers: SDK package, moto module and its response class. */
+const MOTO_SERVICES = [
+  { service: 'SNS', sdkPackage: '@aws-sdk/client-sns', module: 'moto.sns.responses', cls: 'SNSResponse' },
+  { service: 'SQS', sdkPackage: '@aws-sdk/client-sqs', module: 'moto.sqs.responses', cls: 'SQSResponse' },
+  {
+    service: 'EventBridge Scheduler',
+    sdkPackage: '@aws-sdk/client-scheduler',
+    module: 'moto.scheduler.responses',
+    cls: 'EventBridgeSchedulerResponse',
+  },
+  {
+    service: 'EventBridge',
+    sdkPackage: '@aws-sdk/client-eventbridge',
+    module: 'moto.events.responses',
+    cls: 'EventsHandler',
+  },
+  {
+    service: 'CloudWatch',
+    sdkPackage: '@aws-sdk/client-cloudwatch',
+    module: 'moto.cloudwatch.responses',
+    cls: 'CloudWatchResponse',
+  },
+];
+
+/** An SDK operation name as moto names its handler: `GetQueueUrl` -> `get_queue_url`, `GetSMSAttributes` -> `get_sms_attributes`. */
+export function motoMethodName(operation: string): string {
+  return operation
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+/**
+ * The operations moto's server implements for each moto-served service, as SDK operation names: the SDK
+ * commands whose handler is a method of moto's response class (run in the project venv's Python).
+ */
+export function motoOperations(): ServiceOperations[] {
+  const python = path.join(REPO_ROOT, '.venv', 'bin', 'python');
+  if (!fs.existsSync(python)) {
+    throw new Error(
+      `moto is read from the project venv, and ${python} does not exist: run \`make py-deps\`.`,
+    );
+  }
+  const script = [
+    'import importlib, json, sys',
+    'from moto.core.responses import BaseResponse',
+    'out = {}',
+    'for module, cls in json.loads(sys.argv[1]):',
+    '    c = getattr(importlib.import_module(module), cls)',
+    "    out[module] = [n for n in dir(c) if not n.startswith('_') and not hasattr(BaseResponse, n)]",
+    'print(json.dumps(out))',
+  ].join('\n');
+  const methods = JSON.parse(
+    execFileSync(python, ['-c', script, JSON.stringify(MOTO_SERVICES.map((m) => [m.module, m.cls]))], {
+      encoding: 'utf8',
+    }),
+  ) as Record<string, string[]>;
+  return MOTO_SERVICES.map(({ service, sdkPackage, module }) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sdk = require(sdkPackage) as Record<string, unknown>;
+    const handlers = new Set(methods[module]);
+    const implemented = Object.keys(sdk)
+      .filter((name) => /^[A-Z]\w*Command$/.test(name) && typeof sdk[name] === 'function')
+      .map((name) => name.replace(/Command$/, ''))
+      .filter((op) => handlers.has(motoMethodName(op)))
+      .sort();
+    return { service, sdkPackage, implemented };
+  });
+}
+
 function sourceFiles(folder: string): string[] {
   return fs.readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(folder, entry.name);
@@ -88,13 +161,26 @@ export function pipelineCommands(root = REPO_ROOT): Map<string, Set<string>> {
   return used;
 }
 
-/** The generated section: per service, the operations the pipeline sends and those there for parity. */
-export function operationsSection(services: ServiceOperations[], used: Map<string, Set<string>>): string {
+/**
+ * The generated section: per service, the operations the pipeline sends and those there for parity; then,
+ * per moto-served service, the operations the pipeline sends (an operation moto lacks is marked) and how
+ * many of the SDK's operations moto implements.
+ */
+export function operationsSection(
+  services: ServiceOperations[],
+  used: Map<string, Set<string>>,
+  moto: ServiceOperations[] = [],
+): string {
   const rows = services.map(({ service, sdkPackage, implemented }) => {
     const sent = used.get(sdkPackage) ?? new Set<string>();
     const byPipeline = implemented.filter((op) => sent.has(op));
     const forParity = implemented.filter((op) => !sent.has(op));
     return `| ${service} | ${byPipeline.join(', ') || '-'} | ${forParity.join(', ') || '-'} |`;
+  });
+  const motoRows = moto.map(({ service, sdkPackage, implemented }) => {
+    const sent = [...(used.get(sdkPackage) ?? [])].sort();
+    const marked = sent.map((op) => (implemented.includes(op) ? op : `${op} (**not in moto**)`));
+    return `| ${service} | ${marked.join(', ') || '-'} | ${implemented.length} |`;
   });
   return [
     BEGIN,
@@ -102,6 +188,16 @@ export function operationsSection(services: ServiceOperations[], used: Map<strin
     '| service | used by the pipeline (lambdas/, cli/, producer/) | there for SDK/CLI parity |',
     '| --- | --- | --- |',
     ...rows,
+    ...(moto.length
+      ? [
+          '',
+          'Served by moto (the local cloud adds the scheduler gateway and runner, and the Kinesis metrics):',
+          '',
+          '| service | used by the pipeline (lambdas/, cli/, producer/) | operations moto implements |',
+          '| --- | --- | --- |',
+          ...motoRows,
+        ]
+      : []),
     '',
     END,
   ].join('\n');
@@ -119,7 +215,7 @@ export function updatedArchitecturePage(page: string, section: string): string {
 
 async function main(): Promise<void> {
   const page = fs.readFileSync(ARCHITECTURE_DOC, 'utf8');
-  const section = operationsSection(await localOperations(), pipelineCommands());
+  const section = operationsSection(await localOperations(), pipelineCommands(), motoOperations());
   fs.writeFileSync(ARCHITECTURE_DOC, updatedArchitecturePage(page, section));
   console.log(`${ARCHITECTURE_DOC}: operations table updated; run prettier --write on it.`);
 }

@@ -1,7 +1,8 @@
 /**
  * Starts every local endpoint in this process (the daemon, or a test): kinesalite and moto's S3 as child
  * processes, and the Glue, Athena, Managed Flink and Step Functions endpoints on HTTP servers of their
- * own, all on free ports of 127.0.0.1; then the edge, which routes to each of them from one port.
+ * own, all on free ports of 127.0.0.1; then the edge, which routes to each of them from one port. Beside
+ * them run the schedule runner (EventBridge Scheduler's schedules fire) and the Kinesis stream metrics.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,8 +12,11 @@ import { createFlinkService, FLINK_MAX_REQUEST_BYTES } from './flink';
 import { createGlueService } from './glue/provider';
 import { startEdge } from './edge';
 import { startKinesisGateway } from './kinesis/kinesis-gateway';
+import { startKinesisMetrics, type KinesisMetrics } from './kinesis/metrics';
 import { startLocalKinesis } from './kinesis/kinesis-server';
 import { startLocalS3 } from './s3/moto-server';
+import { startSchedulerGateway } from './scheduler/gateway';
+import { startScheduleRunner, type ScheduleRunner } from './scheduler/runner';
 import { readLocalDeployment } from './stepfunctions/deployment';
 import { localStateMachineArns } from './stepfunctions/machines';
 import { createStepFunctionsService } from './stepfunctions/service';
@@ -35,6 +39,12 @@ export interface LocalEndpoints {
   athena: string;
   /** Step Functions (signing name `states`). */
   states: string;
+  /** SNS, SQS and EventBridge (signing name `events`) are moto's. */
+  sns: string;
+  sqs: string;
+  events: string;
+  /** EventBridge Scheduler: moto's, behind a gateway that checks schedules (local/scheduler/gateway.ts). */
+  scheduler: string;
 }
 
 /**
@@ -47,7 +57,7 @@ export function endpointEnvironment(
   region: string,
   edge?: string,
 ): Record<string, string> {
-  return {
+  const variables: Record<string, string | undefined> = {
     ...(edge ? { AWS_ENDPOINT_URL: edge } : {}),
     AWS_ENDPOINT_URL_KINESIS: endpoints.kinesis,
     AWS_ENDPOINT_URL_S3: endpoints.s3,
@@ -61,11 +71,21 @@ export function endpointEnvironment(
     AWS_ENDPOINT_URL_STS: endpoints.sts,
     // Step Functions' service id is "SFN".
     AWS_ENDPOINT_URL_SFN: endpoints.states,
+    // Service ids "SNS", "SQS", "Scheduler" and "EventBridge".
+    AWS_ENDPOINT_URL_SNS: endpoints.sns,
+    AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+    AWS_ENDPOINT_URL_SCHEDULER: endpoints.scheduler,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.events,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
   };
+  // A state file written by an older local cloud lacks the newer services: leave their variables unset
+  // (process.env would turn undefined into the string "undefined") so those clients fall back to the edge.
+  return Object.fromEntries(
+    Object.entries(variables).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 }
 
 export interface LocalServices {
@@ -76,6 +96,10 @@ export interface LocalServices {
   stateMachines: Record<string, string>;
   /** The child processes the services run in (the Flink jobs are children of the Flink endpoint). */
   pids: { kinesis: number; s3: number };
+  /** Fires the due schedules now (the daemon's timer does it every `scheduleTickMs`). */
+  scheduleRunner: Pick<ScheduleRunner, 'tick'>;
+  /** Publishes the counted Kinesis metrics now (the timer does it every `kinesisMetricsPeriodMs`). */
+  kinesisMetrics: Pick<KinesisMetrics, 'flush'>;
   stop(): Promise<void>;
 }
 
@@ -95,6 +119,17 @@ export interface LocalServicesOptions {
    * first call that needs it: the daemon does; tests of other services skip the cost.
    */
   warmStateMachines?: boolean;
+  /**
+   * The schedule runner's clock and tick: default the system clock and a tick every 5 s (schedules fire
+   * with 60 s precision on AWS too). Tests pass a clock of their own and `scheduleTickMs: 0`, then call
+   * `scheduleRunner.tick()`.
+   */
+  scheduleClock?: () => Date;
+  scheduleTickMs?: number;
+  /** The first retry's wait for a failed scheduled invocation (doubling per retry); default 1000 ms. */
+  scheduleRetryBaseMs?: number;
+  /** How often the Kinesis stream metrics are published; default 5000 ms, 0 only on `flush()`. */
+  kinesisMetricsPeriodMs?: number;
 }
 
 /** Starts all local endpoints; stop() ends them and everything they started. */
@@ -112,8 +147,22 @@ export async function startServices(options: LocalServicesOptions): Promise<Loca
       startLocalS3({ log: (l) => log('s3', l) }),
     ]);
     stops.push(kinesis.stop, s3.stop);
-    const kinesisGateway = await startKinesisGateway(kinesis.url, (l) => log('kinesis', l));
+    // IncomingRecords/IncomingBytes go to moto's CloudWatch; stopped (and flushed) before moto.
+    const kinesisMetrics = startKinesisMetrics({
+      cloudWatchEndpoint: s3.url,
+      region: LOCAL_REGION,
+      periodMs: options.kinesisMetricsPeriodMs ?? 5000,
+      log: (l) => log('kinesis', l),
+    });
+    stops.push(kinesisMetrics.stop);
+    const kinesisGateway = await startKinesisGateway(
+      kinesis.url,
+      (l) => log('kinesis', l),
+      kinesisMetrics.recordPut,
+    );
     stops.push(kinesisGateway.close);
+    const schedulerGateway = await startSchedulerGateway(s3.url, (l) => log('scheduler', l));
+    stops.push(schedulerGateway.close);
 
     const glue = createGlueService({
       s3Endpoint: s3.url,
@@ -214,6 +263,10 @@ export async function startServices(options: LocalServicesOptions): Promise<Loca
       glue: glueServer.url,
       athena: athenaServer.url,
       states: statesServer.url,
+      sns: s3.url,
+      sqs: s3.url,
+      events: s3.url,
+      scheduler: schedulerGateway.url,
     };
     started.endpoints = endpoints;
     const routes = { ...endpoints };
@@ -225,11 +278,27 @@ export async function startServices(options: LocalServicesOptions): Promise<Loca
     stops.push(edge.close);
     // Rendering the ASL takes seconds (a CDK synth): done now, in a worker, not at the first execution.
     if (options.warmStateMachines) stepFunctions.warmUp();
+    // Stopped first (stops run in reverse): no schedule fires into endpoints being shut down.
+    const scheduleRunner = startScheduleRunner({
+      schedulerEndpoint: endpoints.scheduler,
+      statesEndpoint: endpoints.states,
+      sqsEndpoint: endpoints.sqs,
+      snsEndpoint: endpoints.sns,
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+      tickMs: options.scheduleTickMs ?? 5000,
+      ...(options.scheduleClock ? { now: options.scheduleClock } : {}),
+      ...(options.scheduleRetryBaseMs !== undefined ? { retryBaseMs: options.scheduleRetryBaseMs } : {}),
+      log: (l) => log('scheduler', l),
+    });
+    stops.push(scheduleRunner.stop);
     return {
       endpoints,
       edge: edge.url,
       stateMachines: localStateMachineArns(LOCAL_REGION, LOCAL_ACCOUNT),
       pids: { kinesis: kinesis.pid, s3: s3.pid },
+      scheduleRunner: { tick: scheduleRunner.tick },
+      kinesisMetrics: { flush: kinesisMetrics.flush },
       stop: stopAll,
     };
   } catch (e) {

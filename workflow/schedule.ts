@@ -1,13 +1,14 @@
 /**
- * Crawler schedule expressions, by the rules of Glue's time-based schedules (the one parser of the
- * project: ValidateInput checks and converts the input's crawlSchedule with it, the local Glue endpoint
- * checks CreateCrawler/UpdateCrawler schedules and fires them with it).
+ * Schedule expressions, the one parser of the project: Glue's time-based crawler schedules (ValidateInput
+ * checks and converts the input's crawlSchedule with it, the local Glue endpoint checks
+ * CreateCrawler/UpdateCrawler schedules and fires them with it) and EventBridge Scheduler's rate, cron and
+ * at expressions (`parseSchedulerExpression`: the local scheduler checks and fires schedules with it).
  *
  * Glue takes `cron(Minutes Hours Day-of-month Month Day-of-week Year)` in UTC, at most one run every
  * 5 minutes, with `, - * /` in every field, `?` in day-of-month or day-of-week (exactly one of them), `L`
  * and `<day>W` in day-of-month and `L` in day-of-week (Glue developer guide, "Time-based schedules for
- * jobs and crawlers"). EventBridge's `#`, `L-<n>`, `LW` and `<weekday>L` are not in Glue's list, so they
- * are refused everywhere with the same message. Users may also write `rate(...)`: a rate that a Glue cron
+ * jobs and crawlers"). `#`, `L-<n>`, `LW` and `<weekday>L` are not in Glue's list, so Glue crons refuse
+ * them with the same message everywhere; EventBridge Scheduler's crons take `#` and refuse the other three. Users may also write `rate(...)`: a rate that a Glue cron
  * expresses exactly is converted, anything else gets an error saying what to write instead.
  */
 
@@ -43,13 +44,41 @@ const FIELDS: readonly FieldSpec[] = [
 /**
  * One parsed field. `values` undefined means any value (`*` or `?`). Day-of-month may also hold `last`
  * (L: the month's last day) and `nearestWeekday` (`<day>W`: the weekday nearest that day, in its month);
- * day-of-week `last` (L: the week's last day, Saturday).
+ * day-of-week `last` (L: the week's last day, Saturday) and, in EventBridge Scheduler's cron only, `nth`
+ * (`<weekday>#<n>`: the n-th such weekday of the month).
  */
 export interface CronField {
   values: Set<number> | undefined;
   last?: boolean;
   nearestWeekday?: number[];
+  nth?: { weekday: number; n: number };
 }
+
+/**
+ * Where the two cron dialects differ: Glue runs a crawler at most every 5 minutes and has no `#`;
+ * EventBridge Scheduler fires at most once a minute and takes `<weekday>#<n>` in Day-of-week (EventBridge
+ * user guide, "Cron expressions reference": Day-of-month `, - * ? / L W`, Day-of-week `, - * ? L #`).
+ */
+interface CronDialect {
+  service: string;
+  minIntervalMinutes: number;
+  nthWeekday: boolean;
+  example: string;
+}
+
+const GLUE_CRON: CronDialect = {
+  service: 'Glue',
+  minIntervalMinutes: MIN_CRAWL_INTERVAL_MINUTES,
+  nthWeekday: false,
+  example: EXAMPLE,
+};
+
+const SCHEDULER_CRON: CronDialect = {
+  service: 'EventBridge Scheduler',
+  minIntervalMinutes: 1,
+  nthWeekday: true,
+  example: 'for example cron(0/15 * * * ? *), rate(15 minutes) or at(2030-01-01T08:00:00)',
+};
 
 /** A parsed Glue cron: its six fields, in Glue's order. */
 export type CronSchedule = readonly CronField[];
@@ -73,15 +102,24 @@ function valueOf(text: string, spec: FieldSpec, token: string): number {
   return value;
 }
 
-function parseField(text: string, spec: FieldSpec): CronField {
+function parseField(text: string, spec: FieldSpec, dialect: CronDialect = GLUE_CRON): CronField {
   if (text === '*') return { values: undefined };
   if (text === '?') {
     if (!spec.any) fail(`${spec.label} cannot be "?": only Day-of-month or Day-of-week can`);
     return { values: undefined };
   }
   const field: CronField = { values: new Set() };
-  for (const token of text.split(',')) {
+  const tokens = text.split(',');
+  for (const token of tokens) {
     const upper = token.toUpperCase();
+    const nth = /^([A-Z]{3}|\d)#(\d)$/.exec(upper);
+    if (dialect.nthWeekday && spec.label === 'Day-of-week' && nth) {
+      if (tokens.length > 1) fail(`${spec.label} "${text}": a "#" entry must be the field's only entry`);
+      const n = Number(nth[2]);
+      if (n < 1 || n > 5) fail(`${spec.label} "${token}": the week number after "#" must be 1-5`);
+      field.nth = { weekday: valueOf(nth[1] as string, spec, token), n };
+      continue;
+    }
     if (spec.label === 'Day-of-month' && upper === 'L') {
       field.last = true;
       continue;
@@ -96,7 +134,9 @@ function parseField(text: string, spec: FieldSpec): CronField {
     }
     if (/[LW#]/.test(upper) && !/^[A-Z]{3}$/.test(upper.split(/[-/]/)[0] ?? '')) {
       fail(
-        `${spec.label} "${token}" is not supported: Glue takes L and <day>W in Day-of-month and L in Day-of-week only (no #, L-n, LW or <weekday>L)`,
+        dialect.nthWeekday
+          ? `${spec.label} "${token}" is not supported: ${dialect.service} takes L and <day>W in Day-of-month and L and <weekday>#<n> in Day-of-week only (no L-n, LW or <weekday>L)`
+          : `${spec.label} "${token}" is not supported: Glue takes L and <day>W in Day-of-month and L in Day-of-week only (no #, L-n, LW or <weekday>L)`,
       );
     }
     const match = /^(\*|[A-Za-z0-9]+(?:-[A-Za-z0-9]+)?)(?:\/(\d+))?$/.exec(token);
@@ -118,7 +158,7 @@ function parseField(text: string, spec: FieldSpec): CronField {
   return field;
 }
 
-function parseCronBody(body: string): CronSchedule {
+function parseCronBody(body: string, dialect: CronDialect = GLUE_CRON): CronSchedule {
   const parts = body.trim().split(/\s+/);
   if (parts.length !== 6) {
     fail(
@@ -126,14 +166,14 @@ function parseCronBody(body: string): CronSchedule {
     );
   }
   if ((parts[2] === '?') === (parts[4] === '?')) {
-    fail('exactly one of Day-of-month and Day-of-week must be "?" (Glue cannot take both)');
+    fail(`exactly one of Day-of-month and Day-of-week must be "?" (${dialect.service} cannot take both)`);
   }
-  const schedule = parts.map((part, i) => parseField(part, FIELDS[i] as FieldSpec));
+  const schedule = parts.map((part, i) => parseField(part, FIELDS[i] as FieldSpec, dialect));
   const minutes = [...(schedule[0]?.values ?? range(0, 59))].sort((a, b) => a - b);
   const gaps = minutes.map((m, i) =>
     i + 1 < minutes.length ? (minutes[i + 1] as number) - m : 60 - m + (minutes[0] as number),
   );
-  if (Math.min(...gaps) < MIN_CRAWL_INTERVAL_MINUTES) {
+  if (Math.min(...gaps) < dialect.minIntervalMinutes) {
     fail(
       `Glue runs a crawler at most every ${MIN_CRAWL_INTERVAL_MINUTES} minutes, and "${parts[0]}" runs it more often`,
     );
@@ -234,14 +274,35 @@ function nearestWeekday(year: number, month: number, day: number): number {
   return target;
 }
 
+/** A minute of a wall clock (month 1-12, weekday 1 = Sunday as in cron), in whatever time zone. */
+export interface WallClockMinute {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  weekday: number;
+}
+
 /** Whether the schedule fires in the UTC minute of `date`. */
 export function cronMatches(schedule: CronSchedule, date: Date): boolean {
-  const year = date.getUTCFullYear();
-  const month = date.getUTCMonth() + 1;
-  const day = date.getUTCDate();
-  const actual = [date.getUTCMinutes(), date.getUTCHours(), day, month, date.getUTCDay() + 1, year];
+  return cronMatchesMinute(schedule, {
+    year: date.getUTCFullYear(),
+    month: date.getUTCMonth() + 1,
+    day: date.getUTCDate(),
+    hour: date.getUTCHours(),
+    minute: date.getUTCMinutes(),
+    weekday: date.getUTCDay() + 1,
+  });
+}
+
+/** Whether the schedule fires in the given wall-clock minute (EventBridge Scheduler's time zones). */
+export function cronMatchesMinute(schedule: CronSchedule, clock: WallClockMinute): boolean {
+  const { year, month, day } = clock;
+  const actual = [clock.minute, clock.hour, day, month, clock.weekday, year];
   return schedule.every((field, i) => {
     const value = actual[i] as number;
+    if (field.nth) return value === field.nth.weekday && Math.ceil(day / 7) === field.nth.n;
     const plain = field.values === undefined || field.values.has(value);
     if (!field.last && !field.nearestWeekday) return plain;
     const listed = field.values !== undefined && field.values.has(value);
@@ -254,4 +315,76 @@ export function cronMatches(schedule: CronSchedule, date: Date): boolean {
     }
     return listed || (field.last === true && value === 7);
   });
+}
+
+/**
+ * An EventBridge Scheduler schedule expression (API reference, CreateSchedule `ScheduleExpression`):
+ * `rate(<n> minute[s]|hour[s]|day[s])`, `cron(<6 fields>)` evaluated in the schedule's time zone at most
+ * once a minute, or `at(yyyy-mm-ddThh:mm:ss)`, a one-time schedule in that time zone.
+ */
+export type SchedulerExpression =
+  | { kind: 'rate'; minutes: number }
+  | { kind: 'cron'; cron: CronSchedule }
+  | {
+      kind: 'at';
+      at: { year: number; month: number; day: number; hour: number; minute: number; second: number };
+    };
+
+/**
+ * Parses an EventBridge Scheduler expression; throws an Error whose message says what is wrong and what
+ * to write instead (the local scheduler answers CreateSchedule/UpdateSchedule with it as a
+ * ValidationException).
+ */
+export function parseSchedulerExpression(expression: string): SchedulerExpression {
+  const trimmed = expression.trim();
+  const cron = /^cron\((.*)\)$/s.exec(trimmed);
+  if (cron) {
+    try {
+      return { kind: 'cron', cron: parseCronBody(cron[1] ?? '', SCHEDULER_CRON) };
+    } catch (error) {
+      if (error instanceof ScheduleError) {
+        throw new Error(`${error.message}; ${SCHEDULER_CRON.example}`, { cause: error });
+      }
+      throw error;
+    }
+  }
+  const rate = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec(trimmed);
+  if (rate) {
+    const amount = Number(rate[1]);
+    const unit = rate[2] ?? '';
+    if (amount < 1) throw new Error(`"${expression}": a rate must be a positive whole number`);
+    if ((amount === 1) !== !unit.endsWith('s')) {
+      throw new Error(
+        `"${expression}": write rate(1 ${unit.replace(/s$/, '')}) for one unit and rate(${amount} ${unit.replace(/s?$/, 's')}) for more`,
+      );
+    }
+    const perUnit = unit.startsWith('minute') ? 1 : unit.startsWith('hour') ? 60 : 1440;
+    return { kind: 'rate', minutes: amount * perUnit };
+  }
+  const at = /^at\((\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\)$/.exec(trimmed);
+  if (at) {
+    const [year, month, day, hour, minute, second] = at.slice(1).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    const probe = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+    if (
+      probe.getUTCFullYear() !== year ||
+      probe.getUTCMonth() !== month - 1 ||
+      probe.getUTCDate() !== day ||
+      hour > 23 ||
+      minute > 59 ||
+      second > 59
+    ) {
+      throw new Error(`"${expression}" is not a date and time that exists; write at(yyyy-mm-ddThh:mm:ss)`);
+    }
+    return { kind: 'at', at: { year, month, day, hour, minute, second } };
+  }
+  throw new Error(
+    `"${expression}" is none of rate(value unit), cron(fields) or at(yyyy-mm-ddThh:mm:ss); ${SCHEDULER_CRON.example}`,
+  );
 }

@@ -90,10 +90,50 @@ function timestampSecondsOf(value: unknown): number | undefined {
   return typeof value === 'number' ? value : undefined;
 }
 
-/** Starts the gateway on a free port of 127.0.0.1, forwarding to kinesalite at `upstream`. */
+/** Called with each successful put: the stream, the records put and their data bytes. */
+export type PutObserver = (stream: string, records: number, bytes: number) => void;
+
+function dataBytes(data: unknown): number {
+  if (typeof data === 'string') return Buffer.from(data, 'base64').length;
+  return data instanceof Uint8Array ? data.length : 0;
+}
+
+/**
+ * What a PutRecord/PutRecords call put, from its request and kinesalite's answer (JSON or CBOR, as the
+ * client spoke): PutRecords counts the entries without an ErrorCode, as AWS's IncomingRecords does.
+ */
+export function successfulPut(
+  operation: string,
+  input: Record<string, unknown> | undefined,
+  answer: { status: number; body: Buffer },
+  cbor: boolean,
+): { stream: string; records: number; bytes: number } | undefined {
+  if (!input || answer.status !== 200) return undefined;
+  const stream = streamNameOf(input);
+  if (!stream) return undefined;
+  if (operation === 'PutRecord') return { stream, records: 1, bytes: dataBytes(input['Data']) };
+  const output = cbor ? decodeCbor(answer.body) : parseJsonObject(answer.body);
+  const results = output?.['Records'];
+  const entries = input['Records'];
+  if (!Array.isArray(results) || !Array.isArray(entries)) return undefined;
+  let records = 0;
+  let bytes = 0;
+  results.forEach((result: unknown, i: number) => {
+    if ((result as { ErrorCode?: unknown } | null)?.ErrorCode) return;
+    records += 1;
+    bytes += dataBytes((entries[i] as { Data?: unknown } | undefined)?.Data);
+  });
+  return { stream, records, bytes };
+}
+
+/**
+ * Starts the gateway on a free port of 127.0.0.1, forwarding to kinesalite at `upstream`; `onPut` hears
+ * of every successful put (the stream metrics, local/kinesis/metrics.ts).
+ */
 export function startKinesisGateway(
   upstream: string,
   log: (line: string) => void = () => undefined,
+  onPut?: PutObserver,
 ): Promise<KinesisGateway> {
   const target = new URL(upstream);
   const extras = new Map<string, StreamExtras>();
@@ -273,6 +313,17 @@ export function startKinesisGateway(
       if (input?.['ShardIteratorType'] === 'AT_TIMESTAMP')
         return atTimestampIterator(req, res, isCbor, input);
     }
+    // Puts are read (not changed) for the stream metrics.
+    const putInput =
+      onPut && (operation === 'PutRecord' || operation === 'PutRecords') && (isJson || isCbor)
+        ? isCbor
+          ? decodeCbor(body)
+          : parseJsonObject(body)
+        : undefined;
+    const observe = (answer: { status: number; body: Buffer }) => {
+      const put = successfulPut(operation, putInput, answer, isCbor);
+      if (put) onPut?.(put.stream, put.records, put.bytes);
+    };
     // Record traffic (PutRecords, GetRecords, ...) by name needs nothing from the gateway: pass it through
     // without parsing it.
     const special = [
@@ -285,6 +336,7 @@ export function startKinesisGateway(
     ];
     if (!isJson || (!special.includes(operation) && !body.includes('"StreamARN"'))) {
       const answer = await forward(req, body);
+      observe(answer);
       return reply(res, answer.status, answer.headers, answer.body);
     }
     const input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
@@ -363,6 +415,7 @@ export function startKinesisGateway(
       }
       return reply(res, 200, answer.headers, Buffer.from(JSON.stringify(output)));
     }
+    observe(answer);
     return reply(res, answer.status, answer.headers, answer.body);
   };
 

@@ -8,6 +8,8 @@ import { dispatch } from '../../local/common/aws-json-server';
 import {
   ARCHITECTURE_DOC,
   localOperations,
+  motoMethodName,
+  motoOperations,
   operationsSection,
   pipelineCommands,
   updatedArchitecturePage,
@@ -73,7 +75,10 @@ describe('the local services operations', () => {
     const page = fs.readFileSync(ARCHITECTURE_DOC, 'utf8');
 
     // Act
-    const regenerated = updatedArchitecturePage(page, operationsSection(services, pipelineCommands()));
+    const regenerated = updatedArchitecturePage(
+      page,
+      operationsSection(services, pipelineCommands(), motoOperations()),
+    );
 
     // Assess
     expect(withoutTablePadding(page)).toEqual(withoutTablePadding(regenerated));
@@ -90,5 +95,55 @@ describe('the local services operations', () => {
     // Assess
     expect(result).toMatchObject({ status: 400, errorType: 'UnknownOperationException' });
     expect(inherited).toMatchObject({ status: 400, errorType: 'UnknownOperationException' });
+  });
+});
+
+describe('the operations of the services moto serves', () => {
+  let moto: ServiceOperations[];
+  beforeAll(() => {
+    moto = motoOperations();
+  });
+
+  it('It should name moto handlers as moto does, acronyms included', () => {
+    expect(motoMethodName('GetQueueUrl')).toBe('get_queue_url');
+    expect(motoMethodName('GetSMSAttributes')).toBe('get_sms_attributes');
+    expect(motoMethodName('PutMetricData')).toBe('put_metric_data');
+  });
+
+  it('It should find the operations the local cloud relies on in moto', () => {
+    // Act
+    const byService = Object.fromEntries(moto.map((m) => [m.service, m.implemented]));
+
+    // Assess
+    expect(byService['EventBridge Scheduler']).toEqual(
+      expect.arrayContaining([
+        'CreateSchedule',
+        'UpdateSchedule',
+        'GetSchedule',
+        'DeleteSchedule',
+        'ListSchedules',
+      ]),
+    );
+    expect(byService['SQS']).toEqual(
+      expect.arrayContaining(['GetQueueUrl', 'SendMessage', 'ReceiveMessage', 'CreateQueue']),
+    );
+    expect(byService['SNS']).toEqual(expect.arrayContaining(['Publish', 'CreateTopic', 'Subscribe']));
+    expect(byService['CloudWatch']).toEqual(expect.arrayContaining(['PutMetricData', 'GetMetricData']));
+    expect(byService['EventBridge']).toEqual(expect.arrayContaining(['PutRule', 'PutTargets', 'DeleteRule']));
+  });
+
+  it('It should implement every operation the pipeline sends to a moto-served service', () => {
+    // Prepare
+    const used = pipelineCommands();
+
+    // Act
+    const missing = moto.flatMap(({ sdkPackage, implemented }) =>
+      [...(used.get(sdkPackage) ?? [])]
+        .filter((op) => !implemented.includes(op))
+        .map((op) => `${sdkPackage} ${op}`),
+    );
+
+    // Assess
+    expect(missing).toEqual([]);
   });
 });

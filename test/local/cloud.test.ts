@@ -63,17 +63,23 @@ describe('local cloud lifecycle', () => {
     expect(Object.keys(written.endpoints).sort()).toEqual([
       'athena',
       'cloudwatch',
+      'events',
       'glue',
       'kinesis',
       'kinesisanalyticsv2',
       'logs',
       's3',
+      'scheduler',
+      'sns',
+      'sqs',
       'states',
       'sts',
     ]);
     for (const url of [...Object.values(written.endpoints), written.edge])
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(new Set([...Object.values(written.endpoints), written.edge]).size).toBe(7);
+    // moto serves S3, CloudWatch, Logs, STS, SNS, SQS and EventBridge on one URL; the scheduler gateway
+    // is in front of it.
+    expect(new Set([...Object.values(written.endpoints), written.edge]).size).toBe(8);
     expect(written.stateMachines).toEqual({
       'flinkflow-provisioning': 'arn:aws:states:us-east-1:000000000000:stateMachine:flinkflow-provisioning',
     });
@@ -91,6 +97,10 @@ describe('local cloud lifecycle', () => {
       s3: true,
       cloudwatch: true,
       logs: true,
+      sns: true,
+      sqs: true,
+      events: true,
+      scheduler: true,
       sts: true,
       kinesisanalyticsv2: true,
       glue: true,
