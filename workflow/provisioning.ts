@@ -111,7 +111,7 @@ export const TagsPendingRetry = {
 } as const;
 
 /** The folder of a task's handler under lambdas/: the kebab-case of its state name. */
-export function lambdaFolderName(task: ProvisionLambdaTask): string {
+export function lambdaFolderName(task: string): string {
   return task.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }
 

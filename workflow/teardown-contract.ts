@@ -26,6 +26,8 @@ export const TeardownState = {
   DeleteBucket: 'DeleteBucket',
   SummarizeTeardown: 'SummarizeTeardown',
   TornDown: 'TornDown',
+  /** The stop loop's backstop: reached only if the stop task misreported its phase. */
+  ApplicationNotStopped: 'ApplicationNotStopped',
 } as const;
 export type TeardownStateName = (typeof TeardownState)[keyof typeof TeardownState];
 
