@@ -12,6 +12,7 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lam
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { DeploymentVariables, type DeploymentSettings, type ProvisionLambdaTask } from '../workflow/contract';
+import type { TeardownLambdaTask } from '../workflow/teardown-contract';
 import { lambdaFolderName, ProvisionTaskTimeoutSeconds } from '../workflow/provisioning';
 
 /** The repository root, where lambdas/ and package-lock.json live. */
@@ -22,7 +23,9 @@ export const TaskRuntime = lambda.Runtime.NODEJS_24_X;
 
 export interface TaskFunctionProps {
   /** The state the function serves; its handler is lambdas/<kebab-case of the name>/index.ts. */
-  readonly task: ProvisionLambdaTask;
+  readonly task: ProvisionLambdaTask | TeardownLambdaTask;
+  /** The function's timeout: its state's. Default: the provisioning task's (ProvisionTaskTimeoutSeconds). */
+  readonly timeoutSeconds?: number;
   /** How long the function's logs are kept. */
   readonly logRetention: logs.RetentionDays;
   /** Default 256 MB: the tasks make a handful of API calls and hold nothing large in memory. */
@@ -31,7 +34,7 @@ export interface TaskFunctionProps {
 
 /** A provisioning task's function; see the module comment for its defaults. */
 export class TaskFunction extends NodejsFunction {
-  readonly task: ProvisionLambdaTask;
+  readonly task: ProvisionLambdaTask | TeardownLambdaTask;
 
   constructor(scope: Construct, id: string, props: TaskFunctionProps) {
     // Created here rather than by Lambda on first write, so that retention and removal are ours and the
@@ -43,7 +46,7 @@ export class TaskFunction extends NodejsFunction {
     // An explicit role without AWSLambdaBasicExecutionRole, whose logs:* on every log group we do not want.
     const role = new iam.Role(scope, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `flinkflow provisioning task ${props.task}`,
+      description: `flinkflow task ${props.task}`,
     });
     super(scope, id, {
       entry: path.join(ProjectRoot, 'lambdas', lambdaFolderName(props.task), 'index.ts'),
@@ -53,7 +56,9 @@ export class TaskFunction extends NodejsFunction {
       runtime: TaskRuntime,
       architecture: lambda.Architecture.ARM_64,
       tracing: lambda.Tracing.ACTIVE,
-      timeout: Duration.seconds(ProvisionTaskTimeoutSeconds[props.task]),
+      timeout: Duration.seconds(
+        props.timeoutSeconds ?? ProvisionTaskTimeoutSeconds[props.task as ProvisionLambdaTask],
+      ),
       memorySize: props.memorySize ?? 256,
       logGroup,
       role,

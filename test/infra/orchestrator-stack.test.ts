@@ -14,6 +14,7 @@ import {
   ProvisionState,
   type ProvisionLambdaTask,
 } from '../../workflow/contract';
+import { TeardownLambdaTasks } from '../../workflow/teardown-contract';
 import { ProvisionMachineTimeoutSeconds, ProvisionTaskTimeoutSeconds } from '../../workflow/provisioning';
 import { renderedFunctionArn, renderProvisioningAsl } from '../../workflow/render';
 import { orchestratorApp } from './synth';
@@ -368,7 +369,7 @@ describe('OrchestratorStack', () => {
 
       // Assess
       expect(TaskRuntime.name).toBe('nodejs24.x');
-      expect(settings).toHaveLength(ProvisionLambdaTasks.length);
+      expect(settings).toHaveLength(ProvisionLambdaTasks.length + TeardownLambdaTasks.length);
       for (const setting of settings) {
         expect(setting).toEqual({
           runtime: 'nodejs24.x',
@@ -418,7 +419,8 @@ describe('OrchestratorStack', () => {
       );
 
       // Assess
-      expect(logGroups).toHaveLength(ProvisionLambdaTasks.length + 1);
+      // One per function, and the provisioning and teardown machines' own.
+      expect(logGroups).toHaveLength(ProvisionLambdaTasks.length + TeardownLambdaTasks.length + 2);
       expect(retentions.every((days) => days === 30)).toBe(true);
     });
   });
@@ -622,7 +624,7 @@ describe('OrchestratorStack', () => {
       fs.existsSync(path.join(assembly.directory, folder, 'index.js')),
     );
     expect(artifact).toBeDefined();
-    expect(bundles).toHaveLength(ProvisionLambdaTasks.length);
+    expect(bundles).toHaveLength(ProvisionLambdaTasks.length + TeardownLambdaTasks.length);
     for (const folder of bundles) {
       expect(fs.existsSync(path.join(assembly.directory, folder, 'index.js.map'))).toBe(true);
     }
