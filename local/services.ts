@@ -30,6 +30,9 @@ export interface LocalEndpoints {
   cloudwatch: string;
   logs: string;
   sts: string;
+  /** EventBridge Scheduler and EventBridge (signing names `scheduler`, `events`): moto's as well. */
+  scheduler: string;
+  events: string;
   kinesisanalyticsv2: string;
   glue: string;
   athena: string;
@@ -59,6 +62,9 @@ export function endpointEnvironment(
     AWS_ENDPOINT_URL_CLOUDWATCH: endpoints.cloudwatch,
     AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: endpoints.logs,
     AWS_ENDPOINT_URL_STS: endpoints.sts,
+    // Service ids "Scheduler" and "EventBridge"; moto answers both (the teardown deletes a schedule and a rule).
+    AWS_ENDPOINT_URL_SCHEDULER: endpoints.scheduler,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.events,
     // Step Functions' service id is "SFN".
     AWS_ENDPOINT_URL_SFN: endpoints.states,
     AWS_ACCESS_KEY_ID: 'local',
@@ -210,6 +216,8 @@ export async function startServices(options: LocalServicesOptions): Promise<Loca
       cloudwatch: s3.url,
       logs: s3.url,
       sts: s3.url,
+      scheduler: s3.url,
+      events: s3.url,
       kinesisanalyticsv2: flinkServer.url,
       glue: glueServer.url,
       athena: athenaServer.url,

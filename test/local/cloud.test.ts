@@ -63,11 +63,13 @@ describe('local cloud lifecycle', () => {
     expect(Object.keys(written.endpoints).sort()).toEqual([
       'athena',
       'cloudwatch',
+      'events',
       'glue',
       'kinesis',
       'kinesisanalyticsv2',
       'logs',
       's3',
+      'scheduler',
       'states',
       'sts',
     ]);
@@ -76,6 +78,7 @@ describe('local cloud lifecycle', () => {
     expect(new Set([...Object.values(written.endpoints), written.edge]).size).toBe(7);
     expect(written.stateMachines).toEqual({
       'flinkflow-provisioning': 'arn:aws:states:us-east-1:000000000000:stateMachine:flinkflow-provisioning',
+      'flinkflow-teardown': 'arn:aws:states:us-east-1:000000000000:stateMachine:flinkflow-teardown',
     });
     for (const pid of Object.values(written.pids)) expect(isAlive(pid)).toBe(true);
   });
@@ -92,6 +95,8 @@ describe('local cloud lifecycle', () => {
       cloudwatch: true,
       logs: true,
       sts: true,
+      scheduler: true,
+      events: true,
       kinesisanalyticsv2: true,
       glue: true,
       athena: true,
