@@ -77,7 +77,8 @@ describe('flinkflow destroy on the local cloud', () => {
 
   /** Runs `flinkflow destroy --local` against this test's local cloud; returns the exit code and output. */
   async function destroy(pipeline: string, flags: { keepData?: boolean } = {}) {
-    const io = fakeIo();
+    // A real clock: the execution name carries it, and each destroy is a new execution.
+    const io = { ...fakeIo(), now: () => Date.now() };
     const local = {
       endpoint: state.edge,
       region: state.region,
