@@ -234,9 +234,15 @@ describe('flinkflow destroy on the local cloud', () => {
     const before = await leftOver(PIPELINE);
 
     // Act
+    const t0 = Date.now();
     const first = await destroy(PIPELINE);
+    const t1 = Date.now();
     const after = await leftOver(PIPELINE);
+    const t2 = Date.now();
     const second = await destroy(PIPELINE);
+    process.stderr.write(
+      `teardown on the local cloud: first destroy ${((t1 - t0) / 1000).toFixed(1)} s, second ${((Date.now() - t2) / 1000).toFixed(1)} s\n`,
+    );
 
     // Assess
     expect(Object.values(before).every((names) => names.length === 1)).toBe(true);
