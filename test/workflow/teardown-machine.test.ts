@@ -40,7 +40,9 @@ const cloud = new TeardownCloud();
 
 type Run = (event: never, deps?: never) => Promise<unknown>;
 
-function bound(): Partial<Record<TeardownLambdaTask, (input: unknown) => Promise<unknown>>> {
+function bound(
+  paging: object = { pageSize: 2, maxPages: 3 },
+): Partial<Record<TeardownLambdaTask, (input: unknown) => Promise<unknown>>> {
   const runs: Record<TeardownLambdaTask, Run> = {
     ValidateTeardownInput: (event) =>
       validateTeardownInput(event, { ...cloud.deps(), env: teardownEnvironment } as never),
@@ -57,7 +59,7 @@ function bound(): Partial<Record<TeardownLambdaTask, (input: unknown) => Promise
     DeleteCrawler: deleteCrawler as Run,
     DeleteCatalogTables: deleteCatalogTables as Run,
     DeleteCsvClassifier: deleteCsvClassifier as Run,
-    EmptyBucket: (event) => emptyBucket(event, { ...cloud.deps(), pageSize: 2, maxPages: 3 } as never),
+    EmptyBucket: (event) => emptyBucket(event, { ...cloud.deps(), ...paging } as never),
     DeleteBucket: deleteBucket as Run,
     SummarizeTeardown: summarizeTeardown as Run,
   };
@@ -70,13 +72,13 @@ function bound(): Partial<Record<TeardownLambdaTask, (input: unknown) => Promise
   );
 }
 
-async function teardown(input: unknown): Promise<TeardownResult> {
+async function teardown(input: unknown, paging?: object): Promise<TeardownResult> {
   return runTeardownLocally({
     input,
     env: teardownEnvironment,
     waitSeconds: 0,
     retryIntervalMs: 0,
-    tasks: bound(),
+    tasks: bound(paging),
     definition: renderTeardownAsl(),
   });
 }
@@ -146,6 +148,30 @@ describe('the teardown state machine (rendered ASL, handlers run in-process)', (
     expect(entered(result).filter((s) => s === 'WaitForApplicationStop')).toHaveLength(3);
     cloud.stopSeconds = 30;
   });
+
+  it.each([
+    // 12 tasks, 4 stop checks (at 0, 10, 25 and 45 s) with 3 waits, 2 runs of EmptyBucket (the second
+    // finds the bucket empty after aborting the open upload), the Choices and the Succeed.
+    ['a 40 s stop and 5,000 object versions', 27, 16, 40, 5000],
+    ['a 600 s stop', 84, 35, 600, 10],
+  ])(
+    'It should cost, for %s, %i state transitions and %i Lambda invocations',
+    async (_, transitions, invocations, stopSeconds, versions) => {
+      // Prepare
+      cloud.reset(provisionedPipeline(versions));
+      cloud.stopSeconds = stopSeconds;
+
+      // Act
+      const result = await teardown({ pipelineName: PIPELINE }, {});
+
+      // Assess
+      succeeded(result);
+      const states = result.events.filter((e) => e.type === 'StateEntered');
+      expect(states).toHaveLength(transitions);
+      expect(states.filter((e) => e.stateType === 'Task')).toHaveLength(invocations);
+      cloud.stopSeconds = 30;
+    },
+  );
 
   it('It should force-stop without a snapshot when the input says snapshot false', async () => {
     // Prepare
