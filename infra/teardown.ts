@@ -6,7 +6,7 @@
 import { CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { PipelineNames } from '../workflow/contract';
+import { DeploymentVariables, PipelineNames } from '../workflow/contract';
 import {
   TeardownStateMachine,
   TeardownTaskTimeoutSeconds,
@@ -54,8 +54,8 @@ export class Teardown extends Construct {
         timeoutSeconds: TeardownTaskTimeoutSeconds[task],
       });
       // Only what ValidateTeardownInput reads: the database the tables are in and the account.
-      fn.addEnvironment('GLUE_DATABASE', props.resources.glueDatabaseName);
-      fn.addEnvironment('AWS_ACCOUNT_ID', stack.account);
+      fn.addEnvironment(DeploymentVariables.glueDatabase, props.resources.glueDatabaseName);
+      fn.addEnvironment(DeploymentVariables.account, stack.account);
       const statements = TeardownTaskPermissions[task](context);
       for (const statement of statements) fn.addToRolePolicy(statement);
       acknowledgeTaskFunctionFindings(fn, statements);
