@@ -21,14 +21,7 @@ export const run = async (event: TeardownExecutionState): Promise<TeardownOutput
   } = requireTeardownState(event, TeardownState.SummarizeTeardown);
   const all: TeardownResource[] = TeardownLambdaTasks.flatMap((task) => steps[task]?.resources ?? []);
   if (config.keepData) {
-    all.push(
-      resource(
-        'bucket',
-        config.bucketName,
-        'kept',
-        emptyBucket === undefined ? 'keepData: the code, the output and every version stay' : 'keepData',
-      ),
-    );
+    all.push(resource('bucket', config.bucketName, 'kept', 'keepData: neither emptied nor deleted'));
   }
   return {
     pipelineName: config.pipelineName,

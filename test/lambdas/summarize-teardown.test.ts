@@ -60,7 +60,7 @@ describe('SummarizeTeardown', () => {
         kind: 'bucket',
         name: 'flinkflow-ticks-demo-123456789012-eu-west-1',
         outcome: 'kept',
-        detail: 'keepData: the code, the output and every version stay',
+        detail: 'keepData: neither emptied nor deleted',
       },
     ]);
     expect(output.applicationStop).toBeUndefined();
