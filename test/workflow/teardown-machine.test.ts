@@ -267,9 +267,10 @@ describe('the teardown state machine (rendered ASL, handlers run in-process)', (
     cloud.calls = [];
 
     // Act
-    const output = succeeded(await teardown({ pipelineName: PIPELINE }));
+    const second = await teardown({ pipelineName: PIPELINE });
 
     // Assess
+    const output = succeeded(second);
     expect(output.removed).toEqual([]);
     expect(kinds(output.alreadyGone)).toEqual([
       'schedule',
@@ -283,6 +284,10 @@ describe('the teardown state machine (rendered ASL, handlers run in-process)', (
       'bucket',
     ]);
     expect(cloud.calls).not.toContain('kinesisanalytics:StopApplication');
+    // 12 tasks, one each, and 4 other states (the two loop Choices, IsDataKept, the Succeed).
+    const states = second.events.filter((e) => e.type === 'StateEntered');
+    expect(states).toHaveLength(16);
+    expect(states.filter((e) => e.stateType === 'Task')).toHaveLength(12);
   });
 
   it('It should wait out a starting application before a snapshot stop', async () => {
