@@ -10,7 +10,7 @@ import {
   stopLocalCloud,
   type LocalCloudState,
 } from '../local/cloud';
-import { ProvisioningStateMachineName } from '../local/stepfunctions/machines';
+import { ProvisioningStateMachineName, TeardownStateMachineName } from '../local/stepfunctions/machines';
 import { EnvironmentError } from './errors';
 
 export { localCloudStatus, sdkEnvironment, startLocalCloud, stopLocalCloud, type LocalCloudState };
@@ -44,6 +44,17 @@ export function localProvisioningArn(state: LocalCloudState): string {
   if (!arn) {
     throw new EnvironmentError(
       `The running local cloud's state file names no ${ProvisioningStateMachineName} state machine: an older flinkflow started it. Restart it: flinkflow local down && flinkflow local up.`,
+    );
+  }
+  return arn;
+}
+
+/** The ARN of the teardown machine the running local cloud serves. */
+export function localTeardownArn(state: LocalCloudState): string {
+  const arn = state.stateMachines?.[TeardownStateMachineName];
+  if (!arn) {
+    throw new EnvironmentError(
+      `The running local cloud's state file names no ${TeardownStateMachineName} state machine: an older flinkflow started it. Restart it: flinkflow local down && flinkflow local up.`,
     );
   }
   return arn;

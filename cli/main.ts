@@ -1,5 +1,5 @@
 /**
- * `flinkflow`: the command line of the project. Commands: provision, produce, local up|down|status|run.
+ * `flinkflow`: the command line of the project. Commands: provision, destroy, produce, local up|down|status|run.
  * Exit codes are in exit-codes.ts and docs/cli.md.
  */
 import { AthenaClient } from '@aws-sdk/client-athena';
@@ -19,6 +19,7 @@ import {
 import { produceCommand, type ProduceCommandDeps } from './commands/produce';
 import { provisionCommand, type LocalStepFunctions, type ProvisionCommandDeps } from './commands/provision';
 import { provisionExecution } from './commands/provision-execution';
+import { destroyCommand, type DestroyCommandDeps } from './commands/destroy';
 import { exitOnFatalError } from '../local/common/fatal';
 import { CliError, EnvironmentError } from './errors';
 import { ExitCode } from './exit-codes';
@@ -28,6 +29,7 @@ export { processIo };
 import {
   localCloudStatus,
   localProvisioningArn,
+  localTeardownArn,
   readState,
   requireRunningCloud,
   sdkEnvironment,
@@ -59,6 +61,7 @@ const LOCAL_POLL_MS = 250;
 /** Everything the commands reach outside the process; tests replace parts of it. */
 export interface CliDeps {
   provision: ProvisionCommandDeps;
+  destroy: DestroyCommandDeps;
   produce: ProduceCommandDeps;
   cloud: LocalCloudDeps;
   localRun: (io: CliIo) => LocalRunDeps;
@@ -83,6 +86,17 @@ export function defaultDeps(io: CliIo): CliDeps {
         useLocalEndpoints(state, io.env);
         await deployLocally(createAwsClients(io.env), state);
         return { endpoint: state.edge, region: state.region, stateMachineArn: localProvisioningArn(state) };
+      },
+      sleep: (ms, signal) => systemClock.sleep(ms, signal),
+    },
+    destroy: {
+      sfn: sfnClient,
+      // The teardown tasks read the deployment settings too (the Glue database, the account).
+      localStepFunctions: async () => {
+        const state = await requireRunningCloud();
+        useLocalEndpoints(state, io.env);
+        await deployLocally(createAwsClients(io.env), state);
+        return { endpoint: state.edge, region: state.region, stateMachineArn: localTeardownArn(state) };
       },
       sleep: (ms, signal) => systemClock.sleep(ms, signal),
     },
@@ -242,6 +256,27 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExitCode: (code: numbe
       `\nExample:\n  flinkflow provision --pipeline-name ticks-demo --window-seconds 60\n${EXIT_CODES_HELP}`,
     )
     .action(async (options) => setExitCode(await provisionCommand(options, io, deps.provision)));
+
+  program
+    .command('destroy')
+    .description(
+      "Run the teardown state machine: stop the application (with a snapshot unless --no-snapshot), delete it, the validation schedule, the redeploy rule, the stream, the crawler, the pipeline's catalog tables, the CSV classifier, and the bucket with every object version unless --keep-data. Safe to run again; says what it removed, what was already gone and what it kept.",
+    )
+    .requiredOption('-p, --pipeline <name>', 'the pipeline to tear down (its pipelineName)')
+    .option('--keep-data', "keep the bucket (code, output, every version) and the application's log group")
+    .option('--no-snapshot', 'force-stop a running application without a snapshot')
+    .option('--local', "run it on the local cloud's Step Functions endpoint")
+    .option(
+      '--state-machine-arn <arn>',
+      "the teardown state machine (default: $FLINKFLOW_TEARDOWN_STATE_MACHINE_ARN; with --local, the local cloud's)",
+    )
+    .option('--poll-seconds <n>', 'how often to read the execution history', wholeNumber(1, 60), 2)
+    .option('--json', 'print the outcome as JSON on stdout')
+    .addHelpText(
+      'after',
+      `\nExample:\n  flinkflow destroy --pipeline ticks-demo --keep-data\n${EXIT_CODES_HELP}`,
+    )
+    .action(async (options) => setExitCode(await destroyCommand(options, io, deps.destroy)));
 
   program
     .command('produce')

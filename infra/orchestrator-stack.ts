@@ -28,6 +28,7 @@ import { PipelineBucketPrefixes, PipelineResources } from './pipeline-resources'
 import { DefaultBytesScannedCutoffPerQuery, DefaultValidationWorkGroup } from './validation-workgroup';
 import { ProjectRoot, TaskFunction } from './task-function';
 import { TaskPermissions } from './task-permissions';
+import { Teardown } from './teardown';
 
 /** Where `make flink-zip` writes the deployable Flink code. */
 export const DefaultFlinkCodeZipPath = path.join(ProjectRoot, 'flink-app', 'dist', 'flinkflow-app.zip');
@@ -58,6 +59,8 @@ export class OrchestratorStack extends Stack {
   /** The crawl-and-query machine, its functions, verdict topic, dead-letter queue and scheduler role. */
   readonly crawlAndQuery: CrawlAndQuery;
   private athenaResults?: s3.Bucket;
+  /** The teardown machine and its functions (infra/teardown.ts). */
+  readonly teardown: Teardown;
 
   constructor(scope: Construct, id: string, props: OrchestratorStackProps = {}) {
     super(scope, id, props);
@@ -140,6 +143,8 @@ export class OrchestratorStack extends Stack {
       tracingEnabled: true,
     });
     acknowledgeStateMachineFindings(this.stateMachine, functions);
+
+    this.teardown = new Teardown(this, 'Teardown', { resources, logRetention });
 
     new CfnOutput(this, 'ProvisioningStateMachineArn', {
       value: this.stateMachine.stateMachine.stateMachineArn,
@@ -362,7 +367,7 @@ const PatternReason =
   'pattern limits access to the naming convention of workflow/contract.ts in this account and region.';
 
 /** The IAM5 acknowledgement of one pipeline-name pattern in a policy. */
-function pipelinePatternAcknowledgement(stack: Stack, arn: string) {
+export function pipelinePatternAcknowledgement(stack: Stack, arn: string) {
   return { id: `AwsSolutions-IAM5[Resource::${nagResourceName(stack, arn)}]`, reason: PatternReason };
 }
 
@@ -370,7 +375,10 @@ function pipelinePatternAcknowledgement(stack: Stack, arn: string) {
  * Acknowledges a task function's findings: X-Ray's `Resource::*`, and each pipeline-name pattern among the
  * resources of the statements the stack gave it.
  */
-function acknowledgeTaskFunctionFindings(fn: TaskFunction, statements: readonly iam.PolicyStatement[]): void {
+export function acknowledgeTaskFunctionFindings(
+  fn: TaskFunction,
+  statements: readonly iam.PolicyStatement[],
+): void {
   const stack = Stack.of(fn);
   const patterns = new Set(
     statements
@@ -406,9 +414,9 @@ function acknowledgeTaskFunctionFindings(fn: TaskFunction, statements: readonly 
 }
 
 /** Acknowledges the state machine role's findings: invoke permissions on function versions, logs, X-Ray. */
-function acknowledgeStateMachineFindings(
-  machine: ProvisioningStateMachine,
-  functions: Readonly<Record<ProvisionLambdaTask, TaskFunction>>,
+export function acknowledgeStateMachineFindings(
+  machine: Construct,
+  functions: Readonly<Record<string, TaskFunction>>,
 ): void {
   const stack = Stack.of(machine);
   Validations.of(machine).acknowledge(

@@ -14,6 +14,7 @@ import type { Construct } from 'constructs';
 import { DeploymentVariables, type DeploymentSettings, type ProvisionLambdaTask } from '../workflow/contract';
 import { CrawlTaskTimeoutSeconds } from '../workflow/crawl-and-query';
 import type { CrawlLambdaTask } from '../workflow/crawl-contract';
+import type { TaskName } from '../lambdas/shared/handler';
 import { lambdaFolderName, ProvisionTaskTimeoutSeconds } from '../workflow/provisioning';
 
 /** The repository root, where lambdas/ and package-lock.json live. */
@@ -24,7 +25,9 @@ export const TaskRuntime = lambda.Runtime.NODEJS_24_X;
 
 export interface TaskFunctionProps {
   /** The state the function serves; its handler is lambdas/<kebab-case of the name>/index.ts. */
-  readonly task: ProvisionLambdaTask | CrawlLambdaTask;
+  readonly task: TaskName;
+  /** The function's timeout: its state's. Default: the provisioning or crawl task's own budget. */
+  readonly timeoutSeconds?: number;
   /** How long the function's logs are kept. */
   readonly logRetention: logs.RetentionDays;
   /** Default 256 MB: the tasks make a handful of API calls and hold nothing large in memory. */
@@ -32,15 +35,15 @@ export interface TaskFunctionProps {
 }
 
 /** A task's time budget, from its machine's table (the state's TimeoutSeconds is the same). */
-function taskTimeoutSeconds(task: ProvisionLambdaTask | CrawlLambdaTask): number {
-  return task in ProvisionTaskTimeoutSeconds
-    ? ProvisionTaskTimeoutSeconds[task as ProvisionLambdaTask]
-    : CrawlTaskTimeoutSeconds[task as CrawlLambdaTask];
+function taskTimeoutSeconds(task: TaskName): number {
+  if (task in ProvisionTaskTimeoutSeconds) return ProvisionTaskTimeoutSeconds[task as ProvisionLambdaTask];
+  if (task in CrawlTaskTimeoutSeconds) return CrawlTaskTimeoutSeconds[task as CrawlLambdaTask];
+  throw new Error(`Task ${task} has no default timeout; pass timeoutSeconds (its state's TimeoutSeconds).`);
 }
 
 /** A provisioning or crawl-and-query task's function; see the module comment for its defaults. */
 export class TaskFunction extends NodejsFunction {
-  readonly task: ProvisionLambdaTask | CrawlLambdaTask;
+  readonly task: TaskName;
 
   constructor(scope: Construct, id: string, props: TaskFunctionProps) {
     // Created here rather than by Lambda on first write, so that retention and removal are ours and the
@@ -62,7 +65,7 @@ export class TaskFunction extends NodejsFunction {
       runtime: TaskRuntime,
       architecture: lambda.Architecture.ARM_64,
       tracing: lambda.Tracing.ACTIVE,
-      timeout: Duration.seconds(taskTimeoutSeconds(props.task)),
+      timeout: Duration.seconds(props.timeoutSeconds ?? taskTimeoutSeconds(props.task)),
       memorySize: props.memorySize ?? 256,
       logGroup,
       role,

@@ -12,6 +12,7 @@ import {
   type ProvisionLambdaTask,
 } from '../workflow/contract';
 import { CrawlState, ValidationMetricNamespace, type CrawlLambdaTask } from '../workflow/crawl-contract';
+import { TeardownState, type TeardownLambdaTask } from '../workflow/teardown-contract';
 import { PipelineBucketPrefixes, type PipelineResources } from './pipeline-resources';
 
 export interface TaskPermissionContext {
@@ -261,4 +262,69 @@ export const CrawlTaskPermissions: Readonly<
     // Publishing to an encrypted topic needs its key's data keys.
     allow(['kms:GenerateDataKey', 'kms:Decrypt'], [verdictKeyArn]),
   ],
+};
+
+/** What the teardown tasks delete besides the provisioning resources: the schedule and the redeploy rule. */
+export interface TeardownPermissionContext {
+  readonly resources: PipelineResources;
+  /** EventBridge Scheduler schedules PipelineNames.validationSchedule in the default group. */
+  readonly validationScheduleArn: string;
+  /** EventBridge rules PipelineNames.redeployRule on the default bus. */
+  readonly redeployRuleArn: string;
+}
+
+/**
+ * The teardown tasks' statements: each deletes only resources named by the pipeline convention. The one
+ * exception is glue:DeleteClassifier, which has no resource type (Service Authorization Reference), so
+ * only `*` authorises it; the handler names the pipeline's classifier and nothing else.
+ */
+export const TeardownTaskPermissions: Readonly<
+  Record<TeardownLambdaTask, (context: TeardownPermissionContext) => iam.PolicyStatement[]>
+> = {
+  // No AWS call: the account comes from AWS_ACCOUNT_ID.
+  [TeardownState.ValidateTeardownInput]: () => [],
+  [TeardownState.DeleteValidationSchedule]: ({ validationScheduleArn }) => [
+    allow(['scheduler:DeleteSchedule'], [validationScheduleArn]),
+  ],
+  [TeardownState.DeleteRedeployRule]: ({ redeployRuleArn }) => [
+    allow(['events:ListTargetsByRule', 'events:RemoveTargets', 'events:DeleteRule'], [redeployRuleArn]),
+  ],
+  [TeardownState.StopApplicationForTeardown]: ({ resources }) => [
+    allow(
+      ['kinesisanalytics:DescribeApplication', 'kinesisanalytics:StopApplication'],
+      [resources.applicationArn],
+    ),
+  ],
+  [TeardownState.DeleteApplication]: ({ resources }) => [
+    allow(
+      ['kinesisanalytics:DescribeApplication', 'kinesisanalytics:DeleteApplication'],
+      [resources.applicationArn],
+    ),
+    allow(['logs:DeleteLogGroup'], [resources.applicationLogGroupArns[0]]),
+  ],
+  [TeardownState.DeleteStream]: ({ resources }) => [
+    allow(['kinesis:DescribeStreamSummary', 'kinesis:DeleteStream'], [resources.streamArn]),
+  ],
+  [TeardownState.DeleteCrawler]: ({ resources }) => [
+    allow(['glue:GetCrawler', 'glue:StopCrawler', 'glue:DeleteCrawler'], [resources.crawlerArn]),
+  ],
+  [TeardownState.DeleteCatalogTables]: ({ resources }) => [
+    // Tables are named by the crawler from the pipeline's prefix; the table pattern is the database's.
+    allow(
+      ['glue:GetTables', 'glue:BatchDeleteTable'],
+      [resources.glueCatalogArn, resources.glueDatabaseArn, resources.glueTablesArn],
+    ),
+  ],
+  [TeardownState.DeleteCsvClassifier]: () => [allow(['glue:DeleteClassifier'], ['*'])],
+  [TeardownState.EmptyBucket]: ({ resources }) => [
+    // ListObjectVersions is authorised as ListBucketVersions, ListMultipartUploads as ListBucketMultipartUploads.
+    allow(['s3:ListBucketVersions', 's3:ListBucketMultipartUploads'], [resources.bucketArn]),
+    // DeleteObjects with version ids: DeleteObjectVersion (and DeleteObject) on each key.
+    allow(
+      ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:AbortMultipartUpload'],
+      [resources.objectsArn('')],
+    ),
+  ],
+  [TeardownState.DeleteBucket]: ({ resources }) => [allow(['s3:DeleteBucket'], [resources.bucketArn])],
+  [TeardownState.SummarizeTeardown]: () => [],
 };

@@ -420,3 +420,6 @@ export function provisionInputFields(): InputField[] {
   walk(provisionInputJsonSchema() as JsonSchemaNode, []);
   return fields;
 }
+
+/** The pipeline name's rule alone, for other machines' inputs that name a pipeline (teardown). */
+export const pipelineNameSchema = pipelineName;

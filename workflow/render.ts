@@ -6,8 +6,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
-import { ProvisionLambdaTasks, type ProvisionLambdaTask } from './contract';
-import type { CrawlLambdaTask } from './crawl-contract';
+import { ProvisionLambdaTasks } from './contract';
 import { lambdaFolderName, type ProvisioningTaskFunctions } from './provisioning';
 import { ProvisioningStateMachine } from './provisioning-state-machine';
 
@@ -15,7 +14,7 @@ export const RenderAccount = '123456789012';
 export const RenderRegion = 'us-east-1';
 
 /** The stand-in ARN a task's Resource has in the rendered ASL. */
-export function renderedFunctionArn(task: ProvisionLambdaTask | CrawlLambdaTask): string {
+export function renderedFunctionArn(task: string): string {
   return `arn:aws:lambda:${RenderRegion}:${RenderAccount}:function:flinkflow-${lambdaFolderName(task)}`;
 }
 
@@ -28,31 +27,35 @@ export function renderProvisioningAsl(): StateMachineDefinition {
 }
 
 function synthesizeDefinitionString(): string {
-  return synthesizeMachineDefinition('ProvisioningRender', (stack) => {
-    const functions = Object.fromEntries(
-      ProvisionLambdaTasks.map((task) => [
-        task,
-        lambda.Function.fromFunctionAttributes(stack, `${task}Function`, {
-          functionArn: renderedFunctionArn(task),
-          sameEnvironment: true,
-        }),
-      ]),
-    ) as unknown as ProvisioningTaskFunctions;
+  return synthesizeDefinition('ProvisioningRender', (stack) => {
+    const functions = standInFunctions(stack, ProvisionLambdaTasks) as unknown as ProvisioningTaskFunctions;
     new ProvisioningStateMachine(stack, 'Provisioning', { functions });
   });
 }
 
+/** A stand-in function per task, with the ARN `renderedFunctionArn` gives it. */
+export function standInFunctions(stack: Stack, tasks: readonly string[]): Record<string, lambda.IFunction> {
+  return Object.fromEntries(
+    tasks.map((task) => [
+      task,
+      lambda.Function.fromFunctionAttributes(stack, `${task}Function`, {
+        functionArn: renderedFunctionArn(task),
+        sameEnvironment: true,
+      }),
+    ]),
+  );
+}
+
 /**
- * Synthesizes a throw-away stack in which `build` makes exactly one state machine, and returns that
- * machine's definition string. Shared by the renderers of every machine (render-crawl.ts).
+ * Synthesizes a throw-away stack in which `addMachine` builds one state machine, and returns that
+ * machine's literal DefinitionString. Every machine's renderer goes through here.
  */
-export function synthesizeMachineDefinition(stackName: string, build: (stack: Stack) => void): string {
+export function synthesizeDefinition(stackName: string, addMachine: (stack: Stack) => void): string {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, stackName, {
     env: { account: RenderAccount, region: RenderRegion },
   });
-  build(stack);
-
+  addMachine(stack);
   const template = app.synth().getStackByName(stack.stackName).template as {
     Resources: Record<string, { Type: string; Properties: { DefinitionString?: unknown } }>;
   };

@@ -7,15 +7,17 @@ import type { MiddlewareObj, MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { ProvisionLambdaTask } from '../../workflow/contract';
 import type { CrawlLambdaTask } from '../../workflow/crawl-contract';
+import type { TeardownLambdaTask } from '../../workflow/teardown-contract';
 import { logger } from './logger';
+
+/** The state a task function serves, in any of the machines. */
+export type TaskName = ProvisionLambdaTask | CrawlLambdaTask | TeardownLambdaTask;
 
 /**
  * Logs the start, the end (with the result) and the failure (with the error's name, which is what the
  * state machine matches) of each invocation. It never changes the result or swallows an error.
  */
-export function taskLogging<E, R>(
-  task: ProvisionLambdaTask | CrawlLambdaTask,
-): MiddlewareObj<E, R, Error, Context> {
+export function taskLogging<E, R>(task: TaskName): MiddlewareObj<E, R, Error, Context> {
   return {
     name: 'flinkflow-task-logging',
     before: () => {
@@ -56,7 +58,7 @@ function loadMiddy(): Promise<Middy> {
  * task logging middleware. Built on the first invocation (see loadMiddy), then reused.
  */
 export function taskHandler<E, R>(
-  task: ProvisionLambdaTask | CrawlLambdaTask,
+  task: TaskName,
   run: (event: E) => Promise<R>,
 ): (event: E, context: Context) => Promise<R> {
   let built: Promise<MiddyfiedHandler<E, R, Error, Context>> | undefined;

@@ -537,6 +537,38 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
       const { page, nextToken } = read.page(all, input);
       return { CrawlerNames: page, NextToken: nextToken };
     },
+    // --- classifiers (CSV ones, which is what the pipelines make) ---
+    CreateClassifier(input) {
+      const csv = read.optionalObject(input, 'CsvClassifier');
+      if (!csv) {
+        throw invalidInput(
+          'The local Glue endpoint keeps CsvClassifier classifiers only (the pipelines make no other kind); pass CsvClassifier.',
+        );
+      }
+      const name = read.requiredString(csv, 'Name', 'CsvClassifier.');
+      if (store.classifiers.has(name)) throw alreadyExists(`Classifier ${name} already exists.`);
+      const now = new Date();
+      store.classifiers.set(name, {
+        CsvClassifier: { ...(csv as object), Name: name, CreationTime: now, LastUpdated: now, Version: 1 },
+      });
+      return {};
+    },
+    GetClassifier(input) {
+      const name = read.requiredString(input, 'Name');
+      const classifier = store.classifiers.get(name);
+      if (!classifier) throw notFound(`Classifier ${name} not found.`);
+      return toWire({ Classifier: classifier });
+    },
+    GetClassifiers(input) {
+      const all = [...store.classifiers.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, c]) => c);
+      const { page, nextToken } = read.page(all, input);
+      return toWire({ Classifiers: page, NextToken: nextToken });
+    },
+    DeleteClassifier(input) {
+      const name = read.requiredString(input, 'Name');
+      if (!store.classifiers.delete(name)) throw notFound(`Classifier ${name} not found.`);
+      return {};
+    },
     UpdateCrawler(input) {
       const record = crawler(read.requiredString(input, 'Name'));
       if (record.crawler.State !== 'READY')

@@ -6,11 +6,14 @@ import * as crawlAndQuery from './run-crawl-and-query';
 import {
   CrawlAndQueryStateMachineName,
   ProvisioningStateMachineName,
+  TeardownStateMachineName,
   type LocalMachineModule,
 } from './machines';
 import * as provisioning from './run-provisioning';
+import * as teardown from './run-teardown';
 
 export const LocalMachineModules: Readonly<Record<string, LocalMachineModule>> = {
   [ProvisioningStateMachineName]: provisioning,
   [CrawlAndQueryStateMachineName]: crawlAndQuery,
+  [TeardownStateMachineName]: teardown,
 };

@@ -15,9 +15,13 @@ export interface LocalStateMachineRegistration {
   name: string;
 }
 
+/** The teardown machine's name on the local cloud (run-teardown.ts holds its module). */
+export const TeardownStateMachineName = 'flinkflow-teardown';
+
 export const LocalStateMachines: readonly LocalStateMachineRegistration[] = [
   { name: ProvisioningStateMachineName },
   { name: CrawlAndQueryStateMachineName },
+  { name: TeardownStateMachineName },
 ];
 
 /** One step of an execution as the interpreter reports it (state entered/exited/failed, retries, ...). */

@@ -29,6 +29,13 @@ function fakeDeps(
       },
       sleep: async () => undefined,
     },
+    destroy: {
+      sfn: () => new SFNClient({ region: 'eu-west-1' }),
+      localStepFunctions: async () => {
+        throw new EnvironmentError('The local cloud is not running. Start it with `flinkflow local up`.');
+      },
+      sleep: async () => undefined,
+    },
     produce: {
       useLocalCloud: async () => undefined,
       kinesis: () => ({ send: async () => ({}) }) as never,

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { ProjectRoot } from '../../infra/task-function';
 import type { ProvisionLambdaTask } from '../../workflow/contract';
 import type { CrawlLambdaTask } from '../../workflow/crawl-contract';
+import type { TeardownLambdaTask } from '../../workflow/teardown-contract';
 import { lambdaFolderName } from '../../workflow/provisioning';
 
 /** The service prefix of each SDK client package the tasks use (null: the call needs no permission). */
@@ -22,6 +23,7 @@ export const ServicePrefix: Readonly<Record<string, string | null>> = {
   '@aws-sdk/client-athena': 'athena',
   '@aws-sdk/client-sns': 'sns',
   '@aws-sdk/client-scheduler': 'scheduler',
+  '@aws-sdk/client-eventbridge': 'events',
   // GetCallerIdentity needs no permission.
   '@aws-sdk/client-sts': null,
 };
@@ -34,7 +36,7 @@ interface Source {
 }
 
 /** A task's sources: its folder and the modules under lambdas/ they import, transitively. */
-function sourcesOf(task: ProvisionLambdaTask | CrawlLambdaTask): Source[] {
+function sourcesOf(task: ProvisionLambdaTask | CrawlLambdaTask | TeardownLambdaTask): Source[] {
   const lambdasRoot = path.join(ProjectRoot, 'lambdas');
   const folder = path.join(lambdasRoot, lambdaFolderName(task));
   if (!fs.existsSync(folder)) {
@@ -104,7 +106,7 @@ function reachableTexts(sources: readonly Source[]): string[] {
 }
 
 /** The SDK commands a task's handler sends, as `prefix:Operation` (the API name, not yet the IAM action). */
-export function commandsOf(task: ProvisionLambdaTask | CrawlLambdaTask): string[] {
+export function commandsOf(task: ProvisionLambdaTask | CrawlLambdaTask | TeardownLambdaTask): string[] {
   const sources = sourcesOf(task);
   // Which client each imported command class comes from, over all the task's files.
   const moduleOf = new Map<string, string>();

@@ -37,6 +37,7 @@ import {
   type ProvisionConfig,
   type ProvisionLambdaTask,
 } from '../../workflow/contract';
+import { TeardownLambdaTasks, type TeardownLambdaTask } from '../../workflow/teardown-contract';
 import { commandsOf } from './handler-calls';
 import {
   actionsOf,
@@ -233,6 +234,27 @@ const SdkCallAuthorization: Record<string, (s: SampleDeployment) => Promise<IamR
       why: 'Publish to the encrypted topic',
     })),
   ],
+  // The teardown's S3 calls (same S3 reference): ListObjectVersions is s3:ListBucketVersions,
+  // ListMultipartUploads s3:ListBucketMultipartUploads, DeleteObjects with version ids s3:DeleteObject and
+  // s3:DeleteObjectVersion on every key (code and output alike), AbortMultipartUpload on the upload's key.
+  's3:ListObjectVersions': (s) => requestsFor('s3:ListBucketVersions', s.variables, 'ListObjectVersions'),
+  's3:ListMultipartUploads': (s) =>
+    requestsFor('s3:ListBucketMultipartUploads', s.variables, 'ListMultipartUploads'),
+  's3:DeleteObjects': async (s) =>
+    ['s3:DeleteObject', 's3:DeleteObjectVersion'].flatMap((action) =>
+      [s.config.codeKey, 'output/ticker=AAPL/part-0.csv'].map((key) => ({
+        action,
+        resource: objectArn(s.config.bucketName, key),
+        why: 'DeleteObjects of a version',
+      })),
+    ),
+  's3:AbortMultipartUpload': async (s) => [
+    {
+      action: 's3:AbortMultipartUpload',
+      resource: objectArn(s.config.bucketName, 'output/ticker=AAPL/part-0.csv'),
+      why: 'AbortMultipartUpload of an output file',
+    },
+  ],
   'glue:UpdateCrawler': async (s) => [
     ...(await requestsFor('glue:UpdateCrawler', s.variables, 'UpdateCrawler')),
     passRole(s.config.crawlerRoleArn, 'glue.amazonaws.com', 'UpdateCrawler Role'),
@@ -312,6 +334,7 @@ function foreignArn(arn: string, s: SampleDeployment): string {
     [s.config.crawlerName, 'payments-indexer'],
     [PipelineNames.validationSchedule(Sample.pipelineName), 'payments-nightly'],
     ['workgroup/', 'workgroup/payments-'],
+    [PipelineNames.redeployRule(Sample.pipelineName), 'payments-archive-rule'],
     [`table/${s.config.glueDatabase}/`, 'table/finance/'],
     [`database/${s.config.glueDatabase}`, 'database/finance'],
     [':role/', ':role/payments-'],
@@ -416,6 +439,8 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
         WorkGroupName: crawlEnv['ATHENA_WORKGROUP']!,
         LogGroupName: logging.logGroupName,
         LogStreamName: logging.logStreamName,
+        // The teardown's rule (default bus: EventBusName left unset); its schedule is the one above.
+        RuleName: PipelineNames.redeployRule(Sample.pipelineName),
       },
     };
 
@@ -443,6 +468,36 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
       principals.push(principal);
       taskPrincipal.set(task, principal);
     }
+
+    // The teardown tasks, the same way.
+    const teardownFunctionArns = {} as Record<TeardownLambdaTask, string>;
+    for (const task of TeardownLambdaTasks) {
+      const fnId = logicalId(stack.teardown.functions[task].node.defaultChild);
+      teardownFunctionArns[task] = resolver.resolveString({ 'Fn::GetAtt': [fnId, 'Arn'] });
+      const needed: IamRequest[] = [];
+      for (const call of commandsOf(task)) {
+        const authorise = SdkCallAuthorization[call];
+        needed.push(
+          ...(authorise ? await authorise(sample) : await requestsFor(call, sample.variables, call)),
+        );
+      }
+      const logGroup = resolver.resolveString(
+        (resources[fnId]!.Properties!['LoggingConfig'] as { LogGroup: unknown }).LogGroup,
+      );
+      const runtime = { ...common, LogGroupName: logGroup, LogStreamName: '2026/12/01/[$LATEST]0123abcd' };
+      for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents'])
+        needed.push(...(await requestsFor(action, runtime, 'Lambda runtime logs')));
+      for (const action of ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'])
+        needed.push(...(await requestsFor(action, common, 'Lambda active tracing')));
+      principals.push({ name: task, roleId: roleOf(stack.teardown.functions[task].role), needed });
+    }
+    principals.push({
+      name: 'TeardownStateMachineRole',
+      roleId: roleOf(stack.teardown.stateMachine.stateMachine.role),
+      needed: await machineRequests(
+        TeardownLambdaTasks.map((task) => ({ task, arn: teardownFunctionArns[task] })),
+      ),
+    });
 
     principals.push({
       name: 'FlinkApplicationRole',
@@ -622,6 +677,55 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
 
     // Assess
     expect(samples).toBeGreaterThan(0);
+    expect(offenders).toEqual([]);
+  });
+
+  it('It should deny each teardown task the deletes of the other steps', async () => {
+    // Prepare
+    const app = `arn:aws:kinesisanalytics:${Sample.region}:${Sample.account}:application/${sample.config.applicationName}`;
+    const denied: Array<[TeardownLambdaTask, IamRequest]> = [
+      [
+        'EmptyBucket',
+        { action: 's3:DeleteBucket', resource: bucketArn(sample.config.bucketName), why: 'empties only' },
+      ],
+      [
+        'DeleteBucket',
+        {
+          action: 's3:DeleteObjectVersion',
+          resource: objectArn(sample.config.bucketName, sample.config.codeKey),
+          why: 'deletes only the empty bucket',
+        },
+      ],
+      [
+        'StopApplicationForTeardown',
+        { action: 'kinesisanalytics:DeleteApplication', resource: app, why: 'stops only' },
+      ],
+      [
+        'DeleteApplication',
+        { action: 'kinesisanalytics:StopApplication', resource: app, why: 'deletes a stopped one' },
+      ],
+      [
+        'DeleteCatalogTables',
+        {
+          action: 'glue:DeleteDatabase',
+          resource: `arn:aws:glue:${Sample.region}:${Sample.account}:database/${sample.config.glueDatabase}`,
+          why: 'never the database',
+        },
+      ],
+      ['DeleteStream', { action: 'kinesis:PutRecords', resource: streamArn(sample), why: 'never writes' }],
+    ];
+    const offenders: string[] = [];
+
+    // Act
+    for (const [task, request] of denied) {
+      const principal = principals.find((p) => p.name === task)!;
+      for (const allowed of await notAllowed(principal, [request])) offenders.push(`${task}: ${allowed}`);
+    }
+
+    // Assess
+    expect(
+      principals.filter((p) => (TeardownLambdaTasks as readonly string[]).includes(p.name)),
+    ).toHaveLength(TeardownLambdaTasks.length);
     expect(offenders).toEqual([]);
   });
 
@@ -857,10 +961,15 @@ async function crawlerRequests(s: SampleDeployment): Promise<IamRequest[]> {
  * functions, manage the log delivery of its log group, and send traces.
  */
 async function stateMachineRequests(s: SampleDeployment, tasks: readonly AnyTask[]): Promise<IamRequest[]> {
+  return machineRequests(tasks.map((task) => ({ task, arn: s.functionArns[task] })));
+}
+
+/** A state machine's calls: invoke its functions, deliver its execution logs, trace. */
+async function machineRequests(functions: Array<{ task: string; arn: string }>): Promise<IamRequest[]> {
   const common = { Partition: Sample.partition, Region: Sample.region, Account: Sample.account };
-  const out: IamRequest[] = tasks.map((task) => ({
+  const out: IamRequest[] = functions.map(({ task, arn }) => ({
     action: 'lambda:InvokeFunction',
-    resource: s.functionArns[task],
+    resource: arn,
     why: `invoke ${task}`,
   }));
   for (const action of [

@@ -14,6 +14,7 @@ import {
   ProvisionState,
   type ProvisionLambdaTask,
 } from '../../workflow/contract';
+import { TeardownLambdaTasks } from '../../workflow/teardown-contract';
 import { ProvisionMachineTimeoutSeconds, ProvisionTaskTimeoutSeconds } from '../../workflow/provisioning';
 import { CrawlLambdaTasks } from '../../workflow/crawl-contract';
 import { renderedFunctionArn, renderProvisioningAsl } from '../../workflow/render';
@@ -379,7 +380,7 @@ describe('OrchestratorStack', () => {
 
       // Assess
       expect(TaskRuntime.name).toBe('nodejs24.x');
-      expect(settings).toHaveLength(ProvisionLambdaTasks.length + CrawlLambdaTasks.length);
+      expect(settings).toHaveLength(ProvisionLambdaTasks.length + CrawlLambdaTasks.length + TeardownLambdaTasks.length);
       for (const setting of settings) {
         expect(setting).toEqual({
           runtime: 'nodejs24.x',
@@ -433,7 +434,9 @@ describe('OrchestratorStack', () => {
 
       // Assess
       // One per function, one per state machine.
-      expect(logGroups).toHaveLength(ProvisionLambdaTasks.length + CrawlLambdaTasks.length + 2);
+      expect(logGroups).toHaveLength(
+        ProvisionLambdaTasks.length + CrawlLambdaTasks.length + TeardownLambdaTasks.length + 3,
+      );
       expect(retentions.every((days) => days === 30)).toBe(true);
     });
   });
@@ -638,7 +641,7 @@ describe('OrchestratorStack', () => {
       fs.existsSync(path.join(assembly.directory, folder, 'index.js')),
     );
     expect(artifact).toBeDefined();
-    expect(bundles).toHaveLength(ProvisionLambdaTasks.length + CrawlLambdaTasks.length);
+    expect(bundles).toHaveLength(ProvisionLambdaTasks.length + CrawlLambdaTasks.length + TeardownLambdaTasks.length);
     for (const folder of bundles) {
       expect(fs.existsSync(path.join(assembly.directory, folder, 'index.js.map'))).toBe(true);
     }

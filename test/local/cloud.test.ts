@@ -82,6 +82,7 @@ describe('local cloud lifecycle', () => {
     expect(new Set([...Object.values(written.endpoints), written.edge]).size).toBe(8);
     expect(written.stateMachines).toEqual({
       'flinkflow-provisioning': 'arn:aws:states:us-east-1:000000000000:stateMachine:flinkflow-provisioning',
+      'flinkflow-teardown': 'arn:aws:states:us-east-1:000000000000:stateMachine:flinkflow-teardown',
     });
     for (const pid of Object.values(written.pids)) expect(isAlive(pid)).toBe(true);
   });

@@ -115,6 +115,7 @@ describe('the local Step Functions API', () => {
         'arn:aws:states:us-east-1:000000000000:stateMachine:flinkflow-crawl-and-query',
         'STANDARD',
       ],
+      ['flinkflow-teardown', machineArn.replace('provisioning', 'teardown'), 'STANDARD'],
     ]);
     expect(JSON.parse(described.definition ?? '{}')).toMatchObject({
       StartAt: 'ValidateInput',

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ProvisionLambdaTasks } from '../../../workflow/contract';
 import { CrawlLambdaTasks } from '../../../workflow/crawl-contract';
+import { TeardownLambdaTasks } from '../../../workflow/teardown-contract';
 
 /** The kebab-case folder of a state, as infra/ resolves a task's entry point. */
 function folderOf(task: string): string {
@@ -9,7 +10,7 @@ function folderOf(task: string): string {
 }
 
 describe('The task folders', () => {
-  it.each([...ProvisionLambdaTasks, ...CrawlLambdaTasks])(
+  it.each([...ProvisionLambdaTasks, ...CrawlLambdaTasks, ...TeardownLambdaTasks])(
     'It should give %s a handler and a run function in its kebab-case folder',
     async (task) => {
       // Prepare

@@ -1,0 +1,166 @@
+/**
+ * Runs the teardown state machine on this machine, as run-provisioning.ts runs provisioning: the ASL CDK
+ * deploys (workflow/teardown.ts), on aws-local-stepfunctions, each Lambda task bound to its handler in
+ * lambdas/ in this process, through the same Lambda-shaped boundary, environment and event log.
+ */
+import {
+  ExecutionAbortedError,
+  ExecutionError,
+  ExecutionTimeoutError,
+  StateMachine,
+  type RunOptions,
+  type StateMachineDefinition,
+} from 'aws-local-stepfunctions';
+import { lambdaFolderName } from '../../workflow/provisioning';
+import { renderTeardownAsl, TeardownTaskTimeoutSeconds } from '../../workflow/teardown';
+import {
+  TeardownLambdaTasks,
+  TeardownState,
+  type TeardownLambdaTask,
+  type TeardownOutput,
+} from '../../workflow/teardown-contract';
+import type { LocalMachineModule, MachineResult } from './machines';
+import {
+  applyEnvironment,
+  asLambdaInvocation,
+  lambdaContext,
+  toProvisioningEvent,
+  type ProvisioningEvent,
+  type RawEvent,
+  type TaskImplementation,
+} from './run-provisioning';
+import type { HandlerModule } from './task-handlers';
+
+export { TeardownStateMachineName } from './machines';
+
+/** Each teardown task's handler module, written out so that readers and bundlers follow the imports. */
+export const TeardownHandlerModules: Readonly<
+  Record<TeardownLambdaTask, () => Promise<Partial<HandlerModule>>>
+> = {
+  [TeardownState.ValidateTeardownInput]: () => import('../../lambdas/validate-teardown-input'),
+  [TeardownState.DeleteValidationSchedule]: () => import('../../lambdas/delete-validation-schedule'),
+  [TeardownState.DeleteRedeployRule]: () => import('../../lambdas/delete-redeploy-rule'),
+  [TeardownState.StopApplicationForTeardown]: () => import('../../lambdas/stop-application-for-teardown'),
+  [TeardownState.DeleteApplication]: () => import('../../lambdas/delete-application'),
+  [TeardownState.DeleteStream]: () => import('../../lambdas/delete-stream'),
+  [TeardownState.DeleteCrawler]: () => import('../../lambdas/delete-crawler'),
+  [TeardownState.DeleteCatalogTables]: () => import('../../lambdas/delete-catalog-tables'),
+  [TeardownState.DeleteCsvClassifier]: () => import('../../lambdas/delete-csv-classifier'),
+  [TeardownState.EmptyBucket]: () => import('../../lambdas/empty-bucket'),
+  [TeardownState.DeleteBucket]: () => import('../../lambdas/delete-bucket'),
+  [TeardownState.SummarizeTeardown]: () => import('../../lambdas/summarize-teardown'),
+};
+
+export interface RunTeardownOptions {
+  input: unknown;
+  definition?: StateMachineDefinition;
+  /** As for provisioning: endpoints, region, credentials, GLUE_DATABASE and AWS_ACCOUNT_ID. */
+  env: Readonly<Record<string, string>>;
+  /** Seconds each Wait state pauses instead of the definition's (default 1). */
+  waitSeconds?: number;
+  retryIntervalMs?: number;
+  onEvent?: (event: ProvisioningEvent) => void;
+  /** Replaces some tasks' handlers (unit tests: a handler's `run` with mocked clients). */
+  tasks?: Partial<Record<TeardownLambdaTask, TaskImplementation>>;
+  signal?: AbortSignal;
+}
+
+export type TeardownResult =
+  | { status: 'SUCCEEDED'; output: TeardownOutput; events: ProvisioningEvent[] }
+  | { status: 'FAILED' | 'TIMED_OUT' | 'ABORTED'; error: string; cause: string; events: ProvisioningEvent[] };
+
+function handlerImplementation(task: TeardownLambdaTask): TaskImplementation {
+  let loaded: Promise<HandlerModule> | undefined;
+  return async (input) => {
+    loaded ??= TeardownHandlerModules[task]().then((module) => {
+      if (typeof module.handler !== 'function') {
+        throw new Error(`lambdas/${lambdaFolderName(task)}/index.ts does not export a handler function`);
+      }
+      return { handler: module.handler };
+    });
+    const { handler } = await loaded;
+    return handler(input as never, lambdaContext(task, TeardownTaskTimeoutSeconds[task]));
+  };
+}
+
+/** Runs one teardown execution locally. */
+export async function runTeardownLocally(options: RunTeardownOptions): Promise<TeardownResult> {
+  applyEnvironment(options.env);
+  const machine = new StateMachine(options.definition ?? renderTeardownAsl());
+  const taskResourceLocalHandlers = Object.fromEntries(
+    TeardownLambdaTasks.map((task) => [
+      task,
+      asLambdaInvocation(options.tasks?.[task] ?? handlerImplementation(task)),
+    ]),
+  );
+  const runOptions: RunOptions = {
+    overrides: {
+      taskResourceLocalHandlers,
+      waitTimeOverrides: {
+        [TeardownState.WaitForApplicationStop]: Math.round((options.waitSeconds ?? 1) * 1000),
+      },
+      ...(options.retryIntervalMs === undefined
+        ? {}
+        : {
+            retryIntervalOverrides: Object.fromEntries(
+              TeardownLambdaTasks.map((task) => [task, options.retryIntervalMs as number]),
+            ),
+          }),
+    },
+  };
+  if (options.signal?.aborted) {
+    return { status: 'ABORTED', error: 'ExecutionAborted', cause: 'Aborted before it started', events: [] };
+  }
+  const execution = machine.run(options.input as never, runOptions);
+  const abort = () => execution.abort();
+  options.signal?.addEventListener('abort', abort, { once: true });
+  const events: ProvisioningEvent[] = [];
+  const logging = (async () => {
+    for await (const log of execution.eventLogs) {
+      const event = toProvisioningEvent(log as unknown as RawEvent);
+      events.push(event);
+      try {
+        options.onEvent?.(event);
+      } catch (error) {
+        process.emitWarning(`The execution's event listener failed on ${event.type}: ${String(error)}`);
+      }
+    }
+  })();
+  try {
+    const output = (await execution.result) as unknown as TeardownOutput;
+    await logging;
+    return { status: 'SUCCEEDED', output, events };
+  } catch (thrown) {
+    await logging.catch((error: unknown) =>
+      process.emitWarning(`The execution's event log failed too: ${String(error)}`),
+    );
+    if (thrown instanceof ExecutionAbortedError) {
+      return { status: 'ABORTED', error: 'ExecutionAborted', cause: 'The execution was aborted', events };
+    }
+    if (thrown instanceof ExecutionTimeoutError) {
+      return {
+        status: 'TIMED_OUT',
+        error: 'States.Timeout',
+        cause: 'The execution exceeded its TimeoutSeconds',
+        events,
+      };
+    }
+    const failure = thrown instanceof ExecutionError && thrown.cause instanceof Error ? thrown.cause : thrown;
+    return {
+      status: 'FAILED',
+      error: failure instanceof Error ? failure.name : 'Error',
+      cause: failure instanceof Error ? failure.message : String(failure),
+      events,
+    };
+  } finally {
+    options.signal?.removeEventListener('abort', abort);
+  }
+}
+
+/** The module interface of local/stepfunctions/machines.ts. */
+export const definition = renderTeardownAsl;
+export const prepare = async (): Promise<void> => {
+  await Promise.all(TeardownLambdaTasks.map((task) => TeardownHandlerModules[task]()));
+};
+export const run = (options: Parameters<LocalMachineModule['run']>[0]): Promise<MachineResult> =>
+  runTeardownLocally({ ...options, definition: options.definition as StateMachineDefinition });
