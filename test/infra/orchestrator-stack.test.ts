@@ -380,7 +380,9 @@ describe('OrchestratorStack', () => {
 
       // Assess
       expect(TaskRuntime.name).toBe('nodejs24.x');
-      expect(settings).toHaveLength(ProvisionLambdaTasks.length + CrawlLambdaTasks.length + TeardownLambdaTasks.length);
+      expect(settings).toHaveLength(
+        ProvisionLambdaTasks.length + CrawlLambdaTasks.length + TeardownLambdaTasks.length,
+      );
       for (const setting of settings) {
         expect(setting).toEqual({
           runtime: 'nodejs24.x',
@@ -641,7 +643,9 @@ describe('OrchestratorStack', () => {
       fs.existsSync(path.join(assembly.directory, folder, 'index.js')),
     );
     expect(artifact).toBeDefined();
-    expect(bundles).toHaveLength(ProvisionLambdaTasks.length + CrawlLambdaTasks.length + TeardownLambdaTasks.length);
+    expect(bundles).toHaveLength(
+      ProvisionLambdaTasks.length + CrawlLambdaTasks.length + TeardownLambdaTasks.length,
+    );
     for (const folder of bundles) {
       expect(fs.existsSync(path.join(assembly.directory, folder, 'index.js.map'))).toBe(true);
     }
