@@ -95,7 +95,11 @@ export async function provisionCommand(
           `  stream       ${o.streamName}`,
           `  bucket       ${o.bucketName} (code ${o.codeObject.key} version ${o.codeObject.versionId})`,
           `  application  ${o.applicationName} ${o.applicationStatus} (version ${o.applicationVersionId})`,
-          `  crawler      ${o.crawlerName} (${o.crawlSchedule}) -> database ${o.glueDatabase}`,
+          `  crawler      ${o.crawlerName} -> database ${o.glueDatabase}`,
+          // Executions of a machine older than the validation schedule have no schedule name.
+          ...(o.validationScheduleName
+            ? [`  validation   ${o.validationScheduleName} (${o.crawlSchedule}) starts crawl-and-query`]
+            : []),
           `  output       ${o.outputLocation}`,
           // Executions of a machine older than the health gate have no health summary.
           ...(o.health

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { CreateDatabaseCommand, type GlueClient } from '@aws-sdk/client-glue';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import {
   deployCrawlAndQueryLocally,
   type CrawlDeploymentClients,
@@ -23,7 +26,8 @@ export interface LocalDeployment {
 /**
  * Does on the local cloud what `cdk deploy` does on AWS for the provisioning tasks: the Flink code zip
  * as an asset (content-addressed key, as CDK names assets), the Glue database, and role ARNs (the local
- * services do not check IAM, so they only have to be well-formed); with the local cloud's `dataDir`, it
+ * services do not check IAM, so they only have to be well-formed), and for crawl-and-query the
+ * workgroup, the verdict topic and the schedules' dead-letter queue; with the local cloud's `dataDir`, it
  * also records these settings as the task functions' configuration, which the local Step Functions
  * endpoint gives the handlers of the next executions. Idempotent.
  */
@@ -32,8 +36,9 @@ export async function deployLocally(
     s3: Pick<S3Client, 'send'>;
     glue: Pick<GlueClient, 'send'>;
     /**
-     * With these, the crawl-and-query resources too (workgroup, verdict topic, dead-letter queue) and
-     * their settings (local/stepfunctions/crawl-deployment.ts); they need the local SNS and SQS.
+     * The clients of the crawl-and-query resources (workgroup, verdict topic, dead-letter queue;
+     * local/stepfunctions/crawl-deployment.ts). Default: made here from the environment, like every
+     * client pointed at the local cloud, and closed after the deployment.
      */
     crawl?: Omit<CrawlDeploymentClients, 's3'>;
   },
@@ -74,11 +79,15 @@ export async function deployLocally(
     [DeploymentVariables.glueDatabase]: glueDatabase,
     [DeploymentVariables.account]: settings.account,
   };
-  if (clients.crawl) {
-    Object.assign(
-      environment,
-      await deployCrawlAndQueryLocally({ ...clients.crawl, s3: clients.s3 }, settings),
-    );
+  // What the stack gives the crawl-and-query tasks and CreateValidationSchedule.
+  const own = clients.crawl
+    ? undefined
+    : { athena: new AthenaClient({}), sns: new SNSClient({}), sqs: new SQSClient({}) };
+  try {
+    const crawl = clients.crawl ?? (own as Omit<CrawlDeploymentClients, 's3'>);
+    Object.assign(environment, await deployCrawlAndQueryLocally({ ...crawl, s3: clients.s3 }, settings));
+  } finally {
+    if (own) for (const client of Object.values(own)) client.destroy();
   }
   if (settings.dataDir !== undefined) await recordLocalDeployment(settings.dataDir, environment);
   return { codeAssetKey: key, environment };

@@ -1,17 +1,10 @@
 /**
  * Runs the crawl-and-query state machine on this machine: the ASL CDK deploys (rendered from
  * workflow/), executed by aws-local-stepfunctions with every Lambda task bound to its handler in
- * lambdas/, through the same environment, invocation and event plumbing as run-provisioning.ts.
+ * lambdas/, through the same environment, invocation and execution plumbing as run-provisioning.ts.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  ExecutionAbortedError,
-  ExecutionError,
-  ExecutionTimeoutError,
-  StateMachine,
-  type RunOptions,
-  type StateMachineDefinition,
-} from 'aws-local-stepfunctions';
+import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import {
   CrawlLambdaTasks,
   CrawlState,
@@ -31,10 +24,9 @@ import {
 import {
   applyEnvironment,
   asLambdaInvocation,
+  executeLocally,
   handlerImplementation,
-  toProvisioningEvent,
   type ProvisioningEvent,
-  type RawEvent,
   type TaskImplementation,
 } from './run-provisioning';
 
@@ -97,53 +89,13 @@ export async function runCrawlAndQueryLocally(
     // aws-local-stepfunctions sets Input and StartTime itself; the Id and Name are ours to give.
     context: { Execution: { Id: executionArn, Name: executionArn.split(':').at(-1) ?? name } },
   };
-  if (options.signal?.aborted) {
-    return { status: 'ABORTED', error: 'ExecutionAborted', cause: 'Aborted before it started', events: [] };
-  }
-  const execution = machine.run(options.input as never, runOptions);
-  const abort = () => execution.abort();
-  options.signal?.addEventListener('abort', abort, { once: true });
-  const events: ProvisioningEvent[] = [];
-  const logging = (async () => {
-    for await (const log of execution.eventLogs) {
-      const event = toProvisioningEvent(log as unknown as RawEvent);
-      events.push(event);
-      try {
-        options.onEvent?.(event);
-      } catch (error) {
-        process.emitWarning(`The execution's event listener failed on ${event.type}: ${String(error)}`);
-      }
-    }
-  })();
-  try {
-    const output = (await execution.result) as unknown as ValidationVerdict;
-    await logging;
-    return { status: 'SUCCEEDED', output, events };
-  } catch (thrown) {
-    await logging.catch((error: unknown) =>
-      process.emitWarning(`The execution's event log failed too: ${String(error)}`),
-    );
-    if (thrown instanceof ExecutionAbortedError) {
-      return { status: 'ABORTED', error: 'ExecutionAborted', cause: 'The execution was aborted', events };
-    }
-    if (thrown instanceof ExecutionTimeoutError) {
-      return {
-        status: 'TIMED_OUT',
-        error: 'States.Timeout',
-        cause: 'The execution exceeded its TimeoutSeconds',
-        events,
-      };
-    }
-    const failure = thrown instanceof ExecutionError && thrown.cause instanceof Error ? thrown.cause : thrown;
-    return {
-      status: 'FAILED',
-      error: failure instanceof Error ? failure.name : 'Error',
-      cause: failure instanceof Error ? failure.message : String(failure),
-      events,
-    };
-  } finally {
-    options.signal?.removeEventListener('abort', abort);
-  }
+  const result = await executeLocally(machine, options.input, runOptions, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  });
+  return result.status === 'SUCCEEDED'
+    ? { status: 'SUCCEEDED', output: result.output as ValidationVerdict, events: result.events }
+    : result;
 }
 
 /** The module interface of local/stepfunctions/machines.ts: this machine's ASL and its runner. */

@@ -233,10 +233,44 @@ export async function runProvisioningLocally(options: RunProvisioningOptions): P
     },
   };
 
+  const result = await executeLocally(machine, options.input, runOptions, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    failureCause: () => (failureDocument === undefined ? undefined : JSON.stringify(failureDocument)),
+  });
+  if (result.status === 'SUCCEEDED') {
+    return { status: 'SUCCEEDED', output: result.output as ProvisionOutput, events: result.events };
+  }
+  const parsed = result.status === 'FAILED' ? parseFailure(result.cause) : undefined;
+  return { ...result, ...(parsed ? { failure: parsed } : {}) };
+}
+
+/** How a locally run execution ended, with every event it produced. */
+export type LocalExecutionOutcome =
+  | { status: 'SUCCEEDED'; output: unknown; events: ProvisioningEvent[] }
+  | { status: 'FAILED' | 'TIMED_OUT' | 'ABORTED'; error: string; cause: string; events: ProvisioningEvent[] };
+
+/**
+ * Runs one execution of `machine` on aws-local-stepfunctions and reports it as Step Functions would:
+ * each event to `onEvent` as it happens (a listener that throws is reported on stderr and changes
+ * nothing), aborting on `signal`, and the outcome with the task's error name and cause. `failureCause`
+ * may replace the cause the interpreter gives a FAILED execution (see runProvisioningLocally). Shared by
+ * every machine's run module.
+ */
+export async function executeLocally(
+  machine: StateMachine,
+  input: unknown,
+  runOptions: RunOptions,
+  options: {
+    signal?: AbortSignal;
+    onEvent?: (event: ProvisioningEvent) => void;
+    failureCause?: () => string | undefined;
+  } = {},
+): Promise<LocalExecutionOutcome> {
   if (options.signal?.aborted) {
     return { status: 'ABORTED', error: 'ExecutionAborted', cause: 'Aborted before it started', events: [] };
   }
-  const execution = machine.run(options.input as never, runOptions);
+  const execution = machine.run(input as never, runOptions);
   const abort = () => execution.abort();
   options.signal?.addEventListener('abort', abort, { once: true });
   const events: ProvisioningEvent[] = [];
@@ -255,7 +289,7 @@ export async function runProvisioningLocally(options: RunProvisioningOptions): P
   })();
 
   try {
-    return await outcome(execution.result, logging, events, () => failureDocument);
+    return await outcome(execution.result, logging, events, options.failureCause ?? (() => undefined));
   } finally {
     options.signal?.removeEventListener('abort', abort);
   }
@@ -265,10 +299,10 @@ async function outcome(
   result: Promise<unknown>,
   logging: Promise<void>,
   events: ProvisioningEvent[],
-  failureDocument: () => unknown,
-): Promise<ProvisioningResult> {
+  failureCause: () => string | undefined,
+): Promise<LocalExecutionOutcome> {
   try {
-    const output = (await result) as ProvisionOutput;
+    const output = await result;
     await logging;
     return { status: 'SUCCEEDED', output, events };
   } catch (thrown) {
@@ -289,15 +323,8 @@ async function outcome(
     }
     const failure = thrown instanceof ExecutionError && thrown.cause instanceof Error ? thrown.cause : thrown;
     const error = failure instanceof Error ? failure.name : 'Error';
-    const document = failureDocument();
-    const cause =
-      document === undefined
-        ? failure instanceof Error
-          ? failure.message
-          : String(failure)
-        : JSON.stringify(document);
-    const parsed = parseFailure(cause);
-    return { status: 'FAILED', error, cause, ...(parsed ? { failure: parsed } : {}), events };
+    const cause = failureCause() ?? (failure instanceof Error ? failure.message : String(failure));
+    return { status: 'FAILED', error, cause, events };
   }
 }
 

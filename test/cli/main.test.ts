@@ -202,6 +202,7 @@ describe('flinkflow provision on AWS', () => {
                 applicationVersionId: 2,
                 crawlerName: 'c',
                 crawlSchedule: 's',
+                validationScheduleName: 'demo-validation',
                 glueDatabase: 'g',
                 outputLocation: 's3://b/output/',
                 health: { restarts: 0, completedCheckpoints: 3, settleSeconds: 120, checks: 2 },
@@ -248,6 +249,8 @@ describe('flinkflow provision on AWS', () => {
     expect(io.stdout.join('\n')).toContain(
       'health       0 restarts, 3 completed checkpoints after 120 s (2 checks)',
     );
+    expect(io.stdout.join('\n')).toContain('crawler      c -> database g');
+    expect(io.stdout.join('\n')).toContain('validation   demo-validation (s) starts crawl-and-query');
   });
 
   it('It should follow the execution that already ran for the same request instead of starting another', async () => {
