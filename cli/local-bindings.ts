@@ -10,7 +10,6 @@ import {
   stopLocalCloud,
   type LocalCloudState,
 } from '../local/cloud';
-import { ProvisioningStateMachineName, TeardownStateMachineName } from '../local/stepfunctions/machines';
 import { EnvironmentError } from './errors';
 
 export { localCloudStatus, sdkEnvironment, startLocalCloud, stopLocalCloud, type LocalCloudState };
@@ -38,23 +37,12 @@ export function useLocalEndpoints(
 
 export { readState };
 
-/** The ARN of the provisioning machine the running local cloud serves (state file `stateMachines`). */
-export function localProvisioningArn(state: LocalCloudState): string {
-  const arn = state.stateMachines?.[ProvisioningStateMachineName];
+/** The ARN of a state machine the running local cloud serves (state file `stateMachines`), by its name. */
+export function localMachineArn(state: LocalCloudState, name: string): string {
+  const arn = state.stateMachines?.[name];
   if (!arn) {
     throw new EnvironmentError(
-      `The running local cloud's state file names no ${ProvisioningStateMachineName} state machine: an older flinkflow started it. Restart it: flinkflow local down && flinkflow local up.`,
-    );
-  }
-  return arn;
-}
-
-/** The ARN of the teardown machine the running local cloud serves. */
-export function localTeardownArn(state: LocalCloudState): string {
-  const arn = state.stateMachines?.[TeardownStateMachineName];
-  if (!arn) {
-    throw new EnvironmentError(
-      `The running local cloud's state file names no ${TeardownStateMachineName} state machine: an older flinkflow started it. Restart it: flinkflow local down && flinkflow local up.`,
+      `The running local cloud's state file names no ${name} state machine: an older flinkflow started it. Restart it: flinkflow local down && flinkflow local up.`,
     );
   }
   return arn;

@@ -1,5 +1,6 @@
 /**
- * `flinkflow`: the command line of the project. Commands: provision, destroy, produce, local up|down|status|run.
+ * `flinkflow`: the command line of the project. Commands: provision, validate, destroy, produce, local
+ * up|down|status|run.
  * Exit codes are in exit-codes.ts and docs/cli.md.
  */
 import { AthenaClient } from '@aws-sdk/client-athena';
@@ -8,6 +9,11 @@ import { Command, CommanderError, Option } from 'commander';
 import { createAwsClients } from '../lambdas/shared/clients';
 import { produceTicks, systemClock } from '../producer';
 import { PipelineNames } from '../workflow/contract';
+import {
+  CrawlAndQueryStateMachineName,
+  ProvisioningStateMachineName,
+  TeardownStateMachineName,
+} from '../local/stepfunctions/machines';
 import { provisionInputFields, type InputField } from '../workflow/provision-input';
 import {
   localDownCommand,
@@ -17,7 +23,9 @@ import {
   type LocalCloudDeps,
 } from './commands/local';
 import { produceCommand, type ProduceCommandDeps } from './commands/produce';
-import { provisionCommand, type LocalStepFunctions, type ProvisionCommandDeps } from './commands/provision';
+import type { LocalStepFunctions } from './commands/machine-target';
+import { provisionCommand, type ProvisionCommandDeps } from './commands/provision';
+import { validateCommand, type ValidateCommandDeps } from './commands/validate';
 import { provisionExecution } from './commands/provision-execution';
 import { destroyCommand, type DestroyCommandDeps } from './commands/destroy';
 import { exitOnFatalError } from '../local/common/fatal';
@@ -28,8 +36,7 @@ import { processIo, type CliIo } from './io';
 export { processIo };
 import {
   localCloudStatus,
-  localProvisioningArn,
-  localTeardownArn,
+  localMachineArn,
   readState,
   requireRunningCloud,
   sdkEnvironment,
@@ -62,6 +69,7 @@ const LOCAL_POLL_MS = 250;
 export interface CliDeps {
   provision: ProvisionCommandDeps;
   destroy: DestroyCommandDeps;
+  validate: ValidateCommandDeps;
   produce: ProduceCommandDeps;
   cloud: LocalCloudDeps;
   localRun: (io: CliIo) => LocalRunDeps;
@@ -78,27 +86,24 @@ export function defaultDeps(io: CliIo): CliDeps {
     status: () => localCloudStatus(),
     environment: (state) => sdkEnvironment(state),
   };
+  // What `cdk deploy` deploys on AWS, deployed to the running local cloud; then the named machine there.
+  // Every task reads the deployment settings (the code asset, the Glue database, the account, ...).
+  const localMachine = (name: string) => async (): Promise<LocalStepFunctions> => {
+    const state = await requireRunningCloud();
+    useLocalEndpoints(state, io.env);
+    await deployLocally(createAwsClients(io.env), state);
+    return { endpoint: state.edge, region: state.region, stateMachineArn: localMachineArn(state, name) };
+  };
+  const sleep = (ms: number, signal: AbortSignal) => systemClock.sleep(ms, signal);
   return {
-    provision: {
+    provision: { sfn: sfnClient, localStepFunctions: localMachine(ProvisioningStateMachineName), sleep },
+    destroy: { sfn: sfnClient, localStepFunctions: localMachine(TeardownStateMachineName), sleep },
+    validate: {
       sfn: sfnClient,
-      localStepFunctions: async () => {
-        const state = await requireRunningCloud();
-        useLocalEndpoints(state, io.env);
-        await deployLocally(createAwsClients(io.env), state);
-        return { endpoint: state.edge, region: state.region, stateMachineArn: localProvisioningArn(state) };
-      },
-      sleep: (ms, signal) => systemClock.sleep(ms, signal),
-    },
-    destroy: {
-      sfn: sfnClient,
-      // The teardown tasks read the deployment settings too (the Glue database, the account).
-      localStepFunctions: async () => {
-        const state = await requireRunningCloud();
-        useLocalEndpoints(state, io.env);
-        await deployLocally(createAwsClients(io.env), state);
-        return { endpoint: state.edge, region: state.region, stateMachineArn: localTeardownArn(state) };
-      },
-      sleep: (ms, signal) => systemClock.sleep(ms, signal),
+      localStepFunctions: localMachine(CrawlAndQueryStateMachineName),
+      // Built when called: after --local has pointed the SDK's environment at the local cloud.
+      scheduler: () => createAwsClients(io.env).scheduler,
+      sleep,
     },
     produce: {
       useLocalCloud,
@@ -147,7 +152,7 @@ export function defaultDeps(io: CliIo): CliDeps {
           }
           const outcome = await provisionExecution(
             {
-              stateMachineArn: localProvisioningArn(state),
+              stateMachineArn: localMachineArn(state, ProvisioningStateMachineName),
               input,
               executionName: `${executionNameFor(input)}-${Date.now().toString(36)}`,
               pollMs: LOCAL_POLL_MS,
@@ -277,6 +282,28 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExitCode: (code: numbe
       `\nExample:\n  flinkflow destroy --pipeline ticks-demo --keep-data\n${EXIT_CODES_HELP}`,
     )
     .action(async (options) => setExitCode(await destroyCommand(options, io, deps.destroy)));
+
+  program
+    .command('validate')
+    .description(
+      "Run the crawl-and-query machine for a pipeline now: crawl its output, run the validation queries (freshness, completeness, uniqueness, sanity, volume, scan cost) and print the verdict as a table. The input is the one the pipeline's validation schedule sends; the window flags override it. Exit code 1 when a check fails.",
+    )
+    .requiredOption('-p, --pipeline <name>', 'the pipeline to validate (its pipelineName)')
+    .option('--window-seconds <n>', "the pipeline's window (default: the schedule's)", wholeNumber(1, 3600))
+    .option(
+      '--watermark-seconds <n>',
+      "the pipeline's watermark (default: the schedule's)",
+      wholeNumber(0, 600),
+    )
+    .option('--local', "run it on the local cloud's Step Functions endpoint")
+    .option(
+      '--state-machine-arn <arn>',
+      "the crawl-and-query state machine (default: $FLINKFLOW_VALIDATION_STATE_MACHINE_ARN; with --local, the local cloud's)",
+    )
+    .option('--poll-seconds <n>', 'how often to read the execution history', wholeNumber(1, 60), 2)
+    .option('--json', 'print the outcome (the verdict as `output`) as JSON on stdout')
+    .addHelpText('after', `\nExample:\n  flinkflow validate --pipeline ticks-demo --json\n${EXIT_CODES_HELP}`)
+    .action(async (options) => setExitCode(await validateCommand(options, io, deps.validate)));
 
   program
     .command('produce')

@@ -3,16 +3,15 @@
  * was already gone and what it kept. It starts and follows the execution with the same code as
  * `flinkflow provision` (provision-execution.ts), on AWS or on the local cloud.
  */
-import type { SFNClient } from '@aws-sdk/client-sfn';
 import {
   resolveTeardownInput,
   type TeardownOutput,
   type TeardownResource,
 } from '../../workflow/teardown-contract';
-import { EnvironmentError, InterruptedError, OperationFailedError, UsageError } from '../errors';
+import { InterruptedError, OperationFailedError, UsageError } from '../errors';
 import type { CliIo } from '../io';
 import { ProgressRenderer, type ProgressEvent } from '../progress';
-import type { LocalStepFunctions } from './provision';
+import { machineTarget, type MachineTargetDeps } from './machine-target';
 import { provisionExecution } from './provision-execution';
 
 export interface DestroyCommandOptions {
@@ -26,10 +25,7 @@ export interface DestroyCommandOptions {
   json?: boolean;
 }
 
-export interface DestroyCommandDeps {
-  sfn(local?: LocalStepFunctions): Pick<SFNClient, 'send'>;
-  /** The running local cloud's Step Functions endpoint and its teardown machine; EnvironmentError if none. */
-  localStepFunctions(): Promise<LocalStepFunctions>;
+export interface DestroyCommandDeps extends MachineTargetDeps {
   sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
 
@@ -86,22 +82,11 @@ export async function destroyCommand(
         .join('; '),
     );
   }
-  let stateMachineArn: string | undefined;
-  let sfn: Pick<SFNClient, 'send'>;
-  if (options.local) {
-    io.err(`Tearing down ${input.pipelineName} on the local cloud`);
-    const local = await deps.localStepFunctions();
-    stateMachineArn = options.stateMachineArn ?? local.stateMachineArn;
-    sfn = deps.sfn(local);
-  } else {
-    stateMachineArn = options.stateMachineArn ?? io.env['FLINKFLOW_TEARDOWN_STATE_MACHINE_ARN'];
-    if (!stateMachineArn) {
-      throw new EnvironmentError(
-        'Which state machine? Pass --state-machine-arn <arn> or set FLINKFLOW_TEARDOWN_STATE_MACHINE_ARN (the stack output TeardownStateMachineArn), or use --local.',
-      );
-    }
-    sfn = deps.sfn();
-  }
+  if (options.local) io.err(`Tearing down ${input.pipelineName} on the local cloud`);
+  const { stateMachineArn, sfn } = await machineTarget(options, io, deps, {
+    variable: 'FLINKFLOW_TEARDOWN_STATE_MACHINE_ARN',
+    stackOutput: 'TeardownStateMachineArn',
+  });
   const renderer = new ProgressRenderer();
   const outcome = await provisionExecution(
     {

@@ -1,8 +1,8 @@
-import type { SFNClient } from '@aws-sdk/client-sfn';
-import { EnvironmentError, InterruptedError, OperationFailedError } from '../errors';
+import { InterruptedError, OperationFailedError } from '../errors';
 import type { CliIo } from '../io';
 import { ProgressRenderer, describeCause, type ProgressEvent } from '../progress';
 import { buildProvisionInput, checkProvisionInput, type ProvisionFlags } from '../provision-input';
+import { machineTarget, type MachineTargetDeps } from './machine-target';
 import { provisionExecution } from './provision-execution';
 
 export interface ProvisionCommandOptions extends ProvisionFlags {
@@ -14,22 +14,7 @@ export interface ProvisionCommandOptions extends ProvisionFlags {
   json?: boolean;
 }
 
-/** Where the local cloud's Step Functions API answers and the state machine it serves. */
-export interface LocalStepFunctions {
-  endpoint: string;
-  region: string;
-  stateMachineArn: string;
-}
-
-export interface ProvisionCommandDeps {
-  /** An SFN client: AWS's (the SDK's standard configuration), or the local cloud's endpoint. */
-  sfn(local?: LocalStepFunctions): Pick<SFNClient, 'send'>;
-  /**
-   * The running local cloud's Step Functions endpoint and state machine, after deploying to it what
-   * `cdk deploy` deploys on AWS (the code asset, the Glue database, the tasks' settings); throws
-   * EnvironmentError when no local cloud runs.
-   */
-  localStepFunctions(): Promise<LocalStepFunctions>;
+export interface ProvisionCommandDeps extends MachineTargetDeps {
   sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
 
@@ -47,22 +32,11 @@ export async function provisionCommand(
   };
 
   // One code path for AWS and the local cloud: only the endpoint and the state machine differ.
-  let stateMachineArn: string | undefined;
-  let sfn: Pick<SFNClient, 'send'>;
-  if (options.local) {
-    io.err(`Provisioning ${config.pipelineName} on the local cloud`);
-    const local = await deps.localStepFunctions();
-    stateMachineArn = options.stateMachineArn ?? local.stateMachineArn;
-    sfn = deps.sfn(local);
-  } else {
-    stateMachineArn = options.stateMachineArn ?? io.env['FLINKFLOW_STATE_MACHINE_ARN'];
-    if (!stateMachineArn) {
-      throw new EnvironmentError(
-        'Which state machine? Pass --state-machine-arn <arn> or set FLINKFLOW_STATE_MACHINE_ARN (the stack output ProvisioningStateMachineArn), or use --local.',
-      );
-    }
-    sfn = deps.sfn();
-  }
+  if (options.local) io.err(`Provisioning ${config.pipelineName} on the local cloud`);
+  const { stateMachineArn, sfn } = await machineTarget(options, io, deps, {
+    variable: 'FLINKFLOW_STATE_MACHINE_ARN',
+    stackOutput: 'ProvisioningStateMachineArn',
+  });
   const outcome = await provisionExecution(
     {
       stateMachineArn,

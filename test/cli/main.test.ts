@@ -5,6 +5,7 @@ import {
   StartExecutionCommand,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { LocalCloudDeps } from '../../cli/commands/local';
 import { EnvironmentError, InterruptedError, OperationFailedError, UsageError } from '../../cli/errors';
@@ -34,6 +35,14 @@ function fakeDeps(
       localStepFunctions: async () => {
         throw new EnvironmentError('The local cloud is not running. Start it with `flinkflow local up`.');
       },
+      sleep: async () => undefined,
+    },
+    validate: {
+      sfn: () => new SFNClient({ region: 'eu-west-1' }),
+      localStepFunctions: async () => {
+        throw new EnvironmentError('The local cloud is not running. Start it with `flinkflow local up`.');
+      },
+      scheduler: () => new SchedulerClient({ region: 'eu-west-1' }),
       sleep: async () => undefined,
     },
     produce: {
