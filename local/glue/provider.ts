@@ -11,6 +11,7 @@ import { AwsServiceError, glueErrors } from '../common/errors';
 import type { LocalJsonService, ProviderOf } from '../common/provider';
 import { localS3Client } from '../common/s3';
 import { byName, fromEpoch, membersOf, reader, toWire, type JsonObject } from '../common/validation';
+import { asClassifier, csvClassifierFromInput, csvMemberOf } from './classifiers';
 import { crawlTargets } from './crawler';
 import { cronMatches, parseCron } from './schedule';
 import {
@@ -175,6 +176,12 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
         throw invalidInput('Crawler configuration is not valid JSON.');
       }
     }
+    const classifiers = read.optionalArray(input, 'Classifiers');
+    for (const [i, name] of (classifiers ?? []).entries()) {
+      if (typeof name !== 'string') throw invalidInput(`Classifiers[${i}] must be a classifier name.`);
+      if (!store.classifiers.has(name))
+        throw notFound(`Classifier ${name} does not exist; create it with CreateClassifier first.`);
+    }
     const schedule = read.optionalString(input, 'Schedule');
     if (schedule !== undefined && schedule !== '') validSchedule(schedule);
     const now = new Date();
@@ -241,6 +248,12 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
           databaseName: c.DatabaseName as string,
           targets: (c.Targets?.S3Targets ?? []) as S3Target[],
           tablePrefix: c.TablePrefix ?? '',
+          classifiers: (c.Classifiers ?? []).map((name) => {
+            const classifier = store.classifiers.get(name);
+            // A classifier deleted after the crawler named it fails the crawl, with its name.
+            if (!classifier) throw new Error(`Classifier ${name} of crawler ${c.Name} does not exist.`);
+            return classifier;
+          }),
           combineCompatibleSchemas: grouping.Grouping?.TableGroupingPolicy === 'CombineCompatibleSchemas',
           updateInDatabase:
             (c.SchemaChangePolicy?.UpdateBehavior ?? 'UPDATE_IN_DATABASE') === 'UPDATE_IN_DATABASE',
@@ -499,6 +512,40 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
       );
       const values = (read.optionalArray(input, 'PartitionValues') ?? []) as string[];
       if (!record.partitions.delete(partitionKey(values))) throw notFound('Cannot find partition.');
+      return {};
+    },
+
+    // --- classifiers (CSV) ---
+    CreateClassifier(input) {
+      const csv = csvMemberOf(membersOf(input), 'Create');
+      const created = csvClassifierFromInput(csv);
+      if (store.classifiers.has(created.Name as string))
+        throw alreadyExists(`Classifier ${created.Name} already exists.`);
+      store.classifiers.set(created.Name as string, created);
+      return {};
+    },
+    GetClassifier(input) {
+      const name = read.requiredString(input, 'Name');
+      const found = store.classifiers.get(name);
+      if (!found) throw notFound(`Classifier ${name} not found.`);
+      return toWire({ Classifier: asClassifier(found) });
+    },
+    GetClassifiers(input) {
+      const all = [...store.classifiers.values()].sort(byName).map(asClassifier);
+      const { page, nextToken } = read.page(all, input);
+      return toWire({ Classifiers: page, NextToken: nextToken });
+    },
+    UpdateClassifier(input) {
+      const csv = csvMemberOf(membersOf(input), 'Update');
+      const name = read.requiredString(csv, 'Name', 'CsvClassifier.');
+      const existing = store.classifiers.get(name);
+      if (!existing) throw notFound(`Classifier ${name} not found.`);
+      store.classifiers.set(name, csvClassifierFromInput(csv, existing));
+      return {};
+    },
+    DeleteClassifier(input) {
+      const name = read.requiredString(input, 'Name');
+      if (!store.classifiers.delete(name)) throw notFound(`Classifier ${name} not found.`);
       return {};
     },
 
