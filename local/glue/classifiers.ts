@@ -39,7 +39,9 @@ function nameString(value: unknown, member: string): string {
   if (value.length < 1 || value.length > 255)
     throw invalidInput(`${member} must be 1 to 255 characters long; got ${value.length}.`);
   if (!SINGLE_LINE.test(value))
-    throw invalidInput(`${member} ${JSON.stringify(value)} may not contain line breaks or control characters.`);
+    throw invalidInput(
+      `${member} ${JSON.stringify(value)} may not contain line breaks or control characters.`,
+    );
   return value;
 }
 
@@ -56,7 +58,9 @@ function oneCharacter(input: JsonObject, member: 'Delimiter' | 'QuoteSymbol'): s
 
 /** The one CsvClassifier of a Create/UpdateClassifier request; other kinds get a clear refusal. */
 export function csvMemberOf(request: JsonObject, prefix: 'Create' | 'Update'): JsonObject {
-  const given = [...OTHER_KINDS, 'CsvClassifier'].filter((k) => request[k] !== undefined && request[k] !== null);
+  const given = [...OTHER_KINDS, 'CsvClassifier'].filter(
+    (k) => request[k] !== undefined && request[k] !== null,
+  );
   if (given.length !== 1) {
     throw invalidInput(
       `${prefix}Classifier takes exactly one of GrokClassifier, XMLClassifier, JsonClassifier, CsvClassifier; got ${given.length === 0 ? 'none' : given.join(', ')}.`,

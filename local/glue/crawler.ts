@@ -135,15 +135,13 @@ export async function scanTarget(
     const model = sampled[0];
     if (!model) return [];
     const bytesPerRecord = model.records > 0 ? model.size / model.records : 0;
-    const rest = objects.slice(next).map(
-      (object): DataFile => ({
-        ...model,
-        key: object.key,
-        size: object.size,
-        partitions: partitionsOf(object.key.slice(prefix.length)),
-        records: bytesPerRecord > 0 ? Math.round(object.size / bytesPerRecord) : 0,
-      }),
-    );
+    const rest = objects.slice(next).map((object): DataFile => ({
+      ...model,
+      key: object.key,
+      size: object.size,
+      partitions: partitionsOf(object.key.slice(prefix.length)),
+      records: bytesPerRecord > 0 ? Math.round(object.size / bytesPerRecord) : 0,
+    }));
     return [...sampled, ...rest];
   });
   const files = perGroupFiles.flat();

@@ -85,7 +85,10 @@ export function widen(a: GlueCsvType | undefined, b: GlueCsvType | undefined): G
  * Glue's test of a first row for a header: every value a string, all but the last shorter than 150
  * characters and a valid column name, and some column of the data rows typed other than string.
  */
-export function looksLikeHeader(first: readonly string[], restTypes: readonly (string | undefined)[]): boolean {
+export function looksLikeHeader(
+  first: readonly string[],
+  restTypes: readonly (string | undefined)[],
+): boolean {
   return (
     first.every((v) => valueType(v) === 'string') &&
     first.every((v, i) => i === first.length - 1 || v.length < 150) &&

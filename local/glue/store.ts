@@ -2,7 +2,14 @@
  * The local Glue Data Catalog and crawler registry, in memory. Glue folds database and table names to
  * lower case; the store's keys are the folded names.
  */
-import type { Crawler, CrawlerMetrics, CsvClassifier, Database, Partition, Table } from '@aws-sdk/client-glue';
+import type {
+  Crawler,
+  CrawlerMetrics,
+  CsvClassifier,
+  Database,
+  Partition,
+  Table,
+} from '@aws-sdk/client-glue';
 
 export interface TableRecord {
   table: Table;

@@ -1,0 +1,96 @@
+/**
+ * Files shaped as the job's filesystem sink writes them: one file per ticker per checkpoint under
+ * `ticker=<T>/dt=<yyyy-MM-dd>/hr=<HH>/` (the window start's date and hour), named `part-<uid>-<subtask>-<n>`
+ * without an extension, holding the windows that closed in that checkpoint as header-less CSV lines
+ * (window_end, window_start, avg_price, event_count; timestamps as `yyyy-MM-dd HH:mm:ss.SSS`) or as
+ * Parquet with the same columns. Used by the catalog benchmark and the local-cloud tests.
+ */
+
+export interface SinkShape {
+  /** The first window's start (UTC). */
+  start: Date;
+  hours: number;
+  tickers: readonly string[];
+  /** Seconds between checkpoints: one file per ticker each. */
+  checkpointSeconds: number;
+  windowSeconds: number;
+}
+
+export interface WindowRow {
+  ticker: string;
+  windowStart: Date;
+  windowEnd: Date;
+  avgPrice: number;
+  eventCount: number;
+}
+
+export interface SinkFile {
+  /** Key relative to the output prefix. */
+  key: string;
+  ticker: string;
+  dt: string;
+  hr: string;
+  rows: WindowRow[];
+}
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+/** `yyyy-MM-dd HH:mm:ss.SSS` in UTC, as the job's CSV writes timestamps. */
+export function sinkTimestamp(date: Date): string {
+  return (
+    `${date.getUTCFullYear()}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())} ` +
+    `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}.${pad(date.getUTCMilliseconds(), 3)}`
+  );
+}
+
+/** The sink's partition values of a window start. */
+export function partitionOf(windowStart: Date): { dt: string; hr: string } {
+  const stamp = sinkTimestamp(windowStart);
+  return { dt: stamp.slice(0, 10), hr: stamp.slice(11, 13) };
+}
+
+/** Every file of the shape, in time order per ticker. Values are deterministic. */
+export function sinkFiles(shape: SinkShape): SinkFile[] {
+  const files: SinkFile[] = [];
+  const checkpoints = Math.floor((shape.hours * 3600) / shape.checkpointSeconds);
+  const windowMs = shape.windowSeconds * 1000;
+  shape.tickers.forEach((ticker, t) => {
+    let nextWindow = shape.start.getTime();
+    for (let i = 1; i <= checkpoints; i++) {
+      const checkpointAt = shape.start.getTime() + i * shape.checkpointSeconds * 1000;
+      const rows: WindowRow[] = [];
+      // The windows that ended by this checkpoint are committed in its file.
+      while (nextWindow + windowMs <= checkpointAt) {
+        const n = Math.round((nextWindow - shape.start.getTime()) / windowMs);
+        rows.push({
+          ticker,
+          windowStart: new Date(nextWindow),
+          windowEnd: new Date(nextWindow + windowMs),
+          avgPrice: 100 + t * 10 + (n % 40) * 0.25,
+          eventCount: 5 + ((n + t) % 11),
+        });
+        nextWindow += windowMs;
+      }
+      if (rows.length === 0) continue;
+      const { dt, hr } = partitionOf((rows[0] as WindowRow).windowStart);
+      files.push({
+        key: `ticker=${ticker}/dt=${dt}/hr=${hr}/part-${ticker.toLowerCase()}-0-${i}`,
+        ticker,
+        dt,
+        hr,
+        rows,
+      });
+    }
+  });
+  return files;
+}
+
+/** A file's body as the job's CSV lines. */
+export function csvBody(file: SinkFile): string {
+  return file.rows
+    .map(
+      (r) =>
+        `${sinkTimestamp(r.windowEnd)},${sinkTimestamp(r.windowStart)},${Number.isInteger(r.avgPrice) ? r.avgPrice.toFixed(1) : String(r.avgPrice)},${r.eventCount}\n`,
+    )
+    .join('');
+}
