@@ -25,7 +25,12 @@ import {
   UpdateCrawlerCommand,
   type CreateCsvClassifierRequest,
 } from '@aws-sdk/client-glue';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { csvBody, sinkFiles, type SinkFile } from '../../bench/catalog/sink-files';
 import { OutputColumns, OutputPartitionColumns } from '../../workflow/contract';
 import { crawlerStates, createBucketWith, failure, queryStates, useFixture } from './local-cloud-fixture';
@@ -376,5 +381,37 @@ describe('Athena over the named sink table', () => {
       ['AAPL', '12'],
       ['MSFT', '12'],
     ]);
+  });
+});
+
+describe("The local S3's listing (an indexed walk instead of moto's full scan)", () => {
+  it('It should list a prefix page by page in key order, after puts, overwrites and deletes', async () => {
+    // Prepare
+    await createBucketWith(fx.s3, 'listing', { 'a/1': 'x', 'a/2': 'x', 'a/3': 'x', 'b/1': 'x' });
+    const list = async (input: { Prefix?: string; StartAfter?: string }) => {
+      const keys: string[] = [];
+      let ContinuationToken: string | undefined;
+      do {
+        const page = await fx.s3.send(
+          new ListObjectsV2Command({ Bucket: 'listing', MaxKeys: 2, ...input, ContinuationToken }),
+        );
+        keys.push(...(page.Contents ?? []).map((o) => `${o.Key}:${o.Size}`));
+        ContinuationToken = page.NextContinuationToken;
+      } while (ContinuationToken);
+      return keys;
+    };
+
+    // Act
+    const before = await list({ Prefix: 'a/' });
+    await fx.s3.send(new DeleteObjectCommand({ Bucket: 'listing', Key: 'a/2' }));
+    await fx.s3.send(new PutObjectCommand({ Bucket: 'listing', Key: 'a/1', Body: 'longer' }));
+    await fx.s3.send(new PutObjectCommand({ Bucket: 'listing', Key: 'a/0', Body: 'x' }));
+    const after = await list({ Prefix: 'a/' });
+    const fromStart = await list({ StartAfter: 'a/1' });
+
+    // Assess
+    expect(before).toEqual(['a/1:1', 'a/2:1', 'a/3:1']);
+    expect(after).toEqual(['a/0:1', 'a/1:6', 'a/3:1']);
+    expect(fromStart).toEqual(['a/3:1', 'b/1:1']);
   });
 });
