@@ -24,14 +24,13 @@ import {
   StartCrawlerCommand,
 } from '@aws-sdk/client-glue';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { mapWithConcurrency } from '../../local/glue/crawler';
 import { startServices } from '../../local/services';
 import { OutputColumns } from '../../workflow/contract';
-import { csvBody, sinkFiles, sinkTimestamp, type SinkFile } from './sink-files';
+import { csvBody, parquetBodies, sinkFiles, type SinkFile } from './sink-files';
 
 const TICKERS = ['AAPL', 'MSFT', 'GOOG', 'AMZN', 'TSLA'];
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -50,35 +49,6 @@ const median = (values: number[]) => {
     ? (sorted[mid] as number)
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
-
-/** Parquet bodies of the files (DuckDB writes them; timestamps as Parquet timestamps). */
-async function parquetBodies(files: SinkFile[], dir: string): Promise<Buffer[]> {
-  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
-  const connection = await instance.connect();
-  const bodies: Buffer[] = [];
-  try {
-    for (const [i, file] of files.entries()) {
-      const values = file.rows
-        .map(
-          (r) =>
-            `(TIMESTAMP '${sinkTimestamp(r.windowEnd)}', TIMESTAMP '${sinkTimestamp(r.windowStart)}', ` +
-            `CAST(${r.avgPrice} AS DOUBLE), CAST(${r.eventCount} AS BIGINT))`,
-        )
-        .join(', ');
-      const names = OutputColumns.map((c) => c.name).join(', ');
-      const out = path.join(dir, `${i}.parquet`);
-      await connection.run(
-        `COPY (SELECT * FROM (VALUES ${values}) AS t(${names})) TO '${out}' (FORMAT parquet)`,
-      );
-      bodies.push(readFileSync(out));
-      rmSync(out);
-    }
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-  return bodies;
-}
 
 async function main(): Promise<void> {
   const daysList = argument('days', '1').split(',').map(Number);

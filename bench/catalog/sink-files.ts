@@ -5,6 +5,10 @@
  * (window_end, window_start, avg_price, event_count; timestamps as `yyyy-MM-dd HH:mm:ss.SSS`) or as
  * Parquet with the same columns. Used by the catalog benchmark and the local-cloud tests.
  */
+import { DuckDBInstance } from '@duckdb/node-api';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { OutputColumns } from '../../workflow/contract';
 
 export interface SinkShape {
   /** The first window's start (UTC). */
@@ -93,4 +97,51 @@ export function csvBody(file: SinkFile): string {
         `${sinkTimestamp(r.windowEnd)},${sinkTimestamp(r.windowStart)},${Number.isInteger(r.avgPrice) ? r.avgPrice.toFixed(1) : String(r.avgPrice)},${r.eventCount}\n`,
     )
     .join('');
+}
+
+/** The files' bodies as Parquet (written by DuckDB through `dir`; timestamps as Parquet timestamps). */
+export async function parquetBodies(files: readonly SinkFile[], dir: string): Promise<Buffer[]> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const connection = await instance.connect();
+  const bodies: Buffer[] = [];
+  const names = OutputColumns.map((c) => c.name).join(', ');
+  try {
+    for (const [i, file] of files.entries()) {
+      const values = file.rows
+        .map(
+          (r) =>
+            `(TIMESTAMP '${sinkTimestamp(r.windowEnd)}', TIMESTAMP '${sinkTimestamp(r.windowStart)}', ` +
+            `CAST(${r.avgPrice} AS DOUBLE), CAST(${r.eventCount} AS BIGINT))`,
+        )
+        .join(', ');
+      const out = path.join(dir, `sink-${process.pid}-${i}.parquet`);
+      await connection.run(
+        `COPY (SELECT * FROM (VALUES ${values}) AS t(${names})) TO '${out}' (FORMAT parquet)`,
+      );
+      bodies.push(readFileSync(out));
+      rmSync(out);
+    }
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+  return bodies;
+}
+
+/** Compressed bytes of each column's chunks in a Parquet body (what a columnar read of it scans). */
+export async function parquetColumnSizes(body: Buffer, dir: string): Promise<Record<string, number>> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const connection = await instance.connect();
+  const file = path.join(dir, `sizes-${crypto.randomUUID()}.parquet`);
+  try {
+    writeFileSync(file, body);
+    const result = await connection.runAndReadAll(
+      `SELECT path_in_schema AS name, sum(total_compressed_size)::BIGINT AS bytes FROM parquet_metadata('${file}') GROUP BY 1`,
+    );
+    return Object.fromEntries(result.getRowObjectsJson().map((r) => [String(r['name']), Number(r['bytes'])]));
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+    rmSync(file, { force: true });
+  }
 }

@@ -2,7 +2,8 @@
  * Runs one Athena query on embedded DuckDB. DuckDB cannot reach S3 offline, so the engine resolves each
  * table the query names in the local Glue catalog, downloads the table's data files from the local S3
  * into a cache folder, and registers a view with the catalog's schema over them; the query then runs
- * as written. Statistics count the bytes of the files the query read.
+ * as written. Statistics count the bytes the query read: whole files for text, the named columns'
+ * chunks for Parquet, of the partitions left after pruning.
  */
 import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -369,6 +370,56 @@ async function cached(
   return local;
 }
 
+function isParquetTable(table: Table): boolean {
+  const classification = (table.Parameters?.['classification'] ?? '').toLowerCase();
+  const library = table.StorageDescriptor?.SerdeInfo?.SerializationLibrary ?? '';
+  return classification === 'parquet' || library.toLowerCase().includes('parquet');
+}
+
+/**
+ * The table's data columns a query names (any column reference with that name, or all of them for a
+ * `*`): what a columnar read fetches. Partition columns come from the path and are not read.
+ */
+export function referencedColumns(tree: unknown, table: Table): Set<string> {
+  const columns = new Set((table.StorageDescriptor?.Columns ?? []).map((c) => (c.Name ?? '').toLowerCase()));
+  const named = new Set<string>();
+  let star = false;
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node === null || typeof node !== 'object') return;
+    const record = node as Node;
+    if (record['class'] === 'STAR') star = true;
+    if (record['class'] === 'COLUMN_REF') {
+      const name = ((record['column_names'] as string[]) ?? []).at(-1)?.toLowerCase();
+      if (name !== undefined && columns.has(name)) named.add(name);
+    }
+    Object.values(record).forEach(visit);
+  };
+  visit(tree);
+  return star ? columns : named;
+}
+
+/**
+ * Bytes a Parquet read scans: the compressed size of the column chunks of the columns it reads, as
+ * Athena counts a columnar format ("Athena reads only the columns the query needs"). A `count(*)`
+ * names no column and counts none here.
+ */
+async function parquetColumnBytes(
+  connection: DuckDBConnection,
+  files: readonly string[],
+  columns: ReadonlySet<string>,
+): Promise<number> {
+  if (files.length === 0 || columns.size === 0) return 0;
+  const result = await connection.runAndReadAll(
+    `SELECT lower(path_in_schema) AS column_name, sum(total_compressed_size)::BIGINT AS bytes ` +
+      `FROM parquet_metadata([${files.map(literal).join(', ')}]) GROUP BY 1`,
+  );
+  return result
+    .getRowObjectsJson()
+    .filter((row) => columns.has(String(row['column_name'])))
+    .reduce((sum, row) => sum + Number(row['bytes']), 0);
+}
+
 /** The SELECT that reads a Glue table's files with the catalog's schema, Hive's way (bad values read as NULL). */
 function viewSql(
   table: Table,
@@ -392,12 +443,9 @@ function viewSql(
     return `SELECT ${nulls.join(', ')} WHERE false`;
   }
   const list = `[${files.map((f) => literal(f.local)).join(', ')}]`;
-  const classification = (table.Parameters?.['classification'] ?? '').toLowerCase();
   const serde = table.StorageDescriptor?.SerdeInfo;
-  const isParquet =
-    classification === 'parquet' || (serde?.SerializationLibrary ?? '').toLowerCase().includes('parquet');
   let source: string;
-  if (isParquet) {
+  if (isParquetTable(table)) {
     source = `read_parquet(${list}, filename = true, union_by_name = true)`;
   } else {
     const delimiter =
@@ -549,23 +597,33 @@ export async function runQuery(query: string, context: EngineContext): Promise<Q
       );
       const predicate = partitionPredicate(tree, { schema, name }, context.database, prunableKeys);
       const files = await tableFiles(context, table, predicate);
-      const tableBytes = files.reduce((s, f) => s + f.size, 0);
-      if (
-        context.bytesScannedCutoff !== undefined &&
-        scannedBytes + tableBytes > context.bytesScannedCutoff
-      ) {
-        throw new QueryFailedError(
-          2,
-          'Query cancelled! : Bytes scanned limit was exceeded',
-          context.bytesScannedCutoff,
-        );
-      }
-      scannedBytes += tableBytes;
+      const overCutoff = (bytes: number) => {
+        if (context.bytesScannedCutoff !== undefined && scannedBytes + bytes > context.bytesScannedCutoff) {
+          throw new QueryFailedError(
+            2,
+            'Query cancelled! : Bytes scanned limit was exceeded',
+            context.bytesScannedCutoff,
+          );
+        }
+      };
+      const parquet = isParquetTable(table);
+      // Text is read whole: its bytes are known before anything is downloaded.
+      const textBytes = files.reduce((s, f) => s + f.size, 0);
+      if (!parquet) overCutoff(textBytes);
       await mkdir(context.cacheDir, { recursive: true });
       const locals = await mapWithConcurrency(files, S3_CONCURRENCY, async (file) => ({
         local: await cached(context, file),
         partitionValues: file.partitionValues,
       }));
+      const tableBytes = parquet
+        ? await parquetColumnBytes(
+            connection,
+            locals.map((f) => f.local),
+            referencedColumns(tree, table),
+          )
+        : textBytes;
+      if (parquet) overCutoff(tableBytes);
+      scannedBytes += tableBytes;
       readable.push(...locals.map((f) => f.local));
       const mapping = `${FILES_CATALOG}.main.files_${mappingCount++}`;
       if ((table.PartitionKeys ?? []).length > 0 && locals.length > 0) {

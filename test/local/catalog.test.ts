@@ -31,7 +31,13 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { csvBody, sinkFiles, type SinkFile } from '../../bench/catalog/sink-files';
+import {
+  csvBody,
+  parquetBodies,
+  parquetColumnSizes,
+  sinkFiles,
+  type SinkFile,
+} from '../../bench/catalog/sink-files';
 import { OutputColumns, OutputPartitionColumns } from '../../workflow/contract';
 import { crawlerStates, createBucketWith, failure, queryStates, useFixture } from './local-cloud-fixture';
 
@@ -380,6 +386,60 @@ describe('Athena over the named sink table', () => {
     expect(cte.rows.slice(1)).toEqual([
       ['AAPL', '12'],
       ['MSFT', '12'],
+    ]);
+  });
+});
+
+describe('Athena over Parquet sink files', () => {
+  it('It should count the chunks of the columns a query names in DataScannedInBytes, of the pruned partitions only', async () => {
+    // Prepare
+    const parquet = await parquetBodies(sink, fx.dataDir);
+    await createBucketWith(
+      fx.s3,
+      'sink-parquet',
+      Object.fromEntries(sink.map((f, i) => [`output/${f.key}`, parquet[i] as Buffer])),
+    );
+    await fx.glue.send(
+      new CreateCrawlerCommand({
+        Name: 'parquet',
+        Role: 'r',
+        DatabaseName: 'catalog',
+        TablePrefix: 'parquet_',
+        Targets: { S3Targets: [{ Path: 's3://sink-parquet/output/' }] },
+      }),
+    );
+    await fx.glue.send(new StartCrawlerCommand({ Name: 'parquet' }));
+    await crawlerStates(fx.glue, 'parquet');
+    const sizes = await Promise.all(parquet.map((body) => parquetColumnSizes(body, fx.dataDir)));
+    const chunkBytes = (keep: (f: SinkFile) => boolean, columns: string[]) =>
+      sink.reduce(
+        (sum, f, i) => (keep(f) ? sum + columns.reduce((s, c) => s + (sizes[i]?.[c] ?? 0), 0) : sum),
+        0,
+      );
+    const recent = (f: SinkFile) => f.dt === '2024-03-02';
+
+    // Act
+    const oneColumn = await rows({
+      QueryString: "SELECT sum(event_count) FROM catalog.parquet_output WHERE dt = '2024-03-02'",
+      WorkGroup: 'pipeline',
+    });
+    const star = await runToEnd({
+      QueryString: "SELECT * FROM catalog.parquet_output WHERE dt = '2024-03-02'",
+      WorkGroup: 'pipeline',
+    });
+
+    // Assess
+    const wholeFiles = sink.reduce((sum, f, i) => (recent(f) ? sum + (parquet[i] as Buffer).length : sum), 0);
+    expect(oneColumn.execution?.Statistics?.DataScannedInBytes).toBe(chunkBytes(recent, ['event_count']));
+    expect(star?.Statistics?.DataScannedInBytes).toBe(
+      chunkBytes(
+        recent,
+        OutputColumns.map((c) => c.name),
+      ),
+    );
+    expect(star?.Statistics?.DataScannedInBytes).toBeLessThan(wholeFiles);
+    expect(oneColumn.rows.slice(1)).toEqual([
+      [String(sink.filter(recent).reduce((n, f) => n + f.rows.reduce((m, r) => m + r.eventCount, 0), 0))],
     ]);
   });
 });
