@@ -31,6 +31,9 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import {
   csvBody,
   parquetBodies,
@@ -441,6 +444,103 @@ describe('Athena over Parquet sink files', () => {
     expect(oneColumn.rows.slice(1)).toEqual([
       [String(sink.filter(recent).reduce((n, f) => n + f.rows.reduce((m, r) => m + r.eventCount, 0), 0))],
     ]);
+  });
+});
+
+describe('The same endpoints through the AWS CLI (botocore parses every answer)', () => {
+  const run = promisify(execFile);
+  const aws = async (endpoint: string, ...args: string[]) => {
+    const { stdout } = await run(
+      path.resolve(__dirname, '..', '..', '.venv', 'bin', 'aws'),
+      [...args, '--endpoint-url', endpoint, '--output', 'json'],
+      {
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+          AWS_DEFAULT_REGION: 'us-east-1',
+          AWS_CONFIG_FILE: '/dev/null',
+          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+        },
+      },
+    );
+    return JSON.parse(stdout) as Record<string, never>;
+  };
+
+  it('It should answer the classifier, the named table, the workgroup and an idempotent query in the shapes the CLI reads', async () => {
+    // Prepare
+    const { glue, athena } = fx.services.endpoints;
+    const token = 'cli-token-0000000000000000000000000001';
+    const query = [
+      'athena',
+      'start-query-execution',
+      '--query-string',
+      "SELECT ticker, count(*) FROM catalog.named_output WHERE dt = '2024-03-02' GROUP BY ticker",
+      '--work-group',
+      'pipeline',
+      '--client-request-token',
+      token,
+    ];
+
+    // Act
+    const classifier = await aws(glue, 'glue', 'get-classifier', '--name', 'demo-csv');
+    const table = await aws(
+      glue,
+      'glue',
+      'get-table',
+      '--database-name',
+      'catalog',
+      '--name',
+      'named_output',
+    );
+    const workGroup = await aws(athena, 'athena', 'get-work-group', '--work-group', 'pipeline');
+    const first = await aws(athena, ...query);
+    const second = await aws(athena, ...query);
+    await queryStates(fx.athena, first['QueryExecutionId']);
+    const execution = await aws(
+      athena,
+      'athena',
+      'get-query-execution',
+      '--query-execution-id',
+      first['QueryExecutionId'],
+    );
+
+    // Assess
+    expect(classifier).toMatchObject({
+      Classifier: {
+        CsvClassifier: {
+          Name: 'demo-csv',
+          ContainsHeader: 'ABSENT',
+          Header: OutputColumns.map((c) => c.name),
+        },
+      },
+    });
+    expect(table).toMatchObject({
+      Table: {
+        Name: 'named_output',
+        StorageDescriptor: { Columns: OutputColumns.map((c) => expect.objectContaining({ Name: c.name })) },
+        PartitionKeys: OutputPartitionColumns.map((k) => ({ Name: k, Type: 'string' })),
+      },
+    });
+    expect(workGroup).toMatchObject({
+      WorkGroup: {
+        Name: 'pipeline',
+        Configuration: {
+          EnforceWorkGroupConfiguration: true,
+          BytesScannedCutoffPerQuery: 10_000_000,
+          ResultConfiguration: { OutputLocation: 's3://results/enforced/' },
+        },
+      },
+    });
+    expect(second['QueryExecutionId']).toBe(first['QueryExecutionId']);
+    expect(execution).toMatchObject({
+      QueryExecution: {
+        QueryExecutionId: first['QueryExecutionId'],
+        WorkGroup: 'pipeline',
+        Status: { State: 'SUCCEEDED' },
+        Statistics: { DataScannedInBytes: bytesWhere((f) => f.dt === '2024-03-02') },
+      },
+    });
   });
 });
 
