@@ -1,7 +1,7 @@
 /**
  * flinkflow's local AWS Glue endpoint (JSON 1.1, target prefix `AWSGlue`): the Data Catalog's databases,
- * tables and partitions, and crawlers over S3 targets in the local S3. One method per API operation,
- * named as the API names it; errors carry the API reference's codes.
+ * tables and partitions, custom CSV classifiers, and crawlers over S3 targets in the local S3. One method
+ * per API operation, named as the API names it; errors carry the API reference's codes.
  */
 import type * as GlueApi from '@aws-sdk/client-glue';
 import type { Crawler, CrawlerMetrics, Database, Partition, S3Target, Table } from '@aws-sdk/client-glue';
