@@ -121,7 +121,9 @@ export async function scanTarget(
     const name = object.key.slice(folder.length);
     const extension = /\.[A-Za-z0-9]{1,10}$/.exec(name)?.[0].toLowerCase() ?? '';
     const key = `${folder}\u0000${extension}`;
-    groups.set(key, [...(groups.get(key) ?? []), object]);
+    const group = groups.get(key);
+    if (group) group.push(object);
+    else groups.set(key, [object]);
   }
   const perGroupFiles = await mapWithConcurrency([...groups.values()], READ_CONCURRENCY, async (objects) => {
     const sampled: DataFile[] = [];
