@@ -186,6 +186,7 @@ describe('Partition pruning from a query', () => {
   it('It should count the data columns a query names, or all of them for *', async () => {
     // Prepare
     const table = {
+      Name: 't',
       StorageDescriptor: { Columns: OutputColumns.map((c) => ({ Name: c.name, Type: c.type })) },
     };
 
