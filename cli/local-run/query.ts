@@ -129,7 +129,7 @@ export function resolveWindowColumns(table: Table): WindowColumns {
     );
   const byName = {
     windowStart: named(/window_?start/i),
-    windowEnd: named(/window_?end/i) ?? named(/^event_time$/i),
+    windowEnd: named(/window_?end/i),
     avgPrice: named(/avg|average|price/i),
     count: named(/count|cnt/i),
   };

@@ -100,11 +100,12 @@ def partition_columns(partition_by_time: bool) -> list[str]:
     return ["ticker", "dt", "hr"] if partition_by_time else ["ticker"]
 
 
-# The output's data columns, in file order (the partition columns live in the path, Hive-style).
+# The output's data columns, in file order (the partition columns live in the path, Hive-style). The
+# names are the catalog's (workflow/contract.ts OutputColumns; tests/test_output_contract.py ties them).
 OUTPUT_COLUMNS = (
-    ("event_time", "TIMESTAMP(3)"),
+    ("window_end", "TIMESTAMP(3)"),
     ("window_start", "TIMESTAMP(3)"),
-    ("price", "DOUBLE"),
+    ("avg_price", "DOUBLE"),
     ("event_count", "BIGINT"),
 )
 CSV_LINE_COLUMN = "csv_line"
@@ -158,17 +159,17 @@ def sink_ddl(table: str, options: Mapping[str, str], output_format: str, partiti
 
 def window_aggregate_sql(view: str, window_seconds: int, partition_by_time: bool,
                          rowtime: str = "event_ts") -> str:
-    """Tumbling event-time window per ticker: average price, event count, window start, and the window
-    end as `event_time` (as the original walkthrough wrote it)."""
+    """Tumbling event-time window per ticker: window end and start, average price and event count, named
+    and ordered as OUTPUT_COLUMNS."""
     time_partitions = ""
     if partition_by_time:
         time_partitions = (",\n  DATE_FORMAT(window_start, 'yyyy-MM-dd') AS dt,"
                            "\n  DATE_FORMAT(window_start, 'HH') AS hr")
     return (
         "SELECT\n"
-        "  window_end AS event_time,\n"
+        "  window_end,\n"
         "  window_start,\n"
-        "  AVG(price) AS price,\n"
+        "  AVG(price) AS avg_price,\n"
         "  COUNT(*) AS event_count,\n"
         f"  ticker{time_partitions}\n"
         f"FROM TABLE(TUMBLE(TABLE {view}, DESCRIPTOR({rowtime}), INTERVAL '{window_seconds}' SECOND))\n"
@@ -184,9 +185,9 @@ def window_insert_sql(view: str, sink_table: str, window_seconds: int, output_fo
         return f"INSERT INTO {sink_table}\n{aggregate}"
     rest = ", ".join(partition_columns(partition_by_time))
     line = ("CONCAT_WS(',', "
-            f"DATE_FORMAT(event_time, '{CSV_TIMESTAMP_FORMAT}'), "
+            f"DATE_FORMAT(window_end, '{CSV_TIMESTAMP_FORMAT}'), "
             f"DATE_FORMAT(window_start, '{CSV_TIMESTAMP_FORMAT}'), "
-            "CAST(price AS STRING), CAST(event_count AS STRING))")
+            "CAST(avg_price AS STRING), CAST(event_count AS STRING))")
     return f"INSERT INTO {sink_table}\nSELECT {line} AS {CSV_LINE_COLUMN}, {rest}\nFROM (\n{aggregate}\n)"
 
 

@@ -121,7 +121,7 @@ def test_it_should_write_exactly_the_expected_window_rows_as_parquet_partitioned
         for record in pq.read_table(part).to_pylist():
             start = record["window_start"]
             assert (dt, hr) == (start.strftime("%Y-%m-%d"), start.strftime("%H"))
-            rows.append((ticker, start, record["event_time"], record["price"], record["event_count"]))
+            rows.append((ticker, start, record["window_end"], record["avg_price"], record["event_count"]))
     assert_rows_equal(sorted(rows), expected_rows(EVENTS))
     # The 09:59 and 10:00 windows land in different hour partitions.
     assert "ticker=AAPL/dt=2024-03-01/hr=09" in folders and "ticker=AAPL/dt=2024-03-01/hr=10" in folders

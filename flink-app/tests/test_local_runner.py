@@ -211,7 +211,7 @@ def part_lines(body: bytes, output_format: str) -> list[str]:
     import pyarrow.parquet as pq
 
     stamp = lambda value: value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond // 1000:03d}"  # noqa: E731
-    return [f"{stamp(row['event_time'])},{stamp(row['window_start'])},{row['price']},{row['event_count']}"
+    return [f"{stamp(row['window_end'])},{stamp(row['window_start'])},{row['avg_price']},{row['event_count']}"
             for row in pq.read_table(io.BytesIO(body)).to_pylist()]
 
 

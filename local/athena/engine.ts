@@ -2,7 +2,8 @@
  * Runs one Athena query on embedded DuckDB. DuckDB cannot reach S3 offline, so the engine resolves each
  * table the query names in the local Glue catalog, downloads the table's data files from the local S3
  * into a cache folder, and registers a view with the catalog's schema over them; the query then runs
- * as written. Statistics count the bytes of the files the query read.
+ * as written. Statistics count the bytes the query read: whole files for text, the named columns'
+ * chunks for Parquet, of the partitions left after pruning.
  */
 import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -11,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { downloadObject, listAllObjects, parseS3Uri } from '../common/s3';
-import { isIgnoredByGlue } from '../glue/crawler';
+import { isIgnoredByGlue, mapWithConcurrency } from '../glue/crawler';
 import { foldName, type GlueStore } from '../glue/store';
 
 /** A failed query, with the reason Athena would give in Status.StateChangeReason. */
@@ -96,55 +97,120 @@ function tableRefs(tree: unknown): TableRef[] {
 
 type Node = Record<string, unknown>;
 
+/** Which partitions (their values, in partition-key order) a query may read. */
+export type PartitionPredicate = (values: readonly string[]) => boolean;
+
+const COMPARISONS: Record<string, (cmp: number) => boolean> = {
+  COMPARE_EQUAL: (c) => c === 0,
+  COMPARE_NOTEQUAL: (c) => c !== 0,
+  COMPARE_LESSTHAN: (c) => c < 0,
+  COMPARE_LESSTHANOREQUALTO: (c) => c <= 0,
+  COMPARE_GREATERTHAN: (c) => c > 0,
+  COMPARE_GREATERTHANOREQUALTO: (c) => c >= 0,
+};
+/** `'v' < key` is `key > 'v'`. */
+const MIRRORED: Record<string, string> = {
+  COMPARE_LESSTHAN: 'COMPARE_GREATERTHAN',
+  COMPARE_LESSTHANOREQUALTO: 'COMPARE_GREATERTHANOREQUALTO',
+  COMPARE_GREATERTHAN: 'COMPARE_LESSTHAN',
+  COMPARE_GREATERTHANOREQUALTO: 'COMPARE_LESSTHANOREQUALTO',
+};
+/** varchar comparison as Trino does it: by code point, not by locale. */
+const compareStrings = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
- * Partition pruning, as Athena prunes: for a query over one table (no joins, CTEs or subqueries naming
- * it again), the top-level AND terms `key = 'v'` and `key IN ('a', 'b')` on string partition keys limit
- * the partitions read. Returns the allowed values per key, or undefined when nothing can be pruned.
+ * The partition predicate of one WHERE clause over a table's string partition keys: comparisons
+ * (= <> < <= > >=), IN and BETWEEN of a key with string literals, joined by AND and OR. Terms on other
+ * columns are left out of an AND (the predicate then admits more partitions than the query reads,
+ * never fewer); an OR is used only when every branch has a predicate. Undefined: nothing to prune.
  */
-export function prunedPartitions(
-  tree: unknown,
+export function wherePredicate(
+  where: Node | null | undefined,
   partitionKeys: readonly string[],
-): Map<string, Set<string>> | undefined {
-  const statements = (tree as { statements?: { node?: Node }[] }).statements ?? [];
-  const node = statements[0]?.node;
-  if (statements.length !== 1 || node?.['type'] !== 'SELECT_NODE') return undefined;
-  if (((node['cte_map'] as { map?: unknown[] } | undefined)?.map ?? []).length > 0) return undefined;
-  if ((node['from_table'] as Node | undefined)?.['type'] !== 'BASE_TABLE' || tableRefs(tree).length !== 1)
-    return undefined;
-  const where = node['where_clause'] as Node | null | undefined;
+): PartitionPredicate | undefined {
   if (!where) return undefined;
-  const conjuncts = where['type'] === 'CONJUNCTION_AND' ? ((where['children'] as Node[]) ?? []) : [where];
-  const keyOf = (expression: Node | undefined): string | undefined => {
-    if (expression?.['class'] !== 'COLUMN_REF') return undefined;
+  const keyOf = (expression: Node | undefined): number => {
+    if (expression?.['class'] !== 'COLUMN_REF') return -1;
     const name = ((expression['column_names'] as string[]) ?? []).at(-1)?.toLowerCase();
-    return name !== undefined && partitionKeys.includes(name) ? name : undefined;
+    return name === undefined ? -1 : partitionKeys.indexOf(name);
   };
-  const stringConstant = (expression: Node | undefined): string | undefined => {
+  const constant = (expression: Node | undefined): string | undefined => {
     const value = expression?.['value'] as
       { type?: { id?: string }; is_null?: boolean; value?: unknown } | undefined;
     return expression?.['class'] === 'CONSTANT' && value?.type?.id === 'VARCHAR' && !value.is_null
       ? String(value.value)
       : undefined;
   };
-  const allowed = new Map<string, Set<string>>();
-  const restrict = (key: string, values: string[]) => {
-    const previous = allowed.get(key);
-    allowed.set(key, new Set(previous ? values.filter((v) => previous.has(v)) : values));
-  };
-  for (const term of conjuncts) {
-    if (term['type'] === 'COMPARE_EQUAL') {
-      const [left, right] = [term['left'] as Node, term['right'] as Node];
-      const key = keyOf(left) ?? keyOf(right);
-      const value = keyOf(left) ? stringConstant(right) : stringConstant(left);
-      if (key !== undefined && value !== undefined) restrict(key, [value]);
-    } else if (term['type'] === 'COMPARE_IN') {
-      const [column, ...options] = (term['children'] as Node[]) ?? [];
-      const key = keyOf(column);
-      const values = options.map(stringConstant);
-      if (key !== undefined && values.every((v) => v !== undefined)) restrict(key, values as string[]);
-    }
+  const type = String(where['type'] ?? '');
+  if (type === 'CONJUNCTION_AND' || type === 'CONJUNCTION_OR') {
+    const parts = ((where['children'] as Node[]) ?? []).map((c) => wherePredicate(c, partitionKeys));
+    const known = parts.filter((p): p is PartitionPredicate => p !== undefined);
+    if (type === 'CONJUNCTION_AND') return known.length ? (v) => known.every((p) => p(v)) : undefined;
+    return known.length === parts.length && known.length > 0 ? (v) => known.some((p) => p(v)) : undefined;
   }
-  return allowed.size > 0 ? allowed : undefined;
+  if (type in COMPARISONS) {
+    const [left, right] = [where['left'] as Node, where['right'] as Node];
+    const [leftKey, rightKey] = [keyOf(left), keyOf(right)];
+    const [key, literal, op] =
+      leftKey >= 0 ? [leftKey, constant(right), type] : [rightKey, constant(left), MIRRORED[type] ?? type];
+    const test = COMPARISONS[op] as (cmp: number) => boolean;
+    if (key < 0 || literal === undefined) return undefined;
+    return (values) => test(compareStrings(values[key] as string, literal));
+  }
+  if (type === 'COMPARE_IN') {
+    const [column, ...options] = (where['children'] as Node[]) ?? [];
+    const key = keyOf(column);
+    const literals = options.map(constant);
+    if (key < 0 || !literals.every((v) => v !== undefined)) return undefined;
+    const allowed = new Set(literals as string[]);
+    return (values) => allowed.has(values[key] as string);
+  }
+  if (type === 'COMPARE_BETWEEN') {
+    const key = keyOf(where['input'] as Node);
+    const [lower, upper] = [constant(where['lower'] as Node), constant(where['upper'] as Node)];
+    if (key < 0 || lower === undefined || upper === undefined) return undefined;
+    return (values) =>
+      compareStrings(values[key] as string, lower) >= 0 && compareStrings(values[key] as string, upper) <= 0;
+  }
+  return undefined;
+}
+
+/**
+ * Partition pruning, as Athena prunes from the partition filters of a query: each place the query
+ * reads the table (the FROM of a SELECT, in CTEs and subqueries too) contributes its WHERE clause's
+ * partition predicate, and the table's partitions to read are those any of them admits. A place whose
+ * WHERE has no partition predicate, or a join, reads every partition. Undefined: read them all.
+ */
+export function partitionPredicate(
+  tree: unknown,
+  table: { schema: string; name: string },
+  defaultSchema: string,
+  partitionKeys: readonly string[],
+): PartitionPredicate | undefined {
+  if (partitionKeys.length === 0) return undefined;
+  const isThisTable = (node: Node | undefined) =>
+    node?.['type'] === 'BASE_TABLE' &&
+    foldName(String(node['table_name'] ?? '')) === table.name &&
+    foldName(String(node['schema_name'] || defaultSchema)) === table.schema;
+  const references = tableRefs(tree).filter(
+    (r) => foldName(r.table) === table.name && foldName(r.schema || defaultSchema) === table.schema,
+  ).length;
+  const predicates: (PartitionPredicate | undefined)[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node === null || typeof node !== 'object') return;
+    const record = node as Node;
+    if (record['type'] === 'SELECT_NODE' && isThisTable(record['from_table'] as Node | undefined)) {
+      predicates.push(wherePredicate(record['where_clause'] as Node | null | undefined, partitionKeys));
+    }
+    Object.values(record).forEach(visit);
+  };
+  visit(tree);
+  // Every reference must be a plain FROM with a predicate (a join or a bare FROM reads everything).
+  if (predicates.length === 0 || predicates.length !== references) return undefined;
+  if (predicates.some((p) => p === undefined)) return undefined;
+  const all = predicates as PartitionPredicate[];
+  return (values) => all.some((p) => p(values));
 }
 
 /** Maps a Hive type from the catalog to DuckDB's. */
@@ -224,10 +290,18 @@ function formatValue(value: unknown, column: ColumnResult): string | null {
   return String(value);
 }
 
-/** A table's data files in the local S3: the registered partitions' files for a partitioned table. */
+/** Listings and downloads in flight at once against the local S3. */
+const S3_CONCURRENCY = 8;
+
+/**
+ * A table's data files in the local S3: for a partitioned table, the files of the registered partitions
+ * the predicate admits (pruned before anything is listed, so a query over recent partitions lists only
+ * those folders).
+ */
 async function tableFiles(
   context: EngineContext,
   table: Table,
+  predicate: PartitionPredicate | undefined,
 ): Promise<{ key: string; bucket: string; size: number; lastModified: Date; partitionValues: string[] }[]> {
   const keys = table.PartitionKeys ?? [];
   const sources: { location: string; values: string[] }[] = [];
@@ -239,15 +313,17 @@ async function tableFiles(
       .get(foldName(table.DatabaseName ?? ''))
       ?.tables.get(foldName(table.Name ?? ''));
     for (const partition of record?.partitions.values() ?? []) {
-      sources.push({ location: partition.StorageDescriptor?.Location ?? '', values: partition.Values ?? [] });
+      const values = partition.Values ?? [];
+      if (predicate && !predicate(values)) continue;
+      sources.push({ location: partition.StorageDescriptor?.Location ?? '', values });
     }
   }
-  const files = [];
-  for (const source of sources) {
-    if (!source.location) continue;
+  const listed = await mapWithConcurrency(sources, S3_CONCURRENCY, async (source) => {
+    if (!source.location) return [];
     const location = parseS3Uri(source.location);
     const prefix =
       location.prefix === '' || location.prefix.endsWith('/') ? location.prefix : `${location.prefix}/`;
+    const files = [];
     for (const object of await listAllObjects(context.s3, { bucket: location.bucket, prefix })) {
       const relative = object.key.slice(prefix.length);
       if (relative === '' || relative.endsWith('/') || object.size === 0 || isIgnoredByGlue(relative))
@@ -262,8 +338,9 @@ async function tableFiles(
         partitionValues: source.values,
       });
     }
-  }
-  return files;
+    return files;
+  });
+  return listed.flat();
 }
 
 /**
@@ -293,6 +370,56 @@ async function cached(
   return local;
 }
 
+function isParquetTable(table: Table): boolean {
+  const classification = (table.Parameters?.['classification'] ?? '').toLowerCase();
+  const library = table.StorageDescriptor?.SerdeInfo?.SerializationLibrary ?? '';
+  return classification === 'parquet' || library.toLowerCase().includes('parquet');
+}
+
+/**
+ * The table's data columns a query names (any column reference with that name, or all of them for a
+ * `*`): what a columnar read fetches. Partition columns come from the path and are not read.
+ */
+export function referencedColumns(tree: unknown, table: Table): Set<string> {
+  const columns = new Set((table.StorageDescriptor?.Columns ?? []).map((c) => (c.Name ?? '').toLowerCase()));
+  const named = new Set<string>();
+  let star = false;
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node === null || typeof node !== 'object') return;
+    const record = node as Node;
+    if (record['class'] === 'STAR') star = true;
+    if (record['class'] === 'COLUMN_REF') {
+      const name = ((record['column_names'] as string[]) ?? []).at(-1)?.toLowerCase();
+      if (name !== undefined && columns.has(name)) named.add(name);
+    }
+    Object.values(record).forEach(visit);
+  };
+  visit(tree);
+  return star ? columns : named;
+}
+
+/**
+ * Bytes a Parquet read scans: the compressed size of the column chunks of the columns it reads, as
+ * Athena counts a columnar format ("Athena reads only the columns the query needs"). A `count(*)`
+ * names no column and counts none here.
+ */
+async function parquetColumnBytes(
+  connection: DuckDBConnection,
+  files: readonly string[],
+  columns: ReadonlySet<string>,
+): Promise<number> {
+  if (files.length === 0 || columns.size === 0) return 0;
+  const result = await connection.runAndReadAll(
+    `SELECT lower(path_in_schema) AS column_name, sum(total_compressed_size)::BIGINT AS bytes ` +
+      `FROM parquet_metadata([${files.map(literal).join(', ')}]) GROUP BY 1`,
+  );
+  return result
+    .getRowObjectsJson()
+    .filter((row) => columns.has(String(row['column_name'])))
+    .reduce((sum, row) => sum + Number(row['bytes']), 0);
+}
+
 /** The SELECT that reads a Glue table's files with the catalog's schema, Hive's way (bad values read as NULL). */
 function viewSql(
   table: Table,
@@ -316,12 +443,9 @@ function viewSql(
     return `SELECT ${nulls.join(', ')} WHERE false`;
   }
   const list = `[${files.map((f) => literal(f.local)).join(', ')}]`;
-  const classification = (table.Parameters?.['classification'] ?? '').toLowerCase();
   const serde = table.StorageDescriptor?.SerdeInfo;
-  const isParquet =
-    classification === 'parquet' || (serde?.SerializationLibrary ?? '').toLowerCase().includes('parquet');
   let source: string;
-  if (isParquet) {
+  if (isParquetTable(table)) {
     source = `read_parquet(${list}, filename = true, union_by_name = true)`;
   } else {
     const delimiter =
@@ -467,34 +591,39 @@ export async function runQuery(query: string, context: EngineContext): Promise<Q
           `TABLE_NOT_FOUND: ${lineColumn(query, ref.location)}: Table 'awsdatacatalog.${schema}.${name}' does not exist`,
         );
       }
-      const stringKeys = (table.PartitionKeys ?? [])
-        .filter((k) => (k.Type ?? 'string').toLowerCase() === 'string')
-        .map((k) => (k.Name ?? '').toLowerCase());
-      const pruning = prunedPartitions(tree, stringKeys);
-      const allKeys = (table.PartitionKeys ?? []).map((k) => (k.Name ?? '').toLowerCase());
-      const files = (await tableFiles(context, table)).filter(
-        (f) =>
-          !pruning ||
-          [...pruning].every(([key, values]) =>
-            values.has(f.partitionValues[allKeys.indexOf(key)] as string),
-          ),
+      // Only string keys are compared with string literals; a key of another type is never pruned.
+      const prunableKeys = (table.PartitionKeys ?? []).map((k) =>
+        (k.Type ?? 'string').toLowerCase() === 'string' ? (k.Name ?? '').toLowerCase() : '',
       );
-      const tableBytes = files.reduce((s, f) => s + f.size, 0);
-      if (
-        context.bytesScannedCutoff !== undefined &&
-        scannedBytes + tableBytes > context.bytesScannedCutoff
-      ) {
-        throw new QueryFailedError(
-          2,
-          'Query cancelled! : Bytes scanned limit was exceeded',
-          context.bytesScannedCutoff,
-        );
-      }
-      scannedBytes += tableBytes;
+      const predicate = partitionPredicate(tree, { schema, name }, context.database, prunableKeys);
+      const files = await tableFiles(context, table, predicate);
+      const overCutoff = (bytes: number) => {
+        if (context.bytesScannedCutoff !== undefined && scannedBytes + bytes > context.bytesScannedCutoff) {
+          throw new QueryFailedError(
+            2,
+            'Query cancelled! : Bytes scanned limit was exceeded',
+            context.bytesScannedCutoff,
+          );
+        }
+      };
+      const parquet = isParquetTable(table);
+      // Text is read whole: its bytes are known before anything is downloaded.
+      const textBytes = files.reduce((s, f) => s + f.size, 0);
+      if (!parquet) overCutoff(textBytes);
       await mkdir(context.cacheDir, { recursive: true });
-      const locals = [];
-      for (const file of files)
-        locals.push({ local: await cached(context, file), partitionValues: file.partitionValues });
+      const locals = await mapWithConcurrency(files, S3_CONCURRENCY, async (file) => ({
+        local: await cached(context, file),
+        partitionValues: file.partitionValues,
+      }));
+      const tableBytes = parquet
+        ? await parquetColumnBytes(
+            connection,
+            locals.map((f) => f.local),
+            referencedColumns(tree, table),
+          )
+        : textBytes;
+      if (parquet) overCutoff(tableBytes);
+      scannedBytes += tableBytes;
       readable.push(...locals.map((f) => f.local));
       const mapping = `${FILES_CATALOG}.main.files_${mappingCount++}`;
       if ((table.PartitionKeys ?? []).length > 0 && locals.length > 0) {

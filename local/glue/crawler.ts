@@ -1,22 +1,35 @@
 /**
  * The crawler's work: list each S3 target in the local S3, keep the data files (Glue skips exclusions,
- * `_`- and `.`-prefixed names such as `_SUCCESS` and Flink's `.part-*.inprogress.*`), read each file's
- * schema, group the files into tables with Hive-style partitions, and write tables and partitions into
- * the catalog.
+ * `_`- and `.`-prefixed names such as `_SUCCESS` and Flink's `.part-*.inprogress.*`), read the schema of
+ * a sample of each folder's files (the crawler's custom CSV classifiers first, then the built-in ones),
+ * group the files into tables with Hive-style partitions, and write tables and partitions into the
+ * catalog.
  */
 import type { DuckDBInstance } from '@duckdb/node-api';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Column, Partition, S3Target, StorageDescriptor, Table } from '@aws-sdk/client-glue';
+import type {
+  Column,
+  CsvClassifier,
+  Partition,
+  S3Target,
+  StorageDescriptor,
+  Table,
+} from '@aws-sdk/client-glue';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { listAllObjects, parseS3Uri, readObject, type S3ObjectSummary } from '../common/s3';
+import { classifyCsv } from './classifiers';
 import { inferCsvSchema, widen, type CsvSchema, type GlueCsvType } from './csv-schema';
 import { PARQUET_MAGIC, readParquetSchema } from './parquet-schema';
 import { foldName, partitionKey, type DatabaseRecord, type GlueStore } from './store';
 
 /** How much of a text file the CSV classifier reads. */
 const CSV_SAMPLE_BYTES = 1024 * 1024;
+/** Sampled files read at once (each is one GET on the local S3). */
+const READ_CONCURRENCY = 8;
+
+type CsvLayout = Pick<CsvSchema, 'delimiter' | 'quoted' | 'hasHeader'> & { quote?: string };
 
 export interface DataFile {
   key: string;
@@ -26,7 +39,7 @@ export interface DataFile {
   format: 'csv' | 'parquet';
   columns: Column[];
   records: number;
-  csv?: Pick<CsvSchema, 'delimiter' | 'quoted' | 'hasHeader'>;
+  csv?: CsvLayout;
 }
 
 /** True for names Glue never reads as data: hidden, `_`-prefixed (`_SUCCESS`), in-progress files. */
@@ -73,6 +86,8 @@ export interface ScanContext {
   /** Scratch folder for parquet files (DuckDB reads their footer from disk). */
   scratchDir: string;
   log: (line: string) => void;
+  /** The crawler's custom CSV classifiers, in the crawler's order: tried before the built-in ones. */
+  classifiers?: readonly CsvClassifier[];
 }
 
 /** Lists one target and reads the schema of every data file in it. */
@@ -95,18 +110,43 @@ export async function scanTarget(
       !excluded(relative)
     );
   });
-  const sampleLimit = target.SampleSize;
-  const files: DataFile[] = [];
-  const perFolderCount = new Map<string, number>();
+  // Glue reads SampleSize files per leaf folder when it is set. The local crawler always samples: it
+  // reads the schema of SampleSize files (default 1) per folder and file extension, and counts the
+  // folder's other files of that extension as that format, so that a crawl costs a read per partition
+  // rather than per file (the sink writes one small file per ticker and checkpoint).
+  const perGroup = target.SampleSize && target.SampleSize > 0 ? target.SampleSize : 1;
+  const groups = new Map<string, S3ObjectSummary[]>();
   for (const object of candidates) {
     const folder = object.key.slice(0, object.key.lastIndexOf('/') + 1);
-    // SampleSize: Glue reads at most that many files per leaf folder.
-    const seen = perFolderCount.get(folder) ?? 0;
-    if (sampleLimit && seen >= sampleLimit) continue;
-    perFolderCount.set(folder, seen + 1);
-    const file = await readDataFile(context, location.bucket, prefix, object);
-    if (file) files.push(file);
+    const name = object.key.slice(folder.length);
+    const extension = /\.[A-Za-z0-9]{1,10}$/.exec(name)?.[0].toLowerCase() ?? '';
+    const key = `${folder}\u0000${extension}`;
+    const group = groups.get(key);
+    if (group) group.push(object);
+    else groups.set(key, [object]);
   }
+  const perGroupFiles = await mapWithConcurrency([...groups.values()], READ_CONCURRENCY, async (objects) => {
+    const sampled: DataFile[] = [];
+    let next = 0;
+    // A sampled file that no classifier takes is skipped (and logged); the next one is tried.
+    while (sampled.length < perGroup && next < objects.length) {
+      const file = await readDataFile(context, location.bucket, prefix, objects[next] as S3ObjectSummary);
+      next++;
+      if (file) sampled.push(file);
+    }
+    const model = sampled[0];
+    if (!model) return [];
+    const bytesPerRecord = model.records > 0 ? model.size / model.records : 0;
+    const rest = objects.slice(next).map((object): DataFile => ({
+      ...model,
+      key: object.key,
+      size: object.size,
+      partitions: partitionsOf(object.key.slice(prefix.length)),
+      records: bytesPerRecord > 0 ? Math.round(object.size / bytesPerRecord) : 0,
+    }));
+    return [...sampled, ...rest];
+  });
+  const files = perGroupFiles.flat();
   const rootName = prefix === '' ? location.bucket : (prefix.slice(0, -1).split('/').pop() as string);
   // Glue counts levels from the bucket (level 1); the target folder's level is 1 + its depth.
   return { root: rootName, level: 1 + prefix.split('/').filter(Boolean).length, files };
@@ -144,19 +184,60 @@ async function readDataFile(
     context.log(`skipping s3://${bucket}/${object.key}: binary data no built-in classifier recognises`);
     return undefined;
   }
-  const schema = inferCsvSchema(head.toString('utf8'), object.size > head.length);
+  const text = head.toString('utf8');
+  const truncated = object.size > head.length;
+  // Custom classifiers first, in the crawler's order; the first that matches the file decides.
+  for (const classifier of context.classifiers ?? []) {
+    const custom = classifyCsv(text, truncated, classifier);
+    if (!custom) continue;
+    return {
+      ...base,
+      format: 'csv',
+      columns: custom.columns,
+      records: estimateRecords(object.size, head.length, custom.sampledRecords),
+      csv: {
+        delimiter: custom.delimiter,
+        quote: custom.quote,
+        quoted: custom.quoted,
+        hasHeader: custom.hasHeader,
+      },
+    };
+  }
+  const schema = inferCsvSchema(text, truncated);
   if (!schema) {
     context.log(`skipping s3://${bucket}/${object.key}: not delimited text`);
     return undefined;
   }
-  const averageRecord = schema.sampledRecords > 0 ? head.length / schema.sampledRecords : object.size;
   return {
     ...base,
     format: 'csv',
     columns: schema.columns,
-    records: Math.round(object.size / averageRecord),
+    records: estimateRecords(object.size, head.length, schema.sampledRecords),
     csv: { delimiter: schema.delimiter, quoted: schema.quoted, hasHeader: schema.hasHeader },
   };
+}
+
+/** A file's record count from the records in its first `sampled` bytes. */
+function estimateRecords(size: number, sampled: number, records: number): number {
+  return records > 0 ? Math.round(size / (sampled / records)) : 1;
+}
+
+/** Maps items with at most `limit` calls in flight, keeping the items' order. */
+export async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /** A table the crawl will write: its schema, location, and the partitions found under it. */
@@ -167,7 +248,7 @@ export interface PlannedTable {
   format: 'csv' | 'parquet';
   columns: Column[];
   partitionKeys: string[];
-  csv?: Pick<CsvSchema, 'delimiter' | 'quoted' | 'hasHeader'>;
+  csv?: CsvLayout;
 }
 
 /** Whether two files can share a table. CombineCompatibleSchemas only asks for the same data format. */
@@ -280,7 +361,7 @@ function storageDescriptor(
     ? planned.csv?.quoted
       ? {
           SerializationLibrary: 'org.apache.hadoop.hive.serde2.OpenCSVSerde',
-          Parameters: { separatorChar: planned.csv.delimiter, quoteChar: '"' },
+          Parameters: { separatorChar: planned.csv.delimiter, quoteChar: planned.csv.quote ?? '"' },
         }
       : {
           SerializationLibrary: 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe',
@@ -423,11 +504,16 @@ export async function crawlTargets(
     updateInDatabase: boolean;
     /** Grouping.TableLevelConfiguration: the path level (bucket = 1) where tables are made. */
     tableLevel?: number;
+    /** The crawler's custom CSV classifiers, in its order. */
+    classifiers?: readonly CsvClassifier[];
   },
 ): Promise<CatalogChanges> {
   const planned: PlannedTable[] = [];
   for (const target of crawler.targets) {
-    const { root, level, files } = await scanTarget(context, target);
+    const { root, level, files } = await scanTarget(
+      { ...context, classifiers: crawler.classifiers ?? [] },
+      target,
+    );
     planned.push(...planTables(target.Path ?? '', root, files, { ...crawler, targetLevel: level }));
   }
   if (context.isCancelled()) return { tablesCreated: 0, tablesUpdated: 0, partitionsAdded: 0 };

@@ -25,8 +25,12 @@ const COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_ ]*$/;
 const LONG_MIN = -(2n ** 63n);
 const LONG_MAX = 2n ** 63n - 1n;
 
-/** Splits one line into fields, honouring double quotes (`""` inside quotes is a quote). */
-export function splitCsvLine(line: string, delimiter: string): { fields: string[]; quoted: boolean } {
+/** Splits one line into fields, honouring quotes (a doubled quote inside quotes is a quote). */
+export function splitCsvLine(
+  line: string,
+  delimiter: string,
+  quote = '"',
+): { fields: string[]; quoted: boolean } {
   const fields: string[] = [];
   let quoted = false;
   let field = '';
@@ -34,15 +38,15 @@ export function splitCsvLine(line: string, delimiter: string): { fields: string[
   for (let i = 0; i < line.length; i++) {
     const c = line[i] as string;
     if (inQuotes) {
-      if (c === '"' && line[i + 1] === '"') {
-        field += '"';
+      if (c === quote && line[i + 1] === quote) {
+        field += quote;
         i++;
-      } else if (c === '"') {
+      } else if (c === quote) {
         inQuotes = false;
       } else {
         field += c;
       }
-    } else if (c === '"' && field.length === 0) {
+    } else if (c === quote && field.length === 0) {
       inQuotes = true;
       quoted = true;
     } else if (c === delimiter) {
@@ -77,6 +81,22 @@ export function widen(a: GlueCsvType | undefined, b: GlueCsvType | undefined): G
   return 'string';
 }
 
+/**
+ * Glue's test of a first row for a header: every value a string, all but the last shorter than 150
+ * characters and a valid column name, and some column of the data rows typed other than string.
+ */
+export function looksLikeHeader(
+  first: readonly string[],
+  restTypes: readonly (string | undefined)[],
+): boolean {
+  return (
+    first.every((v) => valueType(v) === 'string') &&
+    first.every((v, i) => i === first.length - 1 || v.length < 150) &&
+    first.every((v) => COLUMN_NAME.test(v.trim())) &&
+    restTypes.some((t) => t !== undefined && t !== 'string')
+  );
+}
+
 function pickDelimiter(lines: string[]): string | undefined {
   // The delimiter that splits every sampled line into the same number (> 1) of fields.
   for (const delimiter of DELIMITERS) {
@@ -109,12 +129,7 @@ export function inferCsvSchema(sample: string, sampleIsTruncated: boolean): CsvS
       subset.reduce<GlueCsvType | undefined>((t, r) => widen(t, valueType(r.fields[i] ?? '')), undefined),
     );
   const restTypes = typesOf(rest);
-  const hasHeader =
-    rest.length > 0 &&
-    first.every((v) => valueType(v) === 'string') &&
-    first.every((v, i) => i === first.length - 1 || v.length < 150) &&
-    first.every((v) => COLUMN_NAME.test(v.trim())) &&
-    restTypes.some((t) => t !== undefined && t !== 'string');
+  const hasHeader = rest.length > 0 && looksLikeHeader(first, restTypes);
   const dataTypes = hasHeader ? restTypes : typesOf(rows);
   const columns = dataTypes.map((type, i) => ({
     Name: hasHeader ? (first[i] ?? `col${i}`).trim().toLowerCase() : `col${i}`,

@@ -1,7 +1,7 @@
 /**
  * flinkflow's local AWS Glue endpoint (JSON 1.1, target prefix `AWSGlue`): the Data Catalog's databases,
- * tables and partitions, and crawlers over S3 targets in the local S3. One method per API operation,
- * named as the API names it; errors carry the API reference's codes.
+ * tables and partitions, custom CSV classifiers, and crawlers over S3 targets in the local S3. One method
+ * per API operation, named as the API names it; errors carry the API reference's codes.
  */
 import type * as GlueApi from '@aws-sdk/client-glue';
 import type { Crawler, CrawlerMetrics, Database, Partition, S3Target, Table } from '@aws-sdk/client-glue';
@@ -11,6 +11,7 @@ import { AwsServiceError, glueErrors } from '../common/errors';
 import type { LocalJsonService, ProviderOf } from '../common/provider';
 import { localS3Client } from '../common/s3';
 import { byName, fromEpoch, membersOf, reader, toWire, type JsonObject } from '../common/validation';
+import { asClassifier, csvClassifierFromInput, csvMemberOf } from './classifiers';
 import { crawlTargets } from './crawler';
 import { cronMatches, parseCron } from './schedule';
 import {
@@ -175,6 +176,12 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
         throw invalidInput('Crawler configuration is not valid JSON.');
       }
     }
+    const classifiers = read.optionalArray(input, 'Classifiers');
+    for (const [i, name] of (classifiers ?? []).entries()) {
+      if (typeof name !== 'string') throw invalidInput(`Classifiers[${i}] must be a classifier name.`);
+      if (!store.classifiers.has(name))
+        throw notFound(`Classifier ${name} does not exist; create it with CreateClassifier first.`);
+    }
     const schedule = read.optionalString(input, 'Schedule');
     if (schedule !== undefined && schedule !== '') validSchedule(schedule);
     const now = new Date();
@@ -241,6 +248,12 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
           databaseName: c.DatabaseName as string,
           targets: (c.Targets?.S3Targets ?? []) as S3Target[],
           tablePrefix: c.TablePrefix ?? '',
+          classifiers: (c.Classifiers ?? []).map((name) => {
+            const classifier = store.classifiers.get(name);
+            // A classifier deleted after the crawler named it fails the crawl, with its name.
+            if (!classifier) throw new Error(`Classifier ${name} of crawler ${c.Name} does not exist.`);
+            return classifier;
+          }),
           combineCompatibleSchemas: grouping.Grouping?.TableGroupingPolicy === 'CombineCompatibleSchemas',
           updateInDatabase:
             (c.SchemaChangePolicy?.UpdateBehavior ?? 'UPDATE_IN_DATABASE') === 'UPDATE_IN_DATABASE',
@@ -502,6 +515,40 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
       return {};
     },
 
+    // --- classifiers (CSV) ---
+    CreateClassifier(input) {
+      const csv = csvMemberOf(membersOf(input), 'Create');
+      const created = csvClassifierFromInput(csv);
+      if (store.classifiers.has(created.Name as string))
+        throw alreadyExists(`Classifier ${created.Name} already exists.`);
+      store.classifiers.set(created.Name as string, created);
+      return {};
+    },
+    GetClassifier(input) {
+      const name = read.requiredString(input, 'Name');
+      const found = store.classifiers.get(name);
+      if (!found) throw notFound(`Classifier ${name} not found.`);
+      return toWire({ Classifier: asClassifier(found) });
+    },
+    GetClassifiers(input) {
+      const all = [...store.classifiers.values()].sort(byName).map(asClassifier);
+      const { page, nextToken } = read.page(all, input);
+      return toWire({ Classifiers: page, NextToken: nextToken });
+    },
+    UpdateClassifier(input) {
+      const csv = csvMemberOf(membersOf(input), 'Update');
+      const name = read.requiredString(csv, 'Name', 'CsvClassifier.');
+      const existing = store.classifiers.get(name);
+      if (!existing) throw notFound(`Classifier ${name} not found.`);
+      store.classifiers.set(name, csvClassifierFromInput(csv, existing));
+      return {};
+    },
+    DeleteClassifier(input) {
+      const name = read.requiredString(input, 'Name');
+      if (!store.classifiers.delete(name)) throw notFound(`Classifier ${name} not found.`);
+      return {};
+    },
+
     // --- crawlers ---
     CreateCrawler(input) {
       const name = read.requiredString(input, 'Name');
@@ -536,38 +583,6 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
       const all = [...store.crawlers.keys()].sort();
       const { page, nextToken } = read.page(all, input);
       return { CrawlerNames: page, NextToken: nextToken };
-    },
-    // --- classifiers (CSV ones, which is what the pipelines make) ---
-    CreateClassifier(input) {
-      const csv = read.optionalObject(input, 'CsvClassifier');
-      if (!csv) {
-        throw invalidInput(
-          'The local Glue endpoint keeps CsvClassifier classifiers only (the pipelines make no other kind); pass CsvClassifier.',
-        );
-      }
-      const name = read.requiredString(csv, 'Name', 'CsvClassifier.');
-      if (store.classifiers.has(name)) throw alreadyExists(`Classifier ${name} already exists.`);
-      const now = new Date();
-      store.classifiers.set(name, {
-        CsvClassifier: { ...(csv as object), Name: name, CreationTime: now, LastUpdated: now, Version: 1 },
-      });
-      return {};
-    },
-    GetClassifier(input) {
-      const name = read.requiredString(input, 'Name');
-      const classifier = store.classifiers.get(name);
-      if (!classifier) throw notFound(`Classifier ${name} not found.`);
-      return toWire({ Classifier: classifier });
-    },
-    GetClassifiers(input) {
-      const all = [...store.classifiers.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, c]) => c);
-      const { page, nextToken } = read.page(all, input);
-      return toWire({ Classifiers: page, NextToken: nextToken });
-    },
-    DeleteClassifier(input) {
-      const name = read.requiredString(input, 'Name');
-      if (!store.classifiers.delete(name)) throw notFound(`Classifier ${name} not found.`);
-      return {};
     },
     UpdateCrawler(input) {
       const record = crawler(read.requiredString(input, 'Name'));

@@ -2,7 +2,14 @@
  * The local Glue Data Catalog and crawler registry, in memory. Glue folds database and table names to
  * lower case; the store's keys are the folded names.
  */
-import type { Classifier, Crawler, CrawlerMetrics, Database, Partition, Table } from '@aws-sdk/client-glue';
+import type {
+  Crawler,
+  CrawlerMetrics,
+  CsvClassifier,
+  Database,
+  Partition,
+  Table,
+} from '@aws-sdk/client-glue';
 
 export interface TableRecord {
   table: Table;
@@ -27,8 +34,8 @@ export interface CrawlerRecord {
 export class GlueStore {
   readonly databases = new Map<string, DatabaseRecord>();
   readonly crawlers = new Map<string, CrawlerRecord>();
-  /** Classifiers by name (CSV classifiers: what the pipelines make). */
-  readonly classifiers = new Map<string, Classifier>();
+  /** Custom CSV classifiers by name (names are case-sensitive, as crawler names are). */
+  readonly classifiers = new Map<string, CsvClassifier>();
 }
 
 export const partitionKey = (values: readonly string[]): string => values.join('\u0001');

@@ -10,6 +10,8 @@ Deny, say) still apply.
 Usage: python moto_server_main.py -H 127.0.0.1 -p <port>   (the same arguments as moto_server)
 """
 
+import bisect
+import itertools
 import json
 import os
 import sys
@@ -18,7 +20,9 @@ import time
 
 from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.s3 import models
+from moto.s3 import utils as s3_utils
 from moto.server import main
+from moto.utilities.utils import md5_hash
 
 
 def _permission_without_conditional_statements(self, action, resource):
@@ -36,6 +40,76 @@ def _permission_without_conditional_statements(self, action, resource):
 
 
 models.FakeBucket.get_permission = _permission_without_conditional_statements
+
+
+# moto lists a prefix by scanning and sorting every key of the bucket on every ListObjectsV2 page, so a
+# listing costs O(bucket size) per page: with the sink's ~7,200 small files a day, Athena's listing of
+# a few partition folders took seconds, and paging through a month of files minutes. The key store
+# below counts its changes; a listing without a delimiter then walks a sorted name index (rebuilt only
+# after a change) from the prefix or the continuation point, as S3 does. Listings with a delimiter keep
+# moto's own code.
+_CHANGES = "_flinkflow_changes"
+
+
+def _counting(method):
+    def changed(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            # Counted once the change is made: a listing that ran meanwhile cached the older count.
+            self.__dict__[_CHANGES] = self.__dict__.get(_CHANGES, 0) + 1
+
+    return changed
+
+
+for _name in ("__setitem__", "__delitem__", "setlist", "pop", "clear", "update", "setdefault", "popitem"):
+    setattr(s3_utils._VersionedKeyStore, _name, _counting(getattr(s3_utils._VersionedKeyStore, _name)))
+
+
+def _sorted_names(bucket):
+    store = bucket.keys
+    changes = store.__dict__.get(_CHANGES, 0)
+    cached = bucket.__dict__.get("_flinkflow_names")
+    if cached is None or cached[0] is not store or cached[1] != changes:
+        cached = (store, changes, sorted(dict.keys(store)))
+        bucket.__dict__["_flinkflow_names"] = cached
+    return cached[2]
+
+
+_moto_list_objects_v2 = models.S3Backend.list_objects_v2
+
+
+def _list_objects_v2(self, bucket, prefix, delimiter, continuation_token, start_after, max_keys):
+    if delimiter or isinstance(bucket, models.FakeTableStorageBucket):
+        return _moto_list_objects_v2(self, bucket, prefix, delimiter, continuation_token, start_after, max_keys)
+    if max_keys == 0:
+        return [], False, None
+    prefix = prefix or ""
+    names = _sorted_names(bucket)
+    start = bisect.bisect_left(names, prefix)
+    after = self._pagination_tokens.get(continuation_token) if continuation_token else start_after
+    if after:
+        start = max(start, bisect.bisect_right(names, after))
+    picked, truncated = [], False
+    for name in itertools.islice(names, start, None):
+        if not name.startswith(prefix):
+            break
+        versions = dict.get(bucket.keys, name)
+        if not versions or isinstance(versions[-1], models.FakeDeleteMarker):
+            continue
+        if len(picked) == max_keys:
+            truncated = True
+            break
+        picked.append(versions[-1])
+    token = None
+    if truncated:
+        last = picked[-1].name
+        token = md5_hash(last.encode("utf-8")).hexdigest()
+        self._pagination_tokens[token] = last
+    return picked, truncated, token
+
+
+models.S3Backend.list_objects_v2 = _list_objects_v2
 
 
 

@@ -14,6 +14,7 @@ import {
   runCrawl,
   windowsQuery,
 } from '../../cli/local-run/query';
+import { OutputColumns } from '../../workflow/contract';
 
 const glueMock = mockClient(GlueClient);
 const athenaMock = mockClient(AthenaClient);
@@ -200,12 +201,8 @@ describe('output table and its columns', () => {
     const named = {
       Name: 't',
       StorageDescriptor: {
-        Columns: [
-          { Name: 'event_time', Type: 'timestamp' },
-          { Name: 'window_start', Type: 'timestamp' },
-          { Name: 'price', Type: 'double' },
-          { Name: 'event_count', Type: 'bigint' },
-        ],
+        // The job's own names (Parquet, or CSV through the classifier), as the contract lists them.
+        Columns: OutputColumns.map((c) => ({ Name: c.name, Type: c.type })),
       },
       PartitionKeys: [{ Name: 'ticker', Type: 'string' }],
     };
@@ -234,8 +231,8 @@ describe('output table and its columns', () => {
     expect(byName).toEqual({
       ticker: 'ticker',
       windowStart: 'window_start',
-      windowEnd: 'event_time',
-      avgPrice: 'price',
+      windowEnd: 'window_end',
+      avgPrice: 'avg_price',
       count: 'event_count',
     });
     expect(byType).toEqual({
