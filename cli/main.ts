@@ -9,6 +9,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { createAwsClients } from '../lambdas/shared/clients';
 import { produceTicks, systemClock } from '../producer';
 import { PipelineNames } from '../workflow/contract';
+import type { ValidationVerdict } from '../workflow/crawl-contract';
 import {
   CrawlAndQueryStateMachineName,
   ProvisioningStateMachineName,
@@ -47,7 +48,7 @@ import {
 import { deployLocally } from './local-run/deploy';
 import type { LocalRunDeps } from './local-run/run';
 import { positiveNumber, wholeNumber } from './options';
-import { ProgressRenderer } from './progress';
+import { ProgressRenderer, type ProgressEvent } from './progress';
 import { checkProvisionInput, buildProvisionInput, executionNameFor } from './provision-input';
 
 /** An SFN client for the local cloud's endpoint (its dummy credentials), or AWS's from the SDK's configuration. */
@@ -73,6 +74,29 @@ export interface CliDeps {
   produce: ProduceCommandDeps;
   cloud: LocalCloudDeps;
   localRun: (io: CliIo) => LocalRunDeps;
+}
+
+/** Starts one execution of a machine of the running local cloud and follows it to its end. */
+async function runLocalMachine(
+  machineName: string,
+  executionName: string,
+  input: Record<string, unknown>,
+  onProgress: (event: ProgressEvent) => void,
+  signal: AbortSignal,
+) {
+  const state = await readState();
+  if (!state) {
+    throw new EnvironmentError('The local cloud stopped before the execution could start; see its log.');
+  }
+  return provisionExecution(
+    { stateMachineArn: localMachineArn(state, machineName), input, executionName, pollMs: LOCAL_POLL_MS },
+    {
+      sfn: sfnClient({ endpoint: state.edge, region: state.region }),
+      onProgress,
+      sleep: (ms) => systemClock.sleep(ms, signal),
+      signal,
+    },
+  );
 }
 
 /** The real dependencies: AWS SDK clients (endpoints from the SDK's standard environment), the local cloud. */
@@ -143,28 +167,25 @@ export function defaultDeps(io: CliIo): CliDeps {
         deploy: async (clients, cloud) => (await deployLocally(clients, cloud)).environment,
         // The same code as `flinkflow provision --local`, under a new execution name each run: a run
         // provisions afresh even when the same request ran before on this (reused) cloud.
-        provision: async (input, onProgress, signal) => {
-          const state = await readState();
-          if (!state) {
-            throw new EnvironmentError(
-              'The local cloud stopped before provisioning could start; see its log.',
-            );
-          }
-          const outcome = await provisionExecution(
-            {
-              stateMachineArn: localMachineArn(state, ProvisioningStateMachineName),
-              input,
-              executionName: `${executionNameFor(input)}-${Date.now().toString(36)}`,
-              pollMs: LOCAL_POLL_MS,
-            },
-            {
-              sfn: sfnClient({ endpoint: state.edge, region: state.region }),
-              onProgress,
-              sleep: (ms) => systemClock.sleep(ms, signal),
-              signal,
-            },
+        provision: (input, onProgress, signal) =>
+          runLocalMachine(
+            ProvisioningStateMachineName,
+            `${executionNameFor(input)}-${Date.now().toString(36)}`,
+            input,
+            onProgress,
+            signal,
+          ),
+        // As `flinkflow validate --local` and the pipeline's schedule start it.
+        validate: async (input, onProgress, signal) => {
+          const outcome = await runLocalMachine(
+            CrawlAndQueryStateMachineName,
+            `validate-${input.pipelineName}-${Date.now().toString(36)}`,
+            input as Record<string, unknown>,
+            onProgress,
+            signal,
           );
-          return outcome;
+          const { output, ...rest } = outcome;
+          return { ...rest, ...(output ? { output: output as unknown as ValidationVerdict } : {}) };
         },
         produce: (options, clients) => produceTicks(options, { kinesis: clients.kinesis }),
         poller: {

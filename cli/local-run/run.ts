@@ -9,6 +9,8 @@ import {
 import type { S3Client } from '@aws-sdk/client-s3';
 import { TICKERS, type ProduceOptions, type ProduceResult, type TickEvent } from '../../producer';
 import { DeploymentVariables, type ProvisionOutput } from '../../workflow/contract';
+import type { ValidationVerdict } from '../../workflow/crawl-contract';
+import type { CrawlInput } from '../../workflow/crawl-input';
 import { CliError, InterruptedError, OperationFailedError } from '../errors';
 import { describeCause, formatDuration, type ProgressEvent } from '../progress';
 import { parseS3Location, waitForOutput } from './output';
@@ -44,6 +46,14 @@ export interface LocalRunOptions {
 export interface LocalProvisionResult {
   status: string;
   output?: ProvisionOutput;
+  error?: string;
+  cause?: string;
+}
+
+/** How the crawl-and-query execution on the local cloud ended. */
+export interface LocalValidationResult {
+  status: string;
+  output?: ValidationVerdict;
   error?: string;
   cause?: string;
 }
@@ -87,6 +97,15 @@ export interface LocalRunDeps {
     onProgress: (event: ProgressEvent) => void,
     signal: AbortSignal,
   ): Promise<LocalProvisionResult>;
+  /**
+   * Runs the crawl-and-query machine through the local cloud's Step Functions API, as the pipeline's
+   * validation schedule (or `flinkflow validate --local`) does.
+   */
+  validate(
+    input: CrawlInput,
+    onProgress: (event: ProgressEvent) => void,
+    signal: AbortSignal,
+  ): Promise<LocalValidationResult>;
   produce(options: ProduceOptions, clients: LocalClients): Promise<ProduceResult>;
   poller: Poller & { signal: AbortSignal };
   /** Progress lines (stderr). */
@@ -298,10 +317,36 @@ export async function localRun(
     }
     summary.windows = annotateWindows(observed, expected);
     summary.completeness = completeness;
-    summary.ok = completeness.complete;
+
+    // The pipeline's own validation suite, as its schedule runs it: the machine crawls and queries.
+    const verdict = await step(
+      'validate (crawl-and-query machine)',
+      async () => {
+        const result = await untilAborted(
+          deps.validate(crawlInputFor(options.input), deps.onProgress, deps.poller.signal),
+          deps.poller.signal,
+        );
+        if (result.status !== 'SUCCEEDED' || !result.output) {
+          const cause = result.cause ? describeCause(result.cause).join('; ') : '';
+          throw new OperationFailedError(
+            `The validation could not run: ${result.status} ${result.error ?? ''}${cause ? ` (${cause})` : ''}`,
+          );
+        }
+        return result.output;
+      },
+      (v) =>
+        v.passed
+          ? `all ${v.checks.length} checks passed`
+          : `FAILED: ${v.failed.join(', ')} (${v.checks.length} checks)`,
+    );
+    summary.verdict = verdict;
+    summary.ok = completeness.complete && verdict.passed;
     if (!completeness.complete) {
       exitCode = 1;
       summary.error = 'Not every expected window arrived with the expected values; see the table.';
+    } else if (!verdict.passed) {
+      exitCode = 1;
+      summary.error = `The validation suite failed: ${verdict.failed.join(', ')}; see its verdict.`;
     }
   } catch (error) {
     exitCode = error instanceof CliError ? error.exitCode : 1;
@@ -330,6 +375,19 @@ export async function localRun(
     summary.totalMs = deps.poller.now() - startedAt;
   }
   return { ...summary, exitCode };
+}
+
+/** The crawl-and-query input for the provisioned pipeline: its own window settings (crawlInputOf). */
+function crawlInputFor(input: LocalRunOptions['input']): CrawlInput {
+  const pick = <K extends 'outputFormat' | 'partitionByTime'>(key: K) =>
+    input[key] !== undefined ? { [key]: input[key] } : {};
+  return {
+    pipelineName: input.pipelineName,
+    windowSeconds: input.windowSeconds,
+    watermarkSeconds: input.watermarkSeconds,
+    ...pick('outputFormat'),
+    ...pick('partitionByTime'),
+  } as CrawlInput;
 }
 
 /**

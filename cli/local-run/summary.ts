@@ -1,4 +1,6 @@
 import type { ProvisionHealthSummary } from '../../workflow/contract';
+import type { ValidationVerdict } from '../../workflow/crawl-contract';
+import { verdictTable } from '../commands/validate';
 import { formatDuration } from '../progress';
 import { AVERAGE_TOLERANCE, type Completeness, type ExpectedWindow, type ObservedWindow } from './windows';
 
@@ -33,6 +35,8 @@ export interface LocalRunSummary {
   expectedWindows: number;
   completeness?: Completeness;
   queries: Array<{ name: string; queryExecutionId: string; dataScannedBytes: number; rows: number }>;
+  /** The crawl-and-query machine's verdict on the output (the validation suite the schedule runs). */
+  verdict?: ValidationVerdict;
   error?: string;
 }
 
@@ -116,6 +120,10 @@ export function renderSummary(summary: LocalRunSummary): string {
         `  ${t.ticker.padEnd(5)} ${t.arrived}/${t.expected}${problems.length ? `  ${problems.join('; ')}` : ''}`,
       );
     }
+  }
+  if (summary.verdict) {
+    out.push('');
+    out.push(verdictTable(summary.verdict));
   }
   if (summary.error) {
     out.push('');

@@ -446,6 +446,9 @@ describe('flinkflow local run', () => {
         provisioned.push(input);
         return { status: 'FAILED', error: 'InvalidCodeError', cause: 'zip has no main.py' };
       },
+      validate: async () => {
+        throw new Error('must not validate after a failed provisioning');
+      },
       produce: async () => {
         throw new Error('must not produce after a failed provisioning');
       },

@@ -16,6 +16,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { localRun, type LocalRunDeps, type LocalRunOptions } from '../../cli/local-run/run';
 import { TICKERS, formatEventTime, type DeliveredTick, type ProduceResult } from '../../producer';
 import type { ProvisionOutput } from '../../workflow/contract';
+import {
+  ValidationChecks,
+  type ValidationCheckName,
+  type ValidationVerdict,
+} from '../../workflow/crawl-contract';
+import { renderSummary } from '../../cli/local-run/summary';
 
 const glueMock = mockClient(GlueClient);
 const athenaMock = mockClient(AthenaClient);
@@ -101,7 +107,33 @@ const allWindowRows = () =>
     ]),
   );
 
-function makeDeps(overrides: { running?: boolean; provision?: LocalRunDeps['provision'] } = {}) {
+/** A verdict of the crawl-and-query machine: every check passed, or the ones named failed. */
+function verdict(failed: ValidationCheckName[] = []): ValidationVerdict {
+  return {
+    pipelineName: 'local-demo',
+    passed: failed.length === 0,
+    failed,
+    asOf: new Date(T0).toISOString(),
+    table: 'local_demo_output',
+    checks: ValidationChecks.map((check) => ({
+      check,
+      passed: !failed.includes(check),
+      value: failed.includes(check) ? 7 : 0,
+      threshold: 0,
+      detail: failed.includes(check) ? `${check} found 7` : 'fine',
+    })),
+    queries: 5,
+    bytesScanned: 1000,
+  };
+}
+
+function makeDeps(
+  overrides: {
+    running?: boolean;
+    provision?: LocalRunDeps['provision'];
+    validate?: LocalRunDeps['validate'];
+  } = {},
+) {
   let t = T0;
   const calls: string[] = [];
   const controller = new AbortController();
@@ -137,6 +169,12 @@ function makeDeps(overrides: { running?: boolean; provision?: LocalRunDeps['prov
         calls.push('provision');
         onProgress({ type: 'stateEntered', state: 'ValidateInput', at: t });
         return { status: 'SUCCEEDED', output };
+      }),
+    validate:
+      overrides.validate ??
+      (async (input) => {
+        calls.push(`validate ${input.pipelineName} ${input.windowSeconds ?? '?'}s`);
+        return { status: 'SUCCEEDED', output: verdict() };
       }),
     produce: async (produceOptions) => {
       const ticks = producedTicks();
@@ -195,6 +233,42 @@ beforeEach(() => {
 });
 
 describe('localRun', () => {
+  it('It should fail with exit code 1 naming the failed checks when the validation suite fails, though every window arrived', async () => {
+    // Prepare
+    athenaAnswers(allWindowRows());
+    const { deps } = makeDeps({
+      validate: async () => ({ status: 'SUCCEEDED', output: verdict(['uniqueness', 'volume']) }),
+    });
+
+    // Act
+    const summary = await localRun(options, deps);
+
+    // Assess
+    expect(summary.completeness?.complete).toBe(true);
+    expect(summary).toMatchObject({ ok: false, exitCode: 1 });
+    expect(summary.error).toContain('uniqueness, volume');
+    expect(summary.steps.find((s) => s.name === 'validate (crawl-and-query machine)')?.detail).toBe(
+      'FAILED: uniqueness, volume (6 checks)',
+    );
+    expect(renderSummary(summary)).toContain('FAIL');
+  });
+
+  it('It should fail with the reason when the validation machine cannot run', async () => {
+    // Prepare
+    athenaAnswers(allWindowRows());
+    const { deps } = makeDeps({
+      validate: async () => ({ status: 'FAILED', error: 'CrawlFailedError', cause: 'the crawl failed' }),
+    });
+
+    // Act
+    const summary = await localRun(options, deps);
+
+    // Assess
+    expect(summary).toMatchObject({ ok: false, exitCode: 1 });
+    expect(summary.error).toContain('The validation could not run: FAILED CrawlFailedError');
+    expect(summary.verdict).toBeUndefined();
+  });
+
   it('It should run every step in order, find every window with its average, and stop the cloud it started', async () => {
     // Prepare
     athenaAnswers(allWindowRows());
@@ -212,6 +286,7 @@ describe('localRun', () => {
       ['wait for windows in S3', 'ok'],
       ['crawl (local-demo-crawler)', 'ok'],
       ['Athena queries', 'ok'],
+      ['validate (crawl-and-query machine)', 'ok'],
       ['stop local cloud', 'ok'],
     ]);
     expect(calls).toEqual([
@@ -219,8 +294,10 @@ describe('localRun', () => {
       'env AWS_ENDPOINT_URL_KINESIS',
       'deploy to /tmp/flinkflow-test/local/data',
       'provision',
+      'validate local-demo 10s',
       'stop',
     ]);
+    expect(summary.verdict?.passed).toBe(true);
     expect(summary).toMatchObject({
       ok: true,
       exitCode: 0,
