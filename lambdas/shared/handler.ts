@@ -6,13 +6,17 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { MiddlewareObj, MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { ProvisionLambdaTask } from '../../workflow/contract';
+import type { RedeployFunctionName } from '../../workflow/redeploy-contract';
+
+/** The state (or function) a handler serves: the name its logs carry. */
+export type TaskName = ProvisionLambdaTask | RedeployFunctionName;
 import { logger } from './logger';
 
 /**
  * Logs the start, the end (with the result) and the failure (with the error's name, which is what the
  * state machine matches) of each invocation. It never changes the result or swallows an error.
  */
-export function taskLogging<E, R>(task: ProvisionLambdaTask): MiddlewareObj<E, R, Error, Context> {
+export function taskLogging<E, R>(task: TaskName): MiddlewareObj<E, R, Error, Context> {
   return {
     name: 'flinkflow-task-logging',
     before: () => {
@@ -53,7 +57,7 @@ function loadMiddy(): Promise<Middy> {
  * task logging middleware. Built on the first invocation (see loadMiddy), then reused.
  */
 export function taskHandler<E, R>(
-  task: ProvisionLambdaTask,
+  task: TaskName,
   run: (event: E) => Promise<R>,
 ): (event: E, context: Context) => Promise<R> {
   let built: Promise<MiddyfiedHandler<E, R, Error, Context>> | undefined;
