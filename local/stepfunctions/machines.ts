@@ -6,6 +6,8 @@
 
 /** The provisioning machine's name on the local cloud (on AWS, CDK names it). */
 export const ProvisioningStateMachineName = 'flinkflow-provisioning';
+/** The redeploy machine's name on the local cloud. */
+export const RedeployStateMachineName = 'flinkflow-redeploy';
 
 export interface LocalStateMachineRegistration {
   /** The state machine's name: the last part of its ARN. */
@@ -14,6 +16,7 @@ export interface LocalStateMachineRegistration {
 
 export const LocalStateMachines: readonly LocalStateMachineRegistration[] = [
   { name: ProvisioningStateMachineName },
+  { name: RedeployStateMachineName },
 ];
 
 /** One step of an execution as the interpreter reports it (state entered/exited/failed, retries, ...). */

@@ -104,7 +104,7 @@ const appliedEnvironment = new Map<string, string>();
  * the environment can be set once. A second run with other endpoints would silently reuse the first
  * clients; refuse it instead.
  */
-function applyEnvironment(env: Readonly<Record<string, string>>): void {
+export function applyEnvironment(env: Readonly<Record<string, string>>): void {
   for (const [name, value] of Object.entries(env)) {
     const previous = appliedEnvironment.get(name);
     if (previous !== undefined && previous !== value) {
@@ -122,9 +122,8 @@ function applyEnvironment(env: Readonly<Record<string, string>>): void {
 }
 
 /** The Lambda context a handler receives: enough for middy and Powertools' logger. */
-function lambdaContext(task: ProvisionLambdaTask): Context {
-  const deadline = Date.now() + ProvisionTaskTimeoutSeconds[task] * 1000;
-  const functionName = `flinkflow-${lambdaFolderName(task)}`;
+export function lambdaContext(functionName: string, timeoutSeconds: number): Context {
+  const deadline = Date.now() + timeoutSeconds * 1000;
   return {
     functionName,
     functionVersion: '$LATEST',
@@ -153,7 +152,10 @@ function handlerImplementation(task: ProvisionLambdaTask): TaskImplementation {
       return { handler };
     });
     const { handler } = await loaded;
-    return handler(input as never, lambdaContext(task));
+    return handler(
+      input as never,
+      lambdaContext(`flinkflow-${lambdaFolderName(task)}`, ProvisionTaskTimeoutSeconds[task]),
+    );
   };
 }
 
@@ -295,7 +297,7 @@ async function outcome(
   }
 }
 
-interface RawEvent {
+export interface RawEvent {
   type: ProvisioningEvent['type'] | string;
   timestamp: number;
   state?: { name: string; type: string; input?: unknown; output?: unknown };
@@ -304,7 +306,7 @@ interface RawEvent {
   retry?: { attempt: number };
 }
 
-function toProvisioningEvent(log: RawEvent): ProvisioningEvent {
+export function toProvisioningEvent(log: RawEvent): ProvisioningEvent {
   return {
     type: log.type as ProvisioningEvent['type'],
     timestamp: log.timestamp,
