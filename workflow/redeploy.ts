@@ -57,8 +57,10 @@ export function redeployFolderName(task: RedeployLambdaTask | 'StartRedeploy'): 
   return task.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }
 
-const ResultPaths: Readonly<Record<RedeployLambdaTask, string>> = {
-  [RedeployState.ValidateRedeploy]: '$',
+const ResultPaths: Readonly<Record<RedeployLambdaTask, string | undefined>> = {
+  // The whole state becomes {input, config}: ASL's default, left implicit because aws-local-stepfunctions
+  // 3.0.0 writes an explicit "$" as a key named "$" (the provisioning machine does the same).
+  [RedeployState.ValidateRedeploy]: undefined,
   [RedeployState.PreflightCode]: '$.preflight',
   [RedeployState.SnapshotApplication]: '$.snapshot',
   [RedeployState.UpdateApplicationCode]: '$.update',
@@ -115,7 +117,7 @@ export function buildRedeployChain(scope: Construct, functions: RedeployTaskFunc
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       taskTimeout: sfn.Timeout.duration(Duration.seconds(RedeployTaskTimeoutSeconds[task])),
-      resultPath: ResultPaths[task],
+      ...(ResultPaths[task] === undefined ? {} : { resultPath: ResultPaths[task] }),
     });
     for (const retry of [TransientRetry, TimeoutRetry]) {
       state.addRetry({
