@@ -119,7 +119,11 @@ const ExecutionNameHashChars = 24;
  * reference), so a duplicated or replayed S3 event starts nothing new. At most 32 + 1 + 24 characters,
  * inside the 80 allowed, and only [a-z0-9-], which CloudWatch logging of executions requires.
  */
-export function redeployExecutionName(object: { bucketName: string; key: string; versionId: string }): string {
+export function redeployExecutionName(object: {
+  bucketName: string;
+  key: string;
+  versionId: string;
+}): string {
   const pipeline = pipelineOfBucketName(object.bucketName) ?? 'pipeline';
   return `${pipeline}-${objectHash(object)}`;
 }
@@ -155,7 +159,9 @@ export const RedeployInputSchema = z.strictObject(
   {
     pipelineName: z
       .string({ error: (i: Issue) => `must be the pipeline's name, got ${describeValue(i.input)}` })
-      .regex(PIPELINE_NAME, { error: (i: Issue) => `must be a pipeline name such as "ticks-demo", got ${describeValue(i.input)}` }),
+      .regex(PIPELINE_NAME, {
+        error: (i: Issue) => `must be a pipeline name such as "ticks-demo", got ${describeValue(i.input)}`,
+      }),
     bucketName: z.string({
       error: (i: Issue) => `must be the pipeline's bucket name, got ${describeValue(i.input)}`,
     }),
@@ -175,12 +181,18 @@ export const RedeployInputSchema = z.strictObject(
         error: 'is "null": the object has no version, so the application cannot pin it; turn versioning on',
       }),
     healthSettleSeconds: z
-      .int({ error: (i: Issue) => `must be a whole number of seconds from 10 to 3600, got ${describeValue(i.input)}` })
+      .int({
+        error: (i: Issue) =>
+          `must be a whole number of seconds from 10 to 3600, got ${describeValue(i.input)}`,
+      })
       .min(10)
       .max(3600)
       .optional(),
     startTimeoutSeconds: z
-      .int({ error: (i: Issue) => `must be a whole number of seconds from 60 to 3600, got ${describeValue(i.input)}` })
+      .int({
+        error: (i: Issue) =>
+          `must be a whole number of seconds from 60 to 3600, got ${describeValue(i.input)}`,
+      })
       .min(60)
       .max(3600)
       .default(DefaultRedeployStartTimeoutSeconds),

@@ -104,9 +104,12 @@ const alreadyDeployedTemplate = {
   timings: { 'startedAt.$': '$$.Execution.StartTime', 'finishedAt.$': '$$.State.EnteredTime' },
 };
 
-const updatePhase = (value: RedeployUpdateStatus['phase']) => sfn.Condition.stringEquals('$.status.phase', value);
-const healthPhase = (value: ApplicationHealthCheck['phase']) => sfn.Condition.stringEquals('$.health.phase', value);
-const rollbackPhase = (value: RedeployRollback['phase']) => sfn.Condition.stringEquals('$.rollback.phase', value);
+const updatePhase = (value: RedeployUpdateStatus['phase']) =>
+  sfn.Condition.stringEquals('$.status.phase', value);
+const healthPhase = (value: ApplicationHealthCheck['phase']) =>
+  sfn.Condition.stringEquals('$.health.phase', value);
+const rollbackPhase = (value: RedeployRollback['phase']) =>
+  sfn.Condition.stringEquals('$.rollback.phase', value);
 
 /** Builds the redeploy chain in `scope` from one function per task; returns its start. */
 export function buildRedeployChain(scope: Construct, functions: RedeployTaskFunctions): sfn.IChainable {
@@ -152,10 +155,15 @@ export function buildRedeployChain(scope: Construct, functions: RedeployTaskFunc
     stateName: RedeployState.WaitBeforeRollbackCheck,
     time: sfn.WaitTime.secondsPath('$.rollback.nextWaitSeconds'),
   });
-  const isRollbackDone = new sfn.Choice(scope, RedeployState.IsRollbackDone, { stateName: RedeployState.IsRollbackDone })
+  const isRollbackDone = new sfn.Choice(scope, RedeployState.IsRollbackDone, {
+    stateName: RedeployState.IsRollbackDone,
+  })
     .when(rollbackPhase('DONE'), describeFailure)
     .when(
-      sfn.Condition.and(rollbackPhase('WAITING'), sfn.Condition.numberLessThan('$.rollback.attempt', MaxRollbackChecks)),
+      sfn.Condition.and(
+        rollbackPhase('WAITING'),
+        sfn.Condition.numberLessThan('$.rollback.attempt', MaxRollbackChecks),
+      ),
       waitBeforeRollbackCheck,
     )
     .otherwise(describeFailure);
@@ -184,7 +192,10 @@ export function buildRedeployChain(scope: Construct, functions: RedeployTaskFunc
    */
   const afterUpdate = (task: RedeployLambdaTask) => {
     const state = invoke(task);
-    state.addCatch(failedMarker(task, rollbackApplication), { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    state.addCatch(failedMarker(task, rollbackApplication), {
+      errors: [sfn.Errors.ALL],
+      resultPath: '$.error',
+    });
     return state;
   };
 
@@ -207,7 +218,9 @@ export function buildRedeployChain(scope: Construct, functions: RedeployTaskFunc
   const describeUpdate = afterUpdate(RedeployState.DescribeUpdate);
   const checkHealth = afterUpdate(RedeployState.CheckApplicationHealth);
 
-  const redeployed = new sfn.Succeed(scope, RedeployState.Redeployed, { stateName: RedeployState.Redeployed });
+  const redeployed = new sfn.Succeed(scope, RedeployState.Redeployed, {
+    stateName: RedeployState.Redeployed,
+  });
   const collectOutputs = new sfn.Pass(scope, RedeployState.CollectRedeployOutputs, {
     stateName: RedeployState.CollectRedeployOutputs,
     parameters: outputTemplate,
@@ -250,7 +263,10 @@ export function buildRedeployChain(scope: Construct, functions: RedeployTaskFunc
     // The canary (RunCanary) goes here, before the outputs: HEALTHY -> RunCanary -> CollectRedeployOutputs.
     .when(healthPhase('HEALTHY'), collectOutputs)
     .when(
-      sfn.Condition.and(healthPhase('SETTLING'), sfn.Condition.numberLessThan('$.health.attempt', MaxHealthChecks)),
+      sfn.Condition.and(
+        healthPhase('SETTLING'),
+        sfn.Condition.numberLessThan('$.health.attempt', MaxHealthChecks),
+      ),
       waitBeforeHealthCheck,
     )
     .otherwise(applicationNotHealthy);
@@ -261,10 +277,15 @@ export function buildRedeployChain(scope: Construct, functions: RedeployTaskFunc
     stateName: RedeployState.WaitBeforeUpdateCheck,
     time: sfn.WaitTime.secondsPath('$.status.nextWaitSeconds'),
   });
-  const isUpdateRunning = new sfn.Choice(scope, RedeployState.IsUpdateRunning, { stateName: RedeployState.IsUpdateRunning })
+  const isUpdateRunning = new sfn.Choice(scope, RedeployState.IsUpdateRunning, {
+    stateName: RedeployState.IsUpdateRunning,
+  })
     .when(updatePhase('RUNNING'), checkHealth)
     .when(
-      sfn.Condition.and(updatePhase('WAITING'), sfn.Condition.numberLessThan('$.status.attempt', MaxUpdateChecks)),
+      sfn.Condition.and(
+        updatePhase('WAITING'),
+        sfn.Condition.numberLessThan('$.status.attempt', MaxUpdateChecks),
+      ),
       waitBeforeUpdateCheck,
     )
     .otherwise(updateDidNotRun);

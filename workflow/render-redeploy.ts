@@ -34,10 +34,13 @@ function synthesize(): string {
   const template = app.synth().getStackByName(stack.stackName).template as {
     Resources: Record<string, { Type: string; Properties: { DefinitionString?: unknown } }>;
   };
-  const definition = Object.values(template.Resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine')
-    ?.Properties.DefinitionString;
+  const definition = Object.values(template.Resources).find(
+    (r) => r.Type === 'AWS::StepFunctions::StateMachine',
+  )?.Properties.DefinitionString;
   if (typeof definition !== 'string') {
-    throw new Error(`The redeploy render stack has no state machine with a literal DefinitionString (got ${typeof definition})`);
+    throw new Error(
+      `The redeploy render stack has no state machine with a literal DefinitionString (got ${typeof definition})`,
+    );
   }
   return definition;
 }

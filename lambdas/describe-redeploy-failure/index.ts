@@ -23,7 +23,7 @@ export interface DescribeRedeployFailureResult {
   Cause: string;
 }
 
-type FailureState = Partial<RedeployExecutionState> & { input?: unknown };
+type FailureState = Omit<Partial<RedeployExecutionState>, 'input'> & { input?: unknown };
 
 function inputField(input: unknown, field: string): string | undefined {
   const value = (input as Record<string, unknown> | null)?.[field];
@@ -90,10 +90,15 @@ export async function describeRedeployFailure(
   return { failure, errorName };
 }
 
-export const run = async (event: FailureState, deps: Partial<TaskDeps> = {}): Promise<DescribeRedeployFailureResult> => {
+export const run = async (
+  event: FailureState,
+  deps: Partial<TaskDeps> = {},
+): Promise<DescribeRedeployFailureResult> => {
   const { failure, errorName } = await describeRedeployFailure(event, deps);
   // Serialised here, not with States.JsonToString: a Fail state's CausePath must select a string.
   return { Error: errorName, Cause: JSON.stringify(failure) };
 };
 
-export const handler = taskHandler(RedeployState.DescribeRedeployFailure, (event: FailureState) => run(event));
+export const handler = taskHandler(RedeployState.DescribeRedeployFailure, (event: FailureState) =>
+  run(event),
+);

@@ -22,13 +22,19 @@ export const run = withTransientErrors(
     const { config, rollback } = requireRedeployState(event, RedeployState.DescribeRollback);
     if (!rollback) {
       throw new InvalidInputError([
-        { field: 'rollback', message: 'DescribeRollback needs $.rollback (the result of RollbackApplication)' },
+        {
+          field: 'rollback',
+          message: 'DescribeRollback needs $.rollback (the result of RollbackApplication)',
+        },
       ]);
     }
     const d = resolveDeps(deps);
     const name = config.applicationName;
     const attempt = rollback.attempt + 1;
-    const elapsedSeconds = Math.max(0, Math.round((d.now().getTime() - Date.parse(rollback.startedAt)) / 1000));
+    const elapsedSeconds = Math.max(
+      0,
+      Math.round((d.now().getTime() - Date.parse(rollback.startedAt)) / 1000),
+    );
     const detail = await describeApplication(d, name);
     const applicationStatus = detail.ApplicationStatus ?? 'UNKNOWN';
     const code = codeLocationOf(detail);
@@ -55,7 +61,9 @@ export const run = withTransientErrors(
     }
     if (ended && applicationStatus === 'RUNNING') return { ...base, phase: 'DONE', nextWaitSeconds: 0 };
     if (ended && applicationStatus !== 'ROLLING_BACK' && applicationStatus !== 'UPDATING') {
-      throw new RollbackFailedError(`The rollback of ${name} ended but the application is not RUNNING: ${runs}`);
+      throw new RollbackFailedError(
+        `The rollback of ${name} ended but the application is not RUNNING: ${runs}`,
+      );
     }
     const remaining = config.startTimeoutSeconds - elapsedSeconds;
     if (remaining <= 0) {
@@ -63,8 +71,14 @@ export const run = withTransientErrors(
         `The rollback of ${name} did not finish within ${config.startTimeoutSeconds} s: ${runs}. Follow it in the console or with DescribeApplication.`,
       );
     }
-    return { ...base, phase: 'WAITING', nextWaitSeconds: Math.max(1, Math.min(operationPollDelaySeconds(attempt), remaining)) };
+    return {
+      ...base,
+      phase: 'WAITING',
+      nextWaitSeconds: Math.max(1, Math.min(operationPollDelaySeconds(attempt), remaining)),
+    };
   },
 );
 
-export const handler = taskHandler(RedeployState.DescribeRollback, (event: RedeployExecutionState) => run(event));
+export const handler = taskHandler(RedeployState.DescribeRollback, (event: RedeployExecutionState) =>
+  run(event),
+);

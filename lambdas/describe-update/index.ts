@@ -49,13 +49,19 @@ export const run = withTransientErrors(
       return {
         ...base,
         phase: 'FAILED',
-        ...(operation.rollbackOperationId ? { systemRollbackOperationId: operation.rollbackOperationId } : {}),
+        ...(operation.rollbackOperationId
+          ? { systemRollbackOperationId: operation.rollbackOperationId }
+          : {}),
         reason:
           `${op} ended ${operation.status} after ${elapsedSeconds} s: ${operation.error ?? 'no error message given'}` +
-          (operation.rollbackOperationId ? ` (the service rolled back with operation ${operation.rollbackOperationId})` : ''),
+          (operation.rollbackOperationId
+            ? ` (the service rolled back with operation ${operation.rollbackOperationId})`
+            : ''),
       };
     }
-    const settled = operation.status === 'SUCCESSFUL' || (!update.operationId && base.applicationVersionId >= update.toApplicationVersionId);
+    const settled =
+      operation.status === 'SUCCESSFUL' ||
+      (!update.operationId && base.applicationVersionId >= update.toApplicationVersionId);
     if (applicationStatus === 'RUNNING' && settled) {
       return {
         ...base,
@@ -87,4 +93,6 @@ export const run = withTransientErrors(
   },
 );
 
-export const handler = taskHandler(RedeployState.DescribeUpdate, (event: RedeployExecutionState) => run(event));
+export const handler = taskHandler(RedeployState.DescribeUpdate, (event: RedeployExecutionState) =>
+  run(event),
+);

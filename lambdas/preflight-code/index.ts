@@ -4,7 +4,11 @@
  * application. A bad zip fails here with every problem listed; the running job is left as it is.
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { RedeployState, type PreflightResult, type RedeployExecutionState } from '../../workflow/redeploy-contract';
+import {
+  RedeployState,
+  type PreflightResult,
+  type RedeployExecutionState,
+} from '../../workflow/redeploy-contract';
 import { httpStatusOf, isAwsError } from '../shared/aws';
 import { checkCodeZip } from '../shared/code-preflight';
 import { InvalidCodeError, TransientError } from '../shared/errors';
@@ -31,9 +35,12 @@ export const run = withTransientErrors(
       );
     } catch (error) {
       if (isAwsError(error, 'NoSuchKey', 'NoSuchVersion', 'NotFound') || httpStatusOf(error) === 404) {
-        throw new InvalidCodeError(`The code zip ${where} does not exist (deleted since the upload?); upload it again`, {
-          cause: error,
-        });
+        throw new InvalidCodeError(
+          `The code zip ${where} does not exist (deleted since the upload?); upload it again`,
+          {
+            cause: error,
+          },
+        );
       }
       throw error;
     }
@@ -56,4 +63,6 @@ export const run = withTransientErrors(
   },
 );
 
-export const handler = taskHandler(RedeployState.PreflightCode, (event: RedeployExecutionState) => run(event));
+export const handler = taskHandler(RedeployState.PreflightCode, (event: RedeployExecutionState) =>
+  run(event),
+);

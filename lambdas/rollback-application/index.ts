@@ -36,9 +36,15 @@ import { withTransientErrors } from '../shared/transient';
 /** Statuses RollbackApplication accepts (API reference). */
 export const ROLLBACK_STATUSES = ['RUNNING', 'UPDATING', 'AUTOSCALING'];
 
-async function latestRollbackOperationId(deps: TaskDeps, applicationName: string): Promise<string | undefined> {
+async function latestRollbackOperationId(
+  deps: TaskDeps,
+  applicationName: string,
+): Promise<string | undefined> {
   const list = await deps.clients.kinesisAnalytics.send(
-    new ListApplicationOperationsCommand({ ApplicationName: applicationName, Operation: 'RollbackApplication' }),
+    new ListApplicationOperationsCommand({
+      ApplicationName: applicationName,
+      Operation: 'RollbackApplication',
+    }),
   );
   return [...(list.ApplicationOperationInfoList ?? [])].sort(
     (a, b) => (b.StartTime?.getTime() ?? 0) - (a.StartTime?.getTime() ?? 0),
@@ -56,15 +62,25 @@ export const run = withTransientErrors(
       detail = await describeApplication(d, ApplicationName);
     } catch (error) {
       if (!isAwsError(error, 'ResourceNotFoundException')) throw error;
-      throw new RollbackFailedError(`Application ${ApplicationName} no longer exists; there is nothing to roll back`, {
-        cause: error,
-      });
+      throw new RollbackFailedError(
+        `Application ${ApplicationName} no longer exists; there is nothing to roll back`,
+        {
+          cause: error,
+        },
+      );
     }
     const applicationStatus = detail.ApplicationStatus ?? 'UNKNOWN';
     const applicationVersionId = detail.ApplicationVersionId ?? 0;
     const code = codeLocationOf(detail);
-    const runsPrevious = code?.objectVersion === config.previous.objectVersion && code?.fileKey === config.previous.fileKey;
-    const base = { startedAt, attempt: 0, applicationStatus, applicationVersionId, ...(code?.objectVersion ? { objectVersion: code.objectVersion } : {}) };
+    const runsPrevious =
+      code?.objectVersion === config.previous.objectVersion && code?.fileKey === config.previous.fileKey;
+    const base = {
+      startedAt,
+      attempt: 0,
+      applicationStatus,
+      applicationVersionId,
+      ...(code?.objectVersion ? { objectVersion: code.objectVersion } : {}),
+    };
     const follow = (kind: RedeployRollback['kind'], operationId: string | undefined): RedeployRollback => ({
       ...base,
       kind,
@@ -75,7 +91,12 @@ export const run = withTransientErrors(
 
     if (runsPrevious && applicationVersionId === config.previous.applicationVersionId) {
       // The update never took effect: the version that ran before still runs (or is what there is).
-      return { ...base, kind: 'not-needed', phase: applicationStatus === 'RUNNING' ? 'DONE' : 'WAITING', nextWaitSeconds: applicationStatus === 'RUNNING' ? 0 : operationPollDelaySeconds(0) };
+      return {
+        ...base,
+        kind: 'not-needed',
+        phase: applicationStatus === 'RUNNING' ? 'DONE' : 'WAITING',
+        nextWaitSeconds: applicationStatus === 'RUNNING' ? 0 : operationPollDelaySeconds(0),
+      };
     }
     // The service rolled back, or is rolling back, by itself.
     let systemRollback = status?.systemRollbackOperationId;
@@ -83,7 +104,8 @@ export const run = withTransientErrors(
       systemRollback = (await operationState(d, ApplicationName, update.operationId)).rollbackOperationId;
     }
     if (systemRollback) return follow('system', systemRollback);
-    if (applicationStatus === 'ROLLING_BACK') return follow('system', await latestRollbackOperationId(d, ApplicationName));
+    if (applicationStatus === 'ROLLING_BACK')
+      return follow('system', await latestRollbackOperationId(d, ApplicationName));
     if (runsPrevious) {
       // Back on the previous code at a newer version: an earlier attempt of this task asked for the rollback.
       return follow('requested', await latestRollbackOperationId(d, ApplicationName));
@@ -96,15 +118,21 @@ export const run = withTransientErrors(
     }
     try {
       const out = await d.clients.kinesisAnalytics.send(
-        new RollbackApplicationCommand({ ApplicationName, CurrentApplicationVersionId: applicationVersionId }),
+        new RollbackApplicationCommand({
+          ApplicationName,
+          CurrentApplicationVersionId: applicationVersionId,
+        }),
       );
       logger.info('rollback requested', { operationId: out.OperationId, fromVersion: applicationVersionId });
       return follow('requested', out.OperationId);
     } catch (error) {
       if (isAwsError(error, 'ResourceInUseException')) {
-        throw new TransientError(`Application ${ApplicationName} is busy (${(error as Error).message}); the rollback is retried`, {
-          cause: error,
-        });
+        throw new TransientError(
+          `Application ${ApplicationName} is busy (${(error as Error).message}); the rollback is retried`,
+          {
+            cause: error,
+          },
+        );
       }
       throw error;
     }

@@ -5,7 +5,7 @@
  * Endpoints are never set in code: the SDK reads the standard `AWS_ENDPOINT_URL_<SERVICE>` variables
  * (`AWS_ENDPOINT_URL_KINESIS`, `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_KINESIS_ANALYTICS_V2`,
  * `AWS_ENDPOINT_URL_GLUE`, `AWS_ENDPOINT_URL_CLOUDWATCH_LOGS`, `AWS_ENDPOINT_URL_CLOUDWATCH`,
- * `AWS_ENDPOINT_URL_STS`), which the local
+ * `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_SFN`), which the local
  * cloud sets and AWS leaves unset. The handlers never know which cloud they talk to.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
@@ -14,6 +14,7 @@ import { GlueClient } from '@aws-sdk/client-glue';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { KinesisAnalyticsV2Client } from '@aws-sdk/client-kinesis-analytics-v2';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
@@ -27,6 +28,8 @@ export interface AwsClients {
   /** CloudWatch metrics (the health gate reads the application's Flink metrics). */
   cloudWatch: CloudWatchClient;
   sts: STSClient;
+  /** Step Functions (the redeploy starter starts executions). */
+  sfn: SFNClient;
 }
 
 /**
@@ -55,6 +58,7 @@ export function createAwsClients(env: NodeJS.ProcessEnv = process.env): AwsClien
     logs: new CloudWatchLogsClient({ ...COMMON }),
     cloudWatch: new CloudWatchClient({ ...COMMON }),
     sts: new STSClient({ ...COMMON }),
+    sfn: new SFNClient({ ...COMMON }),
   };
 }
 

@@ -59,7 +59,9 @@ function checkVersions(jar: ZipArchive, runtime: string, report: PreflightReport
   const artifacts = properties(jar.read(ArtifactsFile).toString('utf8'));
   const connectors = [...artifacts].filter(([, version]) => CONNECTOR_VERSION.test(version));
   if (!connectors.some(([artifact]) => artifact.includes('kinesis'))) {
-    report.problems.push(`the jar declares no Flink Kinesis connector in ${ArtifactsFile}; build it with \`make flink-jar\``);
+    report.problems.push(
+      `the jar declares no Flink Kinesis connector in ${ArtifactsFile}; build it with \`make flink-jar\``,
+    );
   }
   for (const [artifact, version] of connectors) {
     const builtFor = CONNECTOR_VERSION.exec(version)?.[1] ?? '';
@@ -105,14 +107,20 @@ function checkFactories(jar: ZipArchive, report: PreflightReport): void {
 }
 
 /** Runs every check on the zip's bytes; never throws for a bad zip, reports it. */
-export function checkCodeZip(zip: Buffer, runtime: string, runOptions: RunOptions = FlinkAppFiles): PreflightReport {
+export function checkCodeZip(
+  zip: Buffer,
+  runtime: string,
+  runOptions: RunOptions = FlinkAppFiles,
+): PreflightReport {
   const report: PreflightReport = { passed: [], problems: [] };
   let archive: ZipArchive;
   try {
     archive = openZip(zip);
   } catch (error) {
     if (!(error instanceof ZipFormatError)) throw error;
-    report.problems.push(`the code is not a valid zip file (${error.message}); rebuild it with \`make flink-zip\``);
+    report.problems.push(
+      `the code is not a valid zip file (${error.message}); rebuild it with \`make flink-zip\``,
+    );
     return report;
   }
   const names = [...archive.entries.keys()];

@@ -33,8 +33,8 @@ export function codeLocationOf(
   detail: ApplicationDetail,
 ): { bucketArn?: string; fileKey?: string; objectVersion?: string } | undefined {
   const s3 =
-    detail.ApplicationConfigurationDescription?.ApplicationCodeConfigurationDescription?.CodeContentDescription
-      ?.S3ApplicationCodeLocationDescription;
+    detail.ApplicationConfigurationDescription?.ApplicationCodeConfigurationDescription
+      ?.CodeContentDescription?.S3ApplicationCodeLocationDescription;
   if (!s3) return undefined;
   return {
     ...(s3.BucketARN ? { bucketArn: s3.BucketARN } : {}),
@@ -45,14 +45,18 @@ export function codeLocationOf(
 
 function propertyMap(detail: ApplicationDetail, groupId: string): Record<string, string> {
   const groups =
-    detail.ApplicationConfigurationDescription?.EnvironmentPropertyDescriptions?.PropertyGroupDescriptions ?? [];
+    detail.ApplicationConfigurationDescription?.EnvironmentPropertyDescriptions?.PropertyGroupDescriptions ??
+    [];
   return groups.find((g) => g.PropertyGroupId === groupId)?.PropertyMap ?? {};
 }
 
 /** The files the application's run options name (the zip must hold them), defaulting to the job's layout. */
 export function runOptionsOf(detail: ApplicationDetail): { python: string; jarfile: string } {
   const options = propertyMap(detail, PropertyGroupIds.runOptions);
-  return { python: options['python'] ?? FlinkAppFiles.python, jarfile: options['jarfile'] ?? FlinkAppFiles.jarfile };
+  return {
+    python: options['python'] ?? FlinkAppFiles.python,
+    jarfile: options['jarfile'] ?? FlinkAppFiles.jarfile,
+  };
 }
 
 /** The window length the application's job runs with (job.config.0 window.seconds), when set and valid. */

@@ -123,7 +123,9 @@ export function openZip(data: Buffer): ZipArchive {
           throw new ZipFormatError(`${name} does not inflate: ${(error as Error).message}`);
         }
       }
-      throw new ZipFormatError(`${name} uses compression method ${entry.method}; only stored and deflate are read`);
+      throw new ZipFormatError(
+        `${name} uses compression method ${entry.method}; only stored and deflate are read`,
+      );
     },
   };
 }

@@ -35,12 +35,21 @@ export const run = withTransientErrors(
     const SnapshotName = config.snapshotName;
     let reused = false;
     try {
-      await d.clients.kinesisAnalytics.send(new CreateApplicationSnapshotCommand({ ApplicationName, SnapshotName }));
+      await d.clients.kinesisAnalytics.send(
+        new CreateApplicationSnapshotCommand({ ApplicationName, SnapshotName }),
+      );
     } catch (error) {
       // ResourceInUseException names both "a snapshot of that name exists" and "the application is busy":
       // the describe below tells them apart.
       if (!isAwsError(error, 'ResourceInUseException')) {
-        if (isAwsError(error, 'InvalidRequestException', 'InvalidArgumentException', 'UnsupportedOperationException')) {
+        if (
+          isAwsError(
+            error,
+            'InvalidRequestException',
+            'InvalidArgumentException',
+            'UnsupportedOperationException',
+          )
+        ) {
           throw new SnapshotFailedError(
             `CreateApplicationSnapshot of ${ApplicationName} was refused: ${(error as Error).message}. The application was not changed.`,
             { cause: error },
@@ -49,7 +58,9 @@ export const run = withTransientErrors(
         throw error;
       }
       try {
-        await d.clients.kinesisAnalytics.send(new DescribeApplicationSnapshotCommand({ ApplicationName, SnapshotName }));
+        await d.clients.kinesisAnalytics.send(
+          new DescribeApplicationSnapshotCommand({ ApplicationName, SnapshotName }),
+        );
         reused = true;
       } catch (describeError) {
         if (!isAwsError(describeError, 'ResourceNotFoundException')) throw describeError;
@@ -67,7 +78,9 @@ export const run = withTransientErrors(
       return now === 'CREATING' ? undefined : now;
     });
     if (status === undefined) {
-      throw new TransientError(`Snapshot ${SnapshotName} of ${ApplicationName} is still CREATING after ${wait.timeoutMs / 1000} s; waiting again`);
+      throw new TransientError(
+        `Snapshot ${SnapshotName} of ${ApplicationName} is still CREATING after ${wait.timeoutMs / 1000} s; waiting again`,
+      );
     }
     if (status !== 'READY') {
       throw new SnapshotFailedError(

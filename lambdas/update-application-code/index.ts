@@ -39,7 +39,10 @@ function alreadyApplied(detail: ApplicationDetail, config: RedeployConfig): bool
 
 async function latestUpdateOperationId(deps: TaskDeps, applicationName: string): Promise<string | undefined> {
   const list = await deps.clients.kinesisAnalytics.send(
-    new ListApplicationOperationsCommand({ ApplicationName: applicationName, Operation: 'UpdateApplication' }),
+    new ListApplicationOperationsCommand({
+      ApplicationName: applicationName,
+      Operation: 'UpdateApplication',
+    }),
   );
   const latest = [...(list.ApplicationOperationInfoList ?? [])].sort(
     (a, b) => (b.StartTime?.getTime() ?? 0) - (a.StartTime?.getTime() ?? 0),
@@ -69,7 +72,9 @@ export const run = withTransientErrors(
         };
       }
       if (BUSY.includes(status)) {
-        throw new TransientError(`Application ${ApplicationName} is ${status}; the update waits until that ends`);
+        throw new TransientError(
+          `Application ${ApplicationName} is ${status}; the update waits until that ends`,
+        );
       }
       if (status !== 'RUNNING') {
         throw new ApplicationNotRunningError(
@@ -87,7 +92,10 @@ export const run = withTransientErrors(
             ApplicationConfigurationUpdate: {
               ApplicationCodeConfigurationUpdate: {
                 CodeContentUpdate: {
-                  S3ContentLocationUpdate: { FileKeyUpdate: config.key, ObjectVersionUpdate: config.versionId },
+                  S3ContentLocationUpdate: {
+                    FileKeyUpdate: config.key,
+                    ObjectVersionUpdate: config.versionId,
+                  },
                 },
               },
             },

@@ -141,7 +141,12 @@ export async function runRedeployLocally(options: RunRedeployOptions): Promise<R
       return { status: 'ABORTED', error: 'ExecutionAborted', cause: 'The execution was aborted', events };
     }
     if (thrown instanceof ExecutionTimeoutError) {
-      return { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'The execution exceeded its TimeoutSeconds', events };
+      return {
+        status: 'TIMED_OUT',
+        error: 'States.Timeout',
+        cause: 'The execution exceeded its TimeoutSeconds',
+        events,
+      };
     }
     const failure = thrown instanceof ExecutionError && thrown.cause instanceof Error ? thrown.cause : thrown;
     const error = failure instanceof Error ? failure.name : 'Error';

@@ -55,20 +55,26 @@ describe('checkCodeZip', () => {
   it('It should report a missing entry point and a missing jar with the run options that name them', () => {
     const report = checkCodeZip(makeZip({ 'job.py': 'x' }), 'FLINK-1_20');
     expect(report.problems).toHaveLength(2);
-    expect(report.problems[0]).toMatch(/run option python names 'main.py', which is not in the zip \(it holds: job.py\)/);
+    expect(report.problems[0]).toMatch(
+      /run option python names 'main.py', which is not in the zip \(it holds: job.py\)/,
+    );
     expect(report.problems[1]).toMatch(/run option jarfile names 'lib\/flinkflow-app-deps.jar'/);
   });
 
   it('It should follow the run options the application has', () => {
     const zip = makeZip({ 'app/run.py': 'x', 'deps.jar': makeJobJar() }, 0);
-    expect(checkCodeZip(zip, 'FLINK-1_20', { python: 'app/run.py', jarfile: 'deps.jar' }).problems).toEqual([]);
+    expect(checkCodeZip(zip, 'FLINK-1_20', { python: 'app/run.py', jarfile: 'deps.jar' }).problems).toEqual(
+      [],
+    );
   });
 
   it('It should refuse a runtime the job is not packaged for, and a jar without the Kinesis factory', () => {
     expect(checkCodeZip(makeCodeZip(), 'FLINK-1_15').problems).toEqual([
       'the application runs FLINK-1_15, for which the job is not packaged; use one of: FLINK-1_20',
     ]);
-    const jar = makeZip({ 'META-INF/flinkflow/flink-artifacts.properties': 'flink-connector-kinesis=4.3.0-1.19\n' });
+    const jar = makeZip({
+      'META-INF/flinkflow/flink-artifacts.properties': 'flink-connector-kinesis=4.3.0-1.19\n',
+    });
     expect(checkCodeZip(makeCodeZip(jar), 'FLINK-1_20').problems).toEqual([
       expect.stringMatching(/no Kinesis table source factory/),
       expect.stringMatching(/no 'parquet' format factory/),

@@ -61,14 +61,24 @@ describe('the redeploy state machine (rendered ASL, handlers run in-process)', (
       applicationVersionId: 4,
       previous: { applicationVersionId: 3, objectVersion: 'v1', applicationStatus: 'RUNNING' },
       alreadyDeployed: false,
-      snapshotName: redeploySnapshotName({ bucketName: BUCKET, key: 'code/flinkflow-app.zip', versionId: 'v2' }),
+      snapshotName: redeploySnapshotName({
+        bucketName: BUCKET,
+        key: 'code/flinkflow-app.zip',
+        versionId: 'v2',
+      }),
       health: { restarts: 0 },
     });
     expect(cloud.current).toMatchObject({ versionId: 4, objectVersion: 'v2' });
     expect(cloud.count('UpdateApplication')).toBe(1);
     expect(cloud.count('CreateApplicationSnapshot')).toBe(1);
     expect(entered(result)).toEqual(
-      expect.arrayContaining(['PreflightCode', 'SnapshotApplication', 'UpdateApplicationCode', 'CheckApplicationHealth', 'CollectRedeployOutputs']),
+      expect.arrayContaining([
+        'PreflightCode',
+        'SnapshotApplication',
+        'UpdateApplicationCode',
+        'CheckApplicationHealth',
+        'CollectRedeployOutputs',
+      ]),
     );
     expect(entered(result)).not.toContain('RollbackApplication');
   });
@@ -86,11 +96,17 @@ describe('the redeploy state machine (rendered ASL, handlers run in-process)', (
   });
 
   it('It should fail a zip with a mismatched connector at the pre-flight, before any snapshot or UpdateApplication', async () => {
-    const result = await redeploy(cloud.input('v2'), { objects: { v2: makeCodeZip(makeJobJar('4.3.0-1.18')) } });
+    const result = await redeploy(cloud.input('v2'), {
+      objects: { v2: makeCodeZip(makeJobJar('4.3.0-1.18')) },
+    });
     expect(result.status).toBe('FAILED');
     if (result.status !== 'FAILED') return;
     expect(result.error).toBe(ErrorName.InvalidCode);
-    expect(result.failure).toMatchObject({ failedStep: 'PreflightCode', rolledBack: false, running: { applicationVersionId: 3, objectVersion: 'v1', applicationStatus: 'RUNNING' } });
+    expect(result.failure).toMatchObject({
+      failedStep: 'PreflightCode',
+      rolledBack: false,
+      running: { applicationVersionId: 3, objectVersion: 'v1', applicationStatus: 'RUNNING' },
+    });
     expect(result.failure?.reason).toMatch(/flink-connector-kinesis 4.3.0-1.18 is built for Flink 1.18/);
     expect(result.failure?.summary).toMatch(/before the application was changed/);
     expect(cloud.count('UpdateApplication')).toBe(0);
@@ -129,7 +145,12 @@ describe('the redeploy state machine (rendered ASL, handlers run in-process)', (
     expect(result.status).toBe('FAILED');
     if (result.status !== 'FAILED') return;
     expect(result.error).toBe(RedeployErrorName.RedeployRolledBack);
-    expect(result.failure).toMatchObject({ failedStep: 'CheckApplicationHealth', rolledBack: true, rollbackKind: 'requested', running: { objectVersion: 'v1', applicationStatus: 'RUNNING' } });
+    expect(result.failure).toMatchObject({
+      failedStep: 'CheckApplicationHealth',
+      rolledBack: true,
+      rollbackKind: 'requested',
+      running: { objectVersion: 'v1', applicationStatus: 'RUNNING' },
+    });
     expect(result.failure?.reason).toMatch(/restarted 3 times.*ArithmeticException/);
     expect(cloud.count('RollbackApplication')).toBe(1);
     expect(cloud.current.objectVersion).toBe('v1');
@@ -150,7 +171,9 @@ describe('the redeploy state machine (rendered ASL, handlers run in-process)', (
     if (result.status !== 'FAILED') return;
     expect(result.error).toBe(ErrorName.InvalidInput);
     expect(result.failure?.failedStep).toBe('ValidateRedeploy');
-    expect(result.failure?.reason).toMatch(/pipelineName: .*key: must be a .zip object under "code\/".*versionId/);
+    expect(result.failure?.reason).toMatch(
+      /pipelineName: .*key: must be a .zip object under "code\/".*versionId/,
+    );
     expect(cloud.calls).toEqual([]);
   });
 });

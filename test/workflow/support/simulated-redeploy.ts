@@ -21,7 +21,11 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
 import { PipelineNames } from '../../../workflow/contract';
-import type { RedeployExecutionState, RedeployInput, RedeployLambdaTask } from '../../../workflow/redeploy-contract';
+import type {
+  RedeployExecutionState,
+  RedeployInput,
+  RedeployLambdaTask,
+} from '../../../workflow/redeploy-contract';
 import { makeCodeZip } from '../../support/zip-writer';
 
 export const ACCOUNT = '123456789012';
@@ -112,7 +116,13 @@ export class SimulatedRedeployCloud {
 
   /** The input the starter would give for object version `versionId`. */
   input(versionId = 'v2'): RedeployInput {
-    return { pipelineName: PIPELINE, bucketName: BUCKET, key: PipelineNames.codeKey, versionId, healthSettleSeconds: 60 };
+    return {
+      pipelineName: PIPELINE,
+      bucketName: BUCKET,
+      key: PipelineNames.codeKey,
+      versionId,
+      healthSettleSeconds: 60,
+    };
   }
 
   get current(): Version {
@@ -137,7 +147,9 @@ export class SimulatedRedeployCloud {
   }
 
   /** The handlers bound to this cloud's clock; the loops' waits advance the clock instead of the machine. */
-  bind(runs: Partial<Record<RedeployLambdaTask, Run>>): Partial<Record<RedeployLambdaTask, (input: unknown) => Promise<unknown>>> {
+  bind(
+    runs: Partial<Record<RedeployLambdaTask, Run>>,
+  ): Partial<Record<RedeployLambdaTask, (input: unknown) => Promise<unknown>>> {
     const bound: Partial<Record<RedeployLambdaTask, (input: unknown) => Promise<unknown>>> = {};
     for (const [task, run] of Object.entries(runs) as Array<[RedeployLambdaTask, Run]>) {
       bound[task] = async (input) => {
@@ -177,7 +189,9 @@ export class SimulatedRedeployCloud {
           },
         },
         EnvironmentPropertyDescriptions: {
-          PropertyGroupDescriptions: [{ PropertyGroupId: 'job.config.0', PropertyMap: { 'window.seconds': '10' } }],
+          PropertyGroupDescriptions: [
+            { PropertyGroupId: 'job.config.0', PropertyMap: { 'window.seconds': '10' } },
+          ],
         },
       },
     } as ApplicationDetail;
@@ -201,7 +215,9 @@ export class SimulatedRedeployCloud {
   }
 
   private rollbackTo(fromVersion: Version, op: Operation): void {
-    const previous = this.versions.find((v) => v.versionId < fromVersion.versionId && v.objectVersion !== fromVersion.objectVersion);
+    const previous = this.versions.find(
+      (v) => v.versionId < fromVersion.versionId && v.objectVersion !== fromVersion.objectVersion,
+    );
     this.status = 'ROLLING_BACK';
     this.pending = {
       op,
@@ -233,7 +249,13 @@ export class SimulatedRedeployCloud {
       record('DescribeApplicationSnapshot');
       const status = this.snapshots.get(input.SnapshotName);
       if (!status) throw awsError('ResourceNotFoundException');
-      return { SnapshotDetails: { SnapshotName: input.SnapshotName, SnapshotStatus: status, ApplicationVersionId: this.current.versionId } };
+      return {
+        SnapshotDetails: {
+          SnapshotName: input.SnapshotName,
+          SnapshotStatus: status,
+          ApplicationVersionId: this.current.versionId,
+        },
+      };
     });
     this.flink.on(UpdateApplicationCommand).callsFake((input: Record<string, unknown>) => {
       record('UpdateApplication');
@@ -243,12 +265,24 @@ export class SimulatedRedeployCloud {
         this.versions.push({ ...this.current, versionId: this.current.versionId + 1 });
         this.token = `token-other-${this.current.versionId}`;
       }
-      if (input['ConditionalToken'] !== this.token) throw awsError('ConcurrentModificationException', 'token mismatch');
+      if (input['ConditionalToken'] !== this.token)
+        throw awsError('ConcurrentModificationException', 'token mismatch');
       if (this.status !== 'RUNNING') throw awsError('ResourceInUseException');
-      const s3 = (input['ApplicationConfigurationUpdate'] as { ApplicationCodeConfigurationUpdate: { CodeContentUpdate: { S3ContentLocationUpdate: { FileKeyUpdate: string; ObjectVersionUpdate: string } } } })
-        .ApplicationCodeConfigurationUpdate.CodeContentUpdate.S3ContentLocationUpdate;
+      const s3 = (
+        input['ApplicationConfigurationUpdate'] as {
+          ApplicationCodeConfigurationUpdate: {
+            CodeContentUpdate: {
+              S3ContentLocationUpdate: { FileKeyUpdate: string; ObjectVersionUpdate: string };
+            };
+          };
+        }
+      ).ApplicationCodeConfigurationUpdate.CodeContentUpdate.S3ContentLocationUpdate;
       const from = this.current;
-      const next = { versionId: from.versionId + 1, objectVersion: s3.ObjectVersionUpdate, fileKey: s3.FileKeyUpdate };
+      const next = {
+        versionId: from.versionId + 1,
+        objectVersion: s3.ObjectVersionUpdate,
+        fileKey: s3.FileKeyUpdate,
+      };
       this.versions.push(next);
       this.token = `token-${next.versionId}`;
       this.status = 'UPDATING';
@@ -275,7 +309,8 @@ export class SimulatedRedeployCloud {
     });
     this.flink.on(RollbackApplicationCommand).callsFake((input: { CurrentApplicationVersionId: number }) => {
       record('RollbackApplication');
-      if (input.CurrentApplicationVersionId !== this.current.versionId) throw awsError('ConcurrentModificationException');
+      if (input.CurrentApplicationVersionId !== this.current.versionId)
+        throw awsError('ConcurrentModificationException');
       const op = this.newOperation('RollbackApplication');
       this.rollbackTo(this.current, op);
       return { ApplicationDetail: this.detail(), OperationId: op.id };
@@ -305,7 +340,12 @@ export class SimulatedRedeployCloud {
       return {
         ApplicationOperationInfoList: this.operations
           .filter((o) => !input.Operation || o.operation === input.Operation)
-          .map((o) => ({ OperationId: o.id, Operation: o.operation, OperationStatus: o.status, StartTime: new Date(o.start) })),
+          .map((o) => ({
+            OperationId: o.id,
+            Operation: o.operation,
+            OperationStatus: o.status,
+            StartTime: new Date(o.start),
+          })),
       };
     });
     this.s3.on(GetObjectCommand).callsFake((input: { Key: string; VersionId?: string }) => {
@@ -331,7 +371,16 @@ export class SimulatedRedeployCloud {
       return {
         events:
           this.jobRestarts > 0
-            ? [{ timestamp: this.nowMs, message: JSON.stringify({ messageType: 'ERROR', message: 'Job failed', throwableInformation: 'java.lang.ArithmeticException: / by zero' }) }]
+            ? [
+                {
+                  timestamp: this.nowMs,
+                  message: JSON.stringify({
+                    messageType: 'ERROR',
+                    message: 'Job failed',
+                    throwableInformation: 'java.lang.ArithmeticException: / by zero',
+                  }),
+                },
+              ]
             : [],
       };
     });
