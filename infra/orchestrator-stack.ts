@@ -18,6 +18,7 @@ import { DefaultGlueDatabase, ProvisionLambdaTasks, type ProvisionLambdaTask } f
 import type { ProvisioningTaskFunctions } from '../workflow/provisioning';
 import { ProvisioningStateMachine } from '../workflow/provisioning-state-machine';
 import { PipelineBucketPrefixes, PipelineResources } from './pipeline-resources';
+import { Redeploy } from './redeploy';
 import { ProjectRoot, TaskFunction } from './task-function';
 import { TaskPermissions } from './task-permissions';
 
@@ -47,6 +48,7 @@ export class OrchestratorStack extends Stack {
   readonly applicationRole: iam.Role;
   readonly crawlerRole: iam.Role;
   readonly workGroup: athena.CfnWorkGroup;
+  readonly redeploy: Redeploy;
 
   constructor(scope: Construct, id: string, props: OrchestratorStackProps = {}) {
     super(scope, id, props);
@@ -107,6 +109,12 @@ export class OrchestratorStack extends Stack {
       tracingEnabled: true,
     });
     acknowledgeStateMachineFindings(this.stateMachine, functions);
+
+    this.redeploy = new Redeploy(this, 'Redeploy', {
+      resources,
+      checkApplicationHealth: functions.CheckApplicationHealth,
+      logRetention,
+    });
 
     new CfnOutput(this, 'ProvisioningStateMachineArn', {
       value: this.stateMachine.stateMachine.stateMachineArn,
@@ -327,7 +335,7 @@ const PatternReason =
   'pattern limits access to the naming convention of workflow/contract.ts in this account and region.';
 
 /** The IAM5 acknowledgement of one pipeline-name pattern in a policy. */
-function pipelinePatternAcknowledgement(stack: Stack, arn: string) {
+export function pipelinePatternAcknowledgement(stack: Stack, arn: string) {
   return { id: `AwsSolutions-IAM5[Resource::${nagResourceName(stack, arn)}]`, reason: PatternReason };
 }
 
@@ -335,7 +343,7 @@ function pipelinePatternAcknowledgement(stack: Stack, arn: string) {
  * Acknowledges a task function's findings: X-Ray's `Resource::*`, and each pipeline-name pattern among the
  * resources of the statements the stack gave it.
  */
-function acknowledgeTaskFunctionFindings(fn: TaskFunction, statements: readonly iam.PolicyStatement[]): void {
+export function acknowledgeTaskFunctionFindings(fn: TaskFunction, statements: readonly iam.PolicyStatement[]): void {
   const stack = Stack.of(fn);
   const patterns = new Set(
     statements
@@ -391,7 +399,7 @@ function acknowledgeStateMachineFindings(
 }
 
 /** How cdk-nag prints a resource ARN in a finding id (tokens become <Ref> / <Logical.Attr> / <AWS::X>). */
-function nagResourceName(stack: Stack, arn: string): string {
+export function nagResourceName(stack: Stack, arn: string): string {
   return nagResourceNameFromResolved(stack.resolve(arn));
 }
 

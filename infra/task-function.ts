@@ -13,6 +13,22 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { DeploymentVariables, type DeploymentSettings, type ProvisionLambdaTask } from '../workflow/contract';
 import { lambdaFolderName, ProvisionTaskTimeoutSeconds } from '../workflow/provisioning';
+import { redeployFolderName, RedeployTaskTimeoutSeconds, StartRedeployTimeoutSeconds } from '../workflow/redeploy';
+import { StartRedeployTask, type RedeployFunctionName } from '../workflow/redeploy-contract';
+
+/** Any task function the stack deploys: a provisioning task, a redeploy task or the redeploy starter. */
+export type TaskFunctionName = ProvisionLambdaTask | RedeployFunctionName;
+
+/** The handler folder and the timeout of a task function. */
+function folderAndTimeout(task: TaskFunctionName): { folder: string; timeoutSeconds: number } {
+  if (task in ProvisionTaskTimeoutSeconds) {
+    const provisioning = task as ProvisionLambdaTask;
+    return { folder: lambdaFolderName(provisioning), timeoutSeconds: ProvisionTaskTimeoutSeconds[provisioning] };
+  }
+  if (task === StartRedeployTask) return { folder: redeployFolderName(task), timeoutSeconds: StartRedeployTimeoutSeconds };
+  const redeploy = task as Exclude<RedeployFunctionName, typeof StartRedeployTask>;
+  return { folder: redeployFolderName(redeploy), timeoutSeconds: RedeployTaskTimeoutSeconds[redeploy] };
+}
 
 /** The repository root, where lambdas/ and package-lock.json live. */
 export const ProjectRoot = path.resolve(__dirname, '..');
@@ -22,7 +38,7 @@ export const TaskRuntime = lambda.Runtime.NODEJS_24_X;
 
 export interface TaskFunctionProps {
   /** The state the function serves; its handler is lambdas/<kebab-case of the name>/index.ts. */
-  readonly task: ProvisionLambdaTask;
+  readonly task: TaskFunctionName;
   /** How long the function's logs are kept. */
   readonly logRetention: logs.RetentionDays;
   /** Default 256 MB: the tasks make a handful of API calls and hold nothing large in memory. */
@@ -31,7 +47,7 @@ export interface TaskFunctionProps {
 
 /** A provisioning task's function; see the module comment for its defaults. */
 export class TaskFunction extends NodejsFunction {
-  readonly task: ProvisionLambdaTask;
+  readonly task: TaskFunctionName;
 
   constructor(scope: Construct, id: string, props: TaskFunctionProps) {
     // Created here rather than by Lambda on first write, so that retention and removal are ours and the
@@ -43,17 +59,18 @@ export class TaskFunction extends NodejsFunction {
     // An explicit role without AWSLambdaBasicExecutionRole, whose logs:* on every log group we do not want.
     const role = new iam.Role(scope, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `flinkflow provisioning task ${props.task}`,
+      description: `flinkflow ${props.task in ProvisionTaskTimeoutSeconds ? 'provisioning' : 'redeploy'} task ${props.task}`,
     });
+    const { folder, timeoutSeconds } = folderAndTimeout(props.task);
     super(scope, id, {
-      entry: path.join(ProjectRoot, 'lambdas', lambdaFolderName(props.task), 'index.ts'),
+      entry: path.join(ProjectRoot, 'lambdas', folder, 'index.ts'),
       handler: 'handler',
       projectRoot: ProjectRoot,
       depsLockFilePath: path.join(ProjectRoot, 'package-lock.json'),
       runtime: TaskRuntime,
       architecture: lambda.Architecture.ARM_64,
       tracing: lambda.Tracing.ACTIVE,
-      timeout: Duration.seconds(ProvisionTaskTimeoutSeconds[props.task]),
+      timeout: Duration.seconds(timeoutSeconds),
       memorySize: props.memorySize ?? 256,
       logGroup,
       role,

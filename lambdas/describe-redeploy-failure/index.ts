@@ -15,7 +15,7 @@ import { describeApplication } from '../shared/application-status';
 import { taskHandler } from '../shared/handler';
 import { codeLocationOf } from '../shared/redeploy-state';
 import { resolveDeps, type TaskDeps } from '../shared/runtime';
-import { readableCause } from '../describe-failure';
+import { readableCause } from '../shared/lambda-cause';
 
 /** The Fail state's ErrorPath and CausePath read these; the cause is the RedeployFailure as JSON. */
 export interface DescribeRedeployFailureResult {
