@@ -6,8 +6,8 @@
  * One rule for the stack rather than one per pipeline: the rule's target (the starter) and its invoke
  * permission are the stack's anyway, so a per-pipeline rule would only add events:PutRule, PutTargets and
  * DeleteRule to the provisioning and teardown roles, and a resource to forget at teardown. The pattern
- * keeps the rule to the pipelines' buckets: `flinkflow-*-<account>-<region>` (PipelineNames.bucket) and
- * keys under the code prefix. CreateBucket turns EventBridge notifications on for each pipeline bucket.
+ * keeps the rule to the pipelines' buckets (PipelineNames.bucket of any pipeline in this account and
+ * region) and keys under the code prefix. CreateBucket turns EventBridge notifications on for each pipeline bucket.
  */
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -47,6 +47,14 @@ export function redeployRulePattern(account: string, region: string): events.Eve
   return { source, detailType, account: [account], region: [region], detail };
 }
 
+/** The functions the construct makes (CheckApplicationHealth is the provisioning machine's). */
+export const RedeployOwnFunctions: readonly RedeployOwnFunction[] = [
+  ...RedeployLambdaTasks.filter(
+    (task): task is Exclude<typeof task, 'CheckApplicationHealth'> => task !== RedeployState.CheckApplicationHealth,
+  ),
+  StartRedeployTask,
+];
+
 export class Redeploy extends Construct {
   readonly stateMachine: RedeployStateMachine;
   readonly functions: Readonly<Record<RedeployOwnFunction, TaskFunction>>;
@@ -56,10 +64,7 @@ export class Redeploy extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const functions = {} as Record<RedeployOwnFunction, TaskFunction>;
-    const own = [
-      ...RedeployLambdaTasks.filter((task) => task !== RedeployState.CheckApplicationHealth),
-      StartRedeployTask,
-    ] as RedeployOwnFunction[];
+    const own = RedeployOwnFunctions;
     for (const task of own) {
       functions[task] = new TaskFunction(this, `${task}Function`, {
         task,

