@@ -110,6 +110,11 @@ describe('the local Step Functions API', () => {
     expect(machineArn).toBe('arn:aws:states:us-east-1:000000000000:stateMachine:flinkflow-provisioning');
     expect(listed.stateMachines?.map((m) => [m.name, m.stateMachineArn, m.type])).toEqual([
       ['flinkflow-provisioning', machineArn, 'STANDARD'],
+      [
+        'flinkflow-redeploy',
+        'arn:aws:states:us-east-1:000000000000:stateMachine:flinkflow-redeploy',
+        'STANDARD',
+      ],
     ]);
     expect(JSON.parse(described.definition ?? '{}')).toMatchObject({
       StartAt: 'ValidateInput',
