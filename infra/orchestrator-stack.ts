@@ -343,7 +343,10 @@ export function pipelinePatternAcknowledgement(stack: Stack, arn: string) {
  * Acknowledges a task function's findings: X-Ray's `Resource::*`, and each pipeline-name pattern among the
  * resources of the statements the stack gave it.
  */
-export function acknowledgeTaskFunctionFindings(fn: TaskFunction, statements: readonly iam.PolicyStatement[]): void {
+export function acknowledgeTaskFunctionFindings(
+  fn: TaskFunction,
+  statements: readonly iam.PolicyStatement[],
+): void {
   const stack = Stack.of(fn);
   const patterns = new Set(
     statements

@@ -39,7 +39,11 @@ export interface RedeployProps {
 
 /** The pattern of the redeploy rule in CDK's EventPattern form (workflow/redeploy-contract.ts has the JSON). */
 export function redeployRulePattern(account: string, region: string): events.EventPattern {
-  const { source, 'detail-type': detailType, detail } = redeployEventPattern(account, region) as {
+  const {
+    source,
+    'detail-type': detailType,
+    detail,
+  } = redeployEventPattern(account, region) as {
     source: string[];
     'detail-type': string[];
     detail: Record<string, unknown>;
@@ -50,7 +54,8 @@ export function redeployRulePattern(account: string, region: string): events.Eve
 /** The functions the construct makes (CheckApplicationHealth is the provisioning machine's). */
 export const RedeployOwnFunctions: readonly RedeployOwnFunction[] = [
   ...RedeployLambdaTasks.filter(
-    (task): task is Exclude<typeof task, 'CheckApplicationHealth'> => task !== RedeployState.CheckApplicationHealth,
+    (task): task is Exclude<typeof task, 'CheckApplicationHealth'> =>
+      task !== RedeployState.CheckApplicationHealth,
   ),
   StartRedeployTask,
 ];
@@ -94,7 +99,10 @@ export class Redeploy extends Construct {
     functions[StartRedeployTask].addEnvironment(RedeployMachineVariable, machineArn);
 
     for (const task of own) {
-      const statements = RedeployPermissions[task]({ resources: props.resources, stateMachineArn: machineArn });
+      const statements = RedeployPermissions[task]({
+        resources: props.resources,
+        stateMachineArn: machineArn,
+      });
       for (const statement of statements) functions[task].addToRolePolicy(statement);
       acknowledgeTaskFunctionFindings(functions[task], statements);
     }
@@ -121,7 +129,8 @@ export class Redeploy extends Construct {
       },
       ...Object.values(machineFunctions).map((fn) => ({
         id: `AwsSolutions-IAM5[Resource::${nagResourceName(stack, fn.functionArn)}:*]`,
-        reason: 'CDK grants lambda:InvokeFunction on each task function and its versions (":*"); the machine invokes only those.',
+        reason:
+          'CDK grants lambda:InvokeFunction on each task function and its versions (":*"); the machine invokes only those.',
       })),
     );
     new CfnOutput(stack, 'RedeployStateMachineArn', { value: machineArn });

@@ -13,7 +13,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { DeploymentVariables, type DeploymentSettings, type ProvisionLambdaTask } from '../workflow/contract';
 import { lambdaFolderName, ProvisionTaskTimeoutSeconds } from '../workflow/provisioning';
-import { redeployFolderName, RedeployTaskTimeoutSeconds, StartRedeployTimeoutSeconds } from '../workflow/redeploy';
+import {
+  redeployFolderName,
+  RedeployTaskTimeoutSeconds,
+  StartRedeployTimeoutSeconds,
+} from '../workflow/redeploy';
 import { StartRedeployTask, type RedeployFunctionName } from '../workflow/redeploy-contract';
 
 /** Any task function the stack deploys: a provisioning task, a redeploy task or the redeploy starter. */
@@ -23,9 +27,13 @@ export type TaskFunctionName = ProvisionLambdaTask | RedeployFunctionName;
 function folderAndTimeout(task: TaskFunctionName): { folder: string; timeoutSeconds: number } {
   if (task in ProvisionTaskTimeoutSeconds) {
     const provisioning = task as ProvisionLambdaTask;
-    return { folder: lambdaFolderName(provisioning), timeoutSeconds: ProvisionTaskTimeoutSeconds[provisioning] };
+    return {
+      folder: lambdaFolderName(provisioning),
+      timeoutSeconds: ProvisionTaskTimeoutSeconds[provisioning],
+    };
   }
-  if (task === StartRedeployTask) return { folder: redeployFolderName(task), timeoutSeconds: StartRedeployTimeoutSeconds };
+  if (task === StartRedeployTask)
+    return { folder: redeployFolderName(task), timeoutSeconds: StartRedeployTimeoutSeconds };
   const redeploy = task as Exclude<RedeployFunctionName, typeof StartRedeployTask>;
   return { folder: redeployFolderName(redeploy), timeoutSeconds: RedeployTaskTimeoutSeconds[redeploy] };
 }

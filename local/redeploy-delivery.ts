@@ -8,7 +8,13 @@
  * the local Step Functions endpoint, exactly as the function does on AWS. docs/local-cloud.md has the
  * picture.
  */
-import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { run as startRedeploy, type S3ObjectCreatedEvent } from '../lambdas/start-redeploy';
@@ -48,7 +54,9 @@ export async function startRedeployDelivery(options: RedeployDeliveryOptions): P
   const sfn = new SFNClient({ ...config, endpoint: options.statesUrl });
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: LocalRedeployQueueName }));
   if (!QueueUrl) throw new Error(`moto did not return a URL for queue ${LocalRedeployQueueName}`);
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+  );
   const queueArn = Attributes?.['QueueArn'];
   if (!queueArn) throw new Error(`moto did not return the ARN of queue ${LocalRedeployQueueName}`);
   await eventBridge.send(
@@ -56,10 +64,13 @@ export async function startRedeployDelivery(options: RedeployDeliveryOptions): P
       Name: LocalRedeployRuleName,
       EventPattern: JSON.stringify(redeployEventPattern(options.account, options.region)),
       State: 'ENABLED',
-      Description: 'flinkflow (local cloud): a new code zip under a pipeline bucket code prefix starts a re-deploy',
+      Description:
+        'flinkflow (local cloud): a new code zip under a pipeline bucket code prefix starts a re-deploy',
     }),
   );
-  await eventBridge.send(new PutTargetsCommand({ Rule: LocalRedeployRuleName, Targets: [{ Id: 'queue', Arn: queueArn }] }));
+  await eventBridge.send(
+    new PutTargetsCommand({ Rule: LocalRedeployRuleName, Targets: [{ Id: 'queue', Arn: queueArn }] }),
+  );
 
   const env = { REDEPLOY_STATE_MACHINE_ARN: options.redeployMachineArn };
   const clients = { sfn } as AwsClients;
@@ -86,13 +97,19 @@ export async function startRedeployDelivery(options: RedeployDeliveryOptions): P
       for (const message of messages ?? []) {
         const attempts = Number(message.Attributes?.ApproximateReceiveCount ?? '1');
         try {
-          const result = await startRedeploy(JSON.parse(message.Body ?? 'null') as S3ObjectCreatedEvent, { clients }, env);
+          const result = await startRedeploy(
+            JSON.parse(message.Body ?? 'null') as S3ObjectCreatedEvent,
+            { clients },
+            env,
+          );
           delivered += 1;
           options.log(
             `redeploy delivery: ${result.input.key} version ${result.input.versionId} -> ${result.started ? 'started' : 'already handled'} ${result.executionName}`,
           );
         } catch (error) {
-          options.log(`redeploy delivery: attempt ${attempts} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+          options.log(
+            `redeploy delivery: attempt ${attempts} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+          );
           if (attempts < MaxDeliveryAttempts) continue;
           options.log(`redeploy delivery: dropping the event after ${attempts} attempts`);
         }

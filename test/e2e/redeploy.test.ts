@@ -25,7 +25,11 @@ import { createAwsClients, type AwsClients } from '../../lambdas/shared/clients'
 import { run as startRedeploy } from '../../lambdas/start-redeploy';
 import { sdkEnvironment, startLocalCloud, stopLocalCloud, type LocalCloudState } from '../../local/cloud';
 import { PipelineNames } from '../../workflow/contract';
-import { RedeployErrorName, redeployExecutionName, type RedeployOutput } from '../../workflow/redeploy-contract';
+import {
+  RedeployErrorName,
+  redeployExecutionName,
+  type RedeployOutput,
+} from '../../workflow/redeploy-contract';
 import { PACKAGED_ZIP, withMain } from '../support/flink-jobs';
 import { makeCodeZip, makeJobJar } from '../support/zip-writer';
 
@@ -72,7 +76,10 @@ describe('Re-deploys on the local cloud, from an S3 upload', () => {
   /** The object version the application runs after the successful re-deploy. */
   let goodVersion: string;
 
-  async function untilDone(executionArn: string, timeoutMs = 5 * 60_000): Promise<DescribeExecutionCommandOutput> {
+  async function untilDone(
+    executionArn: string,
+    timeoutMs = 5 * 60_000,
+  ): Promise<DescribeExecutionCommandOutput> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
@@ -87,25 +94,39 @@ describe('Re-deploys on the local cloud, from an S3 upload', () => {
     }
   }
 
-  async function upload(zip: Buffer): Promise<{ versionId: string; executionArn: string; uploadedAt: number }> {
+  async function upload(
+    zip: Buffer,
+  ): Promise<{ versionId: string; executionArn: string; uploadedAt: number }> {
     const uploadedAt = Date.now();
     const put = await clients.s3.send(
-      new PutObjectCommand({ Bucket: bucket, Key: PipelineNames.codeKey, Body: zip, ContentType: 'application/zip' }),
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: PipelineNames.codeKey,
+        Body: zip,
+        ContentType: 'application/zip',
+      }),
     );
     const versionId = put.VersionId as string;
     const name = redeployExecutionName({ bucketName: bucket, key: PipelineNames.codeKey, versionId });
-    return { versionId, uploadedAt, executionArn: `${redeployMachine.replace(':stateMachine:', ':execution:')}:${name}` };
+    return {
+      versionId,
+      uploadedAt,
+      executionArn: `${redeployMachine.replace(':stateMachine:', ':execution:')}:${name}`,
+    };
   }
 
   async function application() {
-    const detail = (await clients.kinesisAnalytics.send(new DescribeApplicationCommand({ ApplicationName: PipelineNames.application(PIPELINE) })))
-      .ApplicationDetail;
+    const detail = (
+      await clients.kinesisAnalytics.send(
+        new DescribeApplicationCommand({ ApplicationName: PipelineNames.application(PIPELINE) }),
+      )
+    ).ApplicationDetail;
     return {
       status: detail?.ApplicationStatus,
       versionId: detail?.ApplicationVersionId,
       objectVersion:
-        detail?.ApplicationConfigurationDescription?.ApplicationCodeConfigurationDescription?.CodeContentDescription
-          ?.S3ApplicationCodeLocationDescription?.ObjectVersion,
+        detail?.ApplicationConfigurationDescription?.ApplicationCodeConfigurationDescription
+          ?.CodeContentDescription?.S3ApplicationCodeLocationDescription?.ObjectVersion,
     };
   }
 
@@ -121,11 +142,17 @@ describe('Re-deploys on the local cloud, from an S3 upload', () => {
       new StartExecutionCommand({
         stateMachineArn: state.stateMachines['flinkflow-provisioning'],
         name: 'e2e-redeploy-provision',
-        input: JSON.stringify({ pipelineName: PIPELINE, windowSeconds: 10, watermarkSeconds: 2, initialPosition: 'TRIM_HORIZON' }),
+        input: JSON.stringify({
+          pipelineName: PIPELINE,
+          windowSeconds: 10,
+          watermarkSeconds: 2,
+          initialPosition: 'TRIM_HORIZON',
+        }),
       }),
     );
     const provisioned = await untilDone(provisioning.executionArn as string);
-    if (provisioned.status !== 'SUCCEEDED') throw new Error(`provisioning ended ${provisioned.status}: ${provisioned.cause}`);
+    if (provisioned.status !== 'SUCCEEDED')
+      throw new Error(`provisioning ended ${provisioned.status}: ${provisioned.cause}`);
   }, 6 * 60_000);
 
   afterAll(async () => {
@@ -138,7 +165,9 @@ describe('Re-deploys on the local cloud, from an S3 upload', () => {
     const before = await application();
 
     // Act
-    const { versionId, executionArn, uploadedAt } = await upload(zipWithWindow(path.join(work, 'window-5.zip'), 5));
+    const { versionId, executionArn, uploadedAt } = await upload(
+      zipWithWindow(path.join(work, 'window-5.zip'), 5),
+    );
     const done = await untilDone(executionArn);
     const runningAt = Date.now();
     goodVersion = versionId;
@@ -148,18 +177,28 @@ describe('Re-deploys on the local cloud, from an S3 upload', () => {
       await clients.kinesis.send(
         new PutRecordsCommand({
           StreamName: PipelineNames.stream(PIPELINE),
-          Records: ['AAPL', 'MSFT'].map((ticker) => ({ PartitionKey: ticker, Data: Buffer.from(JSON.stringify({ ticker, price: 50 + (i % 5), event_time: now })) })),
+          Records: ['AAPL', 'MSFT'].map((ticker) => ({
+            PartitionKey: ticker,
+            Data: Buffer.from(JSON.stringify({ ticker, price: 50 + (i % 5), event_time: now })),
+          })),
         }),
       );
       await sleep(250);
     }
     let widths: number[] = [];
     for (let wait = 0; wait < 60 && !widths.includes(5); wait += 1) {
-      const listed = await clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: PipelineNames.outputPrefix }));
-      const recent = (listed.Contents ?? []).filter((o) => o.Key && !o.Key.split('/').pop()?.startsWith('.') && (o.LastModified?.getTime() ?? 0) >= runningAt);
+      const listed = await clients.s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: PipelineNames.outputPrefix }),
+      );
+      const recent = (listed.Contents ?? []).filter(
+        (o) =>
+          o.Key && !o.Key.split('/').pop()?.startsWith('.') && (o.LastModified?.getTime() ?? 0) >= runningAt,
+      );
       widths = [];
       for (const object of recent) {
-        const body = await (await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }))).Body?.transformToString();
+        const body = await (
+          await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }))
+        ).Body?.transformToString();
         for (const line of (body ?? '').split('\n').filter(Boolean)) {
           const [end, start] = line.split(',');
           widths.push((Date.parse(`${end}Z`) - Date.parse(`${start}Z`)) / 1000);
@@ -171,11 +210,17 @@ describe('Re-deploys on the local cloud, from an S3 upload', () => {
     // Assess
     expect(done.status).toBe('SUCCEEDED');
     const output = JSON.parse(done.output ?? '{}') as RedeployOutput;
-    expect(output).toMatchObject({ codeObject: { versionId }, previous: { applicationVersionId: before.versionId }, alreadyDeployed: false });
+    expect(output).toMatchObject({
+      codeObject: { versionId },
+      previous: { applicationVersionId: before.versionId },
+      alreadyDeployed: false,
+    });
     expect(await application()).toMatchObject({ status: 'RUNNING', objectVersion: versionId });
     expect(widths.length).toBeGreaterThan(0);
     expect(new Set(widths)).toEqual(new Set([5]));
-    process.stdout.write(`redeploy e2e: upload -> new version RUNNING and healthy in ${((runningAt - uploadedAt) / 1000).toFixed(1)} s\n`);
+    process.stdout.write(
+      `redeploy e2e: upload -> new version RUNNING and healthy in ${((runningAt - uploadedAt) / 1000).toFixed(1)} s\n`,
+    );
   });
 
   it('It should start nothing new when the same upload event arrives again', async () => {
@@ -184,7 +229,10 @@ describe('Re-deploys on the local cloud, from an S3 upload', () => {
       {
         source: 'aws.s3',
         'detail-type': 'Object Created',
-        detail: { bucket: { name: bucket }, object: { key: PipelineNames.codeKey, 'version-id': goodVersion } },
+        detail: {
+          bucket: { name: bucket },
+          object: { key: PipelineNames.codeKey, 'version-id': goodVersion },
+        },
       },
       { clients: { ...clients, sfn } },
       { REDEPLOY_STATE_MACHINE_ARN: redeployMachine },
@@ -204,20 +252,29 @@ describe('Re-deploys on the local cloud, from an S3 upload', () => {
     // Assess
     expect(done.status).toBe('FAILED');
     expect(done.error).toBe('InvalidCodeError');
-    expect(JSON.parse(done.cause ?? '{}')).toMatchObject({ failedStep: 'PreflightCode', rolledBack: false, running: { objectVersion: goodVersion, applicationStatus: 'RUNNING' } });
+    expect(JSON.parse(done.cause ?? '{}')).toMatchObject({
+      failedStep: 'PreflightCode',
+      rolledBack: false,
+      running: { objectVersion: goodVersion, applicationStatus: 'RUNNING' },
+    });
     expect(await application()).toMatchObject({ status: 'RUNNING', objectVersion: goodVersion });
   });
 
   it('It should roll back a zip whose job fails to start, and run the previous version again', async () => {
     // Act
-    const { executionArn } = await upload(zipFailingToStart(path.join(work, 'broken.zip'), 'flinkflow-e2e: this job never starts'));
+    const { executionArn } = await upload(
+      zipFailingToStart(path.join(work, 'broken.zip'), 'flinkflow-e2e: this job never starts'),
+    );
     const done = await untilDone(executionArn);
 
     // Assess
     expect(done.status).toBe('FAILED');
     expect(done.error).toBe(RedeployErrorName.RedeployRolledBack);
     const cause = JSON.parse(done.cause ?? '{}') as Record<string, unknown>;
-    expect(cause).toMatchObject({ rolledBack: true, running: { objectVersion: goodVersion, applicationStatus: 'RUNNING' } });
+    expect(cause).toMatchObject({
+      rolledBack: true,
+      running: { objectVersion: goodVersion, applicationStatus: 'RUNNING' },
+    });
     expect(await application()).toMatchObject({ status: 'RUNNING', objectVersion: goodVersion });
   });
 });

@@ -83,30 +83,74 @@ describe('the redeploy rule, machine and functions in the orchestrator stack', (
     const bucket = `flinkflow-ticks-demo-${Sample.account}-${Sample.region}`;
     const cases: Array<[string, unknown, boolean]> = [
       ['a new code zip', s3Event('Object Created', bucket, 'code/flinkflow-app.zip'), true],
-      ['another pipeline', s3Event('Object Created', `flinkflow-other-pipe-${Sample.account}-${Sample.region}`, 'code/flinkflow-app.zip'), true],
+      [
+        'another pipeline',
+        s3Event(
+          'Object Created',
+          `flinkflow-other-pipe-${Sample.account}-${Sample.region}`,
+          'code/flinkflow-app.zip',
+        ),
+        true,
+      ],
       ['an output file', s3Event('Object Created', bucket, 'output/ticker=AAPL/part-0.csv'), false],
-      ['a key that only starts like the prefix', s3Event('Object Created', bucket, 'codex/flinkflow-app.zip'), false],
+      [
+        'a key that only starts like the prefix',
+        s3Event('Object Created', bucket, 'codex/flinkflow-app.zip'),
+        false,
+      ],
       ['a deleted code zip', s3Event('Object Deleted', bucket, 'code/flinkflow-app.zip'), false],
-      ['a bucket outside the convention', s3Event('Object Created', 'payments-archive', 'code/flinkflow-app.zip'), false],
-      ['a pipeline bucket of another region', s3Event('Object Created', `flinkflow-ticks-demo-${Sample.account}-us-east-1`, 'code/flinkflow-app.zip'), false],
-      ['another account', s3Event('Object Created', bucket, 'code/flinkflow-app.zip', { account: '210987654321' }), false],
-      ['another source', s3Event('Object Created', bucket, 'code/flinkflow-app.zip', { source: 'my.app' }), false],
+      [
+        'a bucket outside the convention',
+        s3Event('Object Created', 'payments-archive', 'code/flinkflow-app.zip'),
+        false,
+      ],
+      [
+        'a pipeline bucket of another region',
+        s3Event(
+          'Object Created',
+          `flinkflow-ticks-demo-${Sample.account}-us-east-1`,
+          'code/flinkflow-app.zip',
+        ),
+        false,
+      ],
+      [
+        'another account',
+        s3Event('Object Created', bucket, 'code/flinkflow-app.zip', { account: '210987654321' }),
+        false,
+      ],
+      [
+        'another source',
+        s3Event('Object Created', bucket, 'code/flinkflow-app.zip', { source: 'my.app' }),
+        false,
+      ],
     ];
-    const results = motoMatches(rulePattern(), cases.map(([, event]) => event));
+    const results = motoMatches(
+      rulePattern(),
+      cases.map(([, event]) => event),
+    );
     expect(Object.fromEntries(cases.map(([name], i) => [name, results[i]]))).toEqual(
       Object.fromEntries(cases.map(([name, , expected]) => [name, expected])),
     );
   });
 
   it('It should target the starter function, which may start only the redeploy machine', () => {
+    expect(Object.keys(template.findResources('AWS::Events::Rule'))).toHaveLength(1);
     template.hasResourceProperties('AWS::Events::Rule', {
-      Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 } })],
+      Targets: [
+        Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 } }),
+      ],
     });
-    const machineId = Stack.of(stack).getLogicalId(stack.redeploy.stateMachine.stateMachine.node.defaultChild as never);
+    const machineId = Stack.of(stack).getLogicalId(
+      stack.redeploy.stateMachine.stateMachine.node.defaultChild as never,
+    );
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: machineId } }),
+          Match.objectLike({
+            Action: 'states:StartExecution',
+            Effect: 'Allow',
+            Resource: { Ref: machineId },
+          }),
         ]),
       },
     });
