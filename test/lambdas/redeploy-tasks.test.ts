@@ -218,33 +218,27 @@ describe('SnapshotApplication', () => {
 
   it('It should reuse the snapshot an earlier attempt took', async () => {
     kda.on(CreateApplicationSnapshotCommand).rejects(awsError('ResourceInUseException'));
-    kda
-      .on(DescribeApplicationSnapshotCommand)
-      .resolves({
-        SnapshotDetails: { SnapshotName: 'redeploy-abc', SnapshotStatus: 'READY', ApplicationVersionId: 3 },
-      });
+    kda.on(DescribeApplicationSnapshotCommand).resolves({
+      SnapshotDetails: { SnapshotName: 'redeploy-abc', SnapshotStatus: 'READY', ApplicationVersionId: 3 },
+    });
     expect((await snapshotApplication(redeployState(), clockAfter(0))).reused).toBe(true);
   });
 
   it('It should fail a snapshot that ends FAILED, and retry one still CREATING past the wait', async () => {
     kda.on(CreateApplicationSnapshotCommand).resolves({});
-    kda
-      .on(DescribeApplicationSnapshotCommand)
-      .resolves({
-        SnapshotDetails: { SnapshotName: 'redeploy-abc', SnapshotStatus: 'FAILED', ApplicationVersionId: 3 },
-      });
+    kda.on(DescribeApplicationSnapshotCommand).resolves({
+      SnapshotDetails: { SnapshotName: 'redeploy-abc', SnapshotStatus: 'FAILED', ApplicationVersionId: 3 },
+    });
     await expect(snapshotApplication(redeployState(), clockAfter(0))).rejects.toMatchObject({
       name: RedeployErrorName.SnapshotFailed,
     });
-    kda
-      .on(DescribeApplicationSnapshotCommand)
-      .resolves({
-        SnapshotDetails: {
-          SnapshotName: 'redeploy-abc',
-          SnapshotStatus: 'CREATING',
-          ApplicationVersionId: 3,
-        },
-      });
+    kda.on(DescribeApplicationSnapshotCommand).resolves({
+      SnapshotDetails: {
+        SnapshotName: 'redeploy-abc',
+        SnapshotStatus: 'CREATING',
+        ApplicationVersionId: 3,
+      },
+    });
     await expect(snapshotApplication(redeployState(), clockAfter(0))).rejects.toMatchObject({
       name: ErrorName.Transient,
       message: expect.stringMatching(/still CREATING/),
@@ -255,12 +249,10 @@ describe('SnapshotApplication', () => {
 describe('UpdateApplicationCode', () => {
   it('It should update with the object version and the ConditionalToken it just read', async () => {
     kda.on(DescribeApplicationCommand).resolves(application('RUNNING', 3, 'v1', 'tok-3'));
-    kda
-      .on(UpdateApplicationCommand)
-      .resolves({
-        OperationId: 'op-1',
-        ApplicationDetail: application('UPDATING', 4, 'v2').ApplicationDetail,
-      });
+    kda.on(UpdateApplicationCommand).resolves({
+      OperationId: 'op-1',
+      ApplicationDetail: application('UPDATING', 4, 'v2').ApplicationDetail,
+    });
     const result = await updateApplicationCode(redeployState(), clockAfter(0));
     expect(kda.commandCalls(UpdateApplicationCommand)[0]?.args[0].input).toEqual({
       ApplicationName: 'ticks-demo-app',
@@ -299,13 +291,11 @@ describe('UpdateApplicationCode', () => {
 
   it('It should not update twice when the version is already applied (a retried task)', async () => {
     kda.on(DescribeApplicationCommand).resolves(application('UPDATING', 4, 'v2'));
-    kda
-      .on(ListApplicationOperationsCommand)
-      .resolves({
-        ApplicationOperationInfoList: [
-          { OperationId: 'op-1', Operation: 'UpdateApplication', StartTime: new Date(T0) },
-        ],
-      });
+    kda.on(ListApplicationOperationsCommand).resolves({
+      ApplicationOperationInfoList: [
+        { OperationId: 'op-1', Operation: 'UpdateApplication', StartTime: new Date(T0) },
+      ],
+    });
     const result = await updateApplicationCode(redeployState(), clockAfter(0));
     expect(kda.commandCalls(UpdateApplicationCommand)).toHaveLength(0);
     expect(result).toMatchObject({ operationId: 'op-1', toApplicationVersionId: 4 });
@@ -463,14 +453,12 @@ describe('RollbackApplication and DescribeRollback', () => {
       objectVersion: 'v1',
       attempt: 1,
     });
-    kda
-      .on(DescribeApplicationOperationCommand)
-      .resolves({
-        ApplicationOperationInfoDetails: {
-          OperationStatus: 'FAILED',
-          OperationFailureDetails: { ErrorInfo: { ErrorString: 'no snapshot' } },
-        },
-      } as never);
+    kda.on(DescribeApplicationOperationCommand).resolves({
+      ApplicationOperationInfoDetails: {
+        OperationStatus: 'FAILED',
+        OperationFailureDetails: { ErrorInfo: { ErrorString: 'no snapshot' } },
+      },
+    } as never);
     await expect(describeRollback(redeployState({ rollback }), clockAfter(30))).rejects.toMatchObject({
       name: RedeployErrorName.RollbackFailed,
       message: expect.stringMatching(/ended FAILED: no snapshot/),

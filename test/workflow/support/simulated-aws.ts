@@ -300,7 +300,9 @@ export class SimulatedAws {
     this.s3.on(PutBucketEncryption).callsFake(this.accepts('s3:PutBucketEncryption'));
     this.s3.on(PutBucketPolicy).callsFake(this.accepts('s3:PutBucketPolicy'));
     this.s3.on(PutBucketVersioning).callsFake(this.accepts('s3:PutBucketVersioning'));
-    this.s3.on(PutBucketNotificationConfiguration).callsFake(this.accepts('s3:PutBucketNotificationConfiguration'));
+    this.s3
+      .on(PutBucketNotificationConfiguration)
+      .callsFake(this.accepts('s3:PutBucketNotificationConfiguration'));
     const sha256 = createHash('sha256').update(CODE).digest('base64');
     this.s3.on(HeadObject).callsFake(async (input: { Bucket?: string }) => {
       this.record('s3:HeadObject');
