@@ -9,6 +9,7 @@ import path from 'node:path';
 import { ProjectRoot } from '../../infra/task-function';
 import type { ProvisionLambdaTask } from '../../workflow/contract';
 import { lambdaFolderName } from '../../workflow/provisioning';
+import type { RedeployFunctionName } from '../../workflow/redeploy-contract';
 
 /** The service prefix of each SDK client package the tasks use (null: the call needs no permission). */
 export const ServicePrefix: Readonly<Record<string, string | null>> = {
@@ -18,6 +19,8 @@ export const ServicePrefix: Readonly<Record<string, string | null>> = {
   '@aws-sdk/client-glue': 'glue',
   '@aws-sdk/client-cloudwatch-logs': 'logs',
   '@aws-sdk/client-cloudwatch': 'cloudwatch',
+  // Step Functions' IAM prefix is `states` (the redeploy starter's StartExecution).
+  '@aws-sdk/client-sfn': 'states',
   // GetCallerIdentity needs no permission.
   '@aws-sdk/client-sts': null,
 };
@@ -30,9 +33,10 @@ interface Source {
 }
 
 /** A task's sources: its folder and the modules under lambdas/ they import, transitively. */
-function sourcesOf(task: ProvisionLambdaTask): Source[] {
+function sourcesOf(task: ProvisionLambdaTask | RedeployFunctionName): Source[] {
   const lambdasRoot = path.join(ProjectRoot, 'lambdas');
-  const folder = path.join(lambdasRoot, lambdaFolderName(task));
+  // The redeploy functions' folders follow the same kebab-case rule (workflow/redeploy.ts).
+  const folder = path.join(lambdasRoot, lambdaFolderName(task as ProvisionLambdaTask));
   if (!fs.existsSync(folder)) {
     throw new Error(`${task}: its handler folder ${folder} does not exist (lambdaFolderName of the task)`);
   }
@@ -100,7 +104,7 @@ function reachableTexts(sources: readonly Source[]): string[] {
 }
 
 /** The SDK commands a task's handler sends, as `prefix:Operation` (the API name, not yet the IAM action). */
-export function commandsOf(task: ProvisionLambdaTask): string[] {
+export function commandsOf(task: ProvisionLambdaTask | RedeployFunctionName): string[] {
   const sources = sourcesOf(task);
   // Which client each imported command class comes from, over all the task's files.
   const moduleOf = new Map<string, string>();

@@ -20,6 +20,8 @@
 import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
 import { PipelineResources } from '../../infra/pipeline-resources';
+import { RedeployOwnFunctions } from '../../infra/redeploy';
+import { RedeployPermissions, type RedeployOwnFunction } from '../../infra/redeploy-permissions';
 import { TaskPermissions } from '../../infra/task-permissions';
 import { applicationLogging } from '../../lambdas/create-application';
 import { resolveInput } from '../../lambdas/validate-input';
@@ -53,7 +55,43 @@ interface SampleDeployment {
   variables: ArnVariables;
   asset: { bucket: string; key: string };
   functionArns: Record<ProvisionLambdaTask, string>;
+  /** The redeploy machine and its own functions' ARNs. */
+  redeployMachineArn: string;
+  redeployFunctionArns: Record<RedeployOwnFunction, string>;
 }
+
+/**
+ * The redeploy functions' calls whose authorisation differs from the provisioning tasks' call of the same
+ * name: PreflightCode reads the pipeline's code object by version (GetObject and GetObjectVersion, and
+ * ListBucket so that a missing version answers 404), and the starter starts the redeploy machine.
+ */
+const RedeployCallAuthorization: Partial<
+  Record<RedeployOwnFunction, Record<string, (s: SampleDeployment) => Promise<IamRequest[]>>>
+> = {
+  PreflightCode: {
+    's3:GetObject': async (s) => [
+      ...['s3:GetObject', 's3:GetObjectVersion'].map((action) => ({
+        action,
+        resource: objectArn(s.config.bucketName, s.config.codeKey),
+        why: 'GetObject of the uploaded code version',
+      })),
+      {
+        action: 's3:ListBucket',
+        resource: bucketArn(s.config.bucketName),
+        why: 'GetObject 404 of a deleted version',
+      },
+    ],
+  },
+  StartRedeploy: {
+    'states:StartExecution': async (s) => [
+      {
+        action: 'states:StartExecution',
+        resource: s.redeployMachineArn,
+        why: 'StartExecution of the redeploy machine',
+      },
+    ],
+  },
+};
 
 const tagContext = {
   [`aws:RequestTag/${PipelineTagKey}`]: Sample.pipelineName,
@@ -78,6 +116,9 @@ const SdkCallAuthorization: Record<string, (s: SampleDeployment) => Promise<IamR
     ...(await requestsFor('s3:CreateBucket', s.variables, 'CreateBucket')),
     ...(await requestsFor('s3:PutBucketOwnershipControls', s.variables, 'CreateBucket with ObjectOwnership')),
   ],
+  // PutBucketNotificationConfiguration: s3:PutBucketNotification (CreateBucket turns EventBridge on).
+  's3:PutBucketNotificationConfiguration': (s) =>
+    requestsFor('s3:PutBucketNotification', s.variables, 'PutBucketNotificationConfiguration'),
   's3:PutPublicAccessBlock': (s) =>
     requestsFor('s3:PutBucketPublicAccessBlock', s.variables, 'PutPublicAccessBlock'),
   's3:PutBucketEncryption': (s) =>
@@ -201,6 +242,47 @@ const DeniedSamples: Partial<Record<ProvisionLambdaTask, (s: SampleDeployment) =
   ],
 };
 
+/** Calls the redeploy functions must never make: force a change, delete, or start anything else. */
+const RedeployDeniedSamples: Partial<Record<RedeployOwnFunction, (s: SampleDeployment) => IamRequest[]>> = {
+  UpdateApplicationCode: (s) => [
+    {
+      action: 'kinesisanalytics:StopApplication',
+      resource: applicationArnOf(s),
+      why: 'never stops (no force)',
+    },
+    { action: 'kinesisanalytics:DeleteApplication', resource: applicationArnOf(s), why: 'never deletes' },
+  ],
+  RollbackApplication: (s) => [
+    {
+      action: 'kinesisanalytics:UpdateApplication',
+      resource: applicationArnOf(s),
+      why: 'rolls back, never updates',
+    },
+  ],
+  StartRedeploy: (s) => [
+    {
+      action: 'states:StartExecution',
+      resource: `arn:aws:states:${Sample.region}:${Sample.account}:stateMachine:payments-settlement`,
+      why: 'starts only the redeploy machine',
+    },
+    {
+      action: 'states:StopExecution',
+      resource: `${s.redeployMachineArn.replace(':stateMachine:', ':execution:')}:x`,
+      why: 'never stops',
+    },
+  ],
+  PreflightCode: (s) => [
+    {
+      action: 's3:PutObject',
+      resource: objectArn(s.config.bucketName, s.config.codeKey),
+      why: 'only reads the code',
+    },
+  ],
+};
+
+const applicationArnOf = (s: SampleDeployment) =>
+  `arn:aws:kinesisanalytics:${Sample.region}:${Sample.account}:application/${s.config.applicationName}`;
+
 const streamArn = (s: SampleDeployment) =>
   `arn:aws:kinesis:${Sample.region}:${Sample.account}:stream/${s.config.streamName}`;
 
@@ -265,10 +347,22 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
       ]),
     ) as Record<ProvisionLambdaTask, string>;
     const common = { Partition: Sample.partition, Region: Sample.region, Account: Sample.account };
+    const redeployFunctionArns = Object.fromEntries(
+      RedeployOwnFunctions.map((task) => [
+        task,
+        resolver.resolveString({
+          'Fn::GetAtt': [logicalId(stack.redeploy.functions[task].node.defaultChild), 'Arn'],
+        }),
+      ]),
+    ) as Record<RedeployOwnFunction, string>;
     sample = {
       config,
       asset: { bucket: config.codeAssetBucket, key: config.codeAssetKey },
       functionArns,
+      redeployMachineArn: resolver.resolveString({
+        Ref: logicalId(stack.redeploy.stateMachine.stateMachine.node.defaultChild),
+      }),
+      redeployFunctionArns,
       variables: {
         ...common,
         StreamName: config.streamName,
@@ -307,6 +401,36 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
       principals.push(principal);
       taskPrincipal.set(task, principal);
     }
+
+    // The redeploy functions, the same way (CheckApplicationHealth is the provisioning task's function).
+    for (const task of RedeployOwnFunctions) {
+      const needed: IamRequest[] = [];
+      for (const call of commandsOf(task)) {
+        const authorise = RedeployCallAuthorization[task]?.[call] ?? SdkCallAuthorization[call];
+        needed.push(
+          ...(authorise ? await authorise(sample) : await requestsFor(call, sample.variables, call)),
+        );
+      }
+      const fn = resources[logicalId(stack.redeploy.functions[task].node.defaultChild)]!;
+      const logGroup = resolver.resolveString(
+        (fn.Properties!['LoggingConfig'] as { LogGroup: unknown }).LogGroup,
+      );
+      const runtime = { ...common, LogGroupName: logGroup, LogStreamName: '2026/12/01/[$LATEST]0123abcd' };
+      for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents'])
+        needed.push(...(await requestsFor(action, runtime, 'Lambda runtime logs')));
+      for (const action of ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'])
+        needed.push(...(await requestsFor(action, common, 'Lambda active tracing')));
+      principals.push({ name: task, roleId: roleOf(stack.redeploy.functions[task].role), needed });
+    }
+    principals.push({
+      name: 'RedeployStateMachineRole',
+      roleId: roleOf(stack.redeploy.stateMachine.stateMachine.role),
+      needed: await stateMachineRequests(sample, [
+        // Its own tasks (not the starter, which EventBridge invokes) and the shared health gate.
+        ...Object.entries(sample.redeployFunctionArns).filter(([task]) => task !== 'StartRedeploy'),
+        ['CheckApplicationHealth', sample.functionArns.CheckApplicationHealth],
+      ]),
+    });
 
     principals.push({
       name: 'FlinkApplicationRole',
@@ -447,10 +571,11 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
     let samples = 0;
 
     // Act
-    for (const [task, denied] of Object.entries(DeniedSamples) as Array<
-      [ProvisionLambdaTask, (s: SampleDeployment) => IamRequest[]]
-    >) {
-      const principal = taskPrincipal.get(task);
+    for (const [task, denied] of [
+      ...Object.entries(DeniedSamples),
+      ...Object.entries(RedeployDeniedSamples),
+    ] as Array<[string, (s: SampleDeployment) => IamRequest[]]>) {
+      const principal = principals.find((p) => p.name === task);
       if (!principal) continue;
       const requests = denied(sample);
       samples += requests.length;
@@ -494,6 +619,14 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
     // Every action of the permission table was among those deleted.
     for (const task of ProvisionLambdaTasks) {
       expect(actionsOf(policies.get(task)!)).toEqual(expect.arrayContaining(tableActions(task)));
+    }
+    for (const task of RedeployOwnFunctions) {
+      const stack = new Stack(new App(), 'RedeployTable');
+      const table = RedeployPermissions[task]({
+        resources: new PipelineResources(stack, 'flinkflow'),
+        stateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:redeploy',
+      }).flatMap((statement) => statement.actions);
+      expect(actionsOf(policies.get(task)!)).toEqual(expect.arrayContaining(table));
     }
   });
 
@@ -688,11 +821,14 @@ async function crawlerRequests(s: SampleDeployment): Promise<IamRequest[]> {
  * "IAM policies for logging to CloudWatch Logs", "AWS X-Ray and Step Functions"): invoke exactly its task
  * functions, manage the log delivery of its log group, and send traces.
  */
-async function stateMachineRequests(s: SampleDeployment): Promise<IamRequest[]> {
+async function stateMachineRequests(
+  s: SampleDeployment,
+  functions: Array<[string, string]> = ProvisionLambdaTasks.map((task) => [task, s.functionArns[task]]),
+): Promise<IamRequest[]> {
   const common = { Partition: Sample.partition, Region: Sample.region, Account: Sample.account };
-  const out: IamRequest[] = ProvisionLambdaTasks.map((task) => ({
+  const out: IamRequest[] = functions.map(([task, arn]) => ({
     action: 'lambda:InvokeFunction',
-    resource: s.functionArns[task],
+    resource: arn,
     why: `invoke ${task}`,
   }));
   for (const action of [

@@ -90,6 +90,10 @@ export class TemplateResolver {
       case 'AWS::StackName':
         return 'FlinkflowOrchestrator';
     }
+    // Ref of a state machine is its ARN (CloudFormation's AWS::StepFunctions::StateMachine return values).
+    if (this.resources[id]?.Type === 'AWS::StepFunctions::StateMachine') {
+      return `arn:${Sample.partition}:states:${Sample.region}:${Sample.account}:stateMachine:${this.physicalName(id)}`;
+    }
     return this.physicalName(id);
   }
 
