@@ -19,7 +19,13 @@ import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/c
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { run as startRedeploy, type S3ObjectCreatedEvent } from '../lambdas/start-redeploy';
 import type { AwsClients } from '../lambdas/shared/clients';
-import { redeployEventPattern } from '../workflow/redeploy-contract';
+import { NotARedeployReasons, redeployEventPattern } from '../workflow/redeploy-contract';
+
+/**
+ * moto names an S3 event's `reason` after the notification event (`s3:ObjectCreated:Copy` -> `Copy`), where
+ * S3 says `CopyObject`; the local rule excludes both spellings, so provisioning's copy is not a re-deploy here either.
+ */
+export const LocalCopyReasons = [...NotARedeployReasons, 'Copy'];
 
 /** The local rule and queue (on AWS the rule is the stack's, with a generated name, and targets the function). */
 export const LocalRedeployRuleName = 'flinkflow-redeploy';
@@ -62,7 +68,7 @@ export async function startRedeployDelivery(options: RedeployDeliveryOptions): P
   await eventBridge.send(
     new PutRuleCommand({
       Name: LocalRedeployRuleName,
-      EventPattern: JSON.stringify(redeployEventPattern(options.account, options.region)),
+      EventPattern: JSON.stringify(redeployEventPattern(options.account, options.region, LocalCopyReasons)),
       State: 'ENABLED',
       Description:
         'flinkflow (local cloud): a new code zip under a pipeline bucket code prefix starts a re-deploy',

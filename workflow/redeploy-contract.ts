@@ -353,11 +353,23 @@ export interface RedeployFailure {
 }
 
 /**
- * The EventBridge pattern of the redeploy rule: S3's "Object Created" events of any pipeline bucket in
- * this account and region, for keys under the code prefix. S3 sends these to the default bus once the
- * bucket has EventBridge notifications on (CreateBucket turns them on).
+ * The `reason` of the S3 events that are not re-deploys: CopyObject is how provisioning's UploadCode puts
+ * the code in the bucket, and that copy is the application's first version, not a new one. Uploads
+ * arrive as PutObject, POST Object or CompleteMultipartUpload (S3 user guide, "EventBridge event message
+ * structure", the detail's `reason`).
  */
-export function redeployEventPattern(account: string, region: string): Record<string, unknown> {
+export const NotARedeployReasons = ['CopyObject'] as const;
+
+/**
+ * The EventBridge pattern of the redeploy rule: S3's "Object Created" events of any pipeline bucket in
+ * this account and region, for keys under the code prefix, except copies. S3 sends these to the default
+ * bus once the bucket has EventBridge notifications on (CreateBucket turns them on).
+ */
+export function redeployEventPattern(
+  account: string,
+  region: string,
+  copyReasons: readonly string[] = NotARedeployReasons,
+): Record<string, unknown> {
   return {
     source: ['aws.s3'],
     'detail-type': ['Object Created'],
@@ -366,6 +378,7 @@ export function redeployEventPattern(account: string, region: string): Record<st
     detail: {
       bucket: { name: [{ wildcard: PipelineNames.bucket('*', account, region) }] },
       object: { key: [{ prefix: CodePrefix }] },
+      reason: [{ 'anything-but': [...copyReasons] }],
     },
   };
 }

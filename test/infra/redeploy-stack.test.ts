@@ -26,7 +26,13 @@ function motoMatches(pattern: unknown, events: readonly unknown[]): boolean[] {
   return JSON.parse(out.toString()) as boolean[];
 }
 
-function s3Event(detailType: string, bucket: string, key: string, overrides: Record<string, unknown> = {}) {
+function s3Event(
+  detailType: string,
+  bucket: string,
+  key: string,
+  overrides: Record<string, unknown> = {},
+  reason = 'PutObject',
+) {
   return {
     version: '0',
     id: '17793124-05d4-b198-2fde-7ededc63b103',
@@ -42,7 +48,7 @@ function s3Event(detailType: string, bucket: string, key: string, overrides: Rec
       object: { key, size: 52674265, etag: 'abc', 'version-id': 'v2', sequencer: '617f08299329d189' },
       'request-id': 'N4N7GDK58NMKJ12R',
       requester: Sample.account,
-      reason: 'PutObject',
+      reason,
     },
     ...overrides,
   };
@@ -91,6 +97,16 @@ describe('the redeploy rule, machine and functions in the orchestrator stack', (
           'code/flinkflow-app.zip',
         ),
         true,
+      ],
+      [
+        'a multipart upload',
+        s3Event('Object Created', bucket, 'code/flinkflow-app.zip', {}, 'CompleteMultipartUpload'),
+        true,
+      ],
+      [
+        "provisioning's copy of the code asset",
+        s3Event('Object Created', bucket, 'code/flinkflow-app.zip', {}, 'CopyObject'),
+        false,
       ],
       ['an output file', s3Event('Object Created', bucket, 'output/ticker=AAPL/part-0.csv'), false],
       [
