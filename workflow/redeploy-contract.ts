@@ -124,7 +124,12 @@ export function redeployExecutionName(object: {
   key: string;
   versionId: string;
 }): string {
-  const pipeline = pipelineOfBucketName(object.bucketName) ?? 'pipeline';
+  const pipeline = pipelineOfBucketName(object.bucketName);
+  if (pipeline === undefined) {
+    throw new Error(
+      `${object.bucketName} is not a pipeline bucket (flinkflow-<pipeline>-<account>-<region>); only uploads to one start a re-deploy`,
+    );
+  }
   return `${pipeline}-${objectHash(object)}`;
 }
 
@@ -154,6 +159,13 @@ export const CodePrefix = keyPrefixOf(PipelineNames.codeKey);
 const PIPELINE_NAME = /^[a-z](?:[a-z0-9]|-(?!-))*[a-z0-9]$/;
 type Issue = { input?: unknown; code?: string };
 
+/** Whole seconds in a range, every failure (not a number, a fraction, out of range) with one message. */
+function seconds(min: number, max: number, fallback: string) {
+  const error = (issue: Issue) =>
+    `must be a whole number of seconds from ${min} to ${max}, got ${describeValue(issue.input)}; omit it for ${fallback}`;
+  return z.int({ error }).min(min, { error }).max(max, { error });
+}
+
 /** The redeploy machine's input: which object version to deploy to which pipeline, and the gate's limits. */
 export const RedeployInputSchema = z.strictObject(
   {
@@ -176,26 +188,14 @@ export const RedeployInputSchema = z.strictObject(
         error: (i: Issue) =>
           `must be the object's version id (the bucket is versioned), got ${describeValue(i.input)}`,
       })
-      .min(1)
+      .min(1, { error: 'is empty; it must be the object version the upload created' })
       .refine((v) => v !== 'null', {
         error: 'is "null": the object has no version, so the application cannot pin it; turn versioning on',
       }),
-    healthSettleSeconds: z
-      .int({
-        error: (i: Issue) =>
-          `must be a whole number of seconds from 10 to 3600, got ${describeValue(i.input)}`,
-      })
-      .min(10)
-      .max(3600)
-      .optional(),
-    startTimeoutSeconds: z
-      .int({
-        error: (i: Issue) =>
-          `must be a whole number of seconds from 60 to 3600, got ${describeValue(i.input)}`,
-      })
-      .min(60)
-      .max(3600)
-      .default(DefaultRedeployStartTimeoutSeconds),
+    healthSettleSeconds: seconds(10, 3600, "two checkpoint intervals of the application's window").optional(),
+    startTimeoutSeconds: seconds(60, 3600, `${DefaultRedeployStartTimeoutSeconds} s`).default(
+      DefaultRedeployStartTimeoutSeconds,
+    ),
   },
   {
     error: (i: Issue) =>

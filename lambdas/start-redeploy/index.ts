@@ -15,8 +15,7 @@ import {
   StartRedeployTask,
   type RedeployInput,
 } from '../../workflow/redeploy-contract';
-import { InvalidInputError } from '../shared/errors';
-import { ConfigurationError } from '../shared/errors';
+import { ConfigurationError, InvalidInputError } from '../shared/errors';
 import { taskHandler } from '../shared/handler';
 import { logger } from '../shared/logger';
 import { resolveDeps, type TaskDeps } from '../shared/runtime';

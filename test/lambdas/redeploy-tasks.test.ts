@@ -537,3 +537,42 @@ describe('DescribeRedeployFailure', () => {
     });
   });
 });
+
+describe('the redeploy input', () => {
+  it('It should name each bad number with its range and default, and an unknown field as a typo', async () => {
+    const input = {
+      pipelineName: 'ticks-demo',
+      bucketName: BUCKET,
+      key: 'code/flinkflow-app.zip',
+      versionId: 'v2',
+    };
+    await expect(
+      validateRedeploy(
+        { ...input, healthSettleSeconds: 5, startTimeoutSeconds: '900', windowSeconds: 5 },
+        {},
+        env,
+      ),
+    ).rejects.toMatchObject({
+      name: ErrorName.InvalidInput,
+      problems: [
+        {
+          field: 'healthSettleSeconds',
+          message:
+            "must be a whole number of seconds from 10 to 3600, got 5; omit it for two checkpoint intervals of the application's window",
+        },
+        {
+          field: 'startTimeoutSeconds',
+          message:
+            'must be a whole number of seconds from 60 to 3600, got "900" (a string); omit it for 900 s',
+        },
+        { field: 'windowSeconds', message: expect.stringMatching(/^is not a known field \(typo\?\)/) },
+      ],
+    });
+  });
+
+  it('It should refuse to name an execution for a bucket that is not a pipeline bucket', () => {
+    expect(() =>
+      redeployExecutionName({ bucketName: 'payments-archive', key: 'code/x.zip', versionId: 'v1' }),
+    ).toThrow(/payments-archive is not a pipeline bucket/);
+  });
+});
