@@ -17,15 +17,11 @@ import {
 } from '@aws-sdk/client-sqs';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { run as startRedeploy, type S3ObjectCreatedEvent } from '../lambdas/start-redeploy';
 import type { AwsClients } from '../lambdas/shared/clients';
-import { NotARedeployReasons, redeployEventPattern } from '../workflow/redeploy-contract';
-
-/**
- * moto names an S3 event's `reason` after the notification event (`s3:ObjectCreated:Copy` -> `Copy`), where
- * S3 says `CopyObject`; the local rule excludes both spellings, so provisioning's copy is not a re-deploy here either.
- */
-export const LocalCopyReasons = [...NotARedeployReasons, 'Copy'];
+import { SHA256_METADATA_KEY } from '../lambdas/upload-code';
+import { redeployEventPattern } from '../workflow/redeploy-contract';
 
 /** The local rule and queue (on AWS the rule is the stack's, with a generated name, and targets the function). */
 export const LocalRedeployRuleName = 'flinkflow-redeploy';
@@ -58,6 +54,24 @@ export async function startRedeployDelivery(options: RedeployDeliveryOptions): P
   const sqs = new SQSClient(config);
   const eventBridge = new EventBridgeClient(config);
   const sfn = new SFNClient({ ...config, endpoint: options.statesUrl });
+  const s3 = new S3Client({ ...config, forcePathStyle: true });
+
+  /**
+   * moto gives every S3 event the `reason` "ObjectCreated" (it cuts the notification name
+   * `s3:ObjectCreated:Copy` at the wrong colon), where S3 says CopyObject or PutObject, so the rule's
+   * `reason` filter cannot keep provisioning's copy out here. The copy is the one code object that carries
+   * UploadCode's SHA-256 metadata; the loop leaves it out instead, as the rule does on AWS.
+   */
+  const isProvisioningCopy = async (event: S3ObjectCreatedEvent): Promise<boolean> => {
+    const bucket = event.detail?.bucket?.name;
+    const key = event.detail?.object?.key;
+    const versionId = event.detail?.object?.['version-id'];
+    if (!bucket || !key) return false;
+    const head = await s3.send(
+      new HeadObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }),
+    );
+    return head.Metadata?.[SHA256_METADATA_KEY] !== undefined;
+  };
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: LocalRedeployQueueName }));
   if (!QueueUrl) throw new Error(`moto did not return a URL for queue ${LocalRedeployQueueName}`);
   const { Attributes } = await sqs.send(
@@ -68,7 +82,7 @@ export async function startRedeployDelivery(options: RedeployDeliveryOptions): P
   await eventBridge.send(
     new PutRuleCommand({
       Name: LocalRedeployRuleName,
-      EventPattern: JSON.stringify(redeployEventPattern(options.account, options.region, LocalCopyReasons)),
+      EventPattern: JSON.stringify(redeployEventPattern(options.account, options.region)),
       State: 'ENABLED',
       Description:
         'flinkflow (local cloud): a new code zip under a pipeline bucket code prefix starts a re-deploy',
@@ -103,11 +117,15 @@ export async function startRedeployDelivery(options: RedeployDeliveryOptions): P
       for (const message of messages ?? []) {
         const attempts = Number(message.Attributes?.ApproximateReceiveCount ?? '1');
         try {
-          const result = await startRedeploy(
-            JSON.parse(message.Body ?? 'null') as S3ObjectCreatedEvent,
-            { clients },
-            env,
-          );
+          const event = JSON.parse(message.Body ?? 'null') as S3ObjectCreatedEvent;
+          if (await isProvisioningCopy(event)) {
+            options.log(
+              `redeploy delivery: ${event.detail?.object?.key ?? ''} is provisioning's copy, not a re-deploy`,
+            );
+            await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: message.ReceiptHandle }));
+            continue;
+          }
+          const result = await startRedeploy(event, { clients }, env);
           delivered += 1;
           options.log(
             `redeploy delivery: ${result.input.key} version ${result.input.versionId} -> ${result.started ? 'started' : 'already handled'} ${result.executionName}`,
@@ -128,7 +146,7 @@ export async function startRedeployDelivery(options: RedeployDeliveryOptions): P
     stop: async () => {
       stopped = true;
       await loop.catch(() => undefined);
-      for (const client of [sqs, eventBridge, sfn]) client.destroy();
+      for (const client of [sqs, eventBridge, sfn, s3]) client.destroy();
     },
   };
 }
