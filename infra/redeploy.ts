@@ -20,11 +20,11 @@ import { DeploymentVariables } from '../workflow/contract';
 import { RedeployStateMachine, type RedeployTaskFunctions } from '../workflow/redeploy';
 import {
   RedeployLambdaTasks,
+  RedeployMachineVariable,
   RedeployState,
   StartRedeployTask,
   redeployEventPattern,
 } from '../workflow/redeploy-contract';
-import { RedeployMachineVariable } from '../lambdas/start-redeploy';
 import { acknowledgeTaskFunctionFindings, nagResourceName } from './orchestrator-stack';
 import type { PipelineResources } from './pipeline-resources';
 import { RedeployPermissions, type RedeployOwnFunction } from './redeploy-permissions';

@@ -82,6 +82,9 @@ export const RedeployTasksAfterUpdate = [
 /** The Lambda function behind the EventBridge rule that starts the machine (not a state of it). */
 export const StartRedeployTask = 'StartRedeploy';
 
+/** The environment variable with the redeploy machine's ARN, which infra/redeploy.ts sets on the starter. */
+export const RedeployMachineVariable = 'REDEPLOY_STATE_MACHINE_ARN';
+
 /** The Lambda functions of a re-deploy: the machine's tasks and the starter. */
 export type RedeployFunctionName = RedeployLambdaTask | typeof StartRedeployTask;
 

@@ -12,6 +12,7 @@ import {
   CodePrefix,
   pipelineOfBucketName,
   redeployExecutionName,
+  RedeployMachineVariable,
   StartRedeployTask,
   type RedeployInput,
 } from '../../workflow/redeploy-contract';
@@ -21,8 +22,7 @@ import { logger } from '../shared/logger';
 import { resolveDeps, type TaskDeps } from '../shared/runtime';
 import { withTransientErrors } from '../shared/transient';
 
-/** The environment variable with the redeploy machine's ARN (infra/redeploy.ts sets it). */
-export const RedeployMachineVariable = 'REDEPLOY_STATE_MACHINE_ARN';
+export { RedeployMachineVariable };
 
 /** The part of S3's "Object Created" EventBridge event the function reads (S3 user guide, "EventBridge event message structure"). */
 export interface S3ObjectCreatedEvent {
