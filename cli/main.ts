@@ -1,10 +1,11 @@
 /**
- * `flinkflow`: the command line of the project. Commands: provision, validate, destroy, produce, local
- * up|down|status|run.
+ * `flinkflow`: the command line of the project. Commands: provision, validate, redeploy, destroy, produce,
+ * local up|down|status|run.
  * Exit codes are in exit-codes.ts and docs/cli.md.
  */
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { Command, CommanderError, Option } from 'commander';
 import { createAwsClients } from '../lambdas/shared/clients';
 import { produceTicks, systemClock } from '../producer';
@@ -29,7 +30,9 @@ import { provisionCommand, type ProvisionCommandDeps } from './commands/provisio
 import { validateCommand, type ValidateCommandDeps } from './commands/validate';
 import { provisionExecution } from './commands/provision-execution';
 import { destroyCommand, type DestroyCommandDeps } from './commands/destroy';
+import { redeployCommand, type RedeployCommandDeps } from './commands/redeploy';
 import { exitOnFatalError } from '../local/common/fatal';
+import { RedeployStateMachineName } from '../local/stepfunctions/machines';
 import { CliError, EnvironmentError } from './errors';
 import { ExitCode } from './exit-codes';
 import { processIo, type CliIo } from './io';
@@ -72,6 +75,7 @@ export interface CliDeps {
   destroy: DestroyCommandDeps;
   validate: ValidateCommandDeps;
   produce: ProduceCommandDeps;
+  redeploy: RedeployCommandDeps;
   cloud: LocalCloudDeps;
   localRun: (io: CliIo) => LocalRunDeps;
 }
@@ -133,6 +137,31 @@ export function defaultDeps(io: CliIo): CliDeps {
       useLocalCloud,
       kinesis: () => createAwsClients(io.env).kinesis,
       produce: (options, deps) => produceTicks(options, deps),
+    },
+    redeploy: {
+      target: async (local) => {
+        if (local) {
+          const state = await requireRunningCloud();
+          useLocalEndpoints(state, io.env);
+          const stateMachineArn = state.stateMachines?.[RedeployStateMachineName];
+          return {
+            s3: createAwsClients(io.env).s3,
+            sfn: sfnClient({ endpoint: state.edge, region: state.region }),
+            account: state.account,
+            region: state.region,
+            ...(stateMachineArn ? { stateMachineArn } : {}),
+          };
+        }
+        const clients = createAwsClients(io.env);
+        const account = (await clients.sts.send(new GetCallerIdentityCommand({}))).Account;
+        if (!account)
+          throw new EnvironmentError(
+            'STS GetCallerIdentity returned no account; check your AWS credentials.',
+          );
+        return { s3: clients.s3, sfn: sfnClient(), account, region: await clients.s3.config.region() };
+      },
+      sleep: (ms, signal) => systemClock.sleep(ms, signal),
+      now: () => Date.now(),
     },
     cloud,
     localRun: (runIo) => {
@@ -325,6 +354,34 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExitCode: (code: numbe
     .option('--json', 'print the outcome (the verdict as `output`) as JSON on stdout')
     .addHelpText('after', `\nExample:\n  flinkflow validate --pipeline ticks-demo --json\n${EXIT_CODES_HELP}`)
     .action(async (options) => setExitCode(await validateCommand(options, io, deps.validate)));
+
+  program
+    .command('redeploy')
+    .description(
+      "Upload a new code zip to a pipeline's bucket and follow the re-deploy it starts: pre-flight, snapshot, update, health gate, or a rollback.",
+    )
+    .argument('<zip>', 'the code zip (make flink-zip builds flink-app/dist/flinkflow-app.zip)')
+    .requiredOption('--pipeline <name>', 'the provisioned pipeline to re-deploy')
+    .option('--local', 'on the local cloud (must be up, with the pipeline provisioned)')
+    .option(
+      '--state-machine-arn <arn>',
+      "the redeploy state machine (default: $FLINKFLOW_REDEPLOY_STATE_MACHINE_ARN; with --local, the local cloud's)",
+    )
+    .option(
+      '--start-timeout-seconds <n>',
+      'how long to wait for the upload to start the re-deploy',
+      wholeNumber(10, 3600),
+      120,
+    )
+    .option('--poll-seconds <n>', 'how often to read the execution history', wholeNumber(1, 60), 2)
+    .option('--json', 'print the outcome as JSON on stdout')
+    .addHelpText(
+      'after',
+      `\nExample:\n  flinkflow redeploy flink-app/dist/flinkflow-app.zip --pipeline ticks-demo\n${EXIT_CODES_HELP}`,
+    )
+    .action(async (zip: string, options) =>
+      setExitCode(await redeployCommand(zip, options, io, deps.redeploy)),
+    );
 
   program
     .command('produce')

@@ -26,6 +26,7 @@ import { ValidationScheduleVariables } from '../workflow/crawl-contract';
 import { CrawlAndQuery, validationWorkGroupCfnConfiguration } from './crawl-and-query';
 import { PipelineBucketPrefixes, PipelineResources } from './pipeline-resources';
 import { DefaultBytesScannedCutoffPerQuery, DefaultValidationWorkGroup } from './validation-workgroup';
+import { Redeploy } from './redeploy';
 import { ProjectRoot, TaskFunction } from './task-function';
 import { TaskPermissions } from './task-permissions';
 import { Teardown } from './teardown';
@@ -61,6 +62,7 @@ export class OrchestratorStack extends Stack {
   private athenaResults?: s3.Bucket;
   /** The teardown machine and its functions (infra/teardown.ts). */
   readonly teardown: Teardown;
+  readonly redeploy: Redeploy;
 
   constructor(scope: Construct, id: string, props: OrchestratorStackProps = {}) {
     super(scope, id, props);
@@ -145,6 +147,11 @@ export class OrchestratorStack extends Stack {
     acknowledgeStateMachineFindings(this.stateMachine, functions);
 
     this.teardown = new Teardown(this, 'Teardown', { resources, logRetention });
+    this.redeploy = new Redeploy(this, 'Redeploy', {
+      resources,
+      checkApplicationHealth: functions.CheckApplicationHealth,
+      logRetention,
+    });
 
     new CfnOutput(this, 'ProvisioningStateMachineArn', {
       value: this.stateMachine.stateMachine.stateMachineArn,
@@ -434,7 +441,7 @@ export function acknowledgeStateMachineFindings(
 }
 
 /** How cdk-nag prints a resource ARN in a finding id (tokens become <Ref> / <Logical.Attr> / <AWS::X>). */
-function nagResourceName(stack: Stack, arn: string): string {
+export function nagResourceName(stack: Stack, arn: string): string {
   return nagResourceNameFromResolved(stack.resolve(arn));
 }
 

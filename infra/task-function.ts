@@ -16,6 +16,33 @@ import { CrawlTaskTimeoutSeconds } from '../workflow/crawl-and-query';
 import type { CrawlLambdaTask } from '../workflow/crawl-contract';
 import type { TaskName } from '../lambdas/shared/handler';
 import { lambdaFolderName, ProvisionTaskTimeoutSeconds } from '../workflow/provisioning';
+import { RedeployTaskTimeoutSeconds, StartRedeployTimeoutSeconds } from '../workflow/redeploy';
+import { StartRedeployTask, type RedeployLambdaTask } from '../workflow/redeploy-contract';
+
+/** Any task function the stack deploys: a task of one of the machines, or the redeploy starter. */
+export type TaskFunctionName = TaskName;
+
+/**
+ * The handler folder (the kebab-case of the name, whatever the machine) and the default timeout of a
+ * task function: its state's TimeoutSeconds from its machine's table. Teardown tasks pass theirs.
+ */
+function folderAndTimeout(task: TaskName): { folder: string; timeoutSeconds: number | undefined } {
+  const folder = lambdaFolderName(task);
+  if (task in ProvisionTaskTimeoutSeconds)
+    return { folder, timeoutSeconds: ProvisionTaskTimeoutSeconds[task as ProvisionLambdaTask] };
+  if (task in CrawlTaskTimeoutSeconds)
+    return { folder, timeoutSeconds: CrawlTaskTimeoutSeconds[task as CrawlLambdaTask] };
+  if (task === StartRedeployTask) return { folder, timeoutSeconds: StartRedeployTimeoutSeconds };
+  if (task in RedeployTaskTimeoutSeconds)
+    return { folder, timeoutSeconds: RedeployTaskTimeoutSeconds[task as RedeployLambdaTask] };
+  return { folder, timeoutSeconds: undefined };
+}
+
+function defaultTimeoutOf(task: TaskName, timeoutSeconds: number | undefined): number {
+  if (timeoutSeconds === undefined)
+    throw new Error(`Task ${task} has no default timeout; pass timeoutSeconds (its state's TimeoutSeconds).`);
+  return timeoutSeconds;
+}
 
 /** The repository root, where lambdas/ and package-lock.json live. */
 export const ProjectRoot = path.resolve(__dirname, '..');
@@ -34,14 +61,7 @@ export interface TaskFunctionProps {
   readonly memorySize?: number;
 }
 
-/** A task's time budget, from its machine's table (the state's TimeoutSeconds is the same). */
-function taskTimeoutSeconds(task: TaskName): number {
-  if (task in ProvisionTaskTimeoutSeconds) return ProvisionTaskTimeoutSeconds[task as ProvisionLambdaTask];
-  if (task in CrawlTaskTimeoutSeconds) return CrawlTaskTimeoutSeconds[task as CrawlLambdaTask];
-  throw new Error(`Task ${task} has no default timeout; pass timeoutSeconds (its state's TimeoutSeconds).`);
-}
-
-/** A provisioning or crawl-and-query task's function; see the module comment for its defaults. */
+/** A task's function, of any machine; see the module comment for its defaults. */
 export class TaskFunction extends NodejsFunction {
   readonly task: TaskName;
 
@@ -57,15 +77,16 @@ export class TaskFunction extends NodejsFunction {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `flinkflow task ${props.task}`,
     });
+    const { folder, timeoutSeconds } = folderAndTimeout(props.task);
     super(scope, id, {
-      entry: path.join(ProjectRoot, 'lambdas', lambdaFolderName(props.task), 'index.ts'),
+      entry: path.join(ProjectRoot, 'lambdas', folder, 'index.ts'),
       handler: 'handler',
       projectRoot: ProjectRoot,
       depsLockFilePath: path.join(ProjectRoot, 'package-lock.json'),
       runtime: TaskRuntime,
       architecture: lambda.Architecture.ARM_64,
       tracing: lambda.Tracing.ACTIVE,
-      timeout: Duration.seconds(props.timeoutSeconds ?? taskTimeoutSeconds(props.task)),
+      timeout: Duration.seconds(props.timeoutSeconds ?? defaultTimeoutOf(props.task, timeoutSeconds)),
       memorySize: props.memorySize ?? 256,
       logGroup,
       role,

@@ -74,6 +74,8 @@ export const TaskPermissions: Readonly<
         's3:PutEncryptionConfiguration',
         's3:PutBucketPublicAccessBlock',
         's3:PutBucketPolicy',
+        // PutBucketNotificationConfiguration (EventBridge notifications for the redeploy rule).
+        's3:PutBucketNotification',
       ],
       [resources.bucketArn],
     ),

@@ -17,8 +17,9 @@ import { startLocalKinesis } from './kinesis/kinesis-server';
 import { startLocalS3 } from './s3/moto-server';
 import { startSchedulerGateway } from './scheduler/gateway';
 import { startScheduleRunner, type ScheduleRunner } from './scheduler/runner';
+import { startRedeployDelivery } from './redeploy-delivery';
 import { readLocalDeployment } from './stepfunctions/deployment';
-import { localStateMachineArns } from './stepfunctions/machines';
+import { localStateMachineArns, RedeployStateMachineName, stateMachineArn } from './stepfunctions/machines';
 import { createStepFunctionsService } from './stepfunctions/service';
 
 export const LOCAL_REGION = 'us-east-1';
@@ -276,6 +277,16 @@ export async function startServices(options: LocalServicesOptions): Promise<Loca
       log: (l) => log('edge', l),
     });
     stops.push(edge.close);
+    // S3 -> EventBridge -> the redeploy machine (local/redeploy-delivery.ts).
+    const redeployDelivery = await startRedeployDelivery({
+      motoUrl: s3.url,
+      statesUrl: statesServer.url,
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+      redeployMachineArn: stateMachineArn(LOCAL_REGION, LOCAL_ACCOUNT, RedeployStateMachineName),
+      log: (l) => log('events', l),
+    });
+    stops.push(redeployDelivery.stop);
     // Rendering the ASL takes seconds (a CDK synth): done now, in a worker, not at the first execution.
     if (options.warmStateMachines) stepFunctions.warmUp();
     // Stopped first (stops run in reverse): no schedule fires into endpoints being shut down.

@@ -6,6 +6,7 @@ import {
   CreateBucketCommand,
   HeadBucketCommand,
   PutBucketEncryptionCommand,
+  PutBucketNotificationConfigurationCommand,
   PutBucketPolicyCommand,
   PutBucketVersioningCommand,
   PutPublicAccessBlockCommand,
@@ -117,6 +118,15 @@ export const run = withTransientErrors(
     );
     await s3.send(new PutBucketPolicyCommand({ Bucket, Policy: tlsOnlyPolicy(config) }));
     await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    // S3 sends the bucket's events to EventBridge's default bus once this (empty) configuration is on;
+    // the redeploy rule (infra/redeploy.ts) picks new code zips out of them. It replaces the bucket's
+    // whole notification configuration, which flinkflow sets nowhere else.
+    await s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket,
+        NotificationConfiguration: { EventBridgeConfiguration: {} },
+      }),
+    );
 
     return { bucketName: Bucket, bucketArn: bucketArn(config), created };
   },

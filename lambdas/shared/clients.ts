@@ -6,7 +6,7 @@
  * (`AWS_ENDPOINT_URL_KINESIS`, `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_KINESIS_ANALYTICS_V2`,
  * `AWS_ENDPOINT_URL_GLUE`, `AWS_ENDPOINT_URL_CLOUDWATCH_LOGS`, `AWS_ENDPOINT_URL_CLOUDWATCH`,
  * `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_ATHENA`, `AWS_ENDPOINT_URL_SNS`,
- * `AWS_ENDPOINT_URL_SCHEDULER`), which the local
+ * `AWS_ENDPOINT_URL_SCHEDULER`, `AWS_ENDPOINT_URL_SFN`), which the local
  * cloud sets and AWS leaves unset. The handlers never know which cloud they talk to.
  */
 import { AthenaClient } from '@aws-sdk/client-athena';
@@ -18,6 +18,7 @@ import { KinesisAnalyticsV2Client } from '@aws-sdk/client-kinesis-analytics-v2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
@@ -35,6 +36,8 @@ export interface AwsClients {
   athena: AthenaClient;
   sns: SNSClient;
   scheduler: SchedulerClient;
+  /** Step Functions (the redeploy starter starts executions). */
+  sfn: SFNClient;
 }
 
 /**
@@ -66,6 +69,7 @@ export function createAwsClients(env: NodeJS.ProcessEnv = process.env): AwsClien
     athena: new AthenaClient({ ...COMMON }),
     sns: new SNSClient({ ...COMMON }),
     scheduler: new SchedulerClient({ ...COMMON }),
+    sfn: new SFNClient({ ...COMMON }),
   };
 }
 

@@ -7,11 +7,12 @@ import type { MiddlewareObj, MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { ProvisionLambdaTask } from '../../workflow/contract';
 import type { CrawlLambdaTask } from '../../workflow/crawl-contract';
+import type { RedeployFunctionName } from '../../workflow/redeploy-contract';
 import type { TeardownLambdaTask } from '../../workflow/teardown-contract';
 import { logger } from './logger';
 
 /** The state a task function serves, in any of the machines. */
-export type TaskName = ProvisionLambdaTask | CrawlLambdaTask | TeardownLambdaTask;
+export type TaskName = ProvisionLambdaTask | CrawlLambdaTask | TeardownLambdaTask | RedeployFunctionName;
 
 /**
  * Logs the start, the end (with the result) and the failure (with the error's name, which is what the

@@ -6,14 +6,17 @@ import * as crawlAndQuery from './run-crawl-and-query';
 import {
   CrawlAndQueryStateMachineName,
   ProvisioningStateMachineName,
+  RedeployStateMachineName,
   TeardownStateMachineName,
   type LocalMachineModule,
 } from './machines';
 import * as provisioning from './run-provisioning';
+import * as redeploy from './run-redeploy';
 import * as teardown from './run-teardown';
 
 export const LocalMachineModules: Readonly<Record<string, LocalMachineModule>> = {
   [ProvisioningStateMachineName]: provisioning,
   [CrawlAndQueryStateMachineName]: crawlAndQuery,
   [TeardownStateMachineName]: teardown,
+  [RedeployStateMachineName]: redeploy,
 };

@@ -6,6 +6,8 @@
 
 /** The provisioning machine's name on the local cloud (on AWS, CDK names it). */
 export const ProvisioningStateMachineName = 'flinkflow-provisioning';
+/** The redeploy machine's name on the local cloud. */
+export const RedeployStateMachineName = 'flinkflow-redeploy';
 
 /** The crawl-and-query machine's name on the local cloud. */
 export const CrawlAndQueryStateMachineName = 'flinkflow-crawl-and-query';
@@ -22,6 +24,7 @@ export const LocalStateMachines: readonly LocalStateMachineRegistration[] = [
   { name: ProvisioningStateMachineName },
   { name: CrawlAndQueryStateMachineName },
   { name: TeardownStateMachineName },
+  { name: RedeployStateMachineName },
 ];
 
 /** One step of an execution as the interpreter reports it (state entered/exited/failed, retries, ...). */

@@ -64,6 +64,13 @@ function fakeDeps(
           };
         }),
     },
+    redeploy: {
+      target: async () => {
+        throw new EnvironmentError('The local cloud is not running. Start it with `flinkflow local up`.');
+      },
+      sleep: async () => undefined,
+      now: () => 0,
+    },
     cloud: {
       start: async () => {
         throw new Error('not in this test');

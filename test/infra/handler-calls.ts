@@ -7,9 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ProjectRoot } from '../../infra/task-function';
-import type { ProvisionLambdaTask } from '../../workflow/contract';
-import type { CrawlLambdaTask } from '../../workflow/crawl-contract';
-import type { TeardownLambdaTask } from '../../workflow/teardown-contract';
+import type { TaskName } from '../../lambdas/shared/handler';
 import { lambdaFolderName } from '../../workflow/provisioning';
 
 /** The service prefix of each SDK client package the tasks use (null: the call needs no permission). */
@@ -24,6 +22,8 @@ export const ServicePrefix: Readonly<Record<string, string | null>> = {
   '@aws-sdk/client-sns': 'sns',
   '@aws-sdk/client-scheduler': 'scheduler',
   '@aws-sdk/client-eventbridge': 'events',
+  // Step Functions' IAM prefix is `states` (the redeploy starter's StartExecution).
+  '@aws-sdk/client-sfn': 'states',
   // GetCallerIdentity needs no permission.
   '@aws-sdk/client-sts': null,
 };
@@ -36,8 +36,9 @@ interface Source {
 }
 
 /** A task's sources: its folder and the modules under lambdas/ they import, transitively. */
-function sourcesOf(task: ProvisionLambdaTask | CrawlLambdaTask | TeardownLambdaTask): Source[] {
+function sourcesOf(task: TaskName): Source[] {
   const lambdasRoot = path.join(ProjectRoot, 'lambdas');
+  // Every machine's task folders follow the same kebab-case rule.
   const folder = path.join(lambdasRoot, lambdaFolderName(task));
   if (!fs.existsSync(folder)) {
     throw new Error(`${task}: its handler folder ${folder} does not exist (lambdaFolderName of the task)`);
@@ -106,7 +107,7 @@ function reachableTexts(sources: readonly Source[]): string[] {
 }
 
 /** The SDK commands a task's handler sends, as `prefix:Operation` (the API name, not yet the IAM action). */
-export function commandsOf(task: ProvisionLambdaTask | CrawlLambdaTask | TeardownLambdaTask): string[] {
+export function commandsOf(task: TaskName): string[] {
   const sources = sourcesOf(task);
   // Which client each imported command class comes from, over all the task's files.
   const moduleOf = new Map<string, string>();

@@ -20,6 +20,8 @@
 import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
 import { PipelineResources } from '../../infra/pipeline-resources';
+import { RedeployOwnFunctions } from '../../infra/redeploy';
+import { RedeployPermissions, type RedeployOwnFunction } from '../../infra/redeploy-permissions';
 import { CrawlTaskPermissions, TaskPermissions } from '../../infra/task-permissions';
 import { applicationLogging } from '../../lambdas/create-application';
 import { resolveInput } from '../../lambdas/validate-input';
@@ -69,11 +71,46 @@ interface SampleDeployment {
     keyPolicy: unknown;
     schedulerRoleArn: string;
   };
+  redeployMachineArn: string;
+  redeployFunctionArns: Record<RedeployOwnFunction, string>;
 }
 
 /** Every task of both machines: each has its own function and role. */
 const AllTasks = [...ProvisionLambdaTasks, ...CrawlLambdaTasks] as const;
 type AnyTask = (typeof AllTasks)[number];
+
+/**
+ * The redeploy functions' calls whose authorisation differs from the provisioning tasks' call of the same
+ * name: PreflightCode reads the pipeline's code object by version (GetObject and GetObjectVersion, and
+ * ListBucket so that a missing version answers 404), and the starter starts the redeploy machine.
+ */
+const RedeployCallAuthorization: Partial<
+  Record<RedeployOwnFunction, Record<string, (s: SampleDeployment) => Promise<IamRequest[]>>>
+> = {
+  PreflightCode: {
+    's3:GetObject': async (s) => [
+      ...['s3:GetObject', 's3:GetObjectVersion'].map((action) => ({
+        action,
+        resource: objectArn(s.config.bucketName, s.config.codeKey),
+        why: 'GetObject of the uploaded code version',
+      })),
+      {
+        action: 's3:ListBucket',
+        resource: bucketArn(s.config.bucketName),
+        why: 'GetObject 404 of a deleted version',
+      },
+    ],
+  },
+  StartRedeploy: {
+    'states:StartExecution': async (s) => [
+      {
+        action: 'states:StartExecution',
+        resource: s.redeployMachineArn,
+        why: 'StartExecution of the redeploy machine',
+      },
+    ],
+  },
+};
 
 const tagContext = {
   [`aws:RequestTag/${PipelineTagKey}`]: Sample.pipelineName,
@@ -98,6 +135,9 @@ const SdkCallAuthorization: Record<string, (s: SampleDeployment) => Promise<IamR
     ...(await requestsFor('s3:CreateBucket', s.variables, 'CreateBucket')),
     ...(await requestsFor('s3:PutBucketOwnershipControls', s.variables, 'CreateBucket with ObjectOwnership')),
   ],
+  // PutBucketNotificationConfiguration: s3:PutBucketNotification (CreateBucket turns EventBridge on).
+  's3:PutBucketNotificationConfiguration': (s) =>
+    requestsFor('s3:PutBucketNotification', s.variables, 'PutBucketNotificationConfiguration'),
   's3:PutPublicAccessBlock': (s) =>
     requestsFor('s3:PutBucketPublicAccessBlock', s.variables, 'PutPublicAccessBlock'),
   's3:PutBucketEncryption': (s) =>
@@ -321,6 +361,47 @@ DeniedSamples.CreateValidationSchedule = (s) => [
   },
 ];
 
+/** Calls the redeploy functions must never make: force a change, delete, or start anything else. */
+const RedeployDeniedSamples: Partial<Record<RedeployOwnFunction, (s: SampleDeployment) => IamRequest[]>> = {
+  UpdateApplicationCode: (s) => [
+    {
+      action: 'kinesisanalytics:StopApplication',
+      resource: applicationArnOf(s),
+      why: 'never stops (no force)',
+    },
+    { action: 'kinesisanalytics:DeleteApplication', resource: applicationArnOf(s), why: 'never deletes' },
+  ],
+  RollbackApplication: (s) => [
+    {
+      action: 'kinesisanalytics:UpdateApplication',
+      resource: applicationArnOf(s),
+      why: 'rolls back, never updates',
+    },
+  ],
+  StartRedeploy: (s) => [
+    {
+      action: 'states:StartExecution',
+      resource: `arn:aws:states:${Sample.region}:${Sample.account}:stateMachine:payments-settlement`,
+      why: 'starts only the redeploy machine',
+    },
+    {
+      action: 'states:StopExecution',
+      resource: `${s.redeployMachineArn.replace(':stateMachine:', ':execution:')}:x`,
+      why: 'never stops',
+    },
+  ],
+  PreflightCode: (s) => [
+    {
+      action: 's3:PutObject',
+      resource: objectArn(s.config.bucketName, s.config.codeKey),
+      why: 'only reads the code',
+    },
+  ],
+};
+
+const applicationArnOf = (s: SampleDeployment) =>
+  `arn:aws:kinesisanalytics:${Sample.region}:${Sample.account}:application/${s.config.applicationName}`;
+
 const streamArn = (s: SampleDeployment) =>
   `arn:aws:kinesis:${Sample.region}:${Sample.account}:stream/${s.config.streamName}`;
 
@@ -408,6 +489,14 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
       )
       .replace(/^s3:\/\/([^/]+)\/.*$/, '$1');
     const common = { Partition: Sample.partition, Region: Sample.region, Account: Sample.account };
+    const redeployFunctionArns = Object.fromEntries(
+      RedeployOwnFunctions.map((task) => [
+        task,
+        resolver.resolveString({
+          'Fn::GetAtt': [logicalId(stack.redeploy.functions[task].node.defaultChild), 'Arn'],
+        }),
+      ]),
+    ) as Record<RedeployOwnFunction, string>;
     sample = {
       config,
       asset: { bucket: config.codeAssetBucket, key: config.codeAssetKey },
@@ -425,6 +514,10 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
           'Fn::GetAtt': [logicalId(stack.crawlAndQuery.schedulerRole.node.defaultChild), 'Arn'],
         }),
       },
+      redeployMachineArn: resolver.resolveString({
+        Ref: logicalId(stack.redeploy.stateMachine.stateMachine.node.defaultChild),
+      }),
+      redeployFunctionArns,
       variables: {
         ...common,
         StreamName: config.streamName,
@@ -497,6 +590,38 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
       needed: await machineRequests(
         TeardownLambdaTasks.map((task) => ({ task, arn: teardownFunctionArns[task] })),
       ),
+    });
+
+    // The redeploy functions, the same way (CheckApplicationHealth is the provisioning task's function).
+    for (const task of RedeployOwnFunctions) {
+      const needed: IamRequest[] = [];
+      for (const call of commandsOf(task)) {
+        const authorise = RedeployCallAuthorization[task]?.[call] ?? SdkCallAuthorization[call];
+        needed.push(
+          ...(authorise ? await authorise(sample) : await requestsFor(call, sample.variables, call)),
+        );
+      }
+      const fn = resources[logicalId(stack.redeploy.functions[task].node.defaultChild)]!;
+      const logGroup = resolver.resolveString(
+        (fn.Properties!['LoggingConfig'] as { LogGroup: unknown }).LogGroup,
+      );
+      const runtime = { ...common, LogGroupName: logGroup, LogStreamName: '2026/12/01/[$LATEST]0123abcd' };
+      for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents'])
+        needed.push(...(await requestsFor(action, runtime, 'Lambda runtime logs')));
+      for (const action of ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'])
+        needed.push(...(await requestsFor(action, common, 'Lambda active tracing')));
+      principals.push({ name: task, roleId: roleOf(stack.redeploy.functions[task].role), needed });
+    }
+    principals.push({
+      name: 'RedeployStateMachineRole',
+      roleId: roleOf(stack.redeploy.stateMachine.stateMachine.role),
+      needed: await machineRequests([
+        // Its own tasks (not the starter, which EventBridge invokes) and the shared health gate.
+        ...Object.entries(sample.redeployFunctionArns)
+          .filter(([task]) => task !== 'StartRedeploy')
+          .map(([task, arn]) => ({ task, arn })),
+        { task: 'CheckApplicationHealth', arn: sample.functionArns.CheckApplicationHealth },
+      ]),
     });
 
     principals.push({
@@ -665,10 +790,11 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
     let samples = 0;
 
     // Act
-    for (const [task, denied] of Object.entries(DeniedSamples) as Array<
-      [ProvisionLambdaTask, (s: SampleDeployment) => IamRequest[]]
-    >) {
-      const principal = taskPrincipal.get(task);
+    for (const [task, denied] of [
+      ...Object.entries(DeniedSamples),
+      ...Object.entries(RedeployDeniedSamples),
+    ] as Array<[string, (s: SampleDeployment) => IamRequest[]]>) {
+      const principal = principals.find((p) => p.name === task);
       if (!principal) continue;
       const requests = denied(sample);
       samples += requests.length;
@@ -764,6 +890,14 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
     }
     for (const task of CrawlLambdaTasks) {
       expect(actionsOf(policies.get(task)!)).toEqual(expect.arrayContaining(crawlTableActions(task)));
+    }
+    for (const task of RedeployOwnFunctions) {
+      const stack = new Stack(new App(), 'RedeployTable');
+      const table = RedeployPermissions[task]({
+        resources: new PipelineResources(stack, 'flinkflow'),
+        stateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:redeploy',
+      }).flatMap((statement) => statement.actions);
+      expect(actionsOf(policies.get(task)!)).toEqual(expect.arrayContaining(table));
     }
   });
 

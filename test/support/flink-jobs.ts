@@ -12,7 +12,7 @@ export const PACKAGED_ZIP = path.join(REPO, 'flink-app', 'dist', 'flinkflow-app.
 const PYTHON = path.join(REPO, '.venv', 'bin', 'python');
 
 /** Copies `zip` to `out` with main.py replaced by `mainPy`. */
-function withMain(zip: string, out: string, mainPy: string): void {
+export function withMain(zip: string, out: string, mainPy: string): void {
   const main = `${out}.main.py`;
   fs.writeFileSync(main, mainPy);
   execFileSync(PYTHON, [

@@ -26,7 +26,7 @@ describe('The AWS client factory', () => {
     const modes = await Promise.all(Object.values(clients).map((client) => client.config.retryStrategy()));
 
     // Assess
-    expect(modes.map((strategy) => strategy.mode)).toEqual(Array(10).fill('adaptive'));
+    expect(modes.map((strategy) => strategy.mode)).toEqual(Array(11).fill('adaptive'));
   });
 
   it('It should hand out the same clients to every caller', () => {

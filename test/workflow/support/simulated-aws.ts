@@ -50,6 +50,7 @@ import {
   PutBucketEncryptionCommand as PutBucketEncryption,
   PutBucketPolicyCommand as PutBucketPolicy,
   PutBucketVersioningCommand as PutBucketVersioning,
+  PutBucketNotificationConfigurationCommand as PutBucketNotificationConfiguration,
   PutPublicAccessBlockCommand as PutPublicAccessBlock,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -304,6 +305,9 @@ export class SimulatedAws {
     this.s3.on(PutBucketEncryption).callsFake(this.accepts('s3:PutBucketEncryption'));
     this.s3.on(PutBucketPolicy).callsFake(this.accepts('s3:PutBucketPolicy'));
     this.s3.on(PutBucketVersioning).callsFake(this.accepts('s3:PutBucketVersioning'));
+    this.s3
+      .on(PutBucketNotificationConfiguration)
+      .callsFake(this.accepts('s3:PutBucketNotificationConfiguration'));
     const sha256 = createHash('sha256').update(CODE).digest('base64');
     this.s3.on(HeadObject).callsFake(async (input: { Bucket?: string }) => {
       this.record('s3:HeadObject');
