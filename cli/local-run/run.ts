@@ -10,7 +10,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { TICKERS, type ProduceOptions, type ProduceResult, type TickEvent } from '../../producer';
 import { DeploymentVariables, type ProvisionOutput } from '../../workflow/contract';
 import type { ValidationVerdict } from '../../workflow/crawl-contract';
-import type { CrawlInput } from '../../workflow/crawl-input';
+import { CrawlDefaults, type CrawlInput } from '../../workflow/crawl-input';
 import { CliError, InterruptedError, OperationFailedError } from '../errors';
 import { describeCause, formatDuration, type ProgressEvent } from '../progress';
 import { parseS3Location, waitForOutput } from './output';
@@ -323,7 +323,11 @@ export async function localRun(
       'validate (crawl-and-query machine)',
       async () => {
         const result = await untilAborted(
-          deps.validate(crawlInputFor(options.input), deps.onProgress, deps.poller.signal),
+          deps.validate(
+            crawlInputFor(options.input, new Set(expected.map((w) => w.windowStart)).size),
+            deps.onProgress,
+            deps.poller.signal,
+          ),
           deps.poller.signal,
         );
         if (result.status !== 'SUCCEEDED' || !result.output) {
@@ -377,8 +381,12 @@ export async function localRun(
   return { ...summary, exitCode };
 }
 
-/** The crawl-and-query input for the provisioned pipeline: its own window settings (crawlInputOf). */
-function crawlInputFor(input: LocalRunOptions['input']): CrawlInput {
+/**
+ * The crawl-and-query input for the provisioned pipeline: its own window settings (crawlInputOf), and a
+ * completeness check over no more windows than the run produced for (`closedWindows`, at most the
+ * default 3): a pipeline that has run for two windows cannot have three complete ones.
+ */
+function crawlInputFor(input: LocalRunOptions['input'], closedWindows: number): CrawlInput {
   const pick = <K extends 'outputFormat' | 'partitionByTime'>(key: K) =>
     input[key] !== undefined ? { [key]: input[key] } : {};
   return {
@@ -387,6 +395,9 @@ function crawlInputFor(input: LocalRunOptions['input']): CrawlInput {
     watermarkSeconds: input.watermarkSeconds,
     ...pick('outputFormat'),
     ...pick('partitionByTime'),
+    validation: {
+      completenessWindows: Math.max(1, Math.min(CrawlDefaults.completenessWindows, closedWindows)),
+    },
   } as CrawlInput;
 }
 

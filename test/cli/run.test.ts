@@ -173,7 +173,9 @@ function makeDeps(
     validate:
       overrides.validate ??
       (async (input) => {
-        calls.push(`validate ${input.pipelineName} ${input.windowSeconds ?? '?'}s`);
+        calls.push(
+          `validate ${input.pipelineName} ${input.windowSeconds ?? '?'}s, ${input.validation?.completenessWindows ?? '?'} windows`,
+        );
         return { status: 'SUCCEEDED', output: verdict() };
       }),
     produce: async (produceOptions) => {
@@ -294,7 +296,7 @@ describe('localRun', () => {
       'env AWS_ENDPOINT_URL_KINESIS',
       'deploy to /tmp/flinkflow-test/local/data',
       'provision',
-      'validate local-demo 10s',
+      'validate local-demo 10s, 2 windows',
       'stop',
     ]);
     expect(summary.verdict?.passed).toBe(true);
