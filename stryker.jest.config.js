@@ -26,7 +26,12 @@ module.exports = {
   moduleNameMapper: { '^@middy/(core|util)$': `${middy}/@middy/$1/index.js` },
   // The suites of the mutated folders only. The others (infra/ with its CDK synths, the local cloud's
   // units) take seconds to load per file, which each mutant's run would pay.
-  testMatch: ['<rootDir>/test/{lambdas,workflow,cli}/**/*.test.ts'],
+  // MUTATION_TESTS='test/a.test.ts,test/b/*.test.ts' narrows a run to the suites that cover the mutated
+  // group: Stryker's own `testFiles` option narrows the dry run only, and each mutant's run would still
+  // load every suite that imports the mutated file.
+  testMatch: process.env['MUTATION_TESTS']
+    ? process.env['MUTATION_TESTS'].split(',').map((glob) => `<rootDir>/${glob.trim()}`)
+    : ['<rootDir>/test/{lambdas,workflow,cli}/**/*.test.ts'],
   testPathIgnorePatterns: [
     ...unit.testPathIgnorePatterns,
     // Tests local/ and waits a real 10 s health-settle period per test.
