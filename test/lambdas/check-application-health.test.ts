@@ -562,11 +562,18 @@ describe('CheckApplicationHealth: the start operation', () => {
         },
       ],
     });
-    kda
-      .on(DescribeApplicationOperationCommand)
-      .resolves(
-        described ? { ApplicationOperationInfoDetails: { OperationStatus: described as never } } : {},
-      );
+    kda.on(DescribeApplicationOperationCommand).resolves(
+      described
+        ? {
+            ApplicationOperationInfoDetails: {
+              Operation: 'StartApplication',
+              OperationStatus: described as never,
+              StartTime: new Date(T0),
+              EndTime: new Date(T0),
+            },
+          }
+        : {},
+    );
     cloudWatch.on(GetMetricDataCommand).resolves(metrics({}));
 
     // Act
@@ -580,7 +587,13 @@ describe('CheckApplicationHealth: the start operation', () => {
     // Prepare
     startOperation('CANCELLED');
     kda.on(DescribeApplicationOperationCommand, { OperationId: 'op-1' }).resolves({
-      ApplicationOperationInfoDetails: { OperationStatus: 'CANCELLED', OperationFailureDetails: {} },
+      ApplicationOperationInfoDetails: {
+        Operation: 'StartApplication',
+        OperationStatus: 'CANCELLED',
+        StartTime: new Date(T0),
+        EndTime: new Date(T0),
+        OperationFailureDetails: {},
+      },
     });
 
     // Act
