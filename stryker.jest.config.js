@@ -37,8 +37,8 @@ module.exports = {
     // Tests local/ and waits a real 10 s health-settle period per test.
     '<rootDir>/test/workflow/local-runner.test.ts',
     // The whole machine on aws-local-stepfunctions (15 s a file) and the CLI as a child process (9 s):
-    // they reach nearly every line of lambdas/ and cli/, so every mutant there would run them. Kept
-    // for workflow/, whose only tests they are: MUTATION_WHOLE_MACHINE=1.
+    // they reach nearly every line of lambdas/, workflow/ and cli/, so every mutant there would run
+    // them. MUTATION_WHOLE_MACHINE=1 keeps them (the definition is also checked, faster, by the docs suite).
     ...(process.env['MUTATION_WHOLE_MACHINE'] === '1'
       ? []
       : ['<rootDir>/test/workflow/provisioning-(machine|cost).test.ts', '<rootDir>/test/cli/bin.test.ts']),
