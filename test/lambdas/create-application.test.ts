@@ -486,13 +486,11 @@ describe('CreateApplication', () => {
   it('It should say why a recent delete holds the tags and what to do when retries run out', async () => {
     // Prepare
     logsSucceed();
-    kda
-      .on(CreateApplicationCommand)
-      .rejects(
-        awsError('ConcurrentModificationException', {
-          message: 'Tags are already registered for this resource ARN: x',
-        }),
-      );
+    kda.on(CreateApplicationCommand).rejects(
+      awsError('ConcurrentModificationException', {
+        message: 'Tags are already registered for this resource ARN: x',
+      }),
+    );
 
     // Act / Assess
     await expect(run(testState())).rejects.toMatchObject({
@@ -529,4 +527,32 @@ describe('CreateApplication', () => {
       problems: [{ field: 'code', message: expect.stringContaining('(the result of UploadCode)') }],
     });
   });
+
+  it.each([
+    ['no code configuration', {}],
+    ['no code content', { ApplicationCodeConfigurationDescription: { CodeContentType: 'ZIPFILE' } }],
+    [
+      'code content without an S3 location',
+      { ApplicationCodeConfigurationDescription: { CodeContentType: 'ZIPFILE', CodeContentDescription: {} } },
+    ],
+  ])(
+    'It should take an existing application with %s as it is, without a warning',
+    async (_case, description) => {
+      // Prepare
+      const warn = jest.spyOn(logger, 'warn');
+      logsSucceed();
+      kda.on(CreateApplicationCommand).rejects(awsError('ResourceInUseException'));
+      kda
+        .on(DescribeApplicationCommand)
+        .resolves(detail({ ApplicationConfigurationDescription: description as never }));
+
+      try {
+        // Act / Assess
+        await expect(run(testState())).resolves.toMatchObject({ created: false });
+        expect(warn).not.toHaveBeenCalled();
+      } finally {
+        warn.mockRestore();
+      }
+    },
+  );
 });

@@ -239,4 +239,17 @@ describe('DescribeApplication', () => {
       ],
     });
   });
+
+  it('It should keep waiting, as UNKNOWN, for an application the service reports without a status', async () => {
+    // Prepare
+    kda
+      .on(DescribeApplicationCommand)
+      .resolves({ ApplicationDetail: { ApplicationName: 'ticks-demo-app' } } as never);
+
+    // Act
+    const result = await describeRun(testState({ status: waiting(1) }), clockAt(101));
+
+    // Assess
+    expect(result).toMatchObject({ phase: 'WAITING', applicationStatus: 'UNKNOWN', applicationVersionId: 1 });
+  });
 });
