@@ -43,4 +43,30 @@ describe('the deployment settings', () => {
     await expect(loaded).resolves.toEqual(testSettings);
     expect(again).toBe(loaded);
   });
+
+  it('It should take a variable of blanks as not set, and say who sets it', async () => {
+    // Prepare
+    const env = { ...testEnvironment, GLUE_DATABASE: '   ' };
+
+    // Act / Assess
+    await expect(loadDeploymentSettings(env, new STSClient({ region: 'eu-west-1' }))).rejects.toMatchObject({
+      name: 'ConfigurationError',
+      message:
+        'Environment variable GLUE_DATABASE is not set. The stack (infra/) sets it on every provisioning function; ' +
+        'when running the tasks yourself (local runner, tests), set it before the first invocation.',
+    });
+  });
+
+  it('It should trim the variables, and ask STS when the account variable is missing altogether', async () => {
+    // Prepare
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '210987654321' });
+    const env: Record<string, string> = { ...testEnvironment, GLUE_DATABASE: ' flinkflow ' };
+    delete env['AWS_ACCOUNT_ID'];
+
+    // Act
+    const settings = await loadDeploymentSettings(env, new STSClient({ region: 'eu-west-1' }));
+
+    // Assess
+    expect(settings).toMatchObject({ glueDatabase: 'flinkflow', account: '210987654321' });
+  });
 });
