@@ -136,15 +136,15 @@ describe('the generated section of the docs page', () => {
       'after',
     ].join('\n');
 
+    const { TimeoutSeconds: _timeout, ...withoutTimeout } = definition;
+
     // Act
     const updated = updatedPage(page, definition);
 
     // Assess
     expect(updated).toBe(`before\n${generatedSection(definition)}\nafter`);
     expect(generatedSection(definition)).toContain('\nMachine timeout: 60 s.\n');
-    expect(generatedSection({ ...definition, TimeoutSeconds: undefined })).toContain(
-      'Machine timeout: none s.',
-    );
+    expect(generatedSection(withoutTimeout)).toContain('Machine timeout: none s.');
   });
 
   it.each([
