@@ -136,7 +136,8 @@ describe('the generated section of the docs page', () => {
       'after',
     ].join('\n');
 
-    const { TimeoutSeconds: _timeout, ...withoutTimeout } = definition;
+    const withoutTimeout = { ...definition };
+    delete withoutTimeout.TimeoutSeconds;
 
     // Act
     const updated = updatedPage(page, definition);
