@@ -159,7 +159,7 @@ describe('Glue schedule expressions (one parser for ValidateInput and the local 
     'cron(0,5,10 * * * ? *)',
     'cron(0 * * * ? *)',
     ' cron(0 8 * * ? *) ',
-  ])('It should accept %s (runs at least 5 minutes apart, across the hour too)', (expression) => {
+  ])('It should accept case %# (runs at least 5 minutes apart, across the hour too)', (expression) => {
     expect(() => parseCron(expression)).not.toThrow();
   });
 });
@@ -174,7 +174,7 @@ describe('crawl schedules as ValidateInput converts them', () => {
     ['rate(1440 minutes)', 'cron(0 0 * * ? *)'],
     ['  rate(15 minutes)  ', 'cron(0/15 * * * ? *)'],
     ['  cron(0   8 *  *\t? *) ', 'cron(0 8 * * ? *)'],
-  ])('It should turn %s into %s', (expression, glueCron) => {
+  ])('It should convert case %#', (expression, glueCron) => {
     expect(parseCrawlSchedule(expression)).toEqual({ ok: true, glueCron });
   });
 
@@ -201,5 +201,83 @@ describe('crawl schedules as ValidateInput converts them', () => {
     expect((result as { message: string }).message).toEqual(
       typeof message === 'string' ? message : expect.stringMatching(message),
     );
+  });
+});
+
+describe('schedule expressions, strictly read', () => {
+  it.each([
+    ['cron(0 8 * * ? *)x', 'cron(...) followed by more text'],
+    ['xcron(0 8 * * ? *)', 'cron(...) after other text'],
+  ])('It should refuse %s in the local Glue (%s)', (expression) => {
+    expect(() => parseCron(expression)).toThrow(`"${expression}" is not cron(Minutes Hours`);
+  });
+
+  it.each([
+    ['xcron(0 8 * * ? *)', 'neither cron(...) nor rate(...)'],
+    ['xrate(5 minutes)', 'neither cron(...) nor rate(...)'],
+    ['rate(5 minutes)x', 'neither cron(...) nor rate(...)'],
+    ['cron(0 8 * * ? *)x', 'is not cron(Minutes Hours'],
+  ])('It should refuse the crawl schedule %s', (expression, why) => {
+    const result = parseCrawlSchedule(expression);
+    expect(result).toEqual({ ok: false, message: expect.stringContaining(why) });
+  });
+
+  it('It should accept blanks inside the parentheses and between a rate and its unit', () => {
+    expect(() => parseCron('cron( 0 8 * * ? * )')).not.toThrow();
+    expect(parseCrawlSchedule('cron( 0 8 * * ? * )')).toEqual({ ok: true, glueCron: 'cron(0 8 * * ? *)' });
+    expect(parseCrawlSchedule('rate(10  minutes)')).toEqual({ ok: true, glueCron: 'cron(0/10 * * * ? *)' });
+  });
+
+  it.each([
+    ['1x', 'Minutes entry "1x" is not valid: use numbers, ranges a-b, lists a,b and steps x/n'],
+    ['x1', 'Minutes entry "x1" is not valid: use numbers, ranges a-b, lists a,b and steps x/n'],
+  ])(
+    'It should name a minute entry %s that is not a number as invalid, not as out of range',
+    (entry, message) => {
+      expect(() => parseCron(`cron(${entry} 8 * * ? *)`)).toThrow(
+        `${message}; for example cron(0/15 * * * ? *)`,
+      );
+    },
+  );
+
+  it.each(['1W5', 'X1W'])('It should refuse %s in day-of-month as an unsupported form', (entry) => {
+    expect(() => parseCron(`cron(0 8 ${entry} * ? *)`)).toThrow(`Day-of-month "${entry}" is not supported`);
+  });
+
+  it.each([
+    ['a list written out of order', 'cron(50,0 * * * ? *)'],
+    ['minutes 30 apart', 'cron(10,40 * * * ? *)'],
+  ])('It should accept %s', (_case, expression) => {
+    expect(() => parseCron(expression)).not.toThrow();
+  });
+
+  it.each([
+    ['two minutes 3 apart', 'cron(0,3 * * * ? *)'],
+    ['two later minutes 2 apart', 'cron(10,12 * * * ? *)'],
+  ])('It should refuse %s as more often than every 5 minutes', (_case, expression) => {
+    expect(() => parseCron(expression)).toThrow(/at most every 5 minutes/);
+  });
+
+  it('It should keep the message without the example as the cause of the error', () => {
+    try {
+      parseCron('cron(0 24 * * ? *)');
+      throw new Error('expected parseCron to throw');
+    } catch (error) {
+      expect((error as Error).cause).toMatchObject({ message: 'Hours value "24" is outside 0-23' });
+    }
+  });
+
+  it('It should say what to write instead of a rate without an exact cron', () => {
+    expect(parseCrawlSchedule('rate(7 minutes)')).toEqual({
+      ok: false,
+      message:
+        'rate(7 minutes) has no exact Glue cron equivalent (Glue takes cron only); use minutes that divide 60 ' +
+        '(5, 10, 15, 20, 30), hours that divide 24, rate(1 day), or write a cron(...) expression',
+    });
+  });
+
+  it('It should not fire <day>W on the last day of the month unless that is the weekday nearest the day', () => {
+    // Assess: 2024-06-30 is a Sunday and the month's last day; 15W fires on Friday the 14th.
+    expect(firesAt('cron(0 8 15W * ? *)', '2024-06-30T08:00:00Z')).toBe(false);
   });
 });
