@@ -32,11 +32,18 @@ mutation-lambdas: node-deps ## mutation score of lambdas/ (three runs: health ga
 	MUTATION_NAME=shared MUTATION_TESTS='test/lambdas/shared/*.test.ts' stryker run \
 	  --mutate 'lambdas/shared/*.ts,!lambdas/shared/job-exception.ts,!lambdas/shared/stop-application.ts,!lambdas/shared/application-logs.ts'
 
-# workflow/ with its own suites. The whole-machine suites (15 s a file) reach it too; MUTATION_WHOLE_MACHINE=1
-# adds them (stryker.jest.config.js), at the cost of loading them for nearly every mutant.
-mutation-workflow: node-deps ## mutation score of workflow/ with the suites of test/workflow/
+# workflow/ in two runs. The logic (schedules, the input schema, the contract, the diagram) with its
+# suites and ValidateInput's; the machine's definition with the docs suite, which renders the ASL (a CDK
+# synth per mutant) and compares it with docs/provisioning-state-machine.md. The whole-machine suites
+# (15 s a file) reach workflow/ too; MUTATION_WHOLE_MACHINE=1 with MUTATION_TESTS adds them.
+WORKFLOW_LOGIC_FILES := workflow/schedule.ts,workflow/provision-input.ts,workflow/contract.ts,workflow/diagram.ts,workflow/render-input-docs.ts
+WORKFLOW_LOGIC_TESTS := test/workflow/schedule.test.ts,test/workflow/provision-input.test.ts,test/workflow/contract.test.ts,test/workflow/diagram.test.ts,test/workflow/input-docs.test.ts,test/lambdas/validate-input.test.ts
+
+mutation-workflow: node-deps ## mutation score of workflow/ (two runs: its logic, the machine's definition)
 	mkdir -p .flinkflow/mutation
-	MUTATION_NAME=workflow MUTATION_TESTS='test/workflow/*.test.ts' stryker run --mutate 'workflow/**/*.ts'
+	MUTATION_NAME=workflow-logic MUTATION_TESTS='$(WORKFLOW_LOGIC_TESTS)' stryker run --mutate '$(WORKFLOW_LOGIC_FILES)'
+	MUTATION_NAME=workflow-definition MUTATION_TESTS='test/workflow/docs.test.ts,test/workflow/diagram.test.ts' \
+	  stryker run --mutate 'workflow/provisioning.ts,workflow/provisioning-state-machine.ts,workflow/render.ts,workflow/render-docs.ts'
 
 mutation-cli: node-deps ## mutation score of cli/ with the suites of test/cli/
 	mkdir -p .flinkflow/mutation
