@@ -124,10 +124,11 @@ describe('the deployable state machine construct', () => {
     });
 
     // Assess
-    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(machine?.['Properties']).toMatchObject({
       StateMachineName: 'flinkflow-provisioning',
       TracingConfiguration: { Enabled: false },
-      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
     });
   });
 });
