@@ -764,6 +764,24 @@ describe('CheckApplicationHealth: the metrics', () => {
   });
 });
 
+describe('CheckApplicationHealth: a metric CloudWatch does not answer for', () => {
+  it('It should take a metric missing from the results as unknown', async () => {
+    // Prepare
+    cloudWatch.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        { Id: 'restarts', Values: [0] },
+        { Id: 'completed', Values: [1] },
+      ],
+    });
+
+    // Act
+    const check = await checkHealth(testState({ status: running, health: previousCheck(180) }), clockAt(300));
+
+    // Assess
+    expect(check).toMatchObject({ phase: 'HEALTHY', failedCheckpoints: null });
+  });
+});
+
 describe('CheckApplicationHealth: bad state and errors', () => {
   it('It should reject a state without the RUNNING status check, naming the field and where it comes from', async () => {
     // Act
