@@ -69,4 +69,16 @@ describe('the deployment settings', () => {
     // Assess
     expect(settings).toMatchObject({ glueDatabase: 'flinkflow', account: '210987654321' });
   });
+
+  it('It should name a variable that is missing altogether', async () => {
+    // Prepare
+    const env: Record<string, string> = { ...testEnvironment };
+    delete env['CODE_ASSET_BUCKET'];
+
+    // Act / Assess
+    await expect(loadDeploymentSettings(env, new STSClient({ region: 'eu-west-1' }))).rejects.toMatchObject({
+      name: 'ConfigurationError',
+      message: expect.stringMatching(/^Environment variable CODE_ASSET_BUCKET is not set\./),
+    });
+  });
 });

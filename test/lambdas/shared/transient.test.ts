@@ -283,4 +283,16 @@ describe('quotaExceeded and values that are not errors', () => {
     // Assess
     expect(error).toBeUndefined();
   });
+
+  it('It should leave an error of another name alone, whatever its message', () => {
+    // Act
+    const error = quotaExceeded(
+      awsError('AccessDeniedException', { message: 'The number of allowed resources has been exceeded.' }),
+      'The quota',
+      'raise it',
+    );
+
+    // Assess
+    expect(error).toBeUndefined();
+  });
 });
