@@ -10,11 +10,15 @@ import { ProvisioningStateMachine } from '../../workflow/provisioning-state-mach
 import { renderProvisioningAsl, renderedFunctionArn } from '../../workflow/render';
 
 type AslState = Record<string, unknown>;
-const states = () => renderProvisioningAsl().States as unknown as Record<string, AslState>;
 
-describe('the rendered failure path', () => {
-  it('It should fail with the original error name and the failure document as the cause', () => {
-    const s = states();
+// One test reads the rendered definition: render.ts renders once per module load, so only the first
+// test that renders reaches workflow/provisioning.ts (what per-test mutation coverage sees).
+describe('the rendered definition', () => {
+  it('It should fail with the original error, start the failure path from any input, collect the outputs and invoke each task by ARN', () => {
+    // Act
+    const s = renderProvisioningAsl().States as unknown as Record<string, AslState>;
+
+    // Assess: the Fail state names the original error and carries the failure document as its cause.
     expect(s[ProvisionState.ProvisioningFailed]).toEqual({
       Type: 'Fail',
       ErrorPath: '$.error.Error',
@@ -24,10 +28,7 @@ describe('the rendered failure path', () => {
       ResultSelector: { 'Cause.$': 'States.JsonToString($)' },
       Next: ProvisionState.ProvisioningFailed,
     });
-  });
-
-  it('It should replace a non-object input by the failure state when ValidateInput fails', () => {
-    const s = states();
+    // ValidateInput's input may be no object: its Catch replaces the state by the error.
     expect(s[ProvisionState.ValidateInput]).toMatchObject({
       Catch: [{ ErrorEquals: ['States.ALL'], Next: 'ValidateInputFailed' }],
     });
@@ -36,10 +37,7 @@ describe('the rendered failure path', () => {
       Parameters: { failedStep: 'ValidateInput', 'error.$': '$' },
       Next: ProvisionState.DescribeFailure,
     });
-  });
-
-  it('It should collect the outputs from the state the tasks wrote', () => {
-    expect(states()[ProvisionState.CollectOutputs]).toMatchObject({
+    expect(s[ProvisionState.CollectOutputs]).toMatchObject({
       Type: 'Pass',
       Parameters: expect.objectContaining({
         'pipelineName.$': '$.config.pipelineName',
@@ -47,10 +45,16 @@ describe('the rendered failure path', () => {
         codeObject: { 'key.$': '$.code.key', 'versionId.$': '$.code.versionId' },
       }),
     });
+    for (const task of ProvisionLambdaTasks) {
+      expect(renderedFunctionArn(task)).toBe(
+        `arn:aws:lambda:us-east-1:123456789012:function:flinkflow-${lambdaFolderName(task)}`,
+      );
+      expect(JSON.stringify(s[task])).toContain(renderedFunctionArn(task));
+    }
   });
 });
 
-describe('the task functions of the rendered machine', () => {
+describe('the task functions', () => {
   it('It should name each task after its folder under lambdas/', () => {
     // Prepare
     const folders = fs
@@ -63,16 +67,6 @@ describe('the task functions of the rendered machine', () => {
     // Assess
     expect(named).toContain('check-application-health');
     for (const folder of named) expect(folders).toContain(folder);
-  });
-
-  it('It should invoke each task through its stand-in function ARN', () => {
-    const s = states();
-    for (const task of ProvisionLambdaTasks) {
-      expect(renderedFunctionArn(task)).toBe(
-        `arn:aws:lambda:us-east-1:123456789012:function:flinkflow-${lambdaFolderName(task)}`,
-      );
-      expect(JSON.stringify(s[task])).toContain(renderedFunctionArn(task));
-    }
   });
 });
 
