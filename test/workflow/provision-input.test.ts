@@ -180,3 +180,42 @@ describe('The messages of the schema', () => {
     expect(problems).toEqual([{ field, message: expect.stringContaining(message) }]);
   });
 });
+
+describe('The schema on documents that are not objects, and on limits just past them', () => {
+  it.each([
+    ['null', null, [{ field: '$', message: expect.stringContaining('the input must be a JSON object') }]],
+    [
+      'a stream that is null',
+      { pipelineName: 'ticks-demo', stream: null },
+      [
+        {
+          field: 'stream',
+          message: expect.stringContaining('must be an object like {"mode": "PROVISIONED"'),
+        },
+      ],
+    ],
+    [
+      'a health settle period under its minimum',
+      { pipelineName: 'ticks-demo', healthSettleSeconds: 5 },
+      [
+        {
+          field: 'healthSettleSeconds',
+          message:
+            'must be a whole number from 10 to 3600, got 5; omit it for the default of two checkpoint intervals',
+        },
+      ],
+    ],
+  ])(
+    'It should report %s as one problem, without a cross-field rule failing on it',
+    (_case, raw, problems) => {
+      expect(resolveProvisionInput(raw)).toEqual({ ok: false, problems });
+    },
+  );
+
+  it.each([
+    ['a window of a second and a half', { windowSeconds: 1.5, watermarkSeconds: 15 }, ['windowSeconds']],
+    ['a watermark one past its maximum', { windowSeconds: 60, watermarkSeconds: 601 }, ['watermarkSeconds']],
+  ])('It should leave the ten-window limit out for %s', (_case, values, fields) => {
+    expect(fieldsOf({ pipelineName: 'ticks-demo', ...values })).toEqual(fields);
+  });
+});

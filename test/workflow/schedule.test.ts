@@ -280,4 +280,8 @@ describe('schedule expressions, strictly read', () => {
     // Assess: 2024-06-30 is a Sunday and the month's last day; 15W fires on Friday the 14th.
     expect(firesAt('cron(0 8 15W * ? *)', '2024-06-30T08:00:00Z')).toBe(false);
   });
+
+  it('It should take <n>W as the nearest weekday in day-of-month only', () => {
+    expect(() => parseCron('cron(0 5W * * ? *)')).toThrow('Hours "5W" is not supported');
+  });
 });
