@@ -33,7 +33,7 @@ mutation-lambdas: node-deps ## mutation score of lambdas/ (three runs: health ga
 	  --mutate 'lambdas/shared/*.ts,!lambdas/shared/job-exception.ts,!lambdas/shared/stop-application.ts,!lambdas/shared/application-logs.ts'
 
 # workflow/ in two runs. The logic (schedules, the input schema, the contract, the diagram) with its
-# suites and ValidateInput's; the machine's definition with the docs suite, which renders the ASL (a CDK
+# suites and ValidateInput's; the machine's definition with the docs and definition suites, which render the ASL (a CDK
 # synth per mutant) and compares it with docs/provisioning-state-machine.md. The whole-machine suites
 # (15 s a file) reach workflow/ too; MUTATION_WHOLE_MACHINE=1 with MUTATION_TESTS adds them.
 WORKFLOW_LOGIC_FILES := workflow/schedule.ts,workflow/provision-input.ts,workflow/contract.ts,workflow/diagram.ts,workflow/render-input-docs.ts
@@ -42,7 +42,7 @@ WORKFLOW_LOGIC_TESTS := test/workflow/schedule.test.ts,test/workflow/provision-i
 mutation-workflow: node-deps ## mutation score of workflow/ (two runs: its logic, the machine's definition)
 	mkdir -p .flinkflow/mutation
 	MUTATION_NAME=workflow-logic MUTATION_TESTS='$(WORKFLOW_LOGIC_TESTS)' stryker run --mutate '$(WORKFLOW_LOGIC_FILES)'
-	MUTATION_NAME=workflow-definition MUTATION_TESTS='test/workflow/docs.test.ts,test/workflow/diagram.test.ts' \
+	MUTATION_NAME=workflow-definition MUTATION_TESTS='test/workflow/docs.test.ts,test/workflow/diagram.test.ts,test/workflow/definition.test.ts' \
 	  stryker run --mutate 'workflow/provisioning.ts,workflow/provisioning-state-machine.ts,workflow/render.ts,workflow/render-docs.ts'
 
 mutation-cli: node-deps ## mutation score of cli/ with the suites of test/cli/
