@@ -33,9 +33,10 @@ mutation-lambdas: node-deps ## mutation score of lambdas/ (three runs: health ga
 	  --mutate 'lambdas/shared/*.ts,!lambdas/shared/job-exception.ts,!lambdas/shared/stop-application.ts,!lambdas/shared/application-logs.ts'
 
 # workflow/ in two runs. The logic (schedules, the input schema, the contract, the diagram) with its
-# suites and ValidateInput's; the machine's definition with the docs and definition suites, which render the ASL (a CDK
-# synth per mutant) and compares it with docs/provisioning-state-machine.md. The whole-machine suites
-# (15 s a file) reach workflow/ too; MUTATION_WHOLE_MACHINE=1 with MUTATION_TESTS adds them.
+# suites and ValidateInput's; the machine's definition with the docs and definition suites, which render
+# the ASL (a CDK synth per mutant) and check it against docs/provisioning-state-machine.md. The
+# whole-machine suites (15 s a file) reach workflow/ too; MUTATION_WHOLE_MACHINE=1 with MUTATION_TESTS
+# adds them.
 WORKFLOW_LOGIC_FILES := workflow/schedule.ts,workflow/provision-input.ts,workflow/contract.ts,workflow/diagram.ts,workflow/render-input-docs.ts
 WORKFLOW_LOGIC_TESTS := test/workflow/schedule.test.ts,test/workflow/provision-input.test.ts,test/workflow/contract.test.ts,test/workflow/diagram.test.ts,test/workflow/input-docs.test.ts,test/lambdas/validate-input.test.ts
 
