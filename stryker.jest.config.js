@@ -26,14 +26,19 @@ module.exports = {
   moduleNameMapper: { '^@middy/(core|util)$': `${middy}/@middy/$1/index.js` },
   // The suites of the mutated folders only. The others (infra/ with its CDK synths, the local cloud's
   // units) take seconds to load per file, which each mutant's run would pay.
-  testMatch: ['<rootDir>/test/{lambdas,workflow,cli}/**/*.test.ts'],
+  // MUTATION_TESTS='test/a.test.ts,test/b/*.test.ts' narrows a run to the suites that cover the mutated
+  // group: Stryker's own `testFiles` option narrows the dry run only, and each mutant's run would still
+  // load every suite that imports the mutated file.
+  testMatch: process.env['MUTATION_TESTS']
+    ? process.env['MUTATION_TESTS'].split(',').map((glob) => `<rootDir>/${glob.trim()}`)
+    : ['<rootDir>/test/{lambdas,workflow,cli}/**/*.test.ts'],
   testPathIgnorePatterns: [
     ...unit.testPathIgnorePatterns,
     // Tests local/ and waits a real 10 s health-settle period per test.
     '<rootDir>/test/workflow/local-runner.test.ts',
     // The whole machine on aws-local-stepfunctions (15 s a file) and the CLI as a child process (9 s):
-    // they reach nearly every line of lambdas/ and cli/, so every mutant there would run them. Kept
-    // for workflow/, whose only tests they are: MUTATION_WHOLE_MACHINE=1.
+    // they reach nearly every line of lambdas/, workflow/ and cli/, so every mutant there would run
+    // them. MUTATION_WHOLE_MACHINE=1 keeps them (the definition is also checked, faster, by the docs suite).
     ...(process.env['MUTATION_WHOLE_MACHINE'] === '1'
       ? []
       : ['<rootDir>/test/workflow/provisioning-(machine|cost).test.ts', '<rootDir>/test/cli/bin.test.ts']),

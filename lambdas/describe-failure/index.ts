@@ -127,6 +127,7 @@ export async function run(
         try {
           return { probe, found: await probe.check() };
         } catch (e) {
+          // Stryker disable next-line ObjectLiteral: a result without `found` and without `failed` is read the same as this one.
           if (isNotFound(e)) return { probe, found: undefined };
           logger.warn('could not check a resource', { kind: probe.kind, name: probe.name, error: String(e) });
           return { probe, found: undefined, failed: e instanceof Error ? e.name : 'error' };

@@ -427,3 +427,500 @@ describe('reading the job exception from a log event', () => {
     expect(errorOfLogEvent(text)).toBe(expected);
   });
 });
+
+describe('CheckApplicationHealth: the start operation', () => {
+  it('It should ask for StartApplication operations only and take the newest one, whatever the order', async () => {
+    // Prepare: the newest start first, a newer operation of another kind, an older failed start last.
+    kda.on(ListApplicationOperationsCommand).resolves({
+      ApplicationOperationInfoList: [
+        {
+          Operation: 'StartApplication',
+          OperationId: 'op-1',
+          OperationStatus: 'SUCCESSFUL',
+          StartTime: new Date(T0),
+        },
+        {
+          Operation: 'UpdateApplication',
+          OperationId: 'op-update',
+          OperationStatus: 'FAILED',
+          StartTime: new Date(Date.parse(T0) + 60_000),
+        },
+        {
+          Operation: 'StartApplication',
+          OperationId: 'op-old',
+          OperationStatus: 'FAILED',
+          StartTime: new Date(0),
+        },
+      ],
+    });
+    kda.on(DescribeApplicationOperationCommand).callsFake((input: { OperationId: string }) => ({
+      ApplicationOperationInfoDetails: {
+        OperationStatus: input.OperationId === 'op-1' ? 'SUCCESSFUL' : 'FAILED',
+      },
+    }));
+    cloudWatch.on(GetMetricDataCommand).resolves(metrics({ restarts: 0, completed: 0 }));
+
+    // Act
+    const check = await checkHealth(testState({ status: running }), clockAt(180));
+
+    // Assess
+    expect(check).toMatchObject({
+      phase: 'SETTLING',
+      startOperationId: 'op-1',
+      startOperationStatus: 'SUCCESSFUL',
+    });
+    expect(kda).toHaveReceivedCommandWith(ListApplicationOperationsCommand, {
+      ApplicationName: 'ticks-demo-app',
+      Operation: 'StartApplication',
+    });
+    expect(kda).toHaveReceivedCommandTimes(DescribeApplicationOperationCommand, 1);
+  });
+
+  it('It should take an operation without a start time as the oldest', async () => {
+    // Prepare
+    kda.on(ListApplicationOperationsCommand).resolves({
+      ApplicationOperationInfoList: [
+        { OperationId: 'op-undated', OperationStatus: 'FAILED' },
+        { OperationId: 'op-1', OperationStatus: 'SUCCESSFUL', StartTime: new Date(T0) },
+        { OperationId: 'op-undated-2', OperationStatus: 'FAILED' },
+      ],
+    });
+    kda.on(DescribeApplicationOperationCommand).callsFake((input: { OperationId: string }) => ({
+      ApplicationOperationInfoDetails: {
+        OperationStatus: input.OperationId === 'op-1' ? 'SUCCESSFUL' : 'FAILED',
+      },
+    }));
+    cloudWatch.on(GetMetricDataCommand).resolves(metrics({}));
+
+    // Act
+    const check = await checkHealth(testState({ status: running }), clockAt(180));
+
+    // Assess
+    expect(check).toMatchObject({ phase: 'SETTLING', startOperationId: 'op-1' });
+  });
+
+  it('It should go on without a start operation when the service lists none', async () => {
+    // Prepare
+    kda.on(ListApplicationOperationsCommand).resolves({});
+    cloudWatch.on(GetMetricDataCommand).resolves(metrics({ restarts: 0, completed: 1 }));
+
+    // Act
+    const check = await checkHealth(testState({ status: running }), clockAt(180));
+
+    // Assess
+    expect(check.phase).toBe('SETTLING');
+    expect(check).not.toHaveProperty('startOperationId');
+    expect(check).not.toHaveProperty('startOperationStatus');
+    expect(kda).not.toHaveReceivedCommand(DescribeApplicationOperationCommand);
+  });
+
+  it('It should use the listed status of an operation that has no id, without describing it', async () => {
+    // Prepare
+    kda.on(ListApplicationOperationsCommand).resolves({
+      ApplicationOperationInfoList: [
+        { Operation: 'StartApplication', OperationStatus: 'FAILED', StartTime: new Date(T0) },
+      ],
+    });
+
+    // Act
+    const check = await checkHealth(testState({ status: running }), clockAt(180));
+
+    // Assess
+    expect(check.phase).toBe('UNHEALTHY');
+    expect(check.startOperationStatus).toBe('FAILED');
+    expect(check.reason).toMatch(/^the start operation ended FAILED: no error message given;/);
+    expect(kda).not.toHaveReceivedCommand(DescribeApplicationOperationCommand);
+  });
+
+  it('It should take the status UNKNOWN for a listed operation with neither id nor status', async () => {
+    // Prepare
+    kda.on(ListApplicationOperationsCommand).resolves({
+      ApplicationOperationInfoList: [{ Operation: 'StartApplication', StartTime: new Date(T0) }],
+    });
+    cloudWatch.on(GetMetricDataCommand).resolves(metrics({}));
+
+    // Act
+    const check = await checkHealth(testState({ status: running }), clockAt(180));
+
+    // Assess
+    expect(check).toMatchObject({ phase: 'SETTLING', startOperationStatus: 'UNKNOWN' });
+  });
+
+  it.each([
+    ['the listed status when the details have none', 'CANCELLED', undefined, 'CANCELLED'],
+    ['UNKNOWN when neither has one', undefined, undefined, 'UNKNOWN'],
+    ['the details over the list', 'IN_PROGRESS', 'SUCCESSFUL', 'SUCCESSFUL'],
+  ])('It should report %s', async (_case, listed, described, expected) => {
+    // Prepare
+    kda.on(ListApplicationOperationsCommand).resolves({
+      ApplicationOperationInfoList: [
+        {
+          Operation: 'StartApplication',
+          OperationId: 'op-1',
+          OperationStatus: listed as never,
+          StartTime: new Date(T0),
+        },
+      ],
+    });
+    kda.on(DescribeApplicationOperationCommand).resolves(
+      described
+        ? {
+            ApplicationOperationInfoDetails: {
+              Operation: 'StartApplication',
+              OperationStatus: described as never,
+              StartTime: new Date(T0),
+              EndTime: new Date(T0),
+            },
+          }
+        : {},
+    );
+    cloudWatch.on(GetMetricDataCommand).resolves(metrics({}));
+
+    // Act
+    const check = await checkHealth(testState({ status: running }), clockAt(180));
+
+    // Assess
+    expect(check.startOperationStatus).toBe(expected);
+  });
+
+  it('It should be UNHEALTHY when the start operation was CANCELLED, even without failure details', async () => {
+    // Prepare
+    startOperation('CANCELLED');
+    kda.on(DescribeApplicationOperationCommand, { OperationId: 'op-1' }).resolves({
+      ApplicationOperationInfoDetails: {
+        Operation: 'StartApplication',
+        OperationStatus: 'CANCELLED',
+        StartTime: new Date(T0),
+        EndTime: new Date(T0),
+        OperationFailureDetails: {},
+      },
+    });
+
+    // Act
+    const check = await checkHealth(testState({ status: running }), clockAt(180));
+
+    // Assess
+    expect(check).toMatchObject({
+      phase: 'UNHEALTHY',
+      startOperationId: 'op-1',
+      startOperationStatus: 'CANCELLED',
+    });
+    expect(check.reason).toMatch(/^the start operation op-1 ended CANCELLED: no error message given;/);
+  });
+
+  it('It should carry a confirmed start operation over from the previous check', async () => {
+    // Prepare
+    cloudWatch.on(GetMetricDataCommand).resolves(metrics({ restarts: 0, completed: 0 }));
+
+    // Act
+    const check = await checkHealth(testState({ status: running, health: previousCheck(180) }), clockAt(240));
+
+    // Assess
+    expect(check).toMatchObject({ startOperationId: 'op-1', startOperationStatus: 'SUCCESSFUL' });
+    expect(kda).not.toHaveReceivedCommand(ListApplicationOperationsCommand);
+  });
+
+  it('It should carry over a previous check that never saw a start operation, without looking again', async () => {
+    // Prepare
+    cloudWatch.on(GetMetricDataCommand).resolves(metrics({ restarts: 0, completed: 0 }));
+    const previous = previousCheck(180);
+    delete previous.startOperationId;
+    delete previous.startOperationStatus;
+
+    // Act
+    const check = await checkHealth(testState({ status: running, health: previous }), clockAt(240));
+
+    // Assess
+    expect(check.phase).toBe('SETTLING');
+    expect(check).not.toHaveProperty('startOperationId');
+    expect(check).not.toHaveProperty('startOperationStatus');
+    expect(kda).not.toHaveReceivedCommand(ListApplicationOperationsCommand);
+  });
+});
+
+describe('CheckApplicationHealth: the metrics', () => {
+  it('It should ask CloudWatch for the maximum of each counter over whole minutes from one minute before the start', async () => {
+    // Prepare: the job started 30 s after T0, the check runs 150 s after it.
+    startOperation('SUCCESSFUL');
+    cloudWatch.on(GetMetricDataCommand).resolves(metrics({}));
+    const status = { ...running, startedAt: new Date(Date.parse(T0) + 30_000).toISOString() };
+
+    // Act
+    await checkHealth(testState({ status }), clockAt(150));
+
+    // Assess
+    const query = (id: string, name: string) => ({
+      Id: id,
+      MetricStat: {
+        Metric: {
+          Namespace: 'AWS/KinesisAnalytics',
+          MetricName: name,
+          Dimensions: [{ Name: 'Application', Value: 'ticks-demo-app' }],
+        },
+        Period: 60,
+        Stat: 'Maximum',
+      },
+      ReturnData: true,
+    });
+    expect(cloudWatch).toHaveReceivedCommandWith(GetMetricDataCommand, {
+      MetricDataQueries: [
+        query('restarts', 'numRestarts'),
+        query('completed', 'numberOfCompletedCheckpoints'),
+        query('failed', 'numberOfFailedCheckpoints'),
+      ],
+      StartTime: new Date('2026-11-25T11:59:00.000Z'),
+      EndTime: new Date('2026-11-25T12:03:00.000Z'),
+    });
+  });
+
+  it('It should read every page, keep the highest finite value of each counter and skip results without an id', async () => {
+    // Prepare
+    cloudWatch
+      .on(GetMetricDataCommand)
+      .resolvesOnce({
+        MetricDataResults: [
+          { Id: 'restarts', Values: [0, 0] },
+          { Id: 'completed', Values: [1, 4, Number.NaN] },
+          { Values: [9] },
+        ],
+        NextToken: 'page-2',
+      })
+      .resolvesOnce({
+        MetricDataResults: [
+          { Id: 'completed', Values: [3, Number.POSITIVE_INFINITY] },
+          { Id: 'failed', Values: [2, 1] },
+        ],
+      });
+
+    // Act
+    const check = await checkHealth(testState({ status: running, health: previousCheck(180) }), clockAt(300));
+
+    // Assess
+    expect(check).toMatchObject({
+      phase: 'HEALTHY',
+      restarts: 0,
+      completedCheckpoints: 4,
+      failedCheckpoints: 2,
+    });
+    expect(cloudWatch).toHaveReceivedCommandTimes(GetMetricDataCommand, 2);
+    const [first, second] = cloudWatch.commandCalls(GetMetricDataCommand).map((call) => call.args[0].input);
+    expect(first).not.toHaveProperty('NextToken');
+    expect(second).toMatchObject({ NextToken: 'page-2' });
+  });
+
+  it('It should take only non-finite values as no data', async () => {
+    // Prepare
+    cloudWatch.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        { Id: 'restarts', Values: [Number.NaN] },
+        { Id: 'completed', Values: [2] },
+        { Id: 'failed' },
+      ],
+    });
+
+    // Act
+    const check = await checkHealth(testState({ status: running, health: previousCheck(180) }), clockAt(300));
+
+    // Assess
+    expect(check).toMatchObject({
+      phase: 'SETTLING',
+      restarts: null,
+      completedCheckpoints: 2,
+      failedCheckpoints: null,
+    });
+  });
+
+  it('It should read at most five pages of metrics', async () => {
+    // Prepare
+    cloudWatch
+      .on(GetMetricDataCommand)
+      .resolves({ ...metrics({ restarts: 0, completed: 1 }), NextToken: 'more' });
+
+    // Act
+    const check = await checkHealth(testState({ status: running, health: previousCheck(180) }), clockAt(300));
+
+    // Assess
+    expect(check.phase).toBe('HEALTHY');
+    expect(cloudWatch).toHaveReceivedCommandTimes(GetMetricDataCommand, 5);
+  });
+
+  it('It should keep the metrics it saw in an UNHEALTHY verdict', async () => {
+    // Prepare
+    cloudWatch.on(GetMetricDataCommand).resolves(metrics({ restarts: 1, completed: 3, failed: 2 }));
+
+    // Act
+    const check = await checkHealth(testState({ status: running, health: previousCheck(180) }), clockAt(240));
+
+    // Assess
+    expect(check).toMatchObject({
+      phase: 'UNHEALTHY',
+      restarts: 1,
+      completedCheckpoints: 3,
+      failedCheckpoints: 2,
+      startOperationId: 'op-1',
+      startOperationStatus: 'SUCCESSFUL',
+    });
+    expect(check.reason).toMatch(/^the job restarted 1 time \(metric numRestarts\);/);
+  });
+});
+
+describe('CheckApplicationHealth: a metric CloudWatch does not answer for', () => {
+  it('It should take a metric missing from the results as unknown', async () => {
+    // Prepare
+    cloudWatch.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        { Id: 'restarts', Values: [0] },
+        { Id: 'completed', Values: [1] },
+      ],
+    });
+
+    // Act
+    const check = await checkHealth(testState({ status: running, health: previousCheck(180) }), clockAt(300));
+
+    // Assess
+    expect(check).toMatchObject({ phase: 'HEALTHY', failedCheckpoints: null });
+  });
+});
+
+describe('CheckApplicationHealth: bad state and errors', () => {
+  it('It should reject a state without the RUNNING status check, naming the field and where it comes from', async () => {
+    // Act
+    const act = checkHealth(testState({}), clockAt(200));
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: ErrorName.InvalidInput,
+      message: expect.stringContaining('CheckApplicationHealth needs $.status'),
+      problems: [{ field: 'status', message: expect.stringContaining('the RUNNING status check') }],
+    });
+  });
+
+  it('It should reject a previous check whose start time is not a time, quoting it', async () => {
+    // Act
+    const act = checkHealth(
+      testState({ status: running, health: previousCheck(180, { since: 'yesterday' }) }),
+      clockAt(200),
+    );
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: ErrorName.InvalidInput,
+      problems: [
+        {
+          field: 'health.since',
+          message: 'must be an ISO-8601 time (written by CheckApplicationHealth), got "yesterday"',
+        },
+      ],
+    });
+    expect(kda).not.toHaveReceivedCommand(DescribeApplicationCommand);
+  });
+
+  it('It should let an error other than a missing application through', async () => {
+    // Prepare
+    kda.on(DescribeApplicationCommand).rejects(awsError('AccessDeniedException'));
+
+    // Act
+    const act = checkHealth(testState({ status: running, health: previousCheck(180) }), clockAt(200));
+
+    // Assess
+    await expect(act).rejects.toMatchObject({ name: 'AccessDeniedException' });
+  });
+
+  it('It should call an application without a status UNKNOWN and UNHEALTHY', async () => {
+    // Prepare
+    kda
+      .on(DescribeApplicationCommand)
+      .resolves({ ApplicationDetail: { ApplicationName: 'ticks-demo-app' } as never });
+
+    // Act
+    const check = await checkHealth(testState({ status: running, health: previousCheck(180) }), clockAt(200));
+
+    // Assess
+    expect(check.phase).toBe('UNHEALTHY');
+    expect(check.reason).toContain('the application is UNKNOWN, no longer RUNNING');
+  });
+});
+
+describe('the health rules at their edges', () => {
+  const config = { healthSettleSeconds: 120 };
+  const verdict = (
+    observedSeconds: number,
+    metrics: {
+      restarts: number | null;
+      completedCheckpoints: number | null;
+      failedCheckpoints: number | null;
+    },
+    startOperationPending = false,
+  ) => decide({ config, observedSeconds, metrics, startOperationPending });
+
+  it('It should call a job HEALTHY at the very end of the settle period', () => {
+    expect(verdict(120, { restarts: 0, completedCheckpoints: 1, failedCheckpoints: 0 })).toEqual({
+      phase: 'HEALTHY',
+      nextWaitSeconds: 0,
+      reason: 'no restart and 1 completed checkpoint(s) in 120 s',
+    });
+  });
+
+  it('It should not take zero restarts as a restart, nor zero checkpoints as a checkpoint', () => {
+    expect(verdict(150, { restarts: 0, completedCheckpoints: 0, failedCheckpoints: 1 })).toEqual({
+      phase: 'SETTLING',
+      nextWaitSeconds: 60,
+      reason: 'waiting for a first completed checkpoint',
+    });
+  });
+
+  it('It should not call a job HEALTHY whose restarts are unknown, however many checkpoints it has', () => {
+    expect(verdict(150, { restarts: null, completedCheckpoints: 5, failedCheckpoints: 0 })).toMatchObject({
+      phase: 'SETTLING',
+      reason: 'waiting for the metrics to be published',
+    });
+  });
+
+  it('It should wait for the checkpoint metric when only the restarts are known', () => {
+    expect(verdict(150, { restarts: 0, completedCheckpoints: null, failedCheckpoints: null })).toMatchObject({
+      phase: 'SETTLING',
+      reason: 'waiting for the metrics to be published',
+    });
+  });
+
+  it('It should not call a job HEALTHY while its start operation is still running', () => {
+    expect(verdict(150, { restarts: 0, completedCheckpoints: 1, failedCheckpoints: 0 }, true)).toMatchObject({
+      phase: 'SETTLING',
+      reason: 'waiting for the start operation to end',
+    });
+  });
+
+  it('It should poll the allowance from the very end of the settle period', () => {
+    expect(verdict(120, { restarts: null, completedCheckpoints: null, failedCheckpoints: null })).toEqual({
+      phase: 'SETTLING',
+      nextWaitSeconds: 60,
+      reason: 'waiting for the metrics to be published',
+    });
+  });
+
+  it('It should name a start operation still IN_PROGRESS at the deadline', () => {
+    expect(verdict(300, { restarts: 0, completedCheckpoints: 1, failedCheckpoints: 0 }, true)).toEqual({
+      phase: 'UNHEALTHY',
+      nextWaitSeconds: 0,
+      reason: 'the start operation was still IN_PROGRESS after 300 s',
+    });
+  });
+
+  it('It should name only the metric that is missing at the deadline', () => {
+    expect(verdict(300, { restarts: 0, completedCheckpoints: null, failedCheckpoints: null }).reason).toBe(
+      'no metrics: CloudWatch had no numberOfCompletedCheckpoints data for the application after 300 s (settle period 120 s plus 180 s for publication)',
+    );
+  });
+
+  it('It should say no checkpoint completed when the metrics are there but show none', () => {
+    expect(verdict(301, { restarts: 0, completedCheckpoints: 0, failedCheckpoints: 4 })).toEqual({
+      phase: 'UNHEALTHY',
+      nextWaitSeconds: 0,
+      reason:
+        'no checkpoint completed within 301 s (4 failed; settle period 120 s plus 180 s for publication)',
+    });
+    expect(verdict(301, { restarts: 0, completedCheckpoints: 0, failedCheckpoints: null }).reason).toContain(
+      '(unknown failed;',
+    );
+  });
+});

@@ -7,13 +7,21 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CreateApplicationCommand,
+  DeleteApplicationCommand,
   DescribeApplicationCommand,
   KinesisAnalyticsV2Client,
   type ApplicationDetail,
 } from '@aws-sdk/client-kinesis-analytics-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ErrorName, PipelineTagKey } from '../../workflow/contract';
-import { checkpointIntervalMs, handler, isTagsStillRegistered, run } from '../../lambdas/create-application';
+import {
+  APPLICATION_LOG_RETENTION_DAYS,
+  checkpointIntervalMs,
+  handler,
+  isTagsStillRegistered,
+  run,
+} from '../../lambdas/create-application';
+import { logger } from '../../lambdas/shared/logger';
 import { awsError } from '../support/aws-errors';
 import { fakeLambdaContext } from '../support/lambda-context';
 import { testState } from '../support/provisioning';
@@ -333,4 +341,218 @@ describe('CreateApplication', () => {
     // Assess
     expect(result.applicationArn).toBe(APP_ARN);
   });
+
+  it('It should configure the service the way the health gate and the docs expect: custom checkpoints, application metrics, no autoscaling', async () => {
+    // Prepare
+    logsSucceed();
+    kda.on(CreateApplicationCommand).resolves(detail());
+
+    // Act
+    await run(testState({}, { windowSeconds: 30, parallelism: 3 }));
+
+    // Assess
+    const request = kda.commandCalls(CreateApplicationCommand)[0]!.args[0].input;
+    expect(request.ApplicationDescription).toBe(
+      'flinkflow pipeline ticks-demo: average price per ticker per 30-second window',
+    );
+    expect(request.ApplicationMode).toBe('STREAMING');
+    expect(request.ApplicationConfiguration?.FlinkApplicationConfiguration).toEqual({
+      CheckpointConfiguration: {
+        ConfigurationType: 'CUSTOM',
+        CheckpointingEnabled: true,
+        CheckpointInterval: 30_000,
+        MinPauseBetweenCheckpoints: 5_000,
+      },
+      MonitoringConfiguration: { ConfigurationType: 'CUSTOM', MetricsLevel: 'APPLICATION', LogLevel: 'INFO' },
+      ParallelismConfiguration: {
+        ConfigurationType: 'CUSTOM',
+        Parallelism: 3,
+        ParallelismPerKPU: 1,
+        AutoScalingEnabled: false,
+      },
+    });
+    expect(logs).toHaveReceivedCommandWith(PutRetentionPolicyCommand, {
+      logGroupName: LOG_GROUP,
+      retentionInDays: APPLICATION_LOG_RETENTION_DAYS,
+    });
+  });
+
+  it('It should derive the ARN and take version 1 when the service answers without the detail', async () => {
+    // Prepare
+    logsSucceed();
+    kda.on(CreateApplicationCommand).resolves({} as never);
+
+    // Act
+    const result = await run(testState());
+
+    // Assess
+    expect(result).toEqual({
+      applicationName: 'ticks-demo-app',
+      applicationArn: APP_ARN,
+      versionId: 1,
+      created: true,
+    });
+  });
+
+  it('It should describe the existing application by name and fall back to the derived ARN and version 1', async () => {
+    // Prepare
+    logsSucceed();
+    kda.on(CreateApplicationCommand).rejects(awsError('ResourceInUseException'));
+    kda.on(DescribeApplicationCommand).resolves({} as never);
+
+    // Act
+    const result = await run(testState());
+
+    // Assess
+    expect(result).toEqual({
+      applicationName: 'ticks-demo-app',
+      applicationArn: APP_ARN,
+      versionId: 1,
+      created: false,
+    });
+    expect(kda).toHaveReceivedCommandWith(DescribeApplicationCommand, { ApplicationName: 'ticks-demo-app' });
+  });
+
+  it('It should take an existing application whose runtime the service does not report as the same', async () => {
+    // Prepare
+    logsSucceed();
+    kda.on(CreateApplicationCommand).rejects(awsError('ResourceInUseException'));
+    kda.on(DescribeApplicationCommand).resolves(detail({ RuntimeEnvironment: undefined as never }));
+
+    // Act / Assess
+    await expect(run(testState())).resolves.toMatchObject({ created: false });
+  });
+
+  it('It should say how to resolve a runtime conflict', async () => {
+    // Prepare
+    logsSucceed();
+    kda.on(CreateApplicationCommand).rejects(awsError('ResourceInUseException'));
+    kda.on(DescribeApplicationCommand).resolves(detail({ RuntimeEnvironment: 'FLINK-1_19' }));
+
+    // Act / Assess
+    await expect(run(testState())).rejects.toMatchObject({
+      message:
+        'Application ticks-demo-app already exists on FLINK-1_19, but the input asks for FLINK-1_20; delete the application or set "runtime" to FLINK-1_19',
+    });
+  });
+
+  it('It should warn, and leave it as it is, when the existing application runs other code than the upload', async () => {
+    // Prepare
+    const warn = jest.spyOn(logger, 'warn');
+    logsSucceed();
+    kda.on(CreateApplicationCommand).rejects(awsError('ResourceInUseException'));
+    const running = (version: string) =>
+      detail({
+        ApplicationConfigurationDescription: {
+          ApplicationCodeConfigurationDescription: {
+            CodeContentType: 'ZIPFILE',
+            CodeContentDescription: {
+              S3ApplicationCodeLocationDescription: {
+                BucketARN: 'arn:aws:s3:::b',
+                FileKey: 'k',
+                ObjectVersion: version,
+              },
+            },
+          },
+        },
+      });
+
+    try {
+      // Act
+      kda.on(DescribeApplicationCommand).resolves(running('v-old'));
+      const other = await run(testState());
+      const warnedForOther = warn.mock.calls.length;
+      kda.on(DescribeApplicationCommand).resolves(running('v-code-1'));
+      await run(testState());
+
+      // Assess
+      expect(other.created).toBe(false);
+      expect(warnedForOther).toBe(1);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn).toHaveBeenCalledWith(
+        'existing application runs another code version; left unchanged (redeploy updates it)',
+        {
+          applicationName: 'ticks-demo-app',
+          applicationCodeVersion: 'v-old',
+          uploadedCodeVersion: 'v-code-1',
+        },
+      );
+      expect(kda).not.toHaveReceivedCommand(DeleteApplicationCommand);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('It should say why a recent delete holds the tags and what to do when retries run out', async () => {
+    // Prepare
+    logsSucceed();
+    kda.on(CreateApplicationCommand).rejects(
+      awsError('ConcurrentModificationException', {
+        message: 'Tags are already registered for this resource ARN: x',
+      }),
+    );
+
+    // Act / Assess
+    await expect(run(testState())).rejects.toMatchObject({
+      message:
+        'Application ticks-demo-app was deleted moments ago and AWS still holds its tags for a minute or two; ' +
+        'CreateApplication is retried for about four minutes. If the retries run out, run the provisioning again in a few minutes.',
+    });
+  });
+
+  it('It should say how to get out of an exhausted application quota', async () => {
+    // Prepare
+    logsSucceed();
+    kda
+      .on(CreateApplicationCommand)
+      .rejects(
+        awsError('LimitExceededException', { message: 'The number of allowed resources has been exceeded.' }),
+      );
+
+    // Act / Assess
+    await expect(run(testState())).rejects.toMatchObject({
+      message: expect.stringContaining(
+        'delete applications you no longer use or request a quota increase (Service Quotas, Managed Service for Apache Flink), then run provisioning again',
+      ),
+    });
+  });
+
+  it('It should name the missing field when the uploaded code is not in the state', async () => {
+    // Prepare
+    const state = testState();
+    delete state.code;
+
+    // Act / Assess
+    await expect(run(state)).rejects.toMatchObject({
+      problems: [{ field: 'code', message: expect.stringContaining('(the result of UploadCode)') }],
+    });
+  });
+
+  it.each([
+    ['no code configuration', {}],
+    ['no code content', { ApplicationCodeConfigurationDescription: { CodeContentType: 'ZIPFILE' } }],
+    [
+      'code content without an S3 location',
+      { ApplicationCodeConfigurationDescription: { CodeContentType: 'ZIPFILE', CodeContentDescription: {} } },
+    ],
+  ])(
+    'It should take an existing application with %s as it is, without a warning',
+    async (_case, description) => {
+      // Prepare
+      const warn = jest.spyOn(logger, 'warn');
+      logsSucceed();
+      kda.on(CreateApplicationCommand).rejects(awsError('ResourceInUseException'));
+      kda
+        .on(DescribeApplicationCommand)
+        .resolves(detail({ ApplicationConfigurationDescription: description as never }));
+
+      try {
+        // Act / Assess
+        await expect(run(testState())).resolves.toMatchObject({ created: false });
+        expect(warn).not.toHaveBeenCalled();
+      } finally {
+        warn.mockRestore();
+      }
+    },
+  );
 });

@@ -12,6 +12,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { ErrorName } from '../../workflow/contract';
 import { handler, run } from '../../lambdas/create-bucket';
+import { logger } from '../../lambdas/shared/logger';
 import { awsError } from '../support/aws-errors';
 import { fakeLambdaContext } from '../support/lambda-context';
 import { testState } from '../support/provisioning';
@@ -195,5 +196,90 @@ describe('CreateBucket', () => {
 
     // Assess
     expect(result.bucketName).toBe(BUCKET);
+  });
+
+  it('It should write a complete TLS-only policy that applies to everyone', async () => {
+    // Prepare
+    s3.on(HeadBucketCommand).resolves({});
+    settingsSucceed();
+
+    // Act
+    await run(testState());
+
+    // Assess
+    expect(JSON.parse(s3.commandCalls(PutBucketPolicyCommand)[0]!.args[0].input.Policy ?? '{}')).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'DenyInsecureTransport',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:*',
+          Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`],
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+      ],
+    });
+  });
+
+  it.each([
+    ['NoSuchBucket without a status', awsError('NoSuchBucket', { statusCode: 400 })],
+    ['NotFound without a status', awsError('NotFound', { statusCode: 400 })],
+    ['a 404 under another name', awsError('UnknownError', { statusCode: 404 })],
+  ])('It should take %s as a bucket that does not exist and create it', async (_case, error) => {
+    // Prepare
+    s3.on(HeadBucketCommand).rejects(error);
+    s3.on(CreateBucketCommand).resolves({});
+    settingsSucceed();
+
+    // Act
+    const result = await run(testState());
+
+    // Assess
+    expect(result.created).toBe(true);
+  });
+
+  it('It should pass another HeadBucket error through, without creating anything', async () => {
+    // Prepare
+    s3.on(HeadBucketCommand).rejects(awsError('InvalidBucketName', { statusCode: 400 }));
+
+    // Act / Assess
+    await expect(run(testState())).rejects.toMatchObject({ name: 'InvalidBucketName' });
+    expect(s3).not.toHaveReceivedCommand(CreateBucketCommand);
+  });
+
+  it('It should keep the service error as the cause of a name conflict', async () => {
+    // Prepare
+    const forbidden = awsError('Forbidden', { statusCode: 403 });
+    s3.on(HeadBucketCommand).rejects(forbidden);
+
+    // Act / Assess
+    await expect(run(testState())).rejects.toMatchObject({
+      message: `Bucket ${BUCKET} exists but belongs to another AWS account; bucket names are global, so choose another pipelineName`,
+      cause: forbidden,
+    });
+  });
+
+  it('It should log that it re-applies the settings of a bucket that exists, and only then', async () => {
+    // Prepare
+    const info = jest.spyOn(logger, 'info');
+    s3.on(HeadBucketCommand)
+      .resolvesOnce({})
+      .rejects(awsError('NotFound', { statusCode: 404 }));
+    s3.on(CreateBucketCommand).resolves({});
+    settingsSucceed();
+
+    try {
+      // Act
+      await run(testState());
+      const afterExisting = [...info.mock.calls];
+      await run(testState());
+
+      // Assess
+      expect(afterExisting).toEqual([['bucket exists; re-applying its settings', { bucket: BUCKET }]]);
+      expect(info).toHaveBeenCalledTimes(1);
+    } finally {
+      info.mockRestore();
+    }
   });
 });

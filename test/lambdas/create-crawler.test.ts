@@ -10,6 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { ErrorName } from '../../workflow/contract';
 import { handler, run } from '../../lambdas/create-crawler';
+import { logger } from '../../lambdas/shared/logger';
 import { awsError } from '../support/aws-errors';
 import { fakeLambdaContext } from '../support/lambda-context';
 import { testState } from '../support/provisioning';
@@ -161,5 +162,65 @@ describe('CreateCrawler', () => {
 
     // Assess
     expect(result.created).toBe(true);
+  });
+
+  it('It should describe what the crawler catalogs and recrawl every folder, since files land in existing partitions', async () => {
+    // Prepare
+    glue.on(CreateCrawlerCommand).resolves({});
+    glue.on(StartCrawlerScheduleCommand).resolves({});
+
+    // Act
+    await run(testState());
+
+    // Assess
+    expect(glue).toHaveReceivedCommandWith(CreateCrawlerCommand, {
+      Description:
+        'flinkflow pipeline ticks-demo: catalogs s3://flinkflow-ticks-demo-123456789012-eu-west-1/output/',
+      RecrawlPolicy: { RecrawlBehavior: 'CRAWL_EVERYTHING' },
+    });
+  });
+
+  it('It should log the update of an existing crawler, and keep the service error as the cause of a running one', async () => {
+    // Prepare
+    const info = jest.spyOn(logger, 'info');
+    const running = awsError('CrawlerRunningException');
+    glue.on(CreateCrawlerCommand).rejects(awsError('AlreadyExistsException'));
+    glue.on(UpdateCrawlerCommand).rejects(running);
+
+    try {
+      // Act / Assess
+      await expect(run(testState())).rejects.toMatchObject({
+        message: 'Crawler ticks-demo-crawler is running; it can be updated once the crawl ends',
+        cause: running,
+      });
+      expect(info).toHaveBeenCalledWith('crawler exists; updating it to the desired configuration', {
+        crawlerName: 'ticks-demo-crawler',
+      });
+    } finally {
+      info.mockRestore();
+    }
+  });
+
+  it('It should pass another UpdateCrawler error through unchanged', async () => {
+    // Prepare
+    glue.on(CreateCrawlerCommand).rejects(awsError('AlreadyExistsException'));
+    glue.on(UpdateCrawlerCommand).rejects(awsError('InvalidInputException'));
+
+    // Act / Assess
+    await expect(run(testState())).rejects.toMatchObject({ name: 'InvalidInputException' });
+    expect(glue).not.toHaveReceivedCommand(StartCrawlerScheduleCommand);
+  });
+
+  it('It should say that the schedule is changing state, keeping the service error', async () => {
+    // Prepare
+    const transitioning = awsError('SchedulerTransitioningException');
+    glue.on(CreateCrawlerCommand).resolves({});
+    glue.on(StartCrawlerScheduleCommand).rejects(transitioning);
+
+    // Act / Assess
+    await expect(run(testState())).rejects.toMatchObject({
+      message: 'The schedule of crawler ticks-demo-crawler is changing state',
+      cause: transitioning,
+    });
   });
 });

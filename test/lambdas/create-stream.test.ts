@@ -9,6 +9,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { ErrorName } from '../../workflow/contract';
 import { handler, run } from '../../lambdas/create-stream';
+import { logger } from '../../lambdas/shared/logger';
 import { awsError } from '../support/aws-errors';
 import { fakeLambdaContext } from '../support/lambda-context';
 import { testState } from '../support/provisioning';
@@ -297,5 +298,131 @@ describe('CreateStream', () => {
 
     // Assess
     expect(result.streamArn).toBe(STREAM_ARN);
+  });
+
+  it('It should describe the stream by its name and take an answer without a description as transient', async () => {
+    // Prepare
+    kinesis.on(CreateStreamCommand).resolves({});
+    kinesis.on(DescribeStreamSummaryCommand).resolves({} as never);
+
+    // Act
+    const act = run(testState(), { ...fakeTime() });
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: ErrorName.Transient,
+      message: 'DescribeStreamSummary of ticks-demo-ticks returned no description',
+    });
+    expect(kinesis).toHaveReceivedCommandWith(DescribeStreamSummaryCommand, {
+      StreamName: 'ticks-demo-ticks',
+    });
+  });
+
+  it('It should pass an error other than a not-yet-visible stream through while waiting', async () => {
+    // Prepare
+    kinesis.on(CreateStreamCommand).resolves({});
+    kinesis.on(DescribeStreamSummaryCommand).rejects(awsError('AccessDeniedException'));
+
+    // Act / Assess
+    await expect(run(testState(), { ...fakeTime() })).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
+  });
+
+  it('It should say "unknown" when the stream never became visible within the bound', async () => {
+    // Prepare
+    kinesis.on(CreateStreamCommand).resolves({});
+    kinesis.on(DescribeStreamSummaryCommand).rejects(awsError('ResourceNotFoundException'));
+
+    // Act
+    const act = run(testState(), {
+      ...fakeTime(),
+      wait: { timeoutMs: 6_000, intervalMs: 2_000, maxIntervalMs: 2_000 },
+    });
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: ErrorName.Transient,
+      message: 'Stream ticks-demo-ticks is still unknown after 6 s; retrying the task resumes the wait',
+    });
+  });
+
+  it('It should take an existing stream without mode details as PROVISIONED and check its shards', async () => {
+    // Prepare
+    kinesis.on(CreateStreamCommand).rejects(awsError('ResourceInUseException'));
+    kinesis
+      .on(DescribeStreamSummaryCommand)
+      .resolves(streamSummary({ StreamModeDetails: undefined as never, OpenShardCount: undefined as never }));
+
+    // Act / Assess
+    await expect(run(testState(), { ...fakeTime() })).rejects.toMatchObject({
+      name: ErrorName.ResourceConflict,
+      message:
+        'Stream ticks-demo-ticks already exists with an unknown number of open shards, but the input asks for 1; ' +
+        'delete the stream, or change "stream" in the input to match it',
+    });
+  });
+
+  it('It should accept an existing on-demand stream whatever its shard count, and say how to fix a mode conflict', async () => {
+    // Prepare
+    kinesis.on(CreateStreamCommand).rejects(awsError('ResourceInUseException'));
+    kinesis
+      .on(DescribeStreamSummaryCommand)
+      .resolves(streamSummary({ StreamModeDetails: { StreamMode: 'ON_DEMAND' }, OpenShardCount: 4 }));
+
+    // Act
+    const onDemand = await run(testState({}, { streamMode: 'ON_DEMAND', shardCount: 0 }), { ...fakeTime() });
+    const provisioned = run(testState(), { ...fakeTime() });
+
+    // Assess
+    expect(onDemand).toEqual({ streamName: 'ticks-demo-ticks', streamArn: STREAM_ARN, created: false });
+    await expect(provisioned).rejects.toMatchObject({
+      message:
+        'Stream ticks-demo-ticks already exists in ON_DEMAND mode, but the input asks for PROVISIONED; ' +
+        'delete the stream, or change "stream" in the input to match it',
+    });
+  });
+
+  it('It should log that the stream exists', async () => {
+    // Prepare
+    const info = jest.spyOn(logger, 'info');
+    kinesis.on(CreateStreamCommand).rejects(awsError('ResourceInUseException'));
+    kinesis.on(DescribeStreamSummaryCommand).resolves(streamSummary());
+
+    try {
+      // Act
+      await run(testState(), { ...fakeTime() });
+
+      // Assess
+      expect(info).toHaveBeenCalledWith('stream exists; checking it', { streamName: 'ticks-demo-ticks' });
+    } finally {
+      info.mockRestore();
+    }
+  });
+
+  it('It should say why a busy stream is not encrypted yet, keeping the service error', async () => {
+    // Prepare
+    const busy = awsError('ResourceInUseException');
+    kinesis.on(CreateStreamCommand).resolves({});
+    kinesis.on(DescribeStreamSummaryCommand).resolves(streamSummary({ EncryptionType: 'NONE' }));
+    kinesis.on(StartStreamEncryptionCommand).rejects(busy);
+
+    // Act / Assess
+    await expect(run(testState(), { ...fakeTime() })).rejects.toMatchObject({
+      message: 'Stream ticks-demo-ticks is busy with another update; encryption will be enabled on retry',
+      cause: busy,
+    });
+  });
+
+  it('It should take a stream reported without its ARN as transient', async () => {
+    // Prepare
+    kinesis.on(CreateStreamCommand).resolves({});
+    kinesis.on(DescribeStreamSummaryCommand).resolves(streamSummary({ StreamARN: undefined as never }));
+
+    // Act / Assess
+    await expect(run(testState(), { ...fakeTime() })).rejects.toMatchObject({
+      name: ErrorName.Transient,
+      message: 'DescribeStreamSummary of ticks-demo-ticks returned no StreamARN',
+    });
   });
 });

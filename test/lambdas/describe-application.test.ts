@@ -204,4 +204,52 @@ describe('DescribeApplication', () => {
     // Assess
     expect(result.phase).toBe('RUNNING');
   });
+
+  it('It should report TIMED_OUT at the very second the start timeout ends', async () => {
+    // Prepare
+    kda.on(DescribeApplicationCommand).resolves(appStatus('STARTING'));
+
+    // Act
+    const result = await describeRun(
+      testState({ status: waiting(2) }, { startTimeoutSeconds: 120 }),
+      clockAt(120),
+    );
+
+    // Assess
+    expect(result).toMatchObject({ phase: 'TIMED_OUT', nextWaitSeconds: 0 });
+  });
+
+  it('It should keep the service error as the cause when the application was deleted while starting', async () => {
+    // Prepare
+    const gone = awsError('ResourceNotFoundException');
+    kda.on(DescribeApplicationCommand).rejects(gone);
+
+    // Act / Assess
+    await expect(describeRun(testState({ status: waiting(1) }), clockAt(101))).rejects.toMatchObject({
+      message: 'Application ticks-demo-app no longer exists (deleted while it was starting)',
+      cause: gone,
+    });
+  });
+
+  it('It should name the missing status check and where it comes from', async () => {
+    // Act / Assess
+    await expect(describeRun(testState(), clockAt(1))).rejects.toMatchObject({
+      problems: [
+        { field: 'status', message: 'DescribeApplication needs $.status (the result of StartApplication)' },
+      ],
+    });
+  });
+
+  it('It should keep waiting, as UNKNOWN, for an application the service reports without a status', async () => {
+    // Prepare
+    kda
+      .on(DescribeApplicationCommand)
+      .resolves({ ApplicationDetail: { ApplicationName: 'ticks-demo-app' } } as never);
+
+    // Act
+    const result = await describeRun(testState({ status: waiting(1) }), clockAt(101));
+
+    // Assess
+    expect(result).toMatchObject({ phase: 'WAITING', applicationStatus: 'UNKNOWN', applicationVersionId: 1 });
+  });
 });

@@ -187,4 +187,41 @@ describe('ForceStopApplication', () => {
     // Assess
     await expect(act).rejects.toMatchObject({ name: 'ApplicationStartTimeoutError' });
   });
+
+  it('It should wait for a maintenance as long as it is told to', async () => {
+    // Prepare
+    kda.on(DescribeApplicationCommand).resolves(appStatus('MAINTENANCE'));
+    const time = fakeTime();
+
+    // Act
+    const act = forceStopRun(testState({ status: timedOut }), {
+      ...time,
+      wait: { timeoutMs: 20_000, intervalMs: 5_000, maxIntervalMs: 5_000 },
+    });
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      message: expect.stringContaining('still MAINTENANCE after 20 s'),
+    });
+  });
+
+  it.each([
+    [
+      'the last status when the check gave no reason',
+      { ...timedOut, reason: undefined },
+      'last status STARTING',
+    ],
+    ['"unknown" without any status check', undefined, 'last status unknown'],
+  ])('It should name %s', async (_case, status, detail) => {
+    // Prepare
+    kda.on(DescribeApplicationCommand).resolves(appStatus('READY'));
+    const state = testState({ status: status as never });
+    if (status === undefined) delete state.status;
+
+    // Act / Assess
+    await expect(forceStopRun(state)).rejects.toMatchObject({
+      name: ErrorName.ApplicationStartTimeout,
+      message: `Application ticks-demo-app did not reach RUNNING within 900 s (${detail}); it was already READY, so no stop was needed`,
+    });
+  });
 });

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-kinesis-analytics-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ErrorName } from '../../workflow/contract';
+import { logger } from '../../lambdas/shared/logger';
 import { handler as startHandler, run as startRun } from '../../lambdas/start-application';
 import { appStatus, T0 } from '../support/applications';
 import { awsError } from '../support/aws-errors';
@@ -184,5 +185,88 @@ describe('StartApplication', () => {
 
     // Assess
     expect(result.phase).toBe('RUNNING');
+  });
+
+  it('It should accept a refused start when the application turned out RUNNING meanwhile', async () => {
+    // Prepare
+    kda.on(DescribeApplicationCommand).resolvesOnce(appStatus('READY')).resolves(appStatus('RUNNING', 3));
+    kda.on(StartApplicationCommand).rejects(awsError('ResourceInUseException'));
+
+    // Act
+    const result = await startRun(testState(), { ...fakeTime(T0) });
+
+    // Assess
+    expect(result).toMatchObject({ phase: 'WAITING', applicationVersionId: 3 });
+  });
+
+  it.each([
+    [
+      'UPDATING',
+      ErrorName.Transient,
+      'Application ticks-demo-app is UPDATING; it can be started once that ends',
+    ],
+    [
+      'DELETING',
+      ErrorName.ResourceConflict,
+      'Application ticks-demo-app is being deleted; run provisioning again once it is gone',
+    ],
+  ])(
+    'It should fail a refused start when the application is then %s, keeping the refusal as the cause',
+    async (status, name, message) => {
+      // Prepare
+      const refusal = awsError('ResourceInUseException');
+      kda.on(DescribeApplicationCommand).resolvesOnce(appStatus('READY')).resolves(appStatus(status));
+      kda.on(StartApplicationCommand).rejects(refusal);
+
+      // Act / Assess
+      await expect(startRun(testState(), { ...fakeTime(T0) })).rejects.toMatchObject({
+        name,
+        message,
+        cause: refusal,
+      });
+    },
+  );
+
+  it('It should say so when the service reports no status', async () => {
+    // Prepare
+    kda
+      .on(DescribeApplicationCommand)
+      .resolves({ ApplicationDetail: { ApplicationName: 'ticks-demo-app' } } as never);
+
+    // Act / Assess
+    await expect(startRun(testState(), { ...fakeTime(T0) })).rejects.toMatchObject({
+      name: ErrorName.Transient,
+      message: 'Application ticks-demo-app is in an unknown status; it can be started once that ends',
+    });
+    expect(kda).not.toHaveReceivedCommand(StartApplicationCommand);
+  });
+
+  it('It should say what to do about a ROLLED_BACK application', async () => {
+    // Prepare
+    kda.on(DescribeApplicationCommand).resolves(appStatus('ROLLED_BACK'));
+    kda.on(ListApplicationOperationsCommand).resolves({});
+
+    // Act / Assess
+    await expect(startRun(testState(), { ...fakeTime(T0) })).rejects.toMatchObject({
+      message: expect.stringMatching(
+        /\. It was not started, since that would run the earlier version; fix the cause, delete the application, and run provisioning again$/,
+      ),
+    });
+  });
+
+  it('It should log that the application runs already', async () => {
+    // Prepare
+    const info = jest.spyOn(logger, 'info');
+    kda.on(DescribeApplicationCommand).resolves(appStatus('RUNNING'));
+
+    try {
+      // Act
+      await startRun(testState(), { ...fakeTime(T0) });
+
+      // Assess
+      expect(info).toHaveBeenCalledWith('application already running', { applicationName: 'ticks-demo-app' });
+    } finally {
+      info.mockRestore();
+    }
   });
 });

@@ -134,4 +134,23 @@ describe('StopUnhealthyApplication', () => {
       message: expect.stringContaining('it was already READY, so no stop was needed'),
     });
   });
+
+  it('It should count the health checks in the plural and say when the gate gave no state at all', async () => {
+    // Prepare
+    kda.on(DescribeApplicationCommand).resolves(appStatus('READY'));
+
+    // Act
+    const plural = stopUnhealthy(testState({ health: { ...unhealthy, attempt: 3, observedSeconds: 240 } }));
+    const none = stopUnhealthy(testState({}));
+
+    // Assess
+    await expect(plural).rejects.toMatchObject({
+      message: expect.stringContaining('is not healthy after 240 s and 3 health checks: the job restarted'),
+    });
+    await expect(none).rejects.toMatchObject({
+      name: ErrorName.ApplicationUnhealthy,
+      message:
+        'Application ticks-demo-app is not healthy: the health gate gave no reason; it was already READY, so no stop was needed',
+    });
+  });
 });

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ErrorName } from '../../workflow/contract';
+import { logger } from '../../lambdas/shared/logger';
 import { handler, run, SHA256_METADATA_KEY } from '../../lambdas/upload-code';
 import { awsError } from '../support/aws-errors';
 import { fakeLambdaContext } from '../support/lambda-context';
@@ -222,5 +223,193 @@ describe('UploadCode', () => {
 
     // Assess
     expect(result.versionId).toBe('v-new');
+  });
+
+  it('It should ask S3 for checksums and label the copy as a zip', async () => {
+    // Prepare
+    sourceHead({ ChecksumSHA256: ZIP_SHA256_B64 });
+    targetMissing();
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'v-new' });
+
+    // Act
+    await run(testState());
+
+    // Assess
+    expect(s3).toHaveReceivedCommandWith(HeadObjectCommand, {
+      Bucket: ASSET_BUCKET,
+      Key: ASSET_KEY,
+      ChecksumMode: 'ENABLED',
+    });
+    expect(s3).toHaveReceivedCommandWith(HeadObjectCommand, {
+      Bucket: BUCKET,
+      Key: CODE_KEY,
+      ChecksumMode: 'ENABLED',
+    });
+    expect(s3).toHaveReceivedCommandWith(CopyObjectCommand, { ContentType: 'application/zip' });
+  });
+
+  it.each([
+    ['a multipart checksum of part checksums', { ChecksumSHA256: 'AAAA-3' }],
+    ['a checksum marked COMPOSITE', { ChecksumSHA256: ZIP_SHA256_B64, ChecksumType: 'COMPOSITE' }],
+  ])('It should not take %s for the content hash, and read the asset instead', async (_case, checksum) => {
+    // Prepare
+    sourceHead(checksum);
+    targetMissing();
+    s3.on(GetObjectCommand).callsFake(async () => ({ Body: Readable.from([Buffer.from('other bytes')]) }));
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'v-new' });
+
+    // Act
+    const result = await run(testState());
+
+    // Assess
+    expect(result.sha256).toBe(createHash('sha256').update('other bytes').digest('hex'));
+    expect(s3).toHaveReceivedCommandTimes(GetObjectCommand, 1);
+  });
+
+  it.each([
+    ['NoSuchKey', awsError('NoSuchKey', { statusCode: 400 })],
+    ['NotFound', awsError('NotFound', { statusCode: 400 })],
+    ['any 404', awsError('UnknownError', { statusCode: 404 })],
+  ])('It should take %s on the code object as no code yet, and copy', async (_case, error) => {
+    // Prepare
+    sourceHead({ ChecksumSHA256: ZIP_SHA256_B64 });
+    s3.on(HeadObjectCommand, { Bucket: BUCKET, Key: CODE_KEY }).rejects(error);
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'v-new' });
+
+    // Act / Assess
+    await expect(run(testState())).resolves.toMatchObject({ versionId: 'v-new' });
+  });
+
+  it('It should pass another error on the code object through, without copying', async () => {
+    // Prepare
+    sourceHead({ ChecksumSHA256: ZIP_SHA256_B64 });
+    s3.on(HeadObjectCommand, { Bucket: BUCKET, Key: CODE_KEY }).rejects(
+      awsError('AccessDenied', { statusCode: 403 }),
+    );
+
+    // Act / Assess
+    await expect(run(testState())).rejects.toMatchObject({ name: 'AccessDenied' });
+    expect(s3).not.toHaveReceivedCommand(CopyObjectCommand);
+  });
+
+  it('It should take an asset read without a body as transient', async () => {
+    // Prepare
+    sourceHead();
+    targetMissing();
+    s3.on(GetObjectCommand).resolves({});
+
+    // Act / Assess
+    await expect(run(testState())).rejects.toMatchObject({
+      name: ErrorName.Transient,
+      message: `GetObject s3://${ASSET_BUCKET}/${ASSET_KEY} returned no body`,
+    });
+  });
+
+  it.each([
+    ['by name', awsError('PreconditionFailed', { statusCode: 400 })],
+    ['by status', awsError('UnknownError', { statusCode: 412 })],
+  ])('It should recognize a failed copy precondition %s and keep it as the cause', async (_case, error) => {
+    // Prepare
+    sourceHead({ ChecksumSHA256: ZIP_SHA256_B64 });
+    targetMissing();
+    s3.on(CopyObjectCommand).rejects(error);
+
+    // Act / Assess
+    await expect(run(testState())).rejects.toMatchObject({
+      name: ErrorName.Transient,
+      message: 'The code asset changed while it was being copied; retrying copies the new content',
+      cause: error,
+    });
+  });
+
+  it('It should pass a copy error that is neither transient nor a failed precondition through', async () => {
+    // Prepare
+    sourceHead({ ChecksumSHA256: ZIP_SHA256_B64 });
+    targetMissing();
+    s3.on(CopyObjectCommand).rejects(awsError('AccessDenied', { statusCode: 403 }));
+
+    // Act / Assess
+    await expect(run(testState())).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+
+  it('It should say how to fix a missing asset', async () => {
+    // Prepare
+    s3.on(HeadObjectCommand, { Bucket: ASSET_BUCKET, Key: ASSET_KEY }).rejects(awsError('NoSuchKey'));
+
+    // Act / Assess
+    await expect(run(testState())).rejects.toMatchObject({
+      message:
+        `The Flink code zip s3://${ASSET_BUCKET}/${ASSET_KEY} does not exist; deploy the stack again (it uploads ` +
+        'the asset) or point CODE_ASSET_BUCKET/CODE_ASSET_KEY at the zip',
+    });
+  });
+
+  it('It should not pin the "null" version of an asset in an unversioned bucket', async () => {
+    // Prepare
+    sourceHead({ VersionId: 'null' });
+    targetMissing();
+    sourceBody();
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'v-new' });
+
+    // Act
+    await run(testState());
+
+    // Assess
+    expect(s3.commandCalls(GetObjectCommand)[0]!.args[0].input).not.toHaveProperty('VersionId');
+    expect(s3).toHaveReceivedCommandWith(CopyObjectCommand, {
+      CopySource: `${ASSET_BUCKET}/assets/0123abcd.zip`,
+    });
+  });
+
+  it.each([
+    ['has no version', { Metadata: { [SHA256_METADATA_KEY]: ZIP_SHA256_HEX } }],
+    ['has the "null" version', { VersionId: 'null', Metadata: { [SHA256_METADATA_KEY]: ZIP_SHA256_HEX } }],
+    ['has no hash at all', { VersionId: 'v-old' }],
+  ])('It should copy again when the code object %s, even if the content may match', async (_case, head) => {
+    // Prepare
+    sourceHead({ ChecksumSHA256: ZIP_SHA256_B64 });
+    s3.on(HeadObjectCommand, { Bucket: BUCKET, Key: CODE_KEY }).resolves(head);
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'v-new' });
+
+    // Act / Assess
+    await expect(run(testState())).resolves.toMatchObject({ versionId: 'v-new' });
+  });
+
+  it('It should log the reuse of a code object with the same content', async () => {
+    // Prepare
+    const info = jest.spyOn(logger, 'info');
+    sourceHead({ ChecksumSHA256: ZIP_SHA256_B64 });
+    s3.on(HeadObjectCommand, { Bucket: BUCKET, Key: CODE_KEY }).resolves({
+      VersionId: 'v-old',
+      ChecksumSHA256: ZIP_SHA256_B64,
+    });
+
+    try {
+      // Act
+      const result = await run(testState());
+
+      // Assess
+      expect(result.versionId).toBe('v-old');
+      expect(info).toHaveBeenCalledWith('code object already has this content; reusing its version', {
+        versionId: 'v-old',
+      });
+    } finally {
+      info.mockRestore();
+    }
+  });
+
+  it('It should refuse a copy whose version is "null", saying how to turn versioning on', async () => {
+    // Prepare
+    sourceHead({ ChecksumSHA256: ZIP_SHA256_B64 });
+    targetMissing();
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'null' });
+
+    // Act / Assess
+    await expect(run(testState())).rejects.toMatchObject({
+      name: ErrorName.ResourceConflict,
+      message:
+        `Bucket ${BUCKET} has versioning turned off, so the copied code has no object version to pin; ` +
+        'turn versioning on (CreateBucket does) and run provisioning again',
+    });
   });
 });

@@ -203,4 +203,26 @@ describe('failureReason', () => {
       "no reason available (AccessDeniedException when listing the application's operations)",
     );
   });
+
+  it('It should say unknown for an operation with neither name nor status', async () => {
+    // Prepare
+    kda
+      .on(ListApplicationOperationsCommand)
+      .resolves({ ApplicationOperationInfoList: [{ OperationId: 'x' }] });
+
+    // Act / Assess
+    await expect(failureReason(resolveDeps(), 'ticks-demo-app')).resolves.toBe(
+      'the latest operation (unknown) is unknown; no failed operation reported',
+    );
+  });
+
+  it('It should answer "lookup failed" when the lookup throws something other than an Error', async () => {
+    // Prepare
+    kda.on(ListApplicationOperationsCommand).callsFake(() => Promise.reject('not an Error'));
+
+    // Act / Assess
+    await expect(failureReason(resolveDeps(), 'ticks-demo-app')).resolves.toBe(
+      "no reason available (lookup failed when listing the application's operations)",
+    );
+  });
 });

@@ -7,8 +7,11 @@ describe('The AWS client factory', () => {
     const local = createAwsClients({ AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4569', AWS_REGION: 'eu-west-1' });
     const aws = createAwsClients({ AWS_REGION: 'eu-west-1' });
 
+    const edge = createAwsClients({ AWS_ENDPOINT_URL: 'http://127.0.0.1:4566', AWS_REGION: 'eu-west-1' });
+
     // Assess
     expect(local.s3.config.forcePathStyle).toBe(true);
+    expect(edge.s3.config.forcePathStyle).toBe(true);
     expect(aws.s3.config.forcePathStyle).toBe(false);
   });
 

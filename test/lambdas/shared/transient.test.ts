@@ -270,3 +270,29 @@ describe('quotaExceeded, rate limits and other errors', () => {
     expect(error).toBeUndefined();
   });
 });
+
+describe('quotaExceeded and values that are not errors', () => {
+  it('It should not take a thrown object that only looks like a LimitExceededException for a quota', () => {
+    // Act
+    const error = quotaExceeded(
+      { name: 'LimitExceededException', message: 'The number of allowed resources has been exceeded.' },
+      'The quota',
+      'raise it',
+    );
+
+    // Assess
+    expect(error).toBeUndefined();
+  });
+
+  it('It should leave an error of another name alone, whatever its message', () => {
+    // Act
+    const error = quotaExceeded(
+      awsError('AccessDeniedException', { message: 'The number of allowed resources has been exceeded.' }),
+      'The quota',
+      'raise it',
+    );
+
+    // Assess
+    expect(error).toBeUndefined();
+  });
+});
