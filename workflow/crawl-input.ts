@@ -166,6 +166,20 @@ export const CrawlInputSchema = strictObject(
       description: 'How long the queries may take before the execution fails.',
       default: CrawlDefaults.queryTimeoutSeconds,
     }),
+    asOf: z
+      .string({
+        error: (issue: Issue) =>
+          `must be an ISO-8601 instant such as "2026-12-01T12:00:00Z", got ${describeValue(issue.input)}; omit it to measure as of the execution's start`,
+      })
+      .refine((value) => !Number.isNaN(Date.parse(value)), {
+        error: (issue: Issue) =>
+          `must be an ISO-8601 instant such as "2026-12-01T12:00:00Z", got ${describeValue(issue.input)}`,
+      })
+      .optional()
+      .meta({
+        description:
+          "The instant the checks measure against (freshness, the settled windows, the volume's minutes); default: the execution's start. Earlier instants re-check a past period, for example the moment a producer stopped.",
+      }),
     validation: validation.optional().meta({ description: 'The checks and their thresholds.' }),
   },
   (input) =>
@@ -182,6 +196,7 @@ export const CrawlInputSchema = strictObject(
       watermarkSeconds,
       outputFormat: input.outputFormat ?? d.outputFormat,
       partitionByTime: input.partitionByTime ?? d.partitionByTime,
+      ...(input.asOf !== undefined ? { asOf: new Date(input.asOf).toISOString() } : {}),
       crawlTimeoutSeconds: input.crawlTimeoutSeconds ?? CrawlDefaults.crawlTimeoutSeconds,
       queryTimeoutSeconds: input.queryTimeoutSeconds ?? CrawlDefaults.queryTimeoutSeconds,
       settleSeconds: settleSecondsOf(windowSeconds, watermarkSeconds),

@@ -10,7 +10,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { TICKERS, type ProduceOptions, type ProduceResult, type TickEvent } from '../../producer';
 import { DeploymentVariables, type ProvisionOutput } from '../../workflow/contract';
 import type { ValidationVerdict } from '../../workflow/crawl-contract';
-import { CrawlDefaults, type CrawlInput } from '../../workflow/crawl-input';
+import { CrawlDefaults, settleSecondsOf, type CrawlInput } from '../../workflow/crawl-input';
 import { CliError, InterruptedError, OperationFailedError } from '../errors';
 import { describeCause, formatDuration, type ProgressEvent } from '../progress';
 import { parseS3Location, waitForOutput } from './output';
@@ -318,13 +318,21 @@ export async function localRun(
     summary.windows = annotateWindows(observed, expected);
     summary.completeness = completeness;
 
-    // The pipeline's own validation suite, as its schedule runs it: the machine crawls and queries.
+    // The pipeline's own validation suite, as its schedule runs it: the machine crawls and queries. It
+    // measures as of the moment the newest window the run closed has settled (its end + watermark +
+    // checkpoint interval), not of now: production has stopped, so the window holding the last events
+    // never closes (the watermark stands still) and the windows after it never exist, which a check
+    // against the wall clock would count as missing. The suite's periods then end at that window.
+    const windowStarts = [...new Set(expected.map((w) => w.windowStart))].sort((a, b) => a - b);
+    const asOf =
+      (windowStarts.at(-1) ?? 0) + (windowSeconds + settleSecondsOf(windowSeconds, watermarkSeconds)) * 1000;
+    if (asOf > deps.poller.now()) await deps.poller.sleep(asOf - deps.poller.now() + 1000);
     const verdict = await step(
       'validate (crawl-and-query machine)',
       async () => {
         const result = await untilAborted(
           deps.validate(
-            crawlInputFor(options.input, new Set(expected.map((w) => w.windowStart)).size),
+            crawlInputFor(options.input, windowStarts.length, asOf),
             deps.onProgress,
             deps.poller.signal,
           ),
@@ -382,11 +390,11 @@ export async function localRun(
 }
 
 /**
- * The crawl-and-query input for the provisioned pipeline: its own window settings (crawlInputOf), and a
+ * The crawl-and-query input for the provisioned pipeline: its own window settings (crawlInputOf), the
  * completeness check over no more windows than the run produced for (`closedWindows`, at most the
- * default 3): a pipeline that has run for two windows cannot have three complete ones.
+ * default 3), measured as of `asOf` (see the validate step: when the last closed window has settled).
  */
-function crawlInputFor(input: LocalRunOptions['input'], closedWindows: number): CrawlInput {
+function crawlInputFor(input: LocalRunOptions['input'], closedWindows: number, asOf: number): CrawlInput {
   const pick = <K extends 'outputFormat' | 'partitionByTime'>(key: K) =>
     input[key] !== undefined ? { [key]: input[key] } : {};
   return {
@@ -395,6 +403,7 @@ function crawlInputFor(input: LocalRunOptions['input'], closedWindows: number): 
     watermarkSeconds: input.watermarkSeconds,
     ...pick('outputFormat'),
     ...pick('partitionByTime'),
+    asOf: new Date(asOf).toISOString(),
     validation: {
       completenessWindows: Math.max(1, Math.min(CrawlDefaults.completenessWindows, closedWindows)),
     },

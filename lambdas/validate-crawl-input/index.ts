@@ -52,6 +52,20 @@ export function resolveCrawlRequest(
   const resolved = resolveCrawlInput(request.input);
   if (!resolved.ok) throw new InvalidInputError(resolved.problems, 'crawl-and-query input');
   const { pipelineName } = resolved.settings;
+  // A given instant may lie in the past (re-checking a period) but not after the execution began: the
+  // windows after it do not exist yet.
+  const measuredAt = resolved.settings.asOf === undefined ? asOf : Date.parse(resolved.settings.asOf);
+  if (measuredAt > asOf) {
+    throw new InvalidInputError(
+      [
+        {
+          field: 'asOf',
+          message: `must not be after the execution's start (${new Date(asOf).toISOString()}), got ${resolved.settings.asOf ?? ''}; omit it to measure as of the start`,
+        },
+      ],
+      'crawl-and-query input',
+    );
+  }
   return {
     input: request.input as CrawlInput,
     config: {
@@ -65,7 +79,7 @@ export function resolveCrawlRequest(
       athenaWorkGroup: settings.athenaWorkGroup,
       verdictTopicArn: settings.verdictTopicArn,
       executionId: request.executionId,
-      asOf: new Date(asOf).toISOString(),
+      asOf: new Date(measuredAt).toISOString(),
     },
   };
 }

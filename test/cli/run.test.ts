@@ -174,7 +174,7 @@ function makeDeps(
       overrides.validate ??
       (async (input) => {
         calls.push(
-          `validate ${input.pipelineName} ${input.windowSeconds ?? '?'}s, ${input.validation?.completenessWindows ?? '?'} windows`,
+          `validate ${input.pipelineName} ${input.windowSeconds ?? '?'}s, ${input.validation?.completenessWindows ?? '?'} windows, as of T0+${(Date.parse(input.asOf ?? '') - T0) / 1000}s`,
         );
         return { status: 'SUCCEEDED', output: verdict() };
       }),
@@ -296,7 +296,8 @@ describe('localRun', () => {
       'env AWS_ENDPOINT_URL_KINESIS',
       'deploy to /tmp/flinkflow-test/local/data',
       'provision',
-      'validate local-demo 10s, 2 windows',
+      // The newest closed window ends at T0+20s; it settles 2 s (watermark) + 10 s (checkpoint) later.
+      'validate local-demo 10s, 2 windows, as of T0+32s',
       'stop',
     ]);
     expect(summary.verdict?.passed).toBe(true);

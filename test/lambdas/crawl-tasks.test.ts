@@ -83,6 +83,46 @@ describe('ValidateCrawlInput', () => {
     });
   });
 
+  it('It should measure as of a given earlier instant, and refuse one after the start or one that is no instant', () => {
+    // Prepare
+    const request = (asOf: unknown) => ({
+      input: { pipelineName: 'ticks-demo', asOf },
+      executionId: EXECUTION,
+      startTime: AS_OF,
+    });
+    const earlier = new Date(Date.parse(AS_OF) - 90_000);
+
+    // Act
+    const { config } = resolveCrawlRequest(request(earlier.toISOString()), crawlSettings);
+    const later = () =>
+      resolveCrawlRequest(request(new Date(Date.parse(AS_OF) + 1000).toISOString()), crawlSettings);
+    const garbage = () => resolveCrawlRequest(request('yesterday'), crawlSettings);
+
+    // Assess
+    expect(config.asOf).toBe(earlier.toISOString());
+    expect(later).toThrow(
+      expect.objectContaining({
+        name: ErrorName.InvalidInput,
+        problems: [
+          expect.objectContaining({
+            field: 'asOf',
+            message: expect.stringMatching(/^must not be after the execution's start/),
+          }),
+        ],
+      }),
+    );
+    expect(garbage).toThrow(
+      expect.objectContaining({
+        problems: [
+          expect.objectContaining({
+            field: 'asOf',
+            message: expect.stringMatching(/ISO-8601 instant.*"yesterday"/),
+          }),
+        ],
+      }),
+    );
+  });
+
   it('It should list every problem of the input at once, saying what to write', () => {
     // Act
     const act = () =>
