@@ -4,12 +4,13 @@
  * time-partitioned CSV output (created here with the catalog API, so nothing depends on the crawler's CSV
  * classifier), IncomingRecords in the local CloudWatch. Checks that the SQL runs there, that every check
  * passes on complete data, that partition filters keep each query's DataScannedInBytes to the hours it
- * needs, and that a duplicate row fails uniqueness with the pair named.
+ * needs, and that a duplicate row, a stale table and a ticker whose files were deleted fail uniqueness,
+ * freshness and completeness, each naming what it found.
  */
 import { CreateWorkGroupCommand } from '@aws-sdk/client-athena';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateDatabaseCommand, CreatePartitionCommand, CreateTableCommand } from '@aws-sdk/client-glue';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { validationWorkGroupConfiguration } from '../../infra/validation-workgroup';
 import { run as evaluateChecks } from '../../lambdas/evaluate-checks';
 import { run as getQueryStatus } from '../../lambdas/get-query-status';
@@ -139,9 +140,9 @@ const fx = useFixture({ queryQueuedMs: 0, queryMinRunningMs: 0 }, async (fixture
 });
 
 /** StartQueries, GetQueryStatus until DONE, EvaluateChecks: what the machine does between its Waits. */
-async function validate(executionId: string): Promise<ValidationVerdict> {
+async function validate(executionId: string, startTime = asOf): Promise<ValidationVerdict> {
   const { config } = resolveCrawlRequest(
-    { input, executionId, startTime: asOf.toISOString() },
+    { input, executionId, startTime: startTime.toISOString() },
     {
       glueDatabase: 'flinkflow',
       athenaWorkGroup: 'flinkflow',
@@ -205,5 +206,46 @@ describe('the validation suite on the local Athena', () => {
       value: 1,
       detail: expect.stringContaining('MSFT'),
     });
+  });
+
+  it('It should fail freshness when the producer stopped longer ago than the bound', async () => {
+    // Act: the same data, validated ten minutes after its newest window.
+    const later = new Date(asOf.getTime() + 10 * 60_000);
+    const verdict = await validate(
+      'arn:aws:states:us-east-1:000000000000:execution:crawl-and-query:local-3',
+      later,
+    );
+
+    // Assess
+    const freshness = verdict.checks.find((c) => c.check === 'freshness');
+    // It reads only the partitions of the bound's period, so it finds no window at all there.
+    expect(freshness).toMatchObject({
+      passed: false,
+      value: null,
+      threshold: 2,
+      detail: "no window ended in the last 2 minutes (only that period's partitions were read)",
+    });
+    expect(verdict.failed).toContain('freshness');
+  });
+
+  it('It should fail completeness and name the ticker whose output files were deleted', async () => {
+    // Prepare: every file of AAPL's recent hours is gone.
+    const recent = Object.keys(outputFiles()).filter(
+      (key) =>
+        key.startsWith('output/ticker=AAPL/') && key.includes(`dt=${hourOf(asOf.getTime() - 10_000).dt}/`),
+    );
+    expect(recent.length).toBeGreaterThan(0);
+    await fx.s3.send(
+      new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: recent.map((Key) => ({ Key })) } }),
+    );
+
+    // Act
+    const verdict = await validate('arn:aws:states:us-east-1:000000000000:execution:crawl-and-query:local-4');
+
+    // Assess
+    const completeness = verdict.checks.find((c) => c.check === 'completeness');
+    expect(completeness?.passed).toBe(false);
+    expect(completeness?.detail).toMatch(/AAPL/);
+    expect(verdict.failed).toContain('completeness');
   });
 });
