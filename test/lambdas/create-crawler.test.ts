@@ -167,7 +167,6 @@ describe('CreateCrawler', () => {
   it('It should describe what the crawler catalogs and recrawl every folder, since files land in existing partitions', async () => {
     // Prepare
     glue.on(CreateCrawlerCommand).resolves({});
-    glue.on(StartCrawlerScheduleCommand).resolves({});
 
     // Act
     await run(testState());
@@ -209,18 +208,5 @@ describe('CreateCrawler', () => {
     // Act / Assess
     await expect(run(testState())).rejects.toMatchObject({ name: 'InvalidInputException' });
     expect(glue).not.toHaveReceivedCommand(StartCrawlerScheduleCommand);
-  });
-
-  it('It should say that the schedule is changing state, keeping the service error', async () => {
-    // Prepare
-    const transitioning = awsError('SchedulerTransitioningException');
-    glue.on(CreateCrawlerCommand).resolves({});
-    glue.on(StartCrawlerScheduleCommand).rejects(transitioning);
-
-    // Act / Assess
-    await expect(run(testState())).rejects.toMatchObject({
-      message: 'The schedule of crawler ticks-demo-crawler is changing state',
-      cause: transitioning,
-    });
   });
 });
