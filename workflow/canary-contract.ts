@@ -1,6 +1,6 @@
 /**
  * The contract of the redeploy machine's canary (RunCanary): after the health gate, it waits until the
- * new version has written and committed windows, crawls when the table is partitioned by time, runs the
+ * new version has written and committed windows, crawls the output, runs the
  * validation suite's freshness, sanity and uniqueness checks on the windows that started after the
  * update and returns the verdict. Each RunCanary call does one step and says how long to wait before
  * the next; the machine's Wait states do the waiting (docs/redeploy.md, "The canary").

@@ -87,7 +87,6 @@ export async function measureAll(): Promise<Measurement[]> {
   const out: Measurement[] = [];
   out.push(await measure('success (update, health gate, canary off)', {}, false, false));
   out.push(await measure('success (update, health gate, canary)', {}));
-  out.push(await measure('success, time-partitioned table (canary crawls)', { partitionByTime: true }));
   out.push(await measure('same event again (already deployed)', {}, true));
   out.push(
     await measure('bad zip (connector for Flink 1.18)', {

@@ -1,8 +1,8 @@
 /**
  * RunCanary: one step of the re-deploy canary per call (workflow/canary-contract.ts). The first call
  * plans: only windows that started after the new version began running count, and the first of them is
- * queryable one window + watermark + checkpoint interval (+ a margin) later. Later calls crawl (a table
- * partitioned by time gets a new hour partition only from a crawl), start the suite's freshness,
+ * queryable one window + watermark + checkpoint interval (+ a margin) later. Later calls crawl (the
+ * table, a new hour or a new ticker partition exist only once a crawl saw them), start the suite's freshness,
  * uniqueness and sanity queries on those windows, poll them and evaluate. A failing check is a FAILED
  * verdict, not an error: the machine's Choice rolls back; an error (a query that fails) rolls back too.
  */
@@ -251,7 +251,7 @@ export const run = withTransientErrors(
     if (canary.phase === 'WAITING') {
       const readyAt = Date.parse(canary.readyAt);
       if (now < readyAt) return { ...canary, nextWaitSeconds: wholeSeconds(readyAt - now) };
-      return canary.partitionByTime ? startCrawl(canary, d) : startQueries(state, canary, d);
+      return startCrawl(canary, d);
     }
     if (canary.phase === 'CRAWLING') {
       const crawler = (await d.clients.glue.send(new GetCrawlerCommand({ Name: canary.crawlerName })))

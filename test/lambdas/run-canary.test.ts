@@ -102,41 +102,44 @@ describe('RunCanary', () => {
     );
   });
 
-  it('It should keep waiting before readyAt, then start the three queries on the windows since the update', async () => {
+  it('It should keep waiting before readyAt, then crawl, waiting for a crawl already running', async () => {
     // Prepare
-    athena.on(StartQueryExecutionCommand).callsFake((input: { QueryString: string }) => ({
-      QueryExecutionId: `q-${athena.commandCalls(StartQueryExecutionCommand).length}-${input.QueryString.length}`,
-    }));
+    glue.on(StartCrawlerCommand).rejects(awsError('CrawlerRunningException'));
+    glue.on(GetCrawlerCommand).resolves({ Crawler: { State: 'RUNNING' } });
     const state = redeployState({ health, canary: planned() });
 
     // Act
     const early = await runCanary(state, clockAfter(50), env);
-    const started = await runCanary(state, clockAfter(66), env);
-
-    // Assess
-    expect(early).toMatchObject({ phase: 'WAITING', attempt: 2, nextWaitSeconds: 15 });
-    expect(started).toMatchObject({ phase: 'QUERYING', asOf: '2026-12-01T12:01:05.000Z' });
-    expect(started.queries?.map((q) => q.name)).toEqual(['freshness', 'uniqueness', 'sanity']);
-    const sqls = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.QueryString!);
-    for (const sql of sqls) expect(sql).toContain(`> TIMESTAMP '2026-12-01 12:00:10.000'`);
-    expect(athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input.WorkGroup).toBe('flinkflow');
-    expect(glue.commandCalls(StartCrawlerCommand)).toHaveLength(0);
-  });
-
-  it('It should crawl a time-partitioned table first and wait for a crawl already running', async () => {
-    // Prepare
-    glue.on(StartCrawlerCommand).rejects(awsError('CrawlerRunningException'));
-    glue.on(GetCrawlerCommand).resolves({ Crawler: { State: 'RUNNING' } });
-    const state = redeployState({ health, canary: planned({ partitionByTime: true }) });
-
-    // Act
     const crawling = await runCanary(state, clockAfter(66), env);
     const polled = await runCanary(redeployState({ health, canary: crawling }), clockAfter(86), env);
 
     // Assess
+    expect(early).toMatchObject({ phase: 'WAITING', attempt: 2, nextWaitSeconds: 15 });
     expect(crawling).toMatchObject({ phase: 'CRAWLING', nextWaitSeconds: 20 });
+    expect(glue.commandCalls(StartCrawlerCommand)[0]!.args[0].input.Name).toBe('ticks-demo-crawler');
     expect(polled.phase).toBe('CRAWLING');
     expect(athena.commandCalls(StartQueryExecutionCommand)).toHaveLength(0);
+  });
+
+  it('It should start the three queries on the windows since the update once the crawl is done', async () => {
+    // Prepare
+    glue.on(GetCrawlerCommand).resolves({ Crawler: { State: 'READY', LastCrawl: { Status: 'SUCCEEDED' } } });
+    athena.on(StartQueryExecutionCommand).callsFake(() => ({
+      QueryExecutionId: `q-${athena.commandCalls(StartQueryExecutionCommand).length}`,
+    }));
+    const canary = planned({ phase: 'CRAWLING', crawlStartedAt: '2026-12-01T12:01:06.000Z' });
+
+    // Act
+    const started = await runCanary(redeployState({ health, canary }), clockAfter(90), env);
+
+    // Assess
+    expect(started).toMatchObject({ phase: 'QUERYING', asOf: '2026-12-01T12:01:05.000Z' });
+    expect(started.queries?.map((q) => q.name)).toEqual(['freshness', 'uniqueness', 'sanity']);
+    const calls = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input);
+    for (const call of calls) {
+      expect(call.QueryString).toContain(`> TIMESTAMP '2026-12-01 12:00:10.000'`);
+      expect(call.WorkGroup).toBe('flinkflow');
+    }
   });
 
   it('It should fail with the crawl’s message when the crawl failed', async () => {
