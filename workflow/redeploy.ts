@@ -47,9 +47,10 @@ export const StartRedeployTimeoutSeconds = 30;
 
 /**
  * The whole execution's budget: the update and the rollback may each take the start timeout (at most
- * 3600 s) and the health gate its settle period plus the metrics allowance (at most 3780 s).
+ * 3600 s), the health gate its settle period plus the metrics allowance (at most 3780 s), and the
+ * canary its wait for a window (at most 3600 + 600 + 60 + 30 s), its crawl (900 s) and queries (300 s).
  */
-export const RedeployMachineTimeoutSeconds = 3 * 3600;
+export const RedeployMachineTimeoutSeconds = 5 * 3600;
 
 /** Backstops on the polling loops, as in the provisioning machine: reached only if a task misreports. */
 export const MaxUpdateChecks = 200;
