@@ -164,27 +164,29 @@ describe('Re-deploys on the local cloud, from an S3 upload', () => {
     // Prepare
     const before = await application();
 
-    // Act
+    // Act: ticks all along, so that the canary finds the new job's windows (and 5 s windows land).
+    let ticking = true;
+    const ticks = (async () => {
+      for (let i = 0; ticking; i += 1) {
+        const now = new Date().toISOString();
+        await clients.kinesis.send(
+          new PutRecordsCommand({
+            StreamName: PipelineNames.stream(PIPELINE),
+            Records: ['AAPL', 'MSFT'].map((ticker) => ({
+              PartitionKey: ticker,
+              Data: Buffer.from(JSON.stringify({ ticker, price: 50 + (i % 5), event_time: now })),
+            })),
+          }),
+        );
+        await sleep(250);
+      }
+    })();
     const { versionId, executionArn, uploadedAt } = await upload(
       zipWithWindow(path.join(work, 'window-5.zip'), 5),
     );
-    const done = await untilDone(executionArn);
+    const done = await untilDone(executionArn, 8 * 60_000);
     const runningAt = Date.now();
     goodVersion = versionId;
-    // Ticks after the update, for the new job's windows.
-    for (let i = 0; i < 60; i += 1) {
-      const now = new Date().toISOString();
-      await clients.kinesis.send(
-        new PutRecordsCommand({
-          StreamName: PipelineNames.stream(PIPELINE),
-          Records: ['AAPL', 'MSFT'].map((ticker) => ({
-            PartitionKey: ticker,
-            Data: Buffer.from(JSON.stringify({ ticker, price: 50 + (i % 5), event_time: now })),
-          })),
-        }),
-      );
-      await sleep(250);
-    }
     let widths: number[] = [];
     for (let wait = 0; wait < 60 && !widths.includes(5); wait += 1) {
       const listed = await clients.s3.send(
@@ -206,6 +208,8 @@ describe('Re-deploys on the local cloud, from an S3 upload', () => {
       }
       if (!widths.includes(5)) await sleep(2000);
     }
+    ticking = false;
+    await ticks;
 
     // Assess
     expect(done.status).toBe('SUCCEEDED');
@@ -214,12 +218,13 @@ describe('Re-deploys on the local cloud, from an S3 upload', () => {
       codeObject: { versionId },
       previous: { applicationVersionId: before.versionId },
       alreadyDeployed: false,
+      canary: { phase: 'PASSED', verdict: { passed: true } },
     });
     expect(await application()).toMatchObject({ status: 'RUNNING', objectVersion: versionId });
     expect(widths.length).toBeGreaterThan(0);
     expect(new Set(widths)).toEqual(new Set([5]));
     process.stdout.write(
-      `redeploy e2e: upload -> new version RUNNING and healthy in ${((runningAt - uploadedAt) / 1000).toFixed(1)} s\n`,
+      `redeploy e2e: upload -> new version RUNNING, healthy and through the canary in ${((runningAt - uploadedAt) / 1000).toFixed(1)} s\n`,
     );
   });
 
