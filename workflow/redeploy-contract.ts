@@ -40,6 +40,7 @@ export const RedeployState = {
   WaitBeforeCanaryCheck: 'WaitBeforeCanaryCheck',
   IsCanaryDone: 'IsCanaryDone',
   CanaryFailed: 'CanaryFailed',
+  CanaryDidNotFinish: 'CanaryDidNotFinish',
   CanarySkipped: 'CanarySkipped',
   CollectRedeployOutputs: 'CollectRedeployOutputs',
   CollectAlreadyDeployedOutputs: 'CollectAlreadyDeployedOutputs',

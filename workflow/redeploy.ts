@@ -274,13 +274,25 @@ export function buildRedeployChain(scope: Construct, functions: RedeployTaskFunc
     resultPath: '$.why',
   });
   canaryFailed.next(rollbackApplication);
+  // The loop's backstop: reached only if RunCanary misreports its phase; no reason of its own to quote.
+  const canaryDidNotFinish = new sfn.Pass(scope, RedeployState.CanaryDidNotFinish, {
+    stateName: RedeployState.CanaryDidNotFinish,
+    parameters: {
+      failedStep: RedeployState.RunCanary,
+      error: RedeployErrorName.CanaryFailed,
+      'cause.$':
+        "States.Format('the canary reached no verdict in {} calls (last phase {}); the new version is rolled back unchecked', $.canary.attempt, $.canary.phase)",
+    },
+    resultPath: '$.why',
+  });
+  canaryDidNotFinish.next(rollbackApplication);
   const isCanaryDone = new sfn.Choice(scope, RedeployState.IsCanaryDone, {
     stateName: RedeployState.IsCanaryDone,
   })
     .when(canaryPhase('PASSED'), collectOutputs)
     .when(canaryPhase('FAILED'), canaryFailed)
     .when(sfn.Condition.numberLessThan('$.canary.attempt', MaxCanaryChecks), waitBeforeCanaryCheck)
-    .otherwise(canaryFailed);
+    .otherwise(canaryDidNotFinish);
   runCanary.next(isCanaryDone);
   waitBeforeCanaryCheck.next(runCanary);
   const canarySkipped = new sfn.Pass(scope, RedeployState.CanarySkipped, {

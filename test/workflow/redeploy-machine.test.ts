@@ -16,7 +16,7 @@ import { run as validateRedeploy } from '../../lambdas/validate-redeploy';
 import { runRedeployLocally, type RedeployResult } from '../../local/stepfunctions/run-redeploy';
 import { ErrorName } from '../../workflow/contract';
 import { RedeployErrorName, redeploySnapshotName } from '../../workflow/redeploy-contract';
-import type { CanaryStatus } from '../../workflow/canary-contract';
+import { MaxCanaryChecks, type CanaryStatus } from '../../workflow/canary-contract';
 import { makeCodeZip, makeJobJar } from '../support/zip-writer';
 import {
   BUCKET,
@@ -30,7 +30,13 @@ jest.setTimeout(30_000);
 
 const cloud = new SimulatedRedeployCloud();
 
-async function redeploy(input: unknown, script: RedeployScript = {}, fresh = true): Promise<RedeployResult> {
+async function redeploy(
+  input: unknown,
+  script: RedeployScript = {},
+  fresh = true,
+  canary: (event: unknown, deps: unknown) => Promise<unknown> = (event, deps) =>
+    runCanary(event as never, deps as never, simulatedRedeployEnvironment),
+): Promise<RedeployResult> {
   if (fresh) cloud.reset(script);
   return runRedeployLocally({
     input,
@@ -45,8 +51,7 @@ async function redeploy(input: unknown, script: RedeployScript = {}, fresh = tru
       UpdateApplicationCode: updateApplicationCode as never,
       DescribeUpdate: describeUpdate as never,
       CheckApplicationHealth: checkApplicationHealth as never,
-      RunCanary: ((event: unknown, deps: unknown) =>
-        runCanary(event as never, deps as never, simulatedRedeployEnvironment)) as never,
+      RunCanary: canary as never,
       RollbackApplication: rollbackApplication as never,
       DescribeRollback: describeRollback as never,
       DescribeRedeployFailure: describeRedeployFailure as never,
@@ -249,5 +254,23 @@ describe('the redeploy state machine (rendered ASL, handlers run in-process)', (
     expect(cloud.count('StartQueryExecution')).toBe(0);
     expect(entered(result)).not.toContain('RunCanary');
     expect(cloud.current).toMatchObject({ objectVersion: 'v2' });
+  });
+
+  it('It should roll back when the canary never reaches a verdict (the loop’s backstop), saying so', async () => {
+    // A RunCanary that misreports: always still QUERYING.
+    const stuck = async (event: unknown) => {
+      const previous = (event as { canary?: { attempt: number } }).canary;
+      return { phase: 'QUERYING', attempt: (previous?.attempt ?? 0) + 1, nextWaitSeconds: 0 };
+    };
+    const result = await redeploy(cloud.input('v2'), {}, true, stuck);
+    expect(result.status).toBe('FAILED');
+    if (result.status !== 'FAILED') return;
+    expect(result.failure).toMatchObject({
+      failedStep: 'RunCanary',
+      error: 'CanaryFailedError',
+      rolledBack: true,
+    });
+    expect(result.failure?.reason).toContain(`no verdict in ${MaxCanaryChecks} calls (last phase QUERYING)`);
+    expect(cloud.current).toMatchObject({ objectVersion: 'v1' });
   });
 });
