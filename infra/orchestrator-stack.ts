@@ -151,6 +151,9 @@ export class OrchestratorStack extends Stack {
       resources,
       checkApplicationHealth: functions.CheckApplicationHealth,
       logRetention,
+      glueDatabaseName,
+      workGroupName: this.workGroup.ref,
+      resultsBucketArn: (this.athenaResults as s3.Bucket).bucketArn,
     });
 
     new CfnOutput(this, 'ProvisioningStateMachineArn', {

@@ -11,6 +11,9 @@ export interface RedeployPermissionContext {
   readonly resources: PipelineResources;
   /** The redeploy machine's ARN (the starter's only target). */
   readonly stateMachineArn: string;
+  /** The validation workgroup and its results bucket, which the canary's queries use. */
+  readonly workGroupArn: string;
+  readonly resultsBucketArn: string;
 }
 
 /** The redeploy functions the stack makes (CheckApplicationHealth is shared with provisioning). */
@@ -81,6 +84,32 @@ export const RedeployPermissions: Readonly<
   ],
 
   // Read-only: what runs after the failure.
+  // The canary: the job's window settings, the crawler, and the crawl-and-query tasks' Athena permissions.
+  [RedeployState.RunCanary]: ({ resources, workGroupArn, resultsBucketArn }) => [
+    allow(['kinesisanalytics:DescribeApplication'], [resources.applicationArn]),
+    allow(['glue:StartCrawler', 'glue:GetCrawler'], [resources.crawlerArn]),
+    allow(
+      ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults'],
+      [workGroupArn],
+    ),
+    allow(
+      [
+        'glue:GetDatabase',
+        'glue:GetTable',
+        'glue:GetPartition',
+        'glue:GetPartitions',
+        'glue:BatchGetPartition',
+      ],
+      [resources.glueCatalogArn, resources.glueDatabaseArn, resources.glueTablesArn],
+    ),
+    allow(['s3:GetObject'], [resources.objectsArn(PipelineBucketPrefixes.output), `${resultsBucketArn}/*`]),
+    allow(['s3:ListBucket', 's3:GetBucketLocation'], [resources.bucketArn, resultsBucketArn]),
+    allow(
+      ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+      [`${resultsBucketArn}/*`],
+    ),
+  ],
+
   [RedeployState.DescribeRedeployFailure]: ({ resources }) => [
     allow(['kinesisanalytics:DescribeApplication'], [resources.applicationArn]),
   ],

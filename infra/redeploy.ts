@@ -17,6 +17,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { DeploymentVariables } from '../workflow/contract';
+import { CrawlDeploymentVariables } from '../workflow/crawl-contract';
 import { RedeployStateMachine, type RedeployTaskFunctions } from '../workflow/redeploy';
 import {
   RedeployLambdaTasks,
@@ -35,6 +36,10 @@ export interface RedeployProps {
   /** The provisioning machine's health-gate function, which the redeploy machine reuses. */
   readonly checkApplicationHealth: lambda.IFunction;
   readonly logRetention: logs.RetentionDays;
+  /** Where the canary (RunCanary) queries: the crawlers' database and the validation workgroup. */
+  readonly glueDatabaseName: string;
+  readonly workGroupName: string;
+  readonly resultsBucketArn: string;
 }
 
 /** The pattern of the redeploy rule in CDK's EventPattern form (workflow/redeploy-contract.ts has the JSON). */
@@ -79,6 +84,19 @@ export class Redeploy extends Construct {
       });
       functions[task].addEnvironment(DeploymentVariables.account, Aws.ACCOUNT_ID);
     }
+    functions[RedeployState.RunCanary].addEnvironment(
+      CrawlDeploymentVariables.glueDatabase,
+      props.glueDatabaseName,
+    );
+    functions[RedeployState.RunCanary].addEnvironment(
+      CrawlDeploymentVariables.athenaWorkGroup,
+      props.workGroupName,
+    );
+    const workGroupArn = stack.formatArn({
+      service: 'athena',
+      resource: 'workgroup',
+      resourceName: props.workGroupName,
+    });
     this.functions = functions;
 
     const logGroup = new logs.LogGroup(this, 'LogGroup', {
@@ -102,6 +120,8 @@ export class Redeploy extends Construct {
       const statements = RedeployPermissions[task]({
         resources: props.resources,
         stateMachineArn: machineArn,
+        workGroupArn,
+        resultsBucketArn: props.resultsBucketArn,
       });
       for (const statement of statements) functions[task].addToRolePolicy(statement);
       acknowledgeTaskFunctionFindings(functions[task], statements);

@@ -17,6 +17,7 @@ import {
   type ApplicationStatusCheck,
   type InputProblem,
 } from './contract';
+import type { CanaryStatus } from './canary-contract';
 import { describeValue, problemsOf } from './provision-input';
 
 /** Names of the redeploy machine's states. The local runner binds Lambda tasks by these names. */
@@ -33,6 +34,14 @@ export const RedeployState = {
   CheckApplicationHealth: 'CheckApplicationHealth',
   WaitBeforeHealthCheck: 'WaitBeforeHealthCheck',
   IsApplicationHealthy: 'IsApplicationHealthy',
+  /** The canary (workflow/canary-contract.ts): after HEALTHY, unless the input turns it off. */
+  IsCanaryEnabled: 'IsCanaryEnabled',
+  RunCanary: 'RunCanary',
+  WaitBeforeCanaryCheck: 'WaitBeforeCanaryCheck',
+  IsCanaryDone: 'IsCanaryDone',
+  CanaryFailed: 'CanaryFailed',
+  CanaryDidNotFinish: 'CanaryDidNotFinish',
+  CanarySkipped: 'CanarySkipped',
   CollectRedeployOutputs: 'CollectRedeployOutputs',
   CollectAlreadyDeployedOutputs: 'CollectAlreadyDeployedOutputs',
   Redeployed: 'Redeployed',
@@ -56,6 +65,7 @@ export const RedeployLambdaTasks = [
   RedeployState.UpdateApplicationCode,
   RedeployState.DescribeUpdate,
   RedeployState.CheckApplicationHealth,
+  RedeployState.RunCanary,
   RedeployState.RollbackApplication,
   RedeployState.DescribeRollback,
   RedeployState.DescribeRedeployFailure,
@@ -77,6 +87,7 @@ export const RedeployTasksAfterUpdate = [
   RedeployState.UpdateApplicationCode,
   RedeployState.DescribeUpdate,
   RedeployState.CheckApplicationHealth,
+  RedeployState.RunCanary,
 ] as const;
 
 /** The Lambda function behind the EventBridge rule that starts the machine (not a state of it). */
@@ -98,6 +109,8 @@ export const RedeployErrorName = {
   SnapshotFailed: 'SnapshotFailedError',
   /** The update ran and failed; the execution rolled back (the cause says to which version). */
   RedeployRolledBack: 'RedeployRolledBackError',
+  /** The canary's checks failed on the new version's windows; the execution rolled back. */
+  CanaryFailed: 'CanaryFailedError',
   /** The update failed and so did the rollback: the cause says what runs now and what to do. */
   RollbackFailed: 'RollbackFailedError',
 } as const;
@@ -199,11 +212,17 @@ export const RedeployInputSchema = z.strictObject(
     startTimeoutSeconds: seconds(60, 3600, `${DefaultRedeployStartTimeoutSeconds} s`).default(
       DefaultRedeployStartTimeoutSeconds,
     ),
+    canary: z
+      .boolean({
+        error: (i: Issue) =>
+          `must be true or false (run the canary checks after the health gate), got ${describeValue(i.input)}; omit it for true`,
+      })
+      .default(true),
   },
   {
     error: (i: Issue) =>
       i.code === 'unrecognized_keys'
-        ? 'is not a known field (typo?); known fields: pipelineName, bucketName, key, versionId, healthSettleSeconds, startTimeoutSeconds'
+        ? 'is not a known field (typo?); known fields: pipelineName, bucketName, key, versionId, healthSettleSeconds, startTimeoutSeconds, canary'
         : `the redeploy input must be a JSON object, got ${describeValue(i.input)}`,
   },
 );
@@ -243,6 +262,8 @@ export interface RedeployConfig {
   runOptions: { python: string; jarfile: string };
   healthSettleSeconds: number;
   startTimeoutSeconds: number;
+  /** Run the canary after the health gate (input `canary`, default true). */
+  canary: boolean;
   /** The application already runs this object version (a repeated upload event): nothing to do. */
   alreadyDeployed: boolean;
   previous: RedeployPrevious;
@@ -316,6 +337,8 @@ export interface RedeployExecutionState {
   update?: RedeployUpdate;
   status?: RedeployUpdateStatus;
   health?: ApplicationHealthCheck;
+  /** Written by each RunCanary call. */
+  canary?: CanaryStatus;
   why?: RedeployWhy;
   rollback?: RedeployRollback;
   /** Written by a task's Catch before its failure marker turns it into `why`. */
@@ -335,6 +358,8 @@ export interface RedeployOutput {
   alreadyDeployed: boolean;
   snapshotName: string;
   health?: { restarts: number; completedCheckpoints: number; settleSeconds: number; checks: number };
+  /** The canary's last status with its verdict (PASSED), or SKIPPED when the input turned it off. */
+  canary?: CanaryStatus | { phase: 'SKIPPED' };
   timings: { startedAt: string; updateStartedAt?: string; finishedAt: string };
 }
 

@@ -20,6 +20,7 @@ import {
   type RedeployUpdateStatus,
 } from './redeploy-contract';
 import { ErrorName, type ApplicationHealthCheck } from './contract';
+import { MaxCanaryChecks, type CanaryPhase } from './canary-contract';
 
 /** One function per Lambda task, keyed by the task's state name. */
 export type RedeployTaskFunctions = Readonly<Record<RedeployLambdaTask, lambda.IFunction>>;
@@ -34,6 +35,8 @@ export const RedeployTaskTimeoutSeconds: Readonly<Record<RedeployLambdaTask, num
   [RedeployState.UpdateApplicationCode]: 60,
   [RedeployState.DescribeUpdate]: 30,
   [RedeployState.CheckApplicationHealth]: 60,
+  // One step per call: a describe, a crawler call, or three Athena calls and their result pages.
+  [RedeployState.RunCanary]: 60,
   [RedeployState.RollbackApplication]: 60,
   [RedeployState.DescribeRollback]: 30,
   [RedeployState.DescribeRedeployFailure]: 30,
@@ -44,9 +47,10 @@ export const StartRedeployTimeoutSeconds = 30;
 
 /**
  * The whole execution's budget: the update and the rollback may each take the start timeout (at most
- * 3600 s) and the health gate its settle period plus the metrics allowance (at most 3780 s).
+ * 3600 s), the health gate its settle period plus the metrics allowance (at most 3780 s), and the
+ * canary its wait for a window (at most 3600 + 600 + 60 + 30 s), its crawl (900 s) and queries (300 s).
  */
-export const RedeployMachineTimeoutSeconds = 3 * 3600;
+export const RedeployMachineTimeoutSeconds = 5 * 3600;
 
 /** Backstops on the polling loops, as in the provisioning machine: reached only if a task misreports. */
 export const MaxUpdateChecks = 200;
@@ -66,6 +70,7 @@ const ResultPaths: Readonly<Record<RedeployLambdaTask, string | undefined>> = {
   [RedeployState.UpdateApplicationCode]: '$.update',
   [RedeployState.DescribeUpdate]: '$.status',
   [RedeployState.CheckApplicationHealth]: '$.health',
+  [RedeployState.RunCanary]: '$.canary',
   [RedeployState.RollbackApplication]: '$.rollback',
   [RedeployState.DescribeRollback]: '$.rollback',
   [RedeployState.DescribeRedeployFailure]: '$.failure',
@@ -86,6 +91,7 @@ const outputTemplate = {
     'settleSeconds.$': '$.health.observedSeconds',
     'checks.$': '$.health.attempt',
   },
+  'canary.$': '$.canary',
   timings: {
     'startedAt.$': '$$.Execution.StartTime',
     'updateStartedAt.$': '$.update.startedAt',
@@ -108,6 +114,7 @@ const updatePhase = (value: RedeployUpdateStatus['phase']) =>
   sfn.Condition.stringEquals('$.status.phase', value);
 const healthPhase = (value: ApplicationHealthCheck['phase']) =>
   sfn.Condition.stringEquals('$.health.phase', value);
+const canaryPhase = (value: CanaryPhase) => sfn.Condition.stringEquals('$.canary.phase', value);
 const rollbackPhase = (value: RedeployRollback['phase']) =>
   sfn.Condition.stringEquals('$.rollback.phase', value);
 
@@ -186,10 +193,7 @@ export function buildRedeployChain(scope: Construct, functions: RedeployTaskFunc
     state.addCatch(failedMarker(task, describeFailure), { errors: [sfn.Errors.ALL], resultPath: '$.error' });
     return state;
   };
-  /**
-   * A task from the update on: its failure rolls back. A canary state (RunCanary) joins the machine
-   * the same way, between IsApplicationHealthy's HEALTHY branch and CollectRedeployOutputs.
-   */
+  /** A task from the update on (RunCanary too): its failure rolls back. */
   const afterUpdate = (task: RedeployLambdaTask) => {
     const state = invoke(task);
     state.addCatch(failedMarker(task, rollbackApplication), {
@@ -253,6 +257,56 @@ export function buildRedeployChain(scope: Construct, functions: RedeployTaskFunc
   });
   applicationNotHealthy.next(rollbackApplication);
 
+  // The canary: HEALTHY -> RunCanary (looped through its Wait until PASSED or FAILED) -> outputs; a
+  // FAILED verdict records why and rolls back like any failure after the update.
+  const runCanary = afterUpdate(RedeployState.RunCanary);
+  const waitBeforeCanaryCheck = new sfn.Wait(scope, RedeployState.WaitBeforeCanaryCheck, {
+    stateName: RedeployState.WaitBeforeCanaryCheck,
+    time: sfn.WaitTime.secondsPath('$.canary.nextWaitSeconds'),
+  });
+  const canaryFailed = new sfn.Pass(scope, RedeployState.CanaryFailed, {
+    stateName: RedeployState.CanaryFailed,
+    parameters: {
+      failedStep: RedeployState.RunCanary,
+      error: RedeployErrorName.CanaryFailed,
+      'cause.$': '$.canary.reason',
+    },
+    resultPath: '$.why',
+  });
+  canaryFailed.next(rollbackApplication);
+  // The loop's backstop: reached only if RunCanary misreports its phase; no reason of its own to quote.
+  const canaryDidNotFinish = new sfn.Pass(scope, RedeployState.CanaryDidNotFinish, {
+    stateName: RedeployState.CanaryDidNotFinish,
+    parameters: {
+      failedStep: RedeployState.RunCanary,
+      error: RedeployErrorName.CanaryFailed,
+      'cause.$':
+        "States.Format('the canary reached no verdict in {} calls (last phase {}); the new version is rolled back unchecked', $.canary.attempt, $.canary.phase)",
+    },
+    resultPath: '$.why',
+  });
+  canaryDidNotFinish.next(rollbackApplication);
+  const isCanaryDone = new sfn.Choice(scope, RedeployState.IsCanaryDone, {
+    stateName: RedeployState.IsCanaryDone,
+  })
+    .when(canaryPhase('PASSED'), collectOutputs)
+    .when(canaryPhase('FAILED'), canaryFailed)
+    .when(sfn.Condition.numberLessThan('$.canary.attempt', MaxCanaryChecks), waitBeforeCanaryCheck)
+    .otherwise(canaryDidNotFinish);
+  runCanary.next(isCanaryDone);
+  waitBeforeCanaryCheck.next(runCanary);
+  const canarySkipped = new sfn.Pass(scope, RedeployState.CanarySkipped, {
+    stateName: RedeployState.CanarySkipped,
+    parameters: { phase: 'SKIPPED' },
+    resultPath: '$.canary',
+  });
+  canarySkipped.next(collectOutputs);
+  const isCanaryEnabled = new sfn.Choice(scope, RedeployState.IsCanaryEnabled, {
+    stateName: RedeployState.IsCanaryEnabled,
+  })
+    .when(sfn.Condition.booleanEquals('$.config.canary', false), canarySkipped)
+    .otherwise(runCanary);
+
   const waitBeforeHealthCheck = new sfn.Wait(scope, RedeployState.WaitBeforeHealthCheck, {
     stateName: RedeployState.WaitBeforeHealthCheck,
     time: sfn.WaitTime.secondsPath('$.health.nextWaitSeconds'),
@@ -260,8 +314,7 @@ export function buildRedeployChain(scope: Construct, functions: RedeployTaskFunc
   const isHealthy = new sfn.Choice(scope, RedeployState.IsApplicationHealthy, {
     stateName: RedeployState.IsApplicationHealthy,
   })
-    // The canary (RunCanary) goes here, before the outputs: HEALTHY -> RunCanary -> CollectRedeployOutputs.
-    .when(healthPhase('HEALTHY'), collectOutputs)
+    .when(healthPhase('HEALTHY'), isCanaryEnabled)
     .when(
       sfn.Condition.and(
         healthPhase('SETTLING'),

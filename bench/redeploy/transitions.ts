@@ -18,6 +18,7 @@ import { run as describeRollback } from '../../lambdas/describe-rollback';
 import { run as describeUpdate } from '../../lambdas/describe-update';
 import { run as preflightCode } from '../../lambdas/preflight-code';
 import { run as rollbackApplication } from '../../lambdas/rollback-application';
+import { run as runCanary } from '../../lambdas/run-canary';
 import { run as snapshotApplication } from '../../lambdas/snapshot-application';
 import { run as updateApplicationCode } from '../../lambdas/update-application-code';
 import { run as validateRedeploy } from '../../lambdas/validate-redeploy';
@@ -42,11 +43,16 @@ export interface Measurement {
 const cloud = new SimulatedRedeployCloud();
 const lambdaStates = new Set<string>(RedeployLambdaTasks);
 
-export async function measure(path: string, script: RedeployScript, again = false): Promise<Measurement> {
+export async function measure(
+  path: string,
+  script: RedeployScript,
+  again = false,
+  canary = true,
+): Promise<Measurement> {
   if (!again) cloud.reset(script);
   const before = cloud.count('UpdateApplication');
   const result = await runRedeployLocally({
-    input: cloud.input('v2'),
+    input: { ...cloud.input('v2'), canary },
     env: simulatedRedeployEnvironment,
     waitSeconds: 0,
     retryIntervalMs: 0,
@@ -58,6 +64,8 @@ export async function measure(path: string, script: RedeployScript, again = fals
       UpdateApplicationCode: updateApplicationCode as never,
       DescribeUpdate: describeUpdate as never,
       CheckApplicationHealth: checkApplicationHealth as never,
+      RunCanary: ((event: unknown, deps: unknown) =>
+        runCanary(event as never, deps as never, simulatedRedeployEnvironment)) as never,
       RollbackApplication: rollbackApplication as never,
       DescribeRollback: describeRollback as never,
       DescribeRedeployFailure: describeRedeployFailure as never,
@@ -77,7 +85,8 @@ export async function measure(path: string, script: RedeployScript, again = fals
 
 export async function measureAll(): Promise<Measurement[]> {
   const out: Measurement[] = [];
-  out.push(await measure('success (update, health gate)', {}));
+  out.push(await measure('success (update, health gate, canary off)', {}, false, false));
+  out.push(await measure('success (update, health gate, canary)', {}));
   out.push(await measure('same event again (already deployed)', {}, true));
   out.push(
     await measure('bad zip (connector for Flink 1.18)', {
@@ -87,6 +96,7 @@ export async function measureAll(): Promise<Measurement[]> {
   out.push(await measure('two concurrent changes, then success', { concurrentChanges: 2 }));
   out.push(await measure('job fails to start (system rollback)', { update: 'SYSTEM_ROLLBACK' }));
   out.push(await measure('job restarts (health gate, rollback)', { update: 'UNHEALTHY' }));
+  out.push(await measure('wrong averages (canary sanity, rollback)', { output: 'BAD_AVERAGES' }));
   return out;
 }
 

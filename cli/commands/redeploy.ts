@@ -219,6 +219,13 @@ export async function redeployCommand(
                 `  health       ${o.health.restarts} restarts, ${o.health.completedCheckpoints} completed checkpoints after ${o.health.settleSeconds} s`,
               ]
             : []),
+          ...(o.canary
+            ? [
+                o.canary.phase === 'SKIPPED'
+                  ? '  canary       skipped (input "canary": false)'
+                  : `  canary       ${o.canary.phase}: ${(o.canary.verdict?.checks ?? []).map((c) => `${c.check} ${c.passed ? 'ok' : 'FAILED'}`).join(', ')} on the windows since ${o.canary.notBefore}`,
+              ]
+            : []),
           `  took         ${formatDuration(outcome.elapsedMs)} from the upload`,
         ].join('\n'),
       );

@@ -3,7 +3,6 @@
  * check, the stream's IncomingRecords over the same minutes (CloudWatch GetMetricData), then evaluates
  * the suite (lambdas/shared/validation) into the verdict.
  */
-import { GetQueryResultsCommand } from '@aws-sdk/client-athena';
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CrawlState,
@@ -11,34 +10,12 @@ import {
   type ValidationCheckName,
   type ValidationVerdict,
 } from '../../workflow/crawl-contract';
+import { resultRows } from '../shared/athena-results';
 import { requireCrawlState, suiteContextOf } from '../shared/crawl-state';
 import { taskHandler } from '../shared/handler';
 import { resolveDeps, type TaskDeps } from '../shared/runtime';
 import { withTransientErrors } from '../shared/transient';
 import { evaluateSuite, volumePeriod, type Observations, type QueryOutcome } from '../shared/validation';
-
-/** The result rows of a query, without the header row Athena puts first on the first page of a SELECT. */
-async function resultRows(deps: TaskDeps, queryExecutionId: string): Promise<(string | null)[][]> {
-  const rows: (string | null)[][] = [];
-  let nextToken: string | undefined;
-  let first = true;
-  do {
-    const page = await deps.clients.athena.send(
-      new GetQueryResultsCommand({
-        QueryExecutionId: queryExecutionId,
-        MaxResults: 1000,
-        NextToken: nextToken,
-      }),
-    );
-    const data = (page.ResultSet?.Rows ?? []).map((row) =>
-      (row.Data ?? []).map((cell) => cell.VarCharValue ?? null),
-    );
-    rows.push(...(first ? data.slice(1) : data));
-    first = false;
-    nextToken = page.NextToken;
-  } while (nextToken);
-  return rows;
-}
 
 /** Sum of the stream's IncomingRecords (one-minute datapoints) over [from, to); null when there are none. */
 async function incomingRecords(

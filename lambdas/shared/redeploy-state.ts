@@ -43,7 +43,7 @@ export function codeLocationOf(
   };
 }
 
-function propertyMap(detail: ApplicationDetail, groupId: string): Record<string, string> {
+export function propertyMap(detail: ApplicationDetail, groupId: string): Record<string, string> {
   const groups =
     detail.ApplicationConfigurationDescription?.EnvironmentPropertyDescriptions?.PropertyGroupDescriptions ??
     [];

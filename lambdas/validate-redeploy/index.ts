@@ -89,6 +89,7 @@ export const run = withTransientErrors(
       runOptions: runOptionsOf(detail),
       healthSettleSeconds: input.healthSettleSeconds ?? healthSettleDefault(window),
       startTimeoutSeconds: input.startTimeoutSeconds,
+      canary: input.canary,
       alreadyDeployed,
       previous: {
         applicationVersionId: versionId,

@@ -14,6 +14,7 @@ export const RedeployTaskHandlerModules: Readonly<
   [RedeployState.UpdateApplicationCode]: () => import('../../lambdas/update-application-code'),
   [RedeployState.DescribeUpdate]: () => import('../../lambdas/describe-update'),
   [RedeployState.CheckApplicationHealth]: () => import('../../lambdas/check-application-health'),
+  [RedeployState.RunCanary]: () => import('../../lambdas/run-canary'),
   [RedeployState.RollbackApplication]: () => import('../../lambdas/rollback-application'),
   [RedeployState.DescribeRollback]: () => import('../../lambdas/describe-rollback'),
   [RedeployState.DescribeRedeployFailure]: () => import('../../lambdas/describe-redeploy-failure'),

@@ -77,6 +77,17 @@ const successOutput = {
   alreadyDeployed: false,
   snapshotName: 'redeploy-abc',
   health: { restarts: 0, completedCheckpoints: 3, settleSeconds: 120, checks: 3 },
+  canary: {
+    phase: 'PASSED',
+    notBefore: '2026-12-01T12:00:03.000Z',
+    verdict: {
+      checks: [
+        { check: 'freshness', passed: true },
+        { check: 'uniqueness', passed: true },
+        { check: 'sanity', passed: true },
+      ],
+    },
+  },
   timings: { startedAt: 'x', finishedAt: 'y' },
 };
 
@@ -105,6 +116,9 @@ describe('flinkflow redeploy', () => {
     );
     expect(io.stdout.join('\n')).toMatch(
       /ticks-demo-app version 8 runs code version v7\n {2}before {7}version 7 on code version v6/,
+    );
+    expect(io.stdout.join('\n')).toContain(
+      '  canary       PASSED: freshness ok, uniqueness ok, sanity ok on the windows since 2026-12-01T12:00:03.000Z',
     );
   });
 

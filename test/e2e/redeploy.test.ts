@@ -59,6 +59,26 @@ if __name__ == "__main__":
   return readFileSync(out);
 }
 
+/** The packaged job with its average multiplied by 1000: windows outside the price range (0..100). */
+function zipWithWrongAverages(out: string): Buffer {
+  withMain(
+    PACKAGED_ZIP,
+    out,
+    `import dataclasses, os, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from flinkflow_app import job
+_statements = job.job_statements
+def _wrong(config):
+    statements = _statements(config)
+    return dataclasses.replace(statements, insert=statements.insert.replace("AVG(price)", "1000 * AVG(price)", 1))
+job.job_statements = _wrong
+if __name__ == "__main__":
+    job.main()
+`,
+  );
+  return readFileSync(out);
+}
+
 /** The packaged job, except that its entry point fails before the job is submitted. */
 function zipFailingToStart(out: string, message: string): Buffer {
   withMain(PACKAGED_ZIP, out, `raise RuntimeError(${JSON.stringify(message)})\n`);
@@ -130,6 +150,30 @@ describe('Re-deploys on the local cloud, from an S3 upload', () => {
     };
   }
 
+  /** Two tickers’ events every 250 ms, prices 50..54, until the returned function is called. */
+  function startTicking(): () => Promise<void> {
+    let ticking = true;
+    const ticks = (async () => {
+      for (let i = 0; ticking; i += 1) {
+        const now = new Date().toISOString();
+        await clients.kinesis.send(
+          new PutRecordsCommand({
+            StreamName: PipelineNames.stream(PIPELINE),
+            Records: ['AAPL', 'MSFT'].map((ticker) => ({
+              PartitionKey: ticker,
+              Data: Buffer.from(JSON.stringify({ ticker, price: 50 + (i % 5), event_time: now })),
+            })),
+          }),
+        );
+        await sleep(250);
+      }
+    })();
+    return async () => {
+      ticking = false;
+      await ticks;
+    };
+  }
+
   beforeAll(async () => {
     state = await startLocalCloud({ home });
     Object.assign(process.env, sdkEnvironment(state));
@@ -164,27 +208,14 @@ describe('Re-deploys on the local cloud, from an S3 upload', () => {
     // Prepare
     const before = await application();
 
-    // Act
+    // Act: ticks all along, so that the canary finds the new job's windows (and 5 s windows land).
+    const stopTicking = startTicking();
     const { versionId, executionArn, uploadedAt } = await upload(
       zipWithWindow(path.join(work, 'window-5.zip'), 5),
     );
-    const done = await untilDone(executionArn);
+    const done = await untilDone(executionArn, 8 * 60_000);
     const runningAt = Date.now();
     goodVersion = versionId;
-    // Ticks after the update, for the new job's windows.
-    for (let i = 0; i < 60; i += 1) {
-      const now = new Date().toISOString();
-      await clients.kinesis.send(
-        new PutRecordsCommand({
-          StreamName: PipelineNames.stream(PIPELINE),
-          Records: ['AAPL', 'MSFT'].map((ticker) => ({
-            PartitionKey: ticker,
-            Data: Buffer.from(JSON.stringify({ ticker, price: 50 + (i % 5), event_time: now })),
-          })),
-        }),
-      );
-      await sleep(250);
-    }
     let widths: number[] = [];
     for (let wait = 0; wait < 60 && !widths.includes(5); wait += 1) {
       const listed = await clients.s3.send(
@@ -206,6 +237,7 @@ describe('Re-deploys on the local cloud, from an S3 upload', () => {
       }
       if (!widths.includes(5)) await sleep(2000);
     }
+    await stopTicking();
 
     // Assess
     expect(done.status).toBe('SUCCEEDED');
@@ -214,12 +246,13 @@ describe('Re-deploys on the local cloud, from an S3 upload', () => {
       codeObject: { versionId },
       previous: { applicationVersionId: before.versionId },
       alreadyDeployed: false,
+      canary: { phase: 'PASSED', verdict: { passed: true } },
     });
     expect(await application()).toMatchObject({ status: 'RUNNING', objectVersion: versionId });
     expect(widths.length).toBeGreaterThan(0);
     expect(new Set(widths)).toEqual(new Set([5]));
     process.stdout.write(
-      `redeploy e2e: upload -> new version RUNNING and healthy in ${((runningAt - uploadedAt) / 1000).toFixed(1)} s\n`,
+      `redeploy e2e: upload -> new version RUNNING, healthy and through the canary in ${((runningAt - uploadedAt) / 1000).toFixed(1)} s\n`,
     );
   });
 
@@ -276,5 +309,29 @@ describe('Re-deploys on the local cloud, from an S3 upload', () => {
       running: { objectVersion: goodVersion, applicationStatus: 'RUNNING' },
     });
     expect(await application()).toMatchObject({ status: 'RUNNING', objectVersion: goodVersion });
+  });
+
+  it('It should roll back a zip whose job writes averages outside the price range (the canary)', async () => {
+    // Prepare
+    const before = await application();
+    const stopTicking = startTicking();
+
+    // Act
+    const { executionArn } = await upload(zipWithWrongAverages(path.join(work, 'wrong-averages.zip')));
+    const done = await untilDone(executionArn, 8 * 60_000);
+    await stopTicking();
+
+    // Assess
+    expect(done.status).toBe('FAILED');
+    expect(done.error).toBe(RedeployErrorName.RedeployRolledBack);
+    const cause = JSON.parse(done.cause ?? '{}') as Record<string, unknown>;
+    expect(cause).toMatchObject({
+      failedStep: 'RunCanary',
+      error: 'CanaryFailedError',
+      rolledBack: true,
+      running: { objectVersion: before.objectVersion, applicationStatus: 'RUNNING' },
+    });
+    expect(String(cause['reason'])).toMatch(/sanity: \d+ of \d+ rows with an average outside 0..100/);
+    expect(await application()).toMatchObject({ status: 'RUNNING', objectVersion: before.objectVersion });
   });
 });

@@ -896,6 +896,8 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
       const table = RedeployPermissions[task]({
         resources: new PipelineResources(stack, 'flinkflow'),
         stateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:redeploy',
+        workGroupArn: 'arn:aws:athena:eu-west-1:123456789012:workgroup/flinkflow',
+        resultsBucketArn: 'arn:aws:s3:::results',
       }).flatMap((statement) => statement.actions);
       expect(actionsOf(policies.get(task)!)).toEqual(expect.arrayContaining(table));
     }

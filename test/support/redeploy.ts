@@ -21,6 +21,7 @@ export const redeployConfig = (overrides: Partial<RedeployConfig> = {}): Redeplo
   runOptions: { python: 'main.py', jarfile: 'lib/flinkflow-app-deps.jar' },
   healthSettleSeconds: 20,
   startTimeoutSeconds: 900,
+  canary: true,
   alreadyDeployed: false,
   previous: {
     applicationVersionId: 3,

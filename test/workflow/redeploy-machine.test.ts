@@ -9,12 +9,14 @@ import { run as describeRollback } from '../../lambdas/describe-rollback';
 import { run as describeUpdate } from '../../lambdas/describe-update';
 import { run as preflightCode } from '../../lambdas/preflight-code';
 import { run as rollbackApplication } from '../../lambdas/rollback-application';
+import { run as runCanary } from '../../lambdas/run-canary';
 import { run as snapshotApplication } from '../../lambdas/snapshot-application';
 import { run as updateApplicationCode } from '../../lambdas/update-application-code';
 import { run as validateRedeploy } from '../../lambdas/validate-redeploy';
 import { runRedeployLocally, type RedeployResult } from '../../local/stepfunctions/run-redeploy';
 import { ErrorName } from '../../workflow/contract';
 import { RedeployErrorName, redeploySnapshotName } from '../../workflow/redeploy-contract';
+import { MaxCanaryChecks, type CanaryStatus } from '../../workflow/canary-contract';
 import { makeCodeZip, makeJobJar } from '../support/zip-writer';
 import {
   BUCKET,
@@ -23,9 +25,18 @@ import {
   type RedeployScript,
 } from './support/simulated-redeploy';
 
+// Each execution runs the whole machine with its canary on two shared cores: seconds, not milliseconds.
+jest.setTimeout(30_000);
+
 const cloud = new SimulatedRedeployCloud();
 
-async function redeploy(input: unknown, script: RedeployScript = {}, fresh = true): Promise<RedeployResult> {
+async function redeploy(
+  input: unknown,
+  script: RedeployScript = {},
+  fresh = true,
+  canary: (event: unknown, deps: unknown) => Promise<unknown> = (event, deps) =>
+    runCanary(event as never, deps as never, simulatedRedeployEnvironment),
+): Promise<RedeployResult> {
   if (fresh) cloud.reset(script);
   return runRedeployLocally({
     input,
@@ -40,6 +51,7 @@ async function redeploy(input: unknown, script: RedeployScript = {}, fresh = tru
       UpdateApplicationCode: updateApplicationCode as never,
       DescribeUpdate: describeUpdate as never,
       CheckApplicationHealth: checkApplicationHealth as never,
+      RunCanary: canary as never,
       RollbackApplication: rollbackApplication as never,
       DescribeRollback: describeRollback as never,
       DescribeRedeployFailure: describeRedeployFailure as never,
@@ -175,5 +187,90 @@ describe('the redeploy state machine (rendered ASL, handlers run in-process)', (
       /pipelineName: .*key: must be a .zip object under "code\/".*versionId/,
     );
     expect(cloud.calls).toEqual([]);
+  });
+  it('It should run the canary after the health gate on the windows written after the update, and report its verdict', async () => {
+    const result = await redeploy(cloud.input('v2'));
+    expect(result.status).toBe('SUCCEEDED');
+    if (result.status !== 'SUCCEEDED') return;
+    const canary = result.output.canary as CanaryStatus;
+    expect(canary.phase).toBe('PASSED');
+    expect(canary.verdict).toMatchObject({ passed: true, failed: [] });
+    expect(canary.verdict?.checks.map((c) => c.check)).toEqual(['freshness', 'uniqueness', 'sanity']);
+    // Waited (Wait states, simulated time) until the first window after the update was due.
+    expect(Date.parse(canary.readyAt)).toBeGreaterThan(Date.parse(canary.notBefore) + 10_000);
+    expect(cloud.count('StartQueryExecution')).toBe(3);
+    // Every query reads only windows that ended after the new version began running.
+    const floor = Math.ceil(Date.parse(canary.notBefore) / 10_000) * 10_000;
+    for (const { sql } of cloud.queries.values()) {
+      expect(sql).toContain(
+        `> TIMESTAMP '${new Date(floor).toISOString().replace('T', ' ').replace('Z', '')}'`,
+      );
+    }
+    // The crawl comes first: a new hour, a new ticker, or the table itself exist only once crawled.
+    expect(cloud.calls.lastIndexOf('GetCrawler')).toBeLessThan(cloud.calls.indexOf('StartQueryExecution'));
+    expect(entered(result)).toEqual(
+      expect.arrayContaining(['RunCanary', 'WaitBeforeCanaryCheck', 'IsCanaryDone']),
+    );
+    expect(entered(result)).not.toContain('RollbackApplication');
+  });
+
+  it('It should read the time partitions the crawl made when the table is partitioned by time', async () => {
+    const result = await redeploy(cloud.input('v2'), { partitionByTime: true });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(cloud.count('StartCrawler')).toBe(1);
+    for (const { sql } of cloud.queries.values()) expect(sql).toContain(`"dt" IN ('2026-12-01')`);
+  });
+
+  it('It should roll back a version whose windows fail the canary (averages outside the range) and say so', async () => {
+    const result = await redeploy(cloud.input('v2'), { output: 'BAD_AVERAGES' });
+    expect(result.status).toBe('FAILED');
+    if (result.status !== 'FAILED') return;
+    expect(result.error).toBe(RedeployErrorName.RedeployRolledBack);
+    expect(result.failure).toMatchObject({
+      failedStep: 'RunCanary',
+      error: 'CanaryFailedError',
+      rolledBack: true,
+    });
+    expect(result.failure?.reason).toContain('sanity');
+    expect(cloud.count('RollbackApplication')).toBe(1);
+    expect(cloud.current).toMatchObject({ objectVersion: 'v1' });
+    expect(cloud.applicationStatus).toBe('RUNNING');
+    expect(entered(result)).toEqual(expect.arrayContaining(['CanaryFailed', 'RollbackApplication']));
+  });
+
+  it('It should roll back a version that wrote no window after the update (freshness)', async () => {
+    const result = await redeploy(cloud.input('v2'), { output: 'NOTHING' });
+    expect(result.status).toBe('FAILED');
+    if (result.status !== 'FAILED') return;
+    expect(result.failure?.reason).toContain('freshness');
+    expect(cloud.current).toMatchObject({ objectVersion: 'v1' });
+  });
+
+  it('It should skip the canary when the input turns it off, even for a version that writes wrong values', async () => {
+    const result = await redeploy({ ...cloud.input('v2'), canary: false }, { output: 'BAD_AVERAGES' });
+    expect(result.status).toBe('SUCCEEDED');
+    if (result.status !== 'SUCCEEDED') return;
+    expect(result.output.canary).toEqual({ phase: 'SKIPPED' });
+    expect(cloud.count('StartQueryExecution')).toBe(0);
+    expect(entered(result)).not.toContain('RunCanary');
+    expect(cloud.current).toMatchObject({ objectVersion: 'v2' });
+  });
+
+  it('It should roll back when the canary never reaches a verdict (the loop’s backstop), saying so', async () => {
+    // A RunCanary that misreports: always still QUERYING.
+    const stuck = async (event: unknown) => {
+      const previous = (event as { canary?: { attempt: number } }).canary;
+      return { phase: 'QUERYING', attempt: (previous?.attempt ?? 0) + 1, nextWaitSeconds: 0 };
+    };
+    const result = await redeploy(cloud.input('v2'), {}, true, stuck);
+    expect(result.status).toBe('FAILED');
+    if (result.status !== 'FAILED') return;
+    expect(result.failure).toMatchObject({
+      failedStep: 'RunCanary',
+      error: 'CanaryFailedError',
+      rolledBack: true,
+    });
+    expect(result.failure?.reason).toContain(`no verdict in ${MaxCanaryChecks} calls (last phase QUERYING)`);
+    expect(cloud.current).toMatchObject({ objectVersion: 'v1' });
   });
 });

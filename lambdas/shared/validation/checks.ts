@@ -40,6 +40,8 @@ export interface SuiteContext {
   settings: SuiteSettings;
   /** The instant the checks measure against. */
   asOf: Date;
+  /** Read only windows that started at or after this instant (a re-deploy canary's update time). */
+  notBefore?: Date;
 }
 
 /** One query's outcome, as the evaluation reads it (rows without the header row). */
@@ -332,7 +334,7 @@ export const Checks: Readonly<Record<ValidationCheckName, CheckDefinition>> = {
 
 /** The queries of the chosen checks, in the suite's order. */
 export function suiteQueries(context: SuiteContext, checks: readonly ValidationCheckName[]): SuiteQuery[] {
-  const periods = suitePeriods(context.settings, context.asOf);
+  const periods = suitePeriods(context.settings, context.asOf, context.notBefore);
   return checks.flatMap((check) => {
     const sql = Checks[check].sql;
     return sql ? [{ check, sql: sql(context, periods) }] : [];
@@ -341,7 +343,7 @@ export function suiteQueries(context: SuiteContext, checks: readonly ValidationC
 
 /** The period whose IncomingRecords the volume check compares with. */
 export function volumePeriod(context: SuiteContext): Period {
-  return suitePeriods(context.settings, context.asOf).volume;
+  return suitePeriods(context.settings, context.asOf, context.notBefore).volume;
 }
 
 /** Evaluates the chosen checks over their queries' outcomes; the verdict lists them in the suite's order. */
@@ -351,7 +353,7 @@ export function evaluateSuite(
   outcomes: ReadonlyMap<ValidationCheckName, QueryOutcome>,
   observations: Observations = {},
 ): ValidationVerdict {
-  const periods = suitePeriods(context.settings, context.asOf);
+  const periods = suitePeriods(context.settings, context.asOf, context.notBefore);
   const verdicts = checks.map((check): CheckVerdict => {
     const definition = Checks[check];
     const outcome = outcomes.get(check);

@@ -37,18 +37,25 @@ export interface SuitePeriods {
 
 const MINUTE = 60_000;
 
-export function suitePeriods(settings: PeriodSettings, asOf: Date): SuitePeriods {
+/**
+ * The periods at `asOf`. With `notBefore` (a re-deploy canary's: when the new version began running),
+ * only windows that started at or after it are read, so that no window the previous version wrote counts.
+ */
+export function suitePeriods(settings: PeriodSettings, asOf: Date, notBefore?: Date): SuitePeriods {
   const window = settings.windowSeconds * 1000;
   const now = asOf.getTime();
   const settledEnd = Math.floor((now - settings.settleSeconds * 1000) / window) * window;
   const completeness = { from: settledEnd - settings.completenessWindows * window, to: settledEnd };
   const volumeTo = Math.floor(settledEnd / MINUTE) * MINUTE;
   const volumeMinutes = Math.max(1, Math.ceil((settings.completenessWindows * window) / MINUTE));
+  // Window ends are exclusive of `from`: a window starting at the first boundary >= notBefore ends one later.
+  const floor = notBefore === undefined ? -Infinity : Math.ceil(notBefore.getTime() / window) * window;
   return {
     settledEnd,
-    completeness,
-    recent: { from: completeness.from, to: now },
-    freshness: { from: now - settings.freshnessMinutes * MINUTE - window, to: now },
+    completeness: { from: Math.max(completeness.from, floor), to: completeness.to },
+    // A canary reads every window since the update, however many settled since.
+    recent: { from: notBefore === undefined ? completeness.from : floor, to: now },
+    freshness: { from: Math.max(now - settings.freshnessMinutes * MINUTE - window, floor), to: now },
     volume: { from: volumeTo - volumeMinutes * MINUTE, to: volumeTo },
   };
 }

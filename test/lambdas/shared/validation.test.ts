@@ -56,6 +56,19 @@ describe('the suite’s periods', () => {
     ]);
   });
 
+  it('It should read only windows that started at or after notBefore (a canary), however many settled since', () => {
+    // Act: the new version began at 16:05:03; its first whole window is 16:05:10-16:05:20.
+    const periods = suitePeriods(settings, asOf, new Date('2026-12-01T16:05:03Z'));
+    const late = suitePeriods(settings, asOf, new Date('2026-12-01T16:09:55Z'));
+
+    // Assess
+    expect(periods.recent).toEqual({ from: t('2026-12-01T16:05:10Z'), to: asOf.getTime() });
+    expect(periods.freshness.from).toBe(t('2026-12-01T16:07:50Z'));
+    expect(late.recent.from).toBe(t('2026-12-01T16:10:00Z'));
+    expect(late.freshness.from).toBe(t('2026-12-01T16:10:00Z'));
+    expect(late.completeness.from).toBe(t('2026-12-01T16:10:00Z'));
+  });
+
   it('It should name the hours of the windows’ starts, across midnight', () => {
     // Act
     const partitions = timePartitions({ from: t('2026-12-01T23:58:00Z'), to: t('2026-12-02T00:01:00Z') }, 60);

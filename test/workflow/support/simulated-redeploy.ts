@@ -4,7 +4,14 @@
  * version `v1`; the script says what an update does: reach RUNNING, fail and be rolled back by the
  * service, or run a job that restarts (the health gate's UNHEALTHY). Every call is recorded.
  */
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetCrawlerCommand, GlueClient, StartCrawlerCommand } from '@aws-sdk/client-glue';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CreateApplicationSnapshotCommand,
@@ -27,6 +34,7 @@ import type {
   RedeployLambdaTask,
 } from '../../../workflow/redeploy-contract';
 import { makeCodeZip } from '../../support/zip-writer';
+import { sqlTimestamp } from '../../../lambdas/shared/validation';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'eu-west-1';
@@ -39,6 +47,8 @@ export const simulatedRedeployEnvironment: Record<string, string> = {
   AWS_REGION: REGION,
   AWS_ACCESS_KEY_ID: 'test',
   AWS_SECRET_ACCESS_KEY: 'test',
+  GLUE_DATABASE: 'flinkflow',
+  ATHENA_WORKGROUP: 'flinkflow',
 };
 
 export interface RedeployScript {
@@ -50,6 +60,13 @@ export interface RedeployScript {
   objects?: Record<string, Buffer>;
   /** The application's status before the update (default RUNNING). */
   initialStatus?: string;
+  /**
+   * What the new version writes, as the canary's queries find it: GOOD windows (default), BAD_AVERAGES
+   * (averages outside the price range, as a job computing wrong values writes) or NOTHING.
+   */
+  output?: 'GOOD' | 'BAD_AVERAGES' | 'NOTHING';
+  /** The sink partitions by time, so the canary crawls first. */
+  partitionByTime?: boolean;
 }
 
 interface Operation {
@@ -96,6 +113,11 @@ export class SimulatedRedeployCloud {
   private readonly s3 = mockClient(S3Client);
   private readonly cloudWatch = mockClient(CloudWatchClient);
   private readonly logs = mockClient(CloudWatchLogsClient);
+  private readonly athena = mockClient(AthenaClient);
+  private readonly glue = mockClient(GlueClient);
+  /** The canary's queries by id: the check and its SQL. */
+  readonly queries = new Map<string, { check: string; sql: string }>();
+  private crawlPolls = 0;
 
   reset(script: RedeployScript = {}): void {
     this.script = script;
@@ -110,7 +132,10 @@ export class SimulatedRedeployCloud {
     this.conflictsLeft = script.concurrentChanges ?? 0;
     this.jobRestarts = 0;
     this.pendingWaitMs = 0;
-    for (const mock of [this.flink, this.s3, this.cloudWatch, this.logs]) mock.reset();
+    this.queries.clear();
+    this.crawlPolls = 0;
+    for (const mock of [this.flink, this.s3, this.cloudWatch, this.logs, this.athena, this.glue])
+      mock.reset();
     this.install();
   }
 
@@ -156,7 +181,8 @@ export class SimulatedRedeployCloud {
         const state = input as Partial<RedeployExecutionState>;
         if (task === 'DescribeUpdate') this.nowMs += (state.status?.nextWaitSeconds ?? 0) * 1000;
         if (task === 'DescribeRollback') this.nowMs += (state.rollback?.nextWaitSeconds ?? 0) * 1000;
-        if (task === 'CheckApplicationHealth') {
+        // The gate's and the canary's Waits run in no time: the clock jumps by the wait they asked for.
+        if (task === 'CheckApplicationHealth' || task === 'RunCanary') {
           this.nowMs += this.pendingWaitMs;
           const check = (await run(input as never, this.deps() as never)) as { nextWaitSeconds: number };
           this.pendingWaitMs = check.nextWaitSeconds * 1000;
@@ -190,7 +216,14 @@ export class SimulatedRedeployCloud {
         },
         EnvironmentPropertyDescriptions: {
           PropertyGroupDescriptions: [
-            { PropertyGroupId: 'job.config.0', PropertyMap: { 'window.seconds': '10' } },
+            {
+              PropertyGroupId: 'job.config.0',
+              PropertyMap: { 'window.seconds': '10', 'watermark.seconds': '5' },
+            },
+            {
+              PropertyGroupId: 'sink.config.0',
+              PropertyMap: { 'partition.by.time': String(this.script.partitionByTime ?? false) },
+            },
           ],
         },
       },
@@ -364,6 +397,59 @@ export class SimulatedRedeployCloud {
           { Id: 'completed', Values: [5] },
           { Id: 'failed', Values: [0] },
         ],
+      };
+    });
+    this.glue.on(StartCrawlerCommand).callsFake(() => {
+      record('StartCrawler');
+      this.crawlPolls = 2;
+      return {};
+    });
+    this.glue.on(GetCrawlerCommand).callsFake(() => {
+      record('GetCrawler');
+      this.crawlPolls -= 1;
+      return {
+        Crawler: {
+          State: this.crawlPolls > 0 ? 'RUNNING' : 'READY',
+          LastCrawl: { Status: 'SUCCEEDED' },
+        },
+      };
+    });
+    this.athena.on(StartQueryExecutionCommand).callsFake((input: { QueryString: string }) => {
+      record('StartQueryExecution');
+      const id = `q-${this.queries.size + 1}`;
+      const check = /newest_window_end/.test(input.QueryString)
+        ? 'freshness'
+        : /HAVING/.test(input.QueryString)
+          ? 'uniqueness'
+          : 'sanity';
+      this.queries.set(id, { check, sql: input.QueryString });
+      return { QueryExecutionId: id };
+    });
+    this.athena.on(GetQueryExecutionCommand).callsFake(() => {
+      record('GetQueryExecution');
+      return { QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 100 } } };
+    });
+    this.athena.on(GetQueryResultsCommand).callsFake((input: { QueryExecutionId: string }) => {
+      record('GetQueryResults');
+      const query = this.queries.get(input.QueryExecutionId);
+      const output = this.script.output ?? 'GOOD';
+      const header = ['c0', 'c1', 'c2', 'c3', 'c4', 'c5'];
+      // The newest window the new version wrote: the last whole 10 s window a minute before now.
+      const newest = sqlTimestamp(Math.floor((this.nowMs - 60_000) / 10_000) * 10_000);
+      const rows: string[][] =
+        output === 'NOTHING' || query?.check === 'uniqueness'
+          ? query?.check === 'sanity'
+            ? [['0', '0', '0', '', '', '']]
+            : []
+          : query?.check === 'freshness'
+            ? [[newest]]
+            : output === 'BAD_AVERAGES'
+              ? [['25', '25', '0', '1250.5', '1300.2', '3']]
+              : [['25', '0', '0', '12.5', '97.1', '3']];
+      return {
+        ResultSet: {
+          Rows: [header, ...rows].map((row) => ({ Data: row.map((v) => ({ VarCharValue: v })) })),
+        },
       };
     });
     this.logs.on(FilterLogEventsCommand).callsFake(() => {
