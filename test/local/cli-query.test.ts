@@ -1,4 +1,4 @@
-import { CreateCrawlerCommand, CreateDatabaseCommand } from '@aws-sdk/client-glue';
+import { CreateClassifierCommand, CreateCrawlerCommand, CreateDatabaseCommand } from '@aws-sdk/client-glue';
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { committedFilesByTicker } from '../../cli/local-run/output';
 import {
@@ -11,7 +11,7 @@ import {
   windowsQuery,
 } from '../../cli/local-run/query';
 import { checkCompleteness, expectedWindows, type ExpectedWindow } from '../../cli/local-run/windows';
-import { crawlerRequest } from '../../lambdas/create-crawler';
+import { crawlerRequest, csvClassifierRequest } from '../../lambdas/create-crawler';
 import { resolveInput } from '../../lambdas/validate-input';
 import { TICKERS, TickGenerator, type TickEvent } from '../../producer';
 import { useFixture } from './local-cloud-fixture';
@@ -77,6 +77,8 @@ describe('local run queries against the local Glue crawler and Athena', () => {
     );
     await fx.s3.send(new CreateBucketCommand({ Bucket: config.bucketName }));
     await fx.glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: config.glueDatabase } }));
+    // As CreateCrawler does: the classifier that names the CSV columns first, then the crawler naming it.
+    await fx.glue.send(new CreateClassifierCommand({ CsvClassifier: csvClassifierRequest(config) }));
     await fx.glue.send(new CreateCrawlerCommand(crawlerRequest(config)));
     // One window of TBV is left out of the files: the check must notice.
     const missing = expected.find((w) => w.ticker === 'TBV') as ExpectedWindow;

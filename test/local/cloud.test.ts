@@ -82,7 +82,10 @@ describe('local cloud lifecycle', () => {
     expect(new Set([...Object.values(written.endpoints), written.edge]).size).toBe(8);
     expect(written.stateMachines).toEqual({
       'flinkflow-provisioning': 'arn:aws:states:us-east-1:000000000000:stateMachine:flinkflow-provisioning',
+      'flinkflow-crawl-and-query':
+        'arn:aws:states:us-east-1:000000000000:stateMachine:flinkflow-crawl-and-query',
       'flinkflow-teardown': 'arn:aws:states:us-east-1:000000000000:stateMachine:flinkflow-teardown',
+      'flinkflow-redeploy': 'arn:aws:states:us-east-1:000000000000:stateMachine:flinkflow-redeploy',
     });
     for (const pid of Object.values(written.pids)) expect(isAlive(pid)).toBe(true);
   });
