@@ -45,7 +45,7 @@ lint: node-deps ## eslint + prettier check
 	eslint .
 	prettier --check .
 
-test-unit: node-deps py-deps ## unit, workflow and CDK tests (no network; the operations table reads moto from the venv)
+test-unit: node-deps py-deps flink-zip ## unit, workflow and CDK tests (no network; the operations table reads moto from the venv, the pre-flight test the real zip)
 	jest --selectProjects unit
 
 -include mk/*.mk
