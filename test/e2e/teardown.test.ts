@@ -19,6 +19,7 @@ import {
 import {
   BatchCreatePartitionCommand,
   CreateClassifierCommand,
+  GetClassifierCommand,
   CreateCrawlerCommand,
   CreateTableCommand,
   GetClassifiersCommand,
@@ -35,7 +36,12 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { CreateScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import {
+  CreateScheduleCommand,
+  GetScheduleCommand,
+  ListSchedulesCommand,
+  SchedulerClient,
+} from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { destroyCommand } from '../../cli/commands/destroy';
 import { deployLocally } from '../../cli/local-run/deploy';
@@ -139,29 +145,38 @@ describe('flinkflow destroy on the local cloud', () => {
     };
   }
 
-  /** What the schedule, redeploy and classifier branches make per pipeline, and a crawled table. */
-  async function addTheOtherMachinesResources(pipeline: string): Promise<void> {
-    await clients.glue.send(
-      new CreateClassifierCommand({
-        CsvClassifier: {
-          Name: PipelineNames.csvClassifier(pipeline),
-          Delimiter: ',',
-          ContainsHeader: 'ABSENT',
-          Header: OutputColumns.map((c) => c.name),
-        },
-      }),
-    );
-    await scheduler.send(
-      new CreateScheduleCommand({
-        Name: PipelineNames.validationSchedule(pipeline),
-        ScheduleExpression: 'rate(15 minutes)',
-        FlexibleTimeWindow: { Mode: 'OFF' },
-        Target: {
-          Arn: `arn:aws:states:${state.region}:${state.account}:stateMachine:flinkflow-validation`,
-          RoleArn: `arn:aws:iam::${state.account}:role/scheduler`,
-        },
-      }),
-    );
+  /**
+   * Provisioning makes the CSV classifier and the validation schedule itself (checked here; a pipeline
+   * made by hand gets them here); the test adds a per-pipeline redeploy rule with a target (the stack's own rule is shared, but teardown deletes
+   * a pipeline's one when there is one) and a crawled table with partitions.
+   */
+  async function addTheOtherMachinesResources(pipeline: string, provisioned: boolean): Promise<void> {
+    if (provisioned) {
+      await clients.glue.send(new GetClassifierCommand({ Name: PipelineNames.csvClassifier(pipeline) }));
+      await scheduler.send(new GetScheduleCommand({ Name: PipelineNames.validationSchedule(pipeline) }));
+    } else {
+      await clients.glue.send(
+        new CreateClassifierCommand({
+          CsvClassifier: {
+            Name: PipelineNames.csvClassifier(pipeline),
+            Delimiter: ',',
+            ContainsHeader: 'ABSENT',
+            Header: OutputColumns.map((c) => c.name),
+          },
+        }),
+      );
+      await scheduler.send(
+        new CreateScheduleCommand({
+          Name: PipelineNames.validationSchedule(pipeline),
+          ScheduleExpression: 'rate(15 minutes)',
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          Target: {
+            Arn: `arn:aws:states:${state.region}:${state.account}:stateMachine:flinkflow-crawl-and-query`,
+            RoleArn: `arn:aws:iam::${state.account}:role/scheduler`,
+          },
+        }),
+      );
+    }
     await events.send(
       new PutRuleCommand({
         Name: PipelineNames.redeployRule(pipeline),
@@ -230,7 +245,7 @@ describe('flinkflow destroy on the local cloud', () => {
     provisioning = false;
     await producer;
     expect(provisioned.status).toBe('SUCCEEDED');
-    await addTheOtherMachinesResources(PIPELINE);
+    await addTheOtherMachinesResources(PIPELINE, true);
     const before = await leftOver(PIPELINE);
 
     // Act
@@ -311,7 +326,7 @@ describe('flinkflow destroy on the local cloud', () => {
         Targets: { S3Targets: [{ Path: `s3://${bucket}/output/` }] },
       }),
     );
-    await addTheOtherMachinesResources(KEPT);
+    await addTheOtherMachinesResources(KEPT, false);
 
     // Act
     const result = await destroy(KEPT, { keepData: true });
