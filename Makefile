@@ -50,8 +50,10 @@ test-unit: node-deps py-deps flink-zip ## unit, workflow and CDK tests (no netwo
 
 -include mk/*.mk
 
+# The re-deploy e2e suite (about 6 minutes: five re-deploys, each through the health gate and the canary)
+# runs in its own target, `make test-redeploy-e2e` (mk/redeploy.mk), to keep `make test` near 20 minutes.
 test-e2e: node-deps py-deps flink-zip ## the whole pipeline on the local cloud (real Flink), checked against the produced events
-	POWERTOOLS_LOG_LEVEL=WARN jest --selectProjects e2e --runInBand
+	POWERTOOLS_LOG_LEVEL=WARN jest --selectProjects e2e --runInBand --testPathIgnorePatterns '/test/e2e/redeploy\.test\.ts$$'
 TEST_TARGETS += test-e2e
 
 bench-provisioning: node-deps ## state transitions and Lambda invocations of a provisioning (docs/benchmarks.md)

@@ -5,4 +5,4 @@ bench-redeploy: node-deps ## state transitions and Lambda invocations of each re
 	tsx bench/redeploy/transitions.ts
 
 test-redeploy-e2e: node-deps py-deps flink-zip ## re-deploys on the local cloud: new window through the canary, duplicate, bad zip, rollback, canary rollback (prints upload -> RUNNING)
-	jest --selectProjects e2e -- test/e2e/redeploy.test.ts
+	POWERTOOLS_LOG_LEVEL=WARN jest --selectProjects e2e --runInBand -- test/e2e/redeploy.test.ts
