@@ -32,7 +32,14 @@ jest.setTimeout(15 * 60_000);
 function checkpoints(home: string): Array<{ id: number; completed: boolean }> {
   const runs = path.join(home, 'local', 'data', 'flink', 'apps', `${PIPELINE}-app`, 'runs');
   if (!fs.existsSync(runs)) return [];
-  const files = fs.readdirSync(runs, { recursive: true }).map(String);
+  let files: string[];
+  try {
+    files = fs.readdirSync(runs, { recursive: true }).map(String);
+  } catch (error) {
+    // Flink deletes a subsumed checkpoint's folder while the walk is in it: look again on the next tick.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
   return files.flatMap((f) => {
     const match = /chk-(\d+)$/.exec(f);
     if (!match) return [];
