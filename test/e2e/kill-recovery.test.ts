@@ -32,13 +32,14 @@ jest.setTimeout(15 * 60_000);
 function checkpoints(home: string): Array<{ id: number; completed: boolean }> {
   const runs = path.join(home, 'local', 'data', 'flink', 'apps', `${PIPELINE}-app`, 'runs');
   if (!fs.existsSync(runs)) return [];
-  let files: string[];
-  try {
-    files = fs.readdirSync(runs, { recursive: true }).map(String);
-  } catch (error) {
-    // Flink deletes a subsumed checkpoint's folder while the walk is in it: look again on the next tick.
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
+  // Flink deletes a subsumed checkpoint's folder while the walk may be in it (ENOENT): walk again.
+  let files: string[] | undefined;
+  for (let attempt = 1; files === undefined; attempt++) {
+    try {
+      files = fs.readdirSync(runs, { recursive: true }).map(String);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 20) throw error;
+    }
   }
   return files.flatMap((f) => {
     const match = /chk-(\d+)$/.exec(f);
