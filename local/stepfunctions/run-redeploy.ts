@@ -3,14 +3,7 @@
  * aws-local-stepfunctions, each Lambda task bound to its handler in lambdas/, with the environment,
  * Lambda invocation semantics and event log of the provisioning runner (run-provisioning.ts).
  */
-import {
-  ExecutionAbortedError,
-  ExecutionError,
-  ExecutionTimeoutError,
-  StateMachine,
-  type RunOptions,
-  type StateMachineDefinition,
-} from 'aws-local-stepfunctions';
+import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import {
   RedeployLambdaTasks,
   RedeployState,
@@ -25,10 +18,9 @@ import { RedeployTaskHandlerModules } from './redeploy-task-handlers';
 import {
   applyEnvironment,
   asLambdaInvocation,
+  executeLocally,
   lambdaContext,
-  toProvisioningEvent,
   type ProvisioningEvent,
-  type RawEvent,
   type TaskImplementation,
 } from './run-provisioning';
 import type { HandlerModule } from './task-handlers';
@@ -108,51 +100,16 @@ export async function runRedeployLocally(options: RunRedeployOptions): Promise<R
       },
     },
   };
-  if (options.signal?.aborted) {
-    return { status: 'ABORTED', error: 'ExecutionAborted', cause: 'Aborted before it started', events: [] };
+  // The same execution plumbing as every machine's run module (events, abort, outcome).
+  const result = await executeLocally(machine, options.input, runOptions, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  });
+  if (result.status === 'SUCCEEDED') {
+    return { status: 'SUCCEEDED', output: result.output as RedeployOutput, events: result.events };
   }
-  const execution = machine.run(options.input as never, runOptions);
-  const abort = () => execution.abort();
-  options.signal?.addEventListener('abort', abort, { once: true });
-  const events: ProvisioningEvent[] = [];
-  const logging = (async () => {
-    for await (const log of execution.eventLogs) {
-      const event = toProvisioningEvent(log as unknown as RawEvent);
-      events.push(event);
-      try {
-        options.onEvent?.(event);
-      } catch (error) {
-        process.emitWarning(`The execution's event listener failed on ${event.type}: ${String(error)}`);
-      }
-    }
-  })();
-  try {
-    const output = (await execution.result) as unknown as RedeployOutput;
-    await logging;
-    return { status: 'SUCCEEDED', output, events };
-  } catch (thrown) {
-    await logging.catch((error: unknown) =>
-      process.emitWarning(`The execution's event log failed too: ${String(error)}`),
-    );
-    if (thrown instanceof ExecutionAbortedError) {
-      return { status: 'ABORTED', error: 'ExecutionAborted', cause: 'The execution was aborted', events };
-    }
-    if (thrown instanceof ExecutionTimeoutError) {
-      return {
-        status: 'TIMED_OUT',
-        error: 'States.Timeout',
-        cause: 'The execution exceeded its TimeoutSeconds',
-        events,
-      };
-    }
-    const failure = thrown instanceof ExecutionError && thrown.cause instanceof Error ? thrown.cause : thrown;
-    const error = failure instanceof Error ? failure.name : 'Error';
-    const cause = failure instanceof Error ? failure.message : String(failure);
-    const parsed = parseFailure(cause);
-    return { status: 'FAILED', error, cause, ...(parsed ? { failure: parsed } : {}), events };
-  } finally {
-    options.signal?.removeEventListener('abort', abort);
-  }
+  const parsed = result.status === 'FAILED' ? parseFailure(result.cause) : undefined;
+  return { ...result, ...(parsed ? { failure: parsed } : {}) };
 }
 
 function parseFailure(cause: string): RedeployFailure | undefined {

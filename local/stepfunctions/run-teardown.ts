@@ -3,14 +3,7 @@
  * deploys (workflow/teardown.ts), on aws-local-stepfunctions, each Lambda task bound to its handler in
  * lambdas/ in this process, through the same Lambda-shaped boundary, environment and event log.
  */
-import {
-  ExecutionAbortedError,
-  ExecutionError,
-  ExecutionTimeoutError,
-  StateMachine,
-  type RunOptions,
-  type StateMachineDefinition,
-} from 'aws-local-stepfunctions';
+import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { lambdaFolderName } from '../../workflow/provisioning';
 import { renderTeardownAsl, TeardownTaskTimeoutSeconds } from '../../workflow/teardown';
 import {
@@ -23,10 +16,9 @@ import type { LocalMachineModule, MachineResult } from './machines';
 import {
   applyEnvironment,
   asLambdaInvocation,
+  executeLocally,
   lambdaContext,
-  toProvisioningEvent,
   type ProvisioningEvent,
-  type RawEvent,
   type TaskImplementation,
 } from './run-provisioning';
 import type { HandlerModule } from './task-handlers';
@@ -108,53 +100,15 @@ export async function runTeardownLocally(options: RunTeardownOptions): Promise<T
           }),
     },
   };
-  if (options.signal?.aborted) {
-    return { status: 'ABORTED', error: 'ExecutionAborted', cause: 'Aborted before it started', events: [] };
+  // The same execution plumbing as every machine's run module (events, abort, outcome).
+  const result = await executeLocally(machine, options.input, runOptions, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  });
+  if (result.status === 'SUCCEEDED') {
+    return { status: 'SUCCEEDED', output: result.output as TeardownOutput, events: result.events };
   }
-  const execution = machine.run(options.input as never, runOptions);
-  const abort = () => execution.abort();
-  options.signal?.addEventListener('abort', abort, { once: true });
-  const events: ProvisioningEvent[] = [];
-  const logging = (async () => {
-    for await (const log of execution.eventLogs) {
-      const event = toProvisioningEvent(log as unknown as RawEvent);
-      events.push(event);
-      try {
-        options.onEvent?.(event);
-      } catch (error) {
-        process.emitWarning(`The execution's event listener failed on ${event.type}: ${String(error)}`);
-      }
-    }
-  })();
-  try {
-    const output = (await execution.result) as unknown as TeardownOutput;
-    await logging;
-    return { status: 'SUCCEEDED', output, events };
-  } catch (thrown) {
-    await logging.catch((error: unknown) =>
-      process.emitWarning(`The execution's event log failed too: ${String(error)}`),
-    );
-    if (thrown instanceof ExecutionAbortedError) {
-      return { status: 'ABORTED', error: 'ExecutionAborted', cause: 'The execution was aborted', events };
-    }
-    if (thrown instanceof ExecutionTimeoutError) {
-      return {
-        status: 'TIMED_OUT',
-        error: 'States.Timeout',
-        cause: 'The execution exceeded its TimeoutSeconds',
-        events,
-      };
-    }
-    const failure = thrown instanceof ExecutionError && thrown.cause instanceof Error ? thrown.cause : thrown;
-    return {
-      status: 'FAILED',
-      error: failure instanceof Error ? failure.name : 'Error',
-      cause: failure instanceof Error ? failure.message : String(failure),
-      events,
-    };
-  } finally {
-    options.signal?.removeEventListener('abort', abort);
-  }
+  return result;
 }
 
 /** The module interface of local/stepfunctions/machines.ts. */
