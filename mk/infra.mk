@@ -5,6 +5,7 @@
 INFRA_LINT_OUT := .flinkflow/infra-lint
 
 test-infra-lint: node-deps py-deps ## parliament over every policy and cfn-lint over the synthesized template (warnings acknowledged in infra/lint-acknowledgements.yaml)
+	$(PY) -m pytest test/infra/lint -q -p no:cacheprovider
 	tsx test/infra/lint/export-template.ts $(INFRA_LINT_OUT)
 	$(PY) test/infra/lint/lint_template.py $(INFRA_LINT_OUT) infra/lint-acknowledgements.yaml
 

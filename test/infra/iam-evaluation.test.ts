@@ -43,7 +43,7 @@ import { TeardownLambdaTasks, type TeardownLambdaTask } from '../../workflow/tea
 import { commandsOf } from './handler-calls';
 import {
   actionsOf,
-  evaluate,
+  evaluate as evaluateRequest,
   policiesOfRole,
   requestsFor,
   Sample,
@@ -55,6 +55,15 @@ import {
   type Resources,
 } from './iam-model';
 import { orchestratorApp } from './synth';
+
+/** What the suite evaluated, printed at its end: docs/iam.md quotes these counts. */
+const tally = { evaluations: 0, crossPrincipal: 0, deletions: 0 };
+
+/** The engine's verdict, counted. */
+const evaluate: typeof evaluateRequest = async (policies, request) => {
+  tally.evaluations += 1;
+  return evaluateRequest(policies, request);
+};
 
 /** The names of the sample pipeline and deployment that requests are made for. */
 interface SampleDeployment {
@@ -671,6 +680,15 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
     }
   }, 120_000);
 
+  afterAll(() => {
+    const needed = principals.reduce((sum, p) => sum + p.needed.length, 0);
+    process.stdout.write(
+      `iam-evaluation: ${needed} needed requests of ${principals.length} principals, ` +
+        `${tally.crossPrincipal} requests of other principals, ${tally.deletions} one-action deletions, ` +
+        `${tally.evaluations} evaluations in all\n`,
+    );
+  });
+
   const notAllowed = async (principal: Principal, requests: readonly IamRequest[], held?: NamedPolicy[]) => {
     const allowed: string[] = [];
     for (const request of requests) {
@@ -718,6 +736,7 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
     for (const principal of principals) {
       const own = new Set(principal.needed.map((r) => `${r.action} ${r.resource}`));
       const others = pool.filter((r) => !own.has(`${r.action} ${r.resource}`));
+      tally.crossPrincipal += others.length;
       for (const allowed of await notAllowed(principal, others))
         offenders.push(`${principal.name}: ${allowed}`);
     }
@@ -882,6 +901,7 @@ describe('IAM evaluation of the synthesized template (independent engine)', () =
     }
 
     // Assess
+    tally.deletions = deletions;
     expect(deletions).toBeGreaterThan(60);
     expect(unnoticed).toEqual([]);
     // Every action of the permission table was among those deleted.

@@ -20,6 +20,7 @@ import { run as validateInput } from '../../lambdas/validate-input';
 import { runProvisioningLocally, type ProvisioningResult } from '../../local/stepfunctions/run-provisioning';
 import {
   ErrorName,
+  LambdaServiceErrors,
   ProvisionState,
   type ApplicationStatusCheck,
   type ProvisionInput,
@@ -459,6 +460,30 @@ describe('the provisioning state machine (rendered ASL, handlers run in-process)
     const retried = result.events.filter((e) => e.type === 'StateRetried').map((e) => e.state);
     expect(retried).toEqual([ProvisionState.DescribeApplication]);
   });
+
+  it.each(LambdaServiceErrors)(
+    'It should retry a task that Lambda failed with %s and still succeed',
+    async (serviceError) => {
+      // Prepare: the Step Functions guide "Handle Lambda service exceptions" lists these as transient.
+      const input: ProvisionInput = { pipelineName: 'ticks-demo' };
+      let calls = 0;
+      const failsOnce = async (event: never, deps?: never) => {
+        calls += 1;
+        if (calls === 1) throw Object.assign(new Error('Lambda did not answer'), { name: serviceError });
+        return describeApplication(event, deps);
+      };
+
+      // Act
+      const result = await provision(input, { application: { startSeconds: 60 } }, failsOnce as DescribeRun);
+
+      // Assess
+      expect(result.status).toBe('SUCCEEDED');
+      const failures = result.events.filter((e) => e.type === 'StateFailed').map((e) => e.error);
+      expect(failures).toEqual([serviceError]);
+      const retried = result.events.filter((e) => e.type === 'StateRetried').map((e) => e.state);
+      expect(retried).toEqual([ProvisionState.DescribeApplication]);
+    },
+  );
 
   it('It should force-stop rather than wait on a phase the contract does not know', async () => {
     // Prepare
