@@ -16,6 +16,7 @@ import { run as forceStopApplication } from '../../lambdas/force-stop-applicatio
 import { run as startApplication } from '../../lambdas/start-application';
 import { run as stopUnhealthyApplication } from '../../lambdas/stop-unhealthy-application';
 import { run as uploadCode } from '../../lambdas/upload-code';
+import { QuotaExceededError } from '../../lambdas/shared/errors';
 import { run as validateInput } from '../../lambdas/validate-input';
 import { runProvisioningLocally, type ProvisioningResult } from '../../local/stepfunctions/run-provisioning';
 import {
@@ -484,6 +485,27 @@ describe('the provisioning state machine (rendered ASL, handlers run in-process)
       expect(retried).toEqual([ProvisionState.DescribeApplication]);
     },
   );
+
+  it('It should fail at once, without a retry, when a task reports an exhausted quota', async () => {
+    // Prepare: CreateStream turns a LimitExceededException on the shard quota into QuotaExceededError
+    // (its unit test); the machine must not retry it as if it were transient.
+    const input: ProvisionInput = { pipelineName: 'ticks-demo' };
+    const quotaExhausted = async () => {
+      throw new QuotaExceededError('The Kinesis stream or shard quota of account 123456789012 is exhausted');
+    };
+
+    // Act
+    const result = await provision(input, {}, undefined, { CreateStream: quotaExhausted });
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    if (result.status === 'SUCCEEDED') return;
+    expect(result.error).toBe(ErrorName.QuotaExceeded);
+    expect(result.failure?.failedStep).toBe(ProvisionState.CreateStream);
+    expect(result.failure?.cause).toMatch(/shard quota .* is exhausted/);
+    expect(entered(result).filter((s) => s === ProvisionState.CreateStream)).toHaveLength(1);
+    expect(result.events.filter((e) => e.type === 'StateRetried')).toEqual([]);
+  });
 
   it('It should force-stop rather than wait on a phase the contract does not know', async () => {
     // Prepare
