@@ -1,7 +1,7 @@
 /**
  * The local Managed Flink endpoint after RUNNING, on real Flink in the whole local cloud: a job that
  * fails is restarted and the application stays RUNNING, as on the service; the restarts show in
- * CloudWatch (read with the real SDK client and with boto3) and the job's exception in the
+ * CloudWatch (read with the real SDK client, boto3 and the AWS CLI) and the job's exception in the
  * application's log stream; a job whose JVM is killed (kill -9) resumes from its newest checkpoint.
  */
 import fs from 'node:fs';
@@ -29,6 +29,7 @@ import { useFixture } from './local-cloud-fixture';
 import {
   javaPidsMentioning,
   PACKAGED_ZIP,
+  readWithAwsCli,
   readWithBoto3,
   zipFailingAfterRecords,
 } from '../support/flink-jobs';
@@ -289,6 +290,14 @@ describe('A RUNNING job that fails, on real Flink', () => {
         logStreamName,
         filterPattern: '"failing on purpose"',
       });
+      const fromAwsCli = readWithAwsCli({
+        endpoint: fx.services.endpoints.cloudwatch,
+        region: REGION,
+        application: name,
+        logGroupName,
+        logStreamName,
+        filterPattern: '"failing on purpose"',
+      });
       const statusAtEnd = await statusOf(flink, name);
       await flink.send(new StopApplicationCommand({ ApplicationName: name, Force: true }));
 
@@ -311,6 +320,8 @@ describe('A RUNNING job that fails, on real Flink', () => {
       expect(failure?.['throwableInformation']).toContain('RuntimeException');
       expect(fromBoto3.maxNumRestarts).toBeGreaterThanOrEqual(1);
       expect(fromBoto3.messages.some((m) => m.includes(message))).toBe(true);
+      expect(fromAwsCli.maxNumRestarts).toBeGreaterThanOrEqual(1);
+      expect(fromAwsCli.messages.some((m) => m.includes(message))).toBe(true);
     } finally {
       await ticks.stop();
       for (const client of [flink, cloudWatch, logs]) client.destroy();

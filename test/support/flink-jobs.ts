@@ -10,6 +10,7 @@ import { commandLineOf } from '../../local/common/processes';
 export const REPO = path.resolve(__dirname, '..', '..');
 export const PACKAGED_ZIP = path.join(REPO, 'flink-app', 'dist', 'flinkflow-app.zip');
 const PYTHON = path.join(REPO, '.venv', 'bin', 'python');
+const AWS_CLI = path.join(REPO, '.venv', 'bin', 'aws');
 
 /** Copies `zip` to `out` with main.py replaced by `mainPy`. */
 export function withMain(zip: string, out: string, mainPy: string): void {
@@ -115,4 +116,72 @@ print(json.dumps({"maxNumRestarts": max(values) if values else -1, "messages": [
 `;
   const out = execFileSync(PYTHON, ['-c', script, JSON.stringify(options)], { encoding: 'utf8' });
   return JSON.parse(out) as { maxNumRestarts: number; messages: string[] };
+}
+
+/**
+ * The same reading with the AWS CLI (from the project venv): a second client no one here wrote, driven
+ * only by its own flags and the endpoint, as a user at a shell would.
+ */
+export function readWithAwsCli(options: {
+  endpoint: string;
+  region: string;
+  application: string;
+  logGroupName: string;
+  logStreamName: string;
+  filterPattern: string;
+}): { maxNumRestarts: number; messages: string[] } {
+  const env = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: options.region,
+    AWS_DEFAULT_REGION: options.region,
+  };
+  const aws = (args: string[]) =>
+    JSON.parse(
+      execFileSync(AWS_CLI, [...args, '--endpoint-url', options.endpoint, '--output', 'json'], {
+        encoding: 'utf8',
+        env,
+      }),
+    ) as Record<string, unknown>;
+  const now = Date.now();
+  const query = [
+    {
+      Id: 'r',
+      MetricStat: {
+        Metric: {
+          Namespace: 'AWS/KinesisAnalytics',
+          MetricName: 'numRestarts',
+          Dimensions: [{ Name: 'Application', Value: options.application }],
+        },
+        Period: 60,
+        Stat: 'Maximum',
+      },
+    },
+  ];
+  const data = aws([
+    'cloudwatch',
+    'get-metric-data',
+    '--start-time',
+    new Date(now - 30 * 60_000).toISOString(),
+    '--end-time',
+    new Date(now + 60_000).toISOString(),
+    '--metric-data-queries',
+    JSON.stringify(query),
+  ]) as { MetricDataResults: { Values: number[] }[] };
+  const values = data.MetricDataResults[0]?.Values ?? [];
+  const events = aws([
+    'logs',
+    'filter-log-events',
+    '--log-group-name',
+    options.logGroupName,
+    '--log-stream-names',
+    options.logStreamName,
+    '--filter-pattern',
+    options.filterPattern,
+  ]) as { events: { message: string }[] };
+  return {
+    maxNumRestarts: values.length ? Math.max(...values) : -1,
+    messages: events.events.map((e) => e.message),
+  };
 }
