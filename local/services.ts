@@ -333,6 +333,7 @@ export async function startServices(options: LocalServicesOptions): Promise<Loca
       tickMs: options.scheduleTickMs ?? 5000,
       ...(options.scheduleClock ? { now: options.scheduleClock } : {}),
       ...(options.scheduleRetryBaseMs !== undefined ? { retryBaseMs: options.scheduleRetryBaseMs } : {}),
+      stateFile: path.join(options.dataDir, 'scheduler', 'runner.json'),
       log: (l) => log('scheduler', l),
     });
     stops.push(scheduleRunner.stop);
