@@ -2,8 +2,8 @@
  * The local cloud's daemon: writes the data folder's run marker, hosts every endpoint (services.ts),
  * writes `<home>/local/state.json` once they all listen, and on SIGTERM/SIGINT stops them and everything
  * they started (each saves its state into the data folder), removes the marker if every one of them
- * saved, then removes the state file. Started detached by startLocalCloud (`flinkflow local up`); run in the foreground with
- * `tsx local/daemon.ts [--home <dir>]`.
+ * saved, then removes the state file. Started detached by startLocalCloud (`flinkflow local up`); run
+ * in the foreground with `tsx local/daemon.ts [--home <dir>]`.
  */
 import path from 'node:path';
 import { dataDir as dataDirOfHome, flinkflowHome, localDir, statePath, writeState } from './cloud';
