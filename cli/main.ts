@@ -426,9 +426,9 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExitCode: (code: numbe
     .option('--json', 'print the state (endpoints, SDK environment) as JSON')
     .addHelpText(
       'after',
-      '\nThe data (streams, objects, catalog, applications, executions) is kept across down and up, in\n' +
-        '<home>/local/data. After a cloud that did not stop cleanly, up refuses until given --fresh or\n' +
-        '--accept-saved.',
+      '\nThe services keep their data (streams, objects, applications, ...) across down and up, in\n' +
+        '<home>/local/data; docs/local-cloud.md says what is kept. After a cloud that did not stop\n' +
+        'cleanly, up refuses until given --fresh or --accept-saved.',
     )
     .action(async (options) => setExitCode(await localUpCommand(options, io, deps.cloud)));
   local
