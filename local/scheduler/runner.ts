@@ -11,6 +11,8 @@
  * clock of their own and tick), so no test waits for a minute to pass.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import {
   DeleteScheduleCommand,
   GetScheduleCommand,
@@ -54,6 +56,12 @@ export interface ScheduleRunnerOptions {
    */
   retryBaseMs?: number;
   log?: (line: string) => void;
+  /**
+   * Where the runner keeps each schedule's timing (next rate occurrence, last cron minute, whether a
+   * one-time schedule fired) across restarts; written after a tick that changed it, loaded at start.
+   * Without it, every schedule starts its timing afresh, as a new one does.
+   */
+  stateFile?: string;
 }
 
 /** One invocation attempt of a schedule's target, as a tick reports it. */
@@ -81,6 +89,8 @@ type Schedule = GetScheduleCommandOutput;
 interface Tracked {
   /** What the schedule said when it was last (re)read: a change restarts its timing. */
   version: string;
+  /** The ScheduleExpression as written, parsed into `expression`. */
+  text: string;
   expression: SchedulerExpression;
   /** rate: the next occurrence (epoch ms); at: the one occurrence, until it fired. */
   nextDue?: number;
@@ -111,6 +121,57 @@ function errorOf(error: unknown): { code: string; message: string } {
   return { code: e.name ?? 'Error', message: e.message ?? String(error) };
 }
 
+/** The runner's timing as saved: everything of Tracked but the parsed expression. */
+type SavedTracked = Omit<Tracked, 'expression'>;
+
+function trackedText(tracked: Map<string, Tracked>): string {
+  const schedules: Record<string, SavedTracked> = {};
+  for (const [arn, entry] of tracked) {
+    schedules[arn] = {
+      version: entry.version,
+      text: entry.text,
+      ...(entry.nextDue !== undefined ? { nextDue: entry.nextDue } : {}),
+      ...(entry.lastMinute !== undefined ? { lastMinute: entry.lastMinute } : {}),
+    };
+  }
+  return `${JSON.stringify({ version: 1, schedules }, null, 2)}\n`;
+}
+
+/** The timing saved in `file` (none when there is no file yet); a file it did not write is an error. */
+export function loadTracked(file: string): Map<string, Tracked> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+    throw e;
+  }
+  const unreadable = (why: string, cause?: unknown) =>
+    new Error(
+      `The schedule runner's saved timing ${file} cannot be read (${why}). Start the local cloud with ` +
+        '`flinkflow local up --fresh` to discard the saved data.',
+      cause === undefined ? undefined : { cause },
+    );
+  let saved: { version?: unknown; schedules?: Record<string, SavedTracked> } | null;
+  try {
+    saved = JSON.parse(text) as typeof saved;
+  } catch (e) {
+    throw unreadable(`not JSON: ${(e as Error).message}`, e);
+  }
+  if (saved?.version !== 1 || typeof saved.schedules !== 'object' || saved.schedules === null) {
+    throw unreadable('not the version 1 layout the runner writes');
+  }
+  const tracked = new Map<string, Tracked>();
+  for (const [arn, entry] of Object.entries(saved.schedules)) {
+    try {
+      tracked.set(arn, { ...entry, expression: parseSchedulerExpression(entry.text) });
+    } catch (e) {
+      throw unreadable(`${arn}: ${(e as Error).message}`, e);
+    }
+  }
+  return tracked;
+}
+
 /** The context attributes the Scheduler replaces in a target's Input (user guide, "Adding context attributes"). */
 export function withContextAttributes(
   input: string,
@@ -134,7 +195,17 @@ export function startScheduleRunner(options: ScheduleRunnerOptions): ScheduleRun
   const sfn = new SFNClient({ ...common, endpoint: options.statesEndpoint });
   const sqs = new SQSClient({ ...common, endpoint: options.sqsEndpoint });
   const sns = new SNSClient({ ...common, endpoint: options.snsEndpoint });
-  const tracked = new Map<string, Tracked>();
+  const tracked = options.stateFile ? loadTracked(options.stateFile) : new Map<string, Tracked>();
+  let savedText = options.stateFile ? trackedText(tracked) : '';
+  const saveTracked = () => {
+    if (!options.stateFile) return;
+    const text = trackedText(tracked);
+    if (text === savedText) return;
+    mkdirSync(path.dirname(options.stateFile), { recursive: true });
+    writeFileSync(`${options.stateFile}.tmp`, text);
+    renameSync(`${options.stateFile}.tmp`, options.stateFile);
+    savedText = text;
+  };
   const unusable = new Set<string>();
   let pending: PendingRetry[] = [];
 
@@ -320,8 +391,9 @@ export function startScheduleRunner(options: ScheduleRunnerOptions): ScheduleRun
     ]);
     let entry = tracked.get(arn);
     if (!entry || entry.version !== version) {
-      const expression = parseSchedulerExpression(schedule.ScheduleExpression as string);
-      entry = { version, expression };
+      const text = schedule.ScheduleExpression as string;
+      const expression = parseSchedulerExpression(text);
+      entry = { version, text, expression };
       // A new or changed schedule starts now: a rate at once (or at its StartDate), a cron from the
       // next minute, a one-time schedule at its time.
       if (expression.kind === 'rate') entry.nextDue = start !== undefined && start > at ? start : at;
@@ -395,6 +467,7 @@ export function startScheduleRunner(options: ScheduleRunnerOptions): ScheduleRun
         log(`${schedule.Arn}: one-time schedule done, deleted (ActionAfterCompletion DELETE)`);
       }
     }
+    saveTracked();
     const ready = pending.filter((p) => p.dueAt <= at);
     pending = pending.filter((p) => p.dueAt > at);
     for (const retry of ready) invocations.push(await attemptInvocation(retry, at));
