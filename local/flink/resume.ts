@@ -3,8 +3,11 @@
  * same data folder). On AWS the control plane restarting does not stop an application: a RUNNING one
  * keeps running and its job continues from its state. Locally the jobs die with the endpoint, so each
  * application is brought back to what the service would show, per the status it had at the stop. The
- * rules are decided here, from the stored record alone; service.ts carries them out (docs/local-flink.md,
- * "Across local down and up").
+ * nearest thing the service does itself is maintenance, which restarts a running application and
+ * resumes it from its newest checkpoint or snapshot ("Manage maintenance tasks for Managed Service for
+ * Apache Flink": 10 to 30 s of downtime, depending on how recent the checkpoint is). The rules are
+ * decided here, from the stored record alone; service.ts carries them out (docs/local-flink.md, "Across
+ * local down and up").
  */
 import type { ApplicationRecord, OperationRecord, RunRecord, VersionRecord } from './model';
 
@@ -70,6 +73,8 @@ export function planResume(app: ApplicationRecord): ResumeAction {
       const targetId = failed?.versionChange?.from ?? app.versionUpdatedFrom;
       const target = app.versions.find((v) => v.versionId === targetId);
       const current = app.versions.find((v) => v.versionId === app.versionId);
+      // "Enable system rollbacks": a failed update is rolled back when rollback is on, and the
+      // application is put READY when it is off (or the rollback fails too).
       if (failed && target && current?.config.rollbackEnabled) return { kind: 'rollback', failed, target };
       return {
         kind: 'ready',
