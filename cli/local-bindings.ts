@@ -6,13 +6,28 @@ import {
   localCloudStatus,
   readState,
   sdkEnvironment,
-  startLocalCloud,
+  startLocalCloud as startCloud,
   stopLocalCloud,
+  UncleanStopError,
   type LocalCloudState,
+  type StartOptions,
 } from '../local/cloud';
 import { EnvironmentError } from './errors';
 
-export { localCloudStatus, sdkEnvironment, startLocalCloud, stopLocalCloud, type LocalCloudState };
+export { localCloudStatus, sdkEnvironment, stopLocalCloud, type LocalCloudState };
+
+/**
+ * Starts the local cloud (local/cloud.ts). A data folder left by a cloud that did not stop cleanly is
+ * not a failure of the command but a decision the user must make (--fresh or --accept-saved): exit 3.
+ */
+export async function startLocalCloud(options: StartOptions = {}): Promise<LocalCloudState> {
+  try {
+    return await startCloud(options);
+  } catch (e) {
+    if (e instanceof UncleanStopError) throw new EnvironmentError(e.message, { cause: e });
+    throw e;
+  }
+}
 
 /** The running local cloud's state, or an error that says how to start one. */
 export async function requireRunningCloud(): Promise<LocalCloudState> {

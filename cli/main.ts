@@ -109,7 +109,7 @@ export function defaultDeps(io: CliIo): CliDeps {
     useLocalEndpoints(await requireRunningCloud(), io.env);
   };
   const cloud: LocalCloudDeps = {
-    start: () => startLocalCloud(),
+    start: (options) => startLocalCloud(options),
     stop: () => stopLocalCloud(),
     status: () => localCloudStatus(),
     environment: (state) => sdkEnvironment(state),
@@ -170,7 +170,8 @@ export function defaultDeps(io: CliIo): CliDeps {
         cloud: {
           isRunning: async () => (await localCloudStatus()).running,
           start: async () => {
-            const state = await startLocalCloud();
+            // A cloud `local run` owns starts empty, as `make local` always has; a running one is reused.
+            const state = await startLocalCloud({ fresh: true });
             return {
               environment: sdkEnvironment(state),
               account: state.account,
@@ -417,11 +418,24 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExitCode: (code: numbe
     .description(
       'Start the local cloud in the background (or show the one that runs) and print its endpoints.',
     )
+    .option('--fresh', 'delete the data the last cloud saved and start empty (the cloud must be stopped)')
+    .option(
+      '--accept-saved',
+      'start from the saved data even though the last cloud did not stop cleanly (killed, crashed)',
+    )
     .option('--json', 'print the state (endpoints, SDK environment) as JSON')
+    .addHelpText(
+      'after',
+      '\nThe data (streams, objects, catalog, applications, executions) is kept across down and up, in\n' +
+        '<home>/local/data. After a cloud that did not stop cleanly, up refuses until given --fresh or\n' +
+        '--accept-saved.',
+    )
     .action(async (options) => setExitCode(await localUpCommand(options, io, deps.cloud)));
   local
     .command('down')
-    .description('Stop the local cloud and everything it started (Flink jobs included).')
+    .description(
+      'Stop the local cloud and everything it started (Flink jobs included); its data is saved for the next up. Exit 1 when a service could not save.',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (options) => setExitCode(await localDownCommand(options, io, deps.cloud)));
   local
@@ -547,8 +561,8 @@ if (require.main === module) {
     },
     exit: (code) => io.exit(code),
     exitCode: ExitCode.Failed,
-    // stopLocalCloud alone may wait 20 s for the daemon before it kills it.
-    graceMs: 45_000,
+    // stopLocalCloud alone may wait 75 s for the daemon (Flink jobs, moto saving S3) before it kills it.
+    graceMs: 100_000,
   });
   finished = runCli(process.argv.slice(2), io).then((code) => {
     io.dispose();

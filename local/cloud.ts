@@ -5,17 +5,20 @@
  * points the AWS SDKs (and so the Lambda handlers) at it.
  *
  * home = the `home` option, else FLINKFLOW_HOME, else `<repo>/.flinkflow`; all data lives under
- * `<home>/local/data`, the daemon's log in `<home>/local/cloud.log`.
+ * `<home>/local/data` and is kept across stop and start unless the start is `fresh` (data-folder.ts);
+ * the daemon's log is `<home>/local/cloud.log`.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { commandLineOf, descendantsOf, isAlive, residentBytes, stopProcessTree } from './common/processes';
 import { endpointEnvironment, LOCAL_ACCOUNT, LOCAL_REGION, type LocalEndpoints } from './services';
 import { isErrno } from './common/errors';
+import { dataDirOf, readRunMarker, removeRunMarker, UncleanStopError } from './data-folder';
+import { motoStateFile } from './s3/moto-server';
 
 export const repoRoot = path.resolve(__dirname, '..');
 
@@ -45,6 +48,7 @@ export function flinkflowHome(options: HomeOption = {}): string {
 }
 
 export const localDir = (home: string) => path.join(home, 'local');
+export const dataDir = (home: string) => dataDirOf(localDir(home));
 export const statePath = (home: string) => path.join(localDir(home), 'state.json');
 
 /** Reads state.json; undefined when there is none. */
@@ -88,13 +92,35 @@ function tail(file: string, lines = 30): string {
   }
 }
 
+export interface StartOptions extends HomeOption {
+  /** How long to wait for every endpoint; default 60 s plus the time moto needs to load its saved state. */
+  timeoutMs?: number;
+  /** Delete the data folder first: start empty (`flinkflow local up --fresh`). */
+  fresh?: boolean;
+  /**
+   * Start even though the last cloud did not stop cleanly, from its data as it was saved
+   * (`--accept-saved`); without it (or `fresh`) that case is an UncleanStopError.
+   */
+  acceptSaved?: boolean;
+}
+
+/** moto loads its saved state at about 20 MB/s or faster here (docs/benchmarks.md). */
+async function loadAllowanceMs(data: string): Promise<number> {
+  try {
+    return (await stat(motoStateFile(path.join(data, 'moto')))).size / (20 * 1024);
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return 0;
+    throw e;
+  }
+}
+
 /**
  * Starts the local cloud in a detached daemon and resolves with its state once every endpoint listens.
- * If it already runs for this home, resolves with the running one's state.
+ * If it already runs for this home, resolves with the running one's state (`fresh` does not stop it).
+ * The data folder is kept from the last stop unless `fresh`; if the last cloud did not stop cleanly,
+ * rejects with an UncleanStopError unless `fresh` or `acceptSaved`.
  */
-export async function startLocalCloud(
-  options: HomeOption & { timeoutMs?: number } = {},
-): Promise<LocalCloudState> {
+export async function startLocalCloud(options: StartOptions = {}): Promise<LocalCloudState> {
   const home = flinkflowHome(options);
   const existing = await readState({ home });
   if (existing && isAlive(existing.pids.daemon)) return existing;
@@ -102,12 +128,16 @@ export async function startLocalCloud(
   // second of noticing, but one that still holds on is stopped here.
   if (existing) await stopLocalCloud({ home, graceMs: 2_000 });
   await rm(statePath(home), { force: true });
-  // Streams, objects and catalogs live in memory and are gone with the last daemon, so every `up` starts
-  // from empty data: an application stored on disk would otherwise point at a code version that no
-  // longer exists, and its next start would fail with NoSuchVersion.
-  await rm(path.join(localDir(home), 'data'), { recursive: true, force: true });
-  await mkdir(path.join(localDir(home), 'data'), { recursive: true });
+  const data = dataDir(home);
   const logFile = path.join(localDir(home), 'cloud.log');
+  if (options.fresh) {
+    await rm(data, { recursive: true, force: true });
+  } else {
+    const marker = await readRunMarker(data);
+    if (marker && !options.acceptSaved) throw new UncleanStopError(data, marker, logFile);
+    if (marker) await removeRunMarker(data);
+  }
+  await mkdir(data, { recursive: true });
   const logFd = openSync(logFile, 'a');
   const loader = pathToFileURL(require.resolve('tsx')).href;
   const daemon = spawn(
@@ -124,7 +154,8 @@ export async function startLocalCloud(
   closeSync(logFd);
   daemon.unref();
   const pid = daemon.pid as number;
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  const timeoutMs = options.timeoutMs ?? 60_000 + (await loadAllowanceMs(data));
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const state = await readState({ home });
     if (state && state.pids.daemon === pid) return state;
@@ -135,22 +166,32 @@ export async function startLocalCloud(
   }
   await stopProcessTree(pid, 5_000);
   throw new Error(
-    `The local cloud did not start within ${options.timeoutMs ?? 60_000} ms; see ${logFile}:\n${tail(logFile)}`,
+    `The local cloud did not start within ${Math.round(timeoutMs)} ms; see ${logFile}:\n${tail(logFile)}`,
   );
 }
 
+/** What a stop did: whether a cloud ran, the ids killed after the grace, whether every service saved. */
+export interface StopResult {
+  wasRunning: boolean;
+  killed: number[];
+  /**
+   * False when the daemon left its run marker: it was killed, or a service did not save its state. The
+   * next start then needs `fresh` or `acceptSaved`. True when nothing ran.
+   */
+  clean: boolean;
+}
+
 /**
- * Stops the local cloud of this home and every process it started (moto, kinesalite, Flink jobs).
- * Resolves with whether one was running and the ids that had to be killed after the grace period.
+ * Stops the local cloud of this home and every process it started (moto, kinesalite, Flink jobs); each
+ * service saves its state into the data folder on the way. The default grace (75 s) leaves room for the
+ * Flink jobs' stop and for moto to write a large S3 (saving runs at about 60 MB/s here).
  */
-export async function stopLocalCloud(
-  options: HomeOption & { graceMs?: number } = {},
-): Promise<{ wasRunning: boolean; killed: number[] }> {
+export async function stopLocalCloud(options: HomeOption & { graceMs?: number } = {}): Promise<StopResult> {
   const home = flinkflowHome(options);
   const state = await readState({ home });
-  if (!state) return { wasRunning: false, killed: [] };
+  if (!state) return { wasRunning: false, killed: [], clean: true };
   const wasRunning = isAlive(state.pids.daemon);
-  const killed = wasRunning ? await stopProcessTree(state.pids.daemon, options.graceMs ?? 20_000) : [];
+  const killed = wasRunning ? await stopProcessTree(state.pids.daemon, options.graceMs ?? 75_000) : [];
   // Children that outlived a daemon killed earlier (e.g. by a crash) are still named in the state.
   // Their ids are checked against the command line first: an id can have been reused since.
   const servers: [number, string][] = [
@@ -162,7 +203,8 @@ export async function stopLocalCloud(
       killed.push(...(await stopProcessTree(pid, 2_000)));
   }
   await rm(statePath(home), { force: true });
-  return { wasRunning, killed };
+  const clean = (await readRunMarker(state.dataDir)) === undefined;
+  return { wasRunning, killed, clean };
 }
 
 /** Whether something accepts connections on the endpoint's port. */
@@ -243,4 +285,4 @@ export function edgeEnvironment(state: Pick<LocalCloudState, 'edge' | 'region'>)
   };
 }
 
-export { LOCAL_ACCOUNT, LOCAL_REGION };
+export { LOCAL_ACCOUNT, LOCAL_REGION, UncleanStopError };

@@ -101,11 +101,19 @@ export interface LocalServices {
   scheduleRunner: Pick<ScheduleRunner, 'tick'>;
   /** Publishes the counted Kinesis metrics now (the timer does it every `kinesisMetricsPeriodMs`). */
   kinesisMetrics: Pick<KinesisMetrics, 'flush'>;
+  /**
+   * Stops every service, each saving its state; runs every stop, then rejects if any failed (a state
+   * that was not saved: the daemon then keeps the data folder's run marker).
+   */
   stop(): Promise<void>;
 }
 
 export interface LocalServicesOptions {
-  /** Everything the services keep on disk goes under here. */
+  /**
+   * Everything the services keep on disk goes under here, and each loads its state from it when it
+   * starts: kinesalite's LevelDB and the Kinesis gateway's stream extras in `kinesis/`, moto's backends
+   * in `moto/` (saved when it stops), the other services in folders of their own.
+   */
   dataDir: string;
   log?: (service: string, line: string) => void;
   /** Shorter crawler and query phases for tests; see the Glue and Athena options. */
@@ -138,16 +146,40 @@ export async function startServices(options: LocalServicesOptions): Promise<Loca
   const log = options.log ?? (() => undefined);
   await mkdir(options.dataDir, { recursive: true });
   const stops: (() => Promise<void>)[] = [];
+  /** Runs every stop, last started first; resolves with the failures, each logged. */
+  const runStops = async (): Promise<unknown[]> => {
+    const failures: unknown[] = [];
+    for (const stop of stops.splice(0).reverse()) {
+      try {
+        await stop();
+      } catch (e) {
+        log('cloud', `stop failed: ${String(e)}`);
+        failures.push(e);
+      }
+    }
+    return failures;
+  };
   const stopAll = async () => {
-    for (const stop of stops.reverse())
-      await stop().catch((e: unknown) => log('cloud', `stop failed: ${String(e)}`));
+    const failures = await runStops();
+    if (failures.length) {
+      throw new AggregateError(
+        failures,
+        `${failures.length} service(s) did not stop cleanly: ${failures.map((f) => String(f)).join('; ')}`,
+      );
+    }
   };
   try {
-    const [kinesis, s3] = await Promise.all([
-      startLocalKinesis({ log: (l) => log('kinesis', l) }),
-      startLocalS3({ log: (l) => log('s3', l) }),
+    const kinesisDir = path.join(options.dataDir, 'kinesis');
+    const [kinesisStart, s3Start] = await Promise.allSettled([
+      startLocalKinesis({ dataDir: path.join(kinesisDir, 'leveldb'), log: (l) => log('kinesis', l) }),
+      startLocalS3({ stateDir: path.join(options.dataDir, 'moto'), log: (l) => log('s3', l) }),
     ]);
-    stops.push(kinesis.stop, s3.stop);
+    // One of the two may have started when the other failed (moto refusing a saved state, say): stop it.
+    if (kinesisStart.status === 'fulfilled') stops.push(kinesisStart.value.stop);
+    if (s3Start.status === 'fulfilled') stops.push(s3Start.value.stop);
+    if (kinesisStart.status === 'rejected') throw kinesisStart.reason;
+    if (s3Start.status === 'rejected') throw s3Start.reason;
+    const [kinesis, s3] = [kinesisStart.value, s3Start.value];
     // IncomingRecords/IncomingBytes go to moto's CloudWatch; stopped (and flushed) before moto.
     const kinesisMetrics = startKinesisMetrics({
       cloudWatchEndpoint: s3.url,
@@ -160,6 +192,7 @@ export async function startServices(options: LocalServicesOptions): Promise<Loca
       kinesis.url,
       (l) => log('kinesis', l),
       kinesisMetrics.recordPut,
+      path.join(kinesisDir, 'stream-extras.json'),
     );
     stops.push(kinesisGateway.close);
     const schedulerGateway = await startSchedulerGateway(s3.url, (l) => log('scheduler', l));
@@ -313,7 +346,8 @@ export async function startServices(options: LocalServicesOptions): Promise<Loca
       stop: stopAll,
     };
   } catch (e) {
-    await stopAll();
+    // Each failure of these stops is in the log; the error that stopped the start is the one to report.
+    await runStops();
     throw e;
   }
 }

@@ -165,7 +165,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => child.once('exit', resolve));
   } else {
     const startAt = Date.now();
-    const state = await startLocalCloud({ home });
+    const state = await startLocalCloud({ home, fresh: true });
     console.log(
       `local cloud up in ${Date.now() - startAt} ms (startLocalCloud until every endpoint listens)`,
     );

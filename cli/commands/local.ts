@@ -1,13 +1,24 @@
 import type { LocalCloudStatus } from '../../local/cloud';
+import { EnvironmentError, UsageError } from '../errors';
+import { ExitCode } from '../exit-codes';
 import { formatDuration } from '../progress';
 import type { CliIo } from '../io';
 import type { LocalCloudState } from '../local-bindings';
 import { localRun, type LocalRunDeps, type LocalRunOptions } from '../local-run/run';
 import { renderSummary, renderTable } from '../local-run/summary';
 
+/** How `local up` treats the data folder the last cloud left (local/data-folder.ts). */
+export interface LocalUpOptions {
+  /** Delete it first: start empty. */
+  fresh?: boolean;
+  /** Start from it even though the last cloud did not stop cleanly. */
+  acceptSaved?: boolean;
+}
+
 export interface LocalCloudDeps {
-  start(): Promise<LocalCloudState>;
-  stop(): Promise<{ wasRunning: boolean; killed: number[] }>;
+  start(options?: LocalUpOptions): Promise<LocalCloudState>;
+  /** `clean`: every service saved its state (absent: the caller does not know). */
+  stop(): Promise<{ wasRunning: boolean; killed: number[]; clean?: boolean }>;
   status(): Promise<LocalCloudStatus>;
   environment(state: LocalCloudState): Record<string, string>;
 }
@@ -23,15 +34,30 @@ export function environmentExports(environment: Record<string, string>): string[
     .map(([k, v]) => `export ${k}=${v}`);
 }
 
-/** `flinkflow local up`. */
+/** `flinkflow local up [--fresh | --accept-saved]`. */
 export async function localUpCommand(
-  options: { json?: boolean },
+  options: { json?: boolean } & LocalUpOptions,
   io: CliIo,
   deps: LocalCloudDeps,
 ): Promise<number> {
+  if (options.fresh && options.acceptSaved) {
+    throw new UsageError(
+      '--fresh discards the saved data and --accept-saved starts from it: give one of them, not both.',
+    );
+  }
   const started = io.now();
-  io.err('Starting the local cloud...');
-  const state = await deps.start();
+  if (options.fresh && (await deps.status()).processes > 0) {
+    // Deleting the data under running services would corrupt what they hold; the running cloud is not
+    // silently handed back as if it were fresh either.
+    throw new EnvironmentError(
+      'The local cloud is running, so its data cannot be deleted under it: stop it first (`flinkflow local down`), then `flinkflow local up --fresh`.',
+    );
+  }
+  io.err(options.fresh ? 'Starting the local cloud from empty data...' : 'Starting the local cloud...');
+  const state = await deps.start({
+    ...(options.fresh ? { fresh: true } : {}),
+    ...(options.acceptSaved ? { acceptSaved: true } : {}),
+  });
   if (options.json) {
     io.out(JSON.stringify({ ...state, sdkEnvironment: deps.environment(state) }, null, 2));
     return 0;
@@ -68,6 +94,14 @@ export async function localDownCommand(
     io.out(
       `Local cloud stopped${result.killed.length ? ` (${result.killed.length} process(es) had to be killed)` : ''}.`,
     );
+  if (result.clean === false) {
+    // The data is kept, but the next `up` refuses it until told what to do: say so now.
+    io.err(
+      'Not every service saved its state (see the log), so the next `flinkflow local up` will ask for ' +
+        '--fresh (discard the data) or --accept-saved (start from it as saved).',
+    );
+    return ExitCode.Failed;
+  }
   return 0;
 }
 

@@ -8,7 +8,9 @@
  * Everything else, CBOR requests included, passes through unchanged.
  */
 import { Decoder, Encoder } from 'cbor';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 
 const JSON_TYPE = 'application/x-amz-json-1.1';
@@ -21,6 +23,47 @@ const ON_DEMAND_SHARDS = 4;
 interface StreamExtras {
   mode: 'PROVISIONED' | 'ON_DEMAND';
   encryption?: { EncryptionType: string; KeyId: string };
+}
+
+/** The gateway's own per-stream state as saved on disk. */
+interface SavedExtras {
+  version: 1;
+  streams: Record<string, StreamExtras>;
+}
+
+/**
+ * Reads the per-stream extras saved in `file`; none when there is no file. A file that does not read
+ * as the gateway wrote it is an error: guessing would show streams with the wrong mode or encryption.
+ */
+export function loadStreamExtras(file: string): Map<string, StreamExtras> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+    throw e;
+  }
+  const unreadable = (why: string) =>
+    `The Kinesis streams' modes and encryption saved in ${file} cannot be read (${why}). Start the local ` +
+    'cloud with `flinkflow local up --fresh` to discard the saved data.';
+  let saved: Partial<SavedExtras> | null;
+  try {
+    saved = JSON.parse(text) as Partial<SavedExtras> | null;
+  } catch (e) {
+    throw new Error(unreadable(`not JSON: ${(e as Error).message}`), { cause: e });
+  }
+  if (saved?.version !== 1 || typeof saved.streams !== 'object' || saved.streams === null) {
+    throw new Error(unreadable('not the version 1 layout the gateway writes'));
+  }
+  return new Map(Object.entries(saved.streams));
+}
+
+/** Writes the extras to `file` through a temporary file and a rename, so a reader never sees half of it. */
+function saveStreamExtras(file: string, extras: Map<string, StreamExtras>): void {
+  const saved: SavedExtras = { version: 1, streams: Object.fromEntries(extras) };
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(saved, null, 2)}\n`);
+  renameSync(`${file}.tmp`, file);
 }
 
 export interface KinesisGateway {
@@ -128,15 +171,21 @@ export function successfulPut(
 
 /**
  * Starts the gateway on a free port of 127.0.0.1, forwarding to kinesalite at `upstream`; `onPut` hears
- * of every successful put (the stream metrics, local/kinesis/metrics.ts).
+ * of every successful put (the stream metrics, local/kinesis/metrics.ts). With `stateFile`, the streams'
+ * modes and encryption are loaded from it and written to it at every change (they are few and rare), so
+ * they stay in step with kinesalite's LevelDB even when the process is killed.
  */
 export function startKinesisGateway(
   upstream: string,
   log: (line: string) => void = () => undefined,
   onPut?: PutObserver,
+  stateFile?: string,
 ): Promise<KinesisGateway> {
   const target = new URL(upstream);
-  const extras = new Map<string, StreamExtras>();
+  const extras = stateFile ? loadStreamExtras(stateFile) : new Map<string, StreamExtras>();
+  const changed = () => {
+    if (stateFile) saveStreamExtras(stateFile, extras);
+  };
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
   const forward = (
@@ -367,7 +416,10 @@ export function startKinesisGateway(
       delete input['StreamModeDetails'];
       body = Buffer.from(JSON.stringify(input));
       const answer = await forward(req, body);
-      if (answer.status === 200 && name) extras.set(name, { mode });
+      if (answer.status === 200 && name) {
+        extras.set(name, { mode });
+        changed();
+      }
       return reply(res, answer.status, answer.headers, answer.body);
     }
     if (operation === 'StartStreamEncryption' || operation === 'StopStreamEncryption') {
@@ -394,10 +446,11 @@ export function startKinesisGateway(
         delete record.encryption;
       }
       extras.set(name as string, record);
+      changed();
       log(`${operation} ${name}`);
       return jsonReply(res, 200, {});
     }
-    if (operation === 'DeleteStream' && name) extras.delete(name);
+    if (operation === 'DeleteStream' && name && extras.delete(name)) changed();
     body = Buffer.from(JSON.stringify(input));
     const answer = await forward(req, body);
     if (

@@ -13,7 +13,7 @@ export interface LocalKinesis {
 }
 
 export interface LocalKinesisOptions {
-  /** LevelDB folder; in memory when absent. */
+  /** LevelDB folder, whose streams and records outlive the process; in memory when absent. */
   dataDir?: string;
   /** How long a stream stays CREATING/DELETING/UPDATING. Kinesalite's default is 500 ms. */
   transitionMs?: number;
@@ -45,7 +45,14 @@ export async function startLocalKinesis(options: LocalKinesisOptions = {}): Prom
     url: `http://127.0.0.1:${match[1] as string}`,
     pid: child.pid as number,
     stop: async () => {
-      await stopProcessTree(child.pid as number, 3_000);
+      // It waits out stream transitions (kinesalite-main.js), then closes LevelDB.
+      const killed = await stopProcessTree(child.pid as number, 3_000 + transitionMs);
+      if (options.dataDir && killed.includes(child.pid as number)) {
+        throw new Error(
+          `kinesalite did not close its database in ${options.dataDir} within ${3_000 + transitionMs} ms and was ` +
+            'killed: a stream being created, deleted or resharded may be left in that status.',
+        );
+      }
     },
   };
 }

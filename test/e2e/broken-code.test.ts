@@ -49,7 +49,7 @@ describe('Provisioning with a broken code zip on the local cloud', () => {
   it("It should fail the execution with the job's error, within a bounded time", async () => {
     // Prepare
     await mkdir(home, { recursive: true });
-    const state = await startLocalCloud({ home });
+    const state = await startLocalCloud({ home, fresh: true });
     const environment = sdkEnvironment(state);
     // The SDK reads region and credentials from process.env, as the handlers do.
     Object.assign(process.env, environment);

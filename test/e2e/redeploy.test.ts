@@ -175,7 +175,7 @@ describe('Re-deploys on the local cloud, from an S3 upload', () => {
   }
 
   beforeAll(async () => {
-    state = await startLocalCloud({ home });
+    state = await startLocalCloud({ home, fresh: true });
     Object.assign(process.env, sdkEnvironment(state));
     clients = createAwsClients(process.env);
     await deployLocally(clients, state);

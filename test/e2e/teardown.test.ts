@@ -69,7 +69,7 @@ describe('flinkflow destroy on the local cloud', () => {
 
   beforeAll(async () => {
     await mkdir(home, { recursive: true });
-    state = await startLocalCloud({ home });
+    state = await startLocalCloud({ home, fresh: true });
     Object.assign(process.env, sdkEnvironment(state));
     clients = createAwsClients(process.env);
     scheduler = new SchedulerClient({});

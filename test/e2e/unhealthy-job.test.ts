@@ -35,7 +35,7 @@ describe('Provisioning a job that crash-loops after RUNNING, on the local cloud'
   it("It should fail with ApplicationUnhealthyError naming the job's exception and stop the application", async () => {
     // Prepare
     await mkdir(home, { recursive: true });
-    const state = await startLocalCloud({ home });
+    const state = await startLocalCloud({ home, fresh: true });
     const environment = sdkEnvironment(state);
     Object.assign(process.env, environment);
     const clients = createAwsClients(process.env);

@@ -22,6 +22,7 @@ import {
   sdkEnvironment,
   startLocalCloud,
   stopLocalCloud,
+  UncleanStopError,
   type LocalCloudState,
 } from '../../local/cloud';
 import { descendantsOf, isAlive } from '../../local/common/processes';
@@ -34,7 +35,7 @@ let state: LocalCloudState;
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  state = await startLocalCloud({ home });
+  state = await startLocalCloud({ home, fresh: true });
 }, 90_000);
 
 afterAll(async () => {
@@ -168,28 +169,37 @@ describe('local cloud lifecycle', () => {
 
     // Assess
     expect(result.wasRunning).toBe(true);
+    expect(result.clean).toBe(true);
     expect(tree.filter(isAlive)).toEqual([]);
     expect(existsSync(path.join(home, 'local', 'state.json'))).toBe(false);
     expect(status.running).toBe(false);
   });
 
-  it('It should start from empty data, so no application outlives the objects and streams it points at', async () => {
-    // Prepare: what a previous cloud's Managed Flink endpoint left on disk.
-    const stale = path.join(home, 'local', 'data', 'flink', 'apps', 'gone-app', 'stale.json');
-    mkdirSync(path.dirname(stale), { recursive: true });
-    writeFileSync(stale, '{}');
+  it('It should keep the data folder across stop and start, and delete it when the start is fresh', async () => {
+    // Prepare: a file a service of the previous cloud left in the data folder.
+    const saved = path.join(home, 'local', 'data', 'flink', 'apps', 'kept-app', 'saved.json');
+    mkdirSync(path.dirname(saved), { recursive: true });
+    writeFileSync(saved, '{}');
 
     // Act
     const restarted = await startLocalCloud({ home });
-    const leftOver = existsSync(stale);
+    const keptByUp = existsSync(saved);
+    const markerWhileRunning = existsSync(path.join(home, 'local', 'data', 'run-marker.json'));
+    const stopped = await stopLocalCloud({ home });
+    const fresh = await startLocalCloud({ home, fresh: true });
+    const keptByFresh = existsSync(saved);
     await stopLocalCloud({ home });
 
     // Assess
     expect(restarted.dataDir).toBe(path.join(home, 'local', 'data'));
-    expect(leftOver).toBe(false);
-  }, 60_000);
+    expect(keptByUp).toBe(true);
+    expect(markerWhileRunning).toBe(true);
+    expect(stopped.clean).toBe(true);
+    expect(fresh.dataDir).toBe(restarted.dataDir);
+    expect(keptByFresh).toBe(false);
+  }, 90_000);
 
-  it('It should let its servers leave when the daemon is killed outright, and start again for the same home', async () => {
+  it('It should let its servers leave when the daemon is killed outright, then refuse its data until told --fresh or --accept-saved', async () => {
     // Prepare
     const crashed = await startLocalCloud({ home });
     const servers = [crashed.pids.kinesis, crashed.pids.s3];
@@ -199,13 +209,27 @@ describe('local cloud lifecycle', () => {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline && servers.some(isAlive)) await new Promise((r) => setTimeout(r, 200));
     const orphans = servers.filter(isAlive);
-    const restarted = await startLocalCloud({ home });
+    const refused = await startLocalCloud({ home }).catch((e: unknown) => e);
+    const notStarted = await localCloudStatus({ home });
+    const accepted = await startLocalCloud({ home, acceptSaved: true });
     const status = await localCloudStatus({ home });
+    const stopped = await stopLocalCloud({ home });
+    const again = await startLocalCloud({ home });
     await stopLocalCloud({ home });
 
     // Assess
     expect(orphans).toEqual([]);
-    expect(restarted.pids.daemon).not.toBe(crashed.pids.daemon);
+    expect(refused).toBeInstanceOf(UncleanStopError);
+    const message = (refused as Error).message;
+    expect(message).toContain(`pid ${crashed.pids.daemon}`);
+    expect(message).toContain(path.join(home, 'local', 'data'));
+    expect(message).toContain('`flinkflow local up --fresh`');
+    expect(message).toContain('`flinkflow local up --accept-saved`');
+    expect(notStarted.running).toBe(false);
+    expect(accepted.pids.daemon).not.toBe(crashed.pids.daemon);
     expect(status.running).toBe(true);
-  }, 60_000);
+    // A clean stop after accepting leaves no marker: the next start needs no option.
+    expect(stopped.clean).toBe(true);
+    expect(again.pids.daemon).not.toBe(accepted.pids.daemon);
+  }, 120_000);
 });

@@ -29,7 +29,7 @@ it('It should log an uncaught exception, stop its children, remove the state fil
     `--require ${path.resolve(__dirname, '..', 'support', 'throw-when-handled.js')}`;
   process.env['FLINKFLOW_TEST_THROW_IN'] = 'daemon.ts';
   process.env['FLINKFLOW_TEST_THROW_AFTER_MS'] = '3000';
-  const state: LocalCloudState = await startLocalCloud({ home });
+  const state: LocalCloudState = await startLocalCloud({ home, fresh: true });
   process.env = { ...savedEnv };
   const pids = [state.pids.daemon, state.pids.kinesis, state.pids.s3];
   const aliveAtStart = pids.map(isAlive);
@@ -42,6 +42,8 @@ it('It should log an uncaught exception, stop its children, remove the state fil
   expect(aliveAtStart).toEqual([true, true, true]);
   expect(pids.map(isAlive)).toEqual([false, false, false]);
   expect(existsSync(path.join(home, 'local', 'state.json'))).toBe(false);
+  // A cloud that stopped on a bug did not stop cleanly: its data keeps the run marker.
+  expect(existsSync(path.join(home, 'local', 'data', 'run-marker.json'))).toBe(true);
   const log = readFileSync(state.logFile, 'utf8');
   expect(log).toContain('[cloud] uncaught exception: Error: planted in daemon.ts by a test');
   expect(log).toContain('[cloud] stopping what this process started, then exiting with code 1');

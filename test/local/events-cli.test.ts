@@ -55,7 +55,7 @@ async function receiveOne(queueUrl: string, timeoutMs: number): Promise<{ Body: 
 }
 
 beforeAll(async () => {
-  state = await startLocalCloud({ home });
+  state = await startLocalCloud({ home, fresh: true });
   edgeEnv = {
     PATH: process.env['PATH'],
     HOME: home,

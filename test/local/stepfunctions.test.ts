@@ -74,7 +74,7 @@ async function untilDone(
 }
 
 beforeAll(async () => {
-  state = await startLocalCloud({ home });
+  state = await startLocalCloud({ home, fresh: true });
   machineArn = state.stateMachines['flinkflow-provisioning'] as string;
   sfn = new SFNClient({ endpoint: state.edge, region: state.region, credentials });
   edgeEnv = {
