@@ -126,7 +126,10 @@ function runsOf(dataDir: string): string[] {
     : [];
 }
 
-/** The completed checkpoints of a run (`chk-<n>` with its `_metadata`), newest last. */
+/**
+ * The completed checkpoints of a run (`chk-<n>` with its `_metadata`), newest last. Flink keeps only the
+ * newest completed one, so progress shows in the number n, not in how many there are.
+ */
 function completedCheckpoints(runDir: string): string[] {
   const root = path.join(runDir, 'work', 'checkpoints');
   if (!existsSync(root)) return [];
@@ -142,6 +145,10 @@ function completedCheckpoints(runDir: string): string[] {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 20) throw error;
     }
   }
+}
+
+function checkpointNumber(checkpoint: string | undefined): number {
+  return checkpoint ? Number(/chk-(\d+)$/.exec(checkpoint)![1]) : 0;
 }
 
 function runnerLogOf(dataDir: string, runDir: string): string {
@@ -303,11 +310,14 @@ describe('A RUNNING application across local down and up, on real Flink', () => 
     appendFileSync(logFile, `${new Date().toISOString()} ${service}: ${line}\n`);
   let services: LocalServices | undefined;
   let clients: Clients | undefined;
+  let passed = false;
 
   afterAll(async () => {
     clients?.destroy();
     await services?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    // A failed run leaves its data folder (the services' log, the runs' logs) to be read.
+    if (passed) rmSync(dataDir, { recursive: true, force: true });
+    else process.stderr.write(`e2e-resume: the data folder is kept: ${dataDir}\n`);
   });
 
   it('It should be RUNNING again after up, resume from its newest checkpoint, count one restart and lose or repeat no window', async () => {
@@ -320,20 +330,25 @@ describe('A RUNNING application across local down and up, on real Flink', () => 
     const generator = new TickGenerator(SEED);
     const produced: TickEvent[] = [];
     const statuses: string[] = [];
-    const checkpointsBefore = completedCheckpoints(firstRun!).length;
+    const newestAtProductionStart = checkpointNumber(completedCheckpoints(firstRun!).at(-1));
     let ticks = produce(clients.kinesis, generator, produced);
     const { s3, flink } = clients;
-    await watch(
-      flink,
-      async () => {
-        const checkpointed = completedCheckpoints(firstRun!).length >= checkpointsBefore + 2;
-        return checkpointed && (await outputRows(s3)).length >= 3 ? true : undefined;
-      },
-      240_000,
-      statuses,
-      'a checkpoint after production began and three committed windows',
-    );
-    await ticks.stop();
+    try {
+      await watch(
+        flink,
+        async () => {
+          const newest = checkpointNumber(completedCheckpoints(firstRun!).at(-1));
+          return newest >= newestAtProductionStart + 2 && (await outputRows(s3)).length >= 3
+            ? true
+            : undefined;
+        },
+        240_000,
+        statuses,
+        'a checkpoint after production began and three committed windows',
+      );
+    } finally {
+      await ticks.stop();
+    }
     const producedBeforeDown = produced.length;
     const jvms = javaPidsMentioning(firstRun!);
 
@@ -365,8 +380,11 @@ describe('A RUNNING application across local down and up, on real Flink', () => 
     );
     const runningAgainMs = Date.now() - upAt;
     ticks = produce(clients.kinesis, generator, produced);
-    await sleep(20_000);
-    await ticks.stop();
+    try {
+      await sleep(20_000);
+    } finally {
+      await ticks.stop();
+    }
     const s3After = clients.s3;
     const comparison = await watch(
       clients.flink,
@@ -419,5 +437,6 @@ describe('A RUNNING application across local down and up, on real Flink', () => 
     expect(comparison.duplicates).toEqual([]);
     expect(comparison.wrong).toEqual([]);
     expect(comparison.missing).toEqual([]);
+    passed = true;
   });
 });
