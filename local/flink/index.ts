@@ -12,8 +12,9 @@ export { applicationPaths, FlinkService, type FlinkProvider, type FlinkServiceOp
 export const FLINK_TARGET_PREFIX = 'KinesisAnalytics_20180523';
 
 /**
- * Creates the service: loads the application store under `dataDir` (applications that were running
- * before a restart come back READY) and returns the provider and a shutdown that stops every job.
+ * Creates the service: loads the application store under `dataDir` (an application that was RUNNING
+ * before the endpoint stopped stays RUNNING and its job restarts from its newest checkpoint; resume.ts
+ * decides the other statuses) and returns the provider and a shutdown that stops every job.
  */
 export async function createFlinkService(
   options: FlinkServiceOptions,

@@ -121,6 +121,30 @@ export interface ApplicationRecord {
   lastLogPath?: string;
   /** Why the job last stopped by itself (it failed or finished while RUNNING), if it did. */
   lastRunError?: string;
+  /** The newest run of the job: what a restart after `local down`/`up` resumes from (resume.ts). */
+  run?: RunRecord;
+}
+
+/**
+ * One run of an application's job as the store keeps it, written when the run is launched: enough to
+ * restart the job from its newest state after the endpoint itself stopped.
+ */
+export interface RunRecord {
+  versionId: number;
+  /** The run's `state.checkpoints.dir` (`<run>/work/checkpoints`). */
+  checkpointsDir: string;
+  /** Where the run writes its savepoints (snapshots on), if anywhere. */
+  savepointDir?: string;
+  /** The savepoint or checkpoint the run started from; a restart with no newer state uses it. */
+  restoredFrom?: string;
+  launchedAt: number;
+  /** When the endpoint shut down while this run's job ran (kept with `metrics`). */
+  stoppedAt?: number;
+  /**
+   * The application's metric totals since its StartApplication, saved when the endpoint shuts down, so
+   * the counts go on after it starts again (numRestarts included) instead of starting at zero.
+   */
+  metrics?: { numRestarts: number; numberOfCompletedCheckpoints: number; numberOfFailedCheckpoints: number };
 }
 
 export interface StoreFile {

@@ -40,8 +40,10 @@ import {
   JobSupervisor,
   applicationPaths,
   errorText,
+  newestState,
   type SupervisorOptions,
 } from './supervisor';
+import { planResume, type ResumeAction } from './resume';
 import {
   applyUpdate,
   md5Hex,
@@ -119,9 +121,88 @@ export class FlinkService {
     });
   }
 
-  /** Loads the store; runs did not survive the restart, so anything that was running is READY now. */
+  /**
+   * Loads the store and brings each application back to what the service would show after its control
+   * plane restarted (resume.ts): a RUNNING one stays RUNNING and its job restarts from its newest state.
+   */
   load(): void {
     this.store.load();
+    for (const app of [...this.apps.values()]) this.resume(app, planResume(app));
+  }
+
+  private resume(app: ApplicationRecord, action: ResumeAction): void {
+    switch (action.kind) {
+      case 'none':
+        return;
+      case 'ready':
+        app.lastRunError = action.reason;
+        this.setStatus(app, 'READY');
+        this.options.log(`flink: ${app.name}: ${action.reason}`);
+        return;
+      case 'delete':
+        this.apps.delete(app.name);
+        fs.rmSync(applicationPaths(this.options.dataDir, app.name).root, { recursive: true, force: true });
+        this.save();
+        this.options.log(
+          `flink: deleted application ${app.name} (its DeleteApplication began before the stop)`,
+        );
+        return;
+      case 'restart': {
+        const when = action.run.stoppedAt
+          ? `at ${new Date(action.run.stoppedAt).toISOString()}`
+          : 'without shutting the endpoint down (nothing saved the time)';
+        this.setStatus(app, 'RUNNING');
+        this.jobs.resume(
+          app,
+          action.version,
+          action.run,
+          `the local cloud stopped ${when} and the job's process with it; on AWS the application would have kept running`,
+        );
+        return;
+      }
+      case 'start': {
+        const op = this.newOperation(app, action.operation, action.interrupted?.versionChange);
+        if (action.interrupted) {
+          action.interrupted.errorString = `${action.interrupted.errorString ?? 'Interrupted.'} The endpoint started it again as operation ${op.operationId}.`;
+        }
+        const version = currentVersion(app);
+        let fromSavepoint: string | undefined;
+        try {
+          fromSavepoint =
+            action.operation === 'RollbackApplication'
+              ? app.run?.versionId === app.versionId
+                ? newestState(app.run)
+                : this.latestSnapshot(app)?.savepointPath
+              : this.restorePoint(app, version.config);
+        } catch (e) {
+          // The custom snapshot the start named was deleted meanwhile: the start fails as it would now.
+          this.setStatus(app, 'READY');
+          finish(op, 'FAILED', Date.now(), errorText(e));
+          return;
+        }
+        this.setStatus(app, action.operation === 'RollbackApplication' ? 'ROLLING_BACK' : 'STARTING');
+        this.jobs.resetTelemetry(app);
+        this.launchInBackground(app, version, fromSavepoint, op);
+        return;
+      }
+      case 'rollback': {
+        const run = app.run;
+        // The state of the version that ran: its run's newest checkpoint or the savepoint the update
+        // took of it, or, once the new version's run had begun, the savepoint that run started from.
+        const savepoint = run?.versionId === action.target.versionId ? newestState(run) : run?.restoredFrom;
+        this.background(app, (signal) =>
+          this.systemRollback(
+            app,
+            action.failed,
+            'The local cloud stopped before the update ended.',
+            action.target,
+            savepoint,
+            signal,
+          ),
+        );
+        return;
+      }
+    }
   }
 
   /** The provider the JSON 1.1 server mounts: one method per API operation. */
@@ -147,7 +228,11 @@ export class FlinkService {
     };
   }
 
-  /** Stops every job (no savepoint), ends background work and saves the store. */
+  /**
+   * Kills every job (no savepoint: the next load restarts it from its newest checkpoint, see
+   * docs/local-flink.md), ends background work and saves the store. Statuses are saved as they are, for
+   * the next load to resume from; operations still in progress end FAILED.
+   */
   async shutdown(): Promise<void> {
     this.closed = true;
     for (const activity of this.activities.values()) abortActivity(activity);
@@ -155,7 +240,6 @@ export class FlinkService {
     await this.jobs.killEverything();
     const now = Date.now();
     for (const app of this.apps.values()) {
-      if (app.status !== 'READY') app.status = 'READY';
       for (const op of app.operations) {
         if (op.status === 'IN_PROGRESS')
           finish(op, 'FAILED', now, 'The local cloud stopped before the operation ended.');
@@ -247,6 +331,17 @@ export class FlinkService {
     this.setStatus(app, 'STARTING');
     // A start begins the metrics afresh (numRestarts counts the restarts of this start's job).
     this.jobs.resetTelemetry(app);
+    this.launchInBackground(app, version, fromSavepoint, op);
+    return { OperationId: op.operationId };
+  }
+
+  /** Launches the version in the background: RUNNING and the operation SUCCESSFUL, or READY and FAILED. */
+  private launchInBackground(
+    app: ApplicationRecord,
+    version: VersionRecord,
+    fromSavepoint: string | undefined,
+    op: OperationRecord,
+  ): void {
     this.background(app, async (signal) => {
       try {
         await this.jobs.launch(app, version, fromSavepoint, signal);
@@ -259,7 +354,6 @@ export class FlinkService {
         finish(op, 'FAILED', Date.now(), errorText(e));
       }
     });
-    return { OperationId: op.operationId };
   }
 
   private stopApplication(input: Json): Json {

@@ -1,8 +1,8 @@
 /**
  * The Managed Flink endpoint's store: its applications (versions, operations, snapshots, tags), kept in
  * `<dataDir>/applications.json` and written whole, by rename, after every change. Loading it is the
- * service's start; jobs do not survive a restart, so what was running or changing comes back READY and an
- * operation in flight FAILED, each saying why.
+ * service's start: the statuses come back as they were stored (resume.ts decides what each becomes), an
+ * operation in flight FAILED and a snapshot still being taken FAILED, each saying why.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -62,14 +62,12 @@ export class FlinkApplicationStore {
     if (!stored) return;
     const now = Date.now();
     for (const app of stored.applications) {
-      if (app.status !== 'READY') {
-        app.lastRunError = `The local cloud stopped while the application was ${app.status}; the job no longer runs.`;
-        app.status = 'READY';
-      }
       for (const op of app.operations) {
         if (op.status === 'IN_PROGRESS')
           finish(op, 'FAILED', now, 'The local cloud stopped before the operation ended.');
       }
+      // Its savepoint never completed (the runner writes the record's path only once it has).
+      for (const snapshot of app.snapshots) if (snapshot.status === 'CREATING') snapshot.status = 'FAILED';
       this.applications.set(app.name, app);
     }
   }

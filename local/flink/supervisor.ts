@@ -17,11 +17,12 @@ import type {
   ApplicationConfig,
   ApplicationRecord,
   ApplicationStatus,
+  RunRecord,
   SnapshotRecord,
   VersionRecord,
 } from './model';
 import { JobFailedError, JobRun, delay } from './runner';
-import { ApplicationTelemetry } from './telemetry';
+import { ApplicationTelemetry, type JobMetrics } from './telemetry';
 import { bucketOf } from './validate';
 import { isErrno } from '../common/errors';
 
@@ -86,18 +87,23 @@ export function applicationPaths(dataDir: string, name: string) {
   };
 }
 
-interface ActiveRun {
+/** What a restart resumes from: the state a run left (checkpoints, savepoints) or what it started from. */
+interface RestartSource {
+  /** The run's state.checkpoints.dir, where a restart looks for the newest checkpoint. */
+  checkpointsDir: string;
+  /** Where the run wrote savepoints (a stop for a snapshot or an update), if anywhere. */
+  savepointDir?: string;
+  /** The savepoint or checkpoint this run started from; a restart with no newer state uses it. */
+  restoredFrom?: string;
+  /** When the job reached RUNNING. */
+  runningSince?: number;
+}
+
+interface ActiveRun extends RestartSource {
   job: JobRun;
   versionId: number;
   /** Set before we stop the job ourselves, so its exit is not taken for a crash. */
   expectedExit: boolean;
-  savepointDir?: string;
-  /** The savepoint or checkpoint this run started from; a restart with no newer checkpoint uses it. */
-  restoredFrom?: string;
-  /** The run's state.checkpoints.dir, where a restart looks for the newest checkpoint. */
-  checkpointsDir: string;
-  /** When the job reached RUNNING. */
-  runningSince?: number;
 }
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -166,9 +172,21 @@ export class JobSupervisor {
     if (run) run.expectedExit = true;
   }
 
-  /** Kills every job (no savepoint); the endpoint is shutting down. */
+  /**
+   * Kills every job (no savepoint); the endpoint is shutting down. Each application's metric totals and
+   * the time are kept on its run record first, so a restart after the next load counts on from them.
+   */
   async killEverything(): Promise<void> {
+    const now = Date.now();
     for (const run of this.runs.values()) run.expectedExit = true;
+    // Also an application whose restart was pending: its job is down, its counts are not.
+    for (const [name, telemetry] of this.telemetry) {
+      const app = this.host.application(name);
+      if (app?.run) {
+        app.run.metrics = telemetry.totals();
+        app.run.stoppedAt = now;
+      }
+    }
     await Promise.allSettled([...this.liveJobs.keys()].map((name) => this.killAll(name)));
     this.runs.clear();
   }
@@ -225,6 +243,16 @@ export class JobSupervisor {
     const savepointDir = version.config.snapshotsEnabled ? path.join(paths.savepoints, runId) : undefined;
     if (savepointDir) fs.mkdirSync(savepointDir, { recursive: true });
     if (signal.aborted) throw new AbortedError();
+    const checkpointsDir = path.join(runDir, 'work', 'checkpoints');
+    // Stored before the job starts: what a restart needs if the endpoint stops while this run lives.
+    app.run = {
+      versionId: version.versionId,
+      checkpointsDir,
+      ...(savepointDir ? { savepointDir } : {}),
+      ...(fromSavepoint ? { restoredFrom: fromSavepoint } : {}),
+      launchedAt: Date.now(),
+    };
+    this.host.save();
 
     const job = new JobRun({
       command: this.runnerCommand,
@@ -261,7 +289,7 @@ export class JobSupervisor {
       expectedExit: false,
       ...(savepointDir ? { savepointDir } : {}),
       ...(fromSavepoint ? { restoredFrom: fromSavepoint } : {}),
-      checkpointsDir: path.join(runDir, 'work', 'checkpoints'),
+      checkpointsDir,
     };
     this.runs.set(app.name, run);
     this.options.log(`flink: ${app.name} v${version.versionId} runner pid ${job.pid}, log ${logPath}`);
@@ -396,6 +424,16 @@ export class JobSupervisor {
   }
 
   /**
+   * Restarts the job of an application that was RUNNING when the endpoint stopped, now that it is loaded
+   * again: the same restart as after a process death (one more restart counted, on top of the totals
+   * saved at the stop; the reason in the log stream), from the stored run's newest state.
+   */
+  resume(app: ApplicationRecord, version: VersionRecord, run: RunRecord, cause: string): void {
+    this.resetTelemetry(app, run.metrics).endRun(true);
+    this.scheduleRestart(app, version, run, cause);
+  }
+
+  /**
    * Restarts the job of a RUNNING application whose process died: after the streak's backoff, from the
    * dead run's newest checkpoint, else from what that run started from (a savepoint, or nothing). The
    * reason goes to the endpoint's log and the application's log stream; a restart that fails before the
@@ -404,14 +442,14 @@ export class JobSupervisor {
   private scheduleRestart(
     app: ApplicationRecord,
     version: VersionRecord,
-    dead: ActiveRun,
+    dead: RestartSource,
     cause: string,
   ): void {
     const streak = this.streaks.get(app.name) ?? new RestartStreak(this.restartPolicy);
     this.streaks.set(app.name, streak);
     if (dead.runningSince !== undefined) streak.ranFor(Date.now() - dead.runningSince);
     const { attempt, delayMs } = streak.next();
-    const restoreFrom = latestCheckpoint(dead.checkpointsDir) ?? dead.restoredFrom;
+    const restoreFrom = newestState(dead);
     const from = restoreFrom ? `from ${restoreFrom}` : 'from the start (no checkpoint yet)';
     const message = `The job's process ended while RUNNING: ${cause}. Restart ${attempt} of this streak in ${delayMs} ms, ${from}.`;
     this.options.log(`flink: ${app.name} ${message}`);
@@ -438,7 +476,7 @@ export class JobSupervisor {
         if (e instanceof AbortedError || app.status !== 'RUNNING' || this.host.closed()) return;
         this.telemetryOf(app).failedRestart();
         // The failed attempt never ran, so the next one resumes from the same point.
-        const next: ActiveRun = { ...dead };
+        const next: RestartSource = { ...dead };
         delete next.runningSince;
         if (restoreFrom) next.restoredFrom = restoreFrom;
         this.scheduleRestart(app, version, next, errorText(e));
@@ -450,8 +488,11 @@ export class JobSupervisor {
     return this.telemetry.get(app.name) ?? this.resetTelemetry(app);
   }
 
-  /** Starts the application's metric totals, restart streak and log queue afresh (StartApplication). */
-  resetTelemetry(app: ApplicationRecord): ApplicationTelemetry {
+  /**
+   * Starts the application's metric totals (from `totals`, those saved before the endpoint stopped, else
+   * zero), restart streak and log queue afresh (StartApplication, a resume).
+   */
+  resetTelemetry(app: ApplicationRecord, totals?: JobMetrics): ApplicationTelemetry {
     const previous = this.telemetry.get(app.name);
     if (previous) void previous.flush();
     this.streaks.delete(app.name);
@@ -462,6 +503,7 @@ export class JobSupervisor {
       logStreamArns: () => currentVersion(app).config.cloudWatchLogStreamArns,
       ...(this.cloudWatch ? { cloudWatch: this.cloudWatch } : {}),
       ...(this.logs ? { logs: this.logs } : {}),
+      ...(totals ? { initialTotals: totals } : {}),
       log: this.options.log,
     });
     this.telemetry.set(app.name, telemetry);
@@ -527,6 +569,10 @@ export function restartDelayMs(policy: RestartPolicy, attempt: number): number {
  * as a `file:` URI the runner's --from-savepoint takes. Undefined when there is none.
  */
 export function latestCheckpoint(checkpointsDir: string): string | undefined {
+  return newestCheckpoint(checkpointsDir)?.uri;
+}
+
+function newestCheckpoint(checkpointsDir: string): { uri: string; mtime: number } | undefined {
   let best: { n: number; mtime: number; dir: string } | undefined;
   let jobs: string[];
   try {
@@ -560,7 +606,52 @@ export function latestCheckpoint(checkpointsDir: string): string | undefined {
       if (!best || mtime > best.mtime || (mtime === best.mtime && n > best.n)) best = { n, mtime, dir };
     }
   }
-  return best ? `file:${path.resolve(best.dir)}` : undefined;
+  return best ? { uri: `file:${path.resolve(best.dir)}`, mtime: best.mtime } : undefined;
+}
+
+/**
+ * The newest savepoint under a run's savepoint folder (`<dir>/savepoint-*` with a `_metadata`, the
+ * runner's layout), as a `file:` URI with its metadata's time. Undefined when there is none.
+ */
+function latestSavepoint(savepointDir: string): { uri: string; mtime: number } | undefined {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(savepointDir);
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return undefined;
+    throw e;
+  }
+  let best: { uri: string; mtime: number } | undefined;
+  for (const entry of entries) {
+    if (!entry.startsWith('savepoint-')) continue;
+    const dir = path.join(savepointDir, entry);
+    let mtime: number;
+    try {
+      mtime = fs.statSync(path.join(dir, '_metadata')).mtimeMs;
+    } catch (e) {
+      if (isErrno(e, 'ENOENT', 'ENOTDIR')) continue;
+      throw e;
+    }
+    if (!best || mtime > best.mtime) best = { uri: `file:${path.resolve(dir)}`, mtime };
+  }
+  return best;
+}
+
+/**
+ * Where a restart of a run's job resumes: its newest completed checkpoint, or a savepoint it took after
+ * that (a stop for a snapshot or an update that the endpoint's own stop cut short), whichever is newer;
+ * else what the run started from (a savepoint, or nothing: the start as configured).
+ */
+export function newestState(run: {
+  checkpointsDir: string;
+  savepointDir?: string;
+  restoredFrom?: string;
+}): string | undefined {
+  const checkpoint = newestCheckpoint(run.checkpointsDir);
+  const savepoint = run.savepointDir ? latestSavepoint(run.savepointDir) : undefined;
+  const newer =
+    checkpoint && savepoint ? (savepoint.mtime > checkpoint.mtime ? savepoint : checkpoint) : undefined;
+  return (newer ?? checkpoint ?? savepoint)?.uri ?? run.restoredFrom;
 }
 
 /** One application's restart streak, kept while it is RUNNING. */

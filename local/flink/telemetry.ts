@@ -54,6 +54,8 @@ export interface TelemetryOptions {
   logStreamArns: () => readonly string[];
   cloudWatch?: CloudWatchClient;
   logs?: CloudWatchLogsClient;
+  /** Totals to count on from (those saved when the endpoint last stopped); default zero. */
+  initialTotals?: JobMetrics;
   /** The endpoint's log. */
   log: (line: string) => void;
 }
@@ -72,7 +74,9 @@ export class ApplicationTelemetry {
   private readonly tails = new Set<LogTail>();
   private missingStreamReported = new Set<string>();
 
-  constructor(private readonly options: TelemetryOptions) {}
+  constructor(private readonly options: TelemetryOptions) {
+    if (options.initialTotals) this.base = { ...options.initialTotals };
+  }
 
   /** The newest metrics the runner reported for the current run. */
   runMetrics(metrics: RunnerMetrics): void {

@@ -1333,36 +1333,182 @@ describe('Snapshots, DeleteApplication and restarts', () => {
     expect(fs.existsSync(path.join(dataDir, 'apps', 'del-app'))).toBe(false);
   });
 
-  it('It should keep applications across a restart of the endpoint, a formerly RUNNING one as READY', async () => {
-    // Prepare
-    const version = await uploadCode('code/persist.zip', { behavior: 'run' });
-    await client.send(new CreateApplicationCommand(createInput('persist-app', 'code/persist.zip', version)));
+  it('It should keep applications across a restart of the endpoint, a RUNNING one RUNNING with its job restarted from its newest checkpoint', async () => {
+    // Prepare: a job that checkpoints every 150 ms and reports two Flink restarts of its own.
+    const version = await uploadCode('code/persist.zip', {
+      behavior: 'run',
+      checkpoint: true,
+      checkpointEveryMs: 150,
+      metrics: { numRestarts: 2, numberOfCompletedCheckpoints: 4, numberOfFailedCheckpoints: 0 },
+    });
+    const logs = new CloudWatchLogsClient({ endpoint: s3Server.url, region: REGION, credentials });
+    const cloudWatch = new CloudWatchClient({ endpoint: s3Server.url, region: REGION, credentials });
+    const logGroupName = '/aws/kinesis-analytics/persist-app';
+    const logStreamName = 'kinesis-analytics-log-stream';
+    await logs.send(new CreateLogGroupCommand({ logGroupName }));
+    await logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName }));
+    await client.send(
+      new CreateApplicationCommand({
+        ...createInput('persist-app', 'code/persist.zip', version),
+        CloudWatchLoggingOptions: [
+          {
+            LogStreamARN: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${logGroupName}:log-stream:${logStreamName}`,
+          },
+        ],
+      }),
+    );
     await client.send(
       new CreateApplicationCommand(createInput('persist-other', 'code/persist.zip', version)),
     );
+    const startedAt = new Date(Date.now() - 60_000);
     await client.send(new StartApplicationCommand({ ApplicationName: 'persist-app' }));
     await waitForStatus('persist-app', 'RUNNING');
+    const first = await eventually(() => {
+      const received = lastReceived('persist-app');
+      const dir = path.join(received.args['work-dir']!, 'checkpoints', 'f'.repeat(32));
+      return fs.existsSync(path.join(dir, 'chk-3', '_metadata')) ? received : undefined;
+    });
     const before = await describe_('persist-app');
 
-    // Act
+    // Act: the endpoint stops (its jobs are killed) and starts again on the same data folder.
     await stopService();
+    const checkpointsLeft = fs
+      .readdirSync(path.join(first.args['work-dir']!, 'checkpoints', 'f'.repeat(32)))
+      .map((d) => Number(d.replace('chk-', '')));
+    const newest = Math.max(...checkpointsLeft);
     await startService();
+    const statuses: string[] = [];
+    const second = await eventuallyAsync(async () => {
+      const status = (await describe_('persist-app')).ApplicationStatus as string;
+      if (statuses.at(-1) !== status) statuses.push(status);
+      // The new run's folder exists a moment before its runner has written what it received.
+      const runs = fs.readdirSync(path.join(dataDir, 'apps', 'persist-app', 'runs'));
+      return runs.length >= 2 ? eventually(() => allReceived('persist-app')[1]) : undefined;
+    });
+    await waitForStatus('persist-app', 'RUNNING', 10_000, statuses);
     const after = await describe_('persist-app');
     const listed = await client.send(new ListApplicationsCommand({ Limit: 2 }));
-
     const stored = readStoredApplications(dataDir).find((a) => a.name === 'persist-app');
+    // Two restarts from the first run, one for the endpoint's restart, two more reported by the new run.
+    const maxRestarts = await eventuallyAsync(async () => {
+      const max = await maxApplicationMetric(cloudWatch, 'persist-app', 'numRestarts', startedAt);
+      return max >= 5 ? max : undefined;
+    });
+    const events = await eventuallyAsync(async () => {
+      const out = await logs.send(
+        new FilterLogEventsCommand({
+          logGroupName,
+          logStreamNames: [logStreamName],
+          filterPattern: '"local cloud stopped"',
+        }),
+      );
+      return out.events?.length ? out.events : undefined;
+    });
+    await client.send(new StopApplicationCommand({ ApplicationName: 'persist-app', Force: true }));
+    await waitForStatus('persist-app', 'READY');
+    logs.destroy();
+    cloudWatch.destroy();
 
-    // Assess
-    expect(stored).toMatchObject({ status: 'READY', versionId: 1 });
+    // Assess: RUNNING throughout, the same application, its job restarted from the newest checkpoint.
+    expect(statuses).toEqual(['RUNNING']);
+    expect(isAlive(first.pid)).toBe(false);
+    expect(second.pid).not.toBe(first.pid);
+    expect(second.args['from-savepoint']).toBe(
+      `file:${path.join(first.args['work-dir']!, 'checkpoints', 'f'.repeat(32), `chk-${newest}`)}`,
+    );
+    expect(stored).toMatchObject({ status: 'RUNNING', versionId: 1 });
     expect(stored?.logPath).toContain(path.join(dataDir, 'apps', 'persist-app', 'logs'));
     expect(after).toMatchObject({
-      ApplicationStatus: 'READY',
+      ApplicationStatus: 'RUNNING',
       ApplicationVersionId: 1,
       ConditionalToken: before.ConditionalToken,
     });
     expect(after.CreateTimestamp).toEqual(before.CreateTimestamp);
+    expect((await describe_('persist-other')).ApplicationStatus).toBe('READY');
     expect(listed.ApplicationSummaries).toHaveLength(2);
     expect(listed.NextToken).toEqual(expect.any(String));
+    expect(maxRestarts).toBe(5);
+    const body = JSON.parse(events[0]!.message ?? '{}') as Record<string, string>;
+    expect(body['messageType']).toBe('ERROR');
+    expect(body['message']).toContain(`from file:${first.args['work-dir']!}`);
+  });
+
+  it('It should start again an application that was STARTING when the endpoint stopped, the interrupted start FAILED', async () => {
+    // Prepare: a job that takes 1.5 s to report RUNNING.
+    const version = await uploadCode('code/slow.zip', { behavior: 'run', delayMs: 1_500, tag: 'slow' });
+    await client.send(new CreateApplicationCommand(createInput('slow-app', 'code/slow.zip', version)));
+    const started = await client.send(new StartApplicationCommand({ ApplicationName: 'slow-app' }));
+    await eventually(() => lastReceived('slow-app'));
+
+    // Act
+    await stopService();
+    await startService();
+    const afterLoad = (await describe_('slow-app')).ApplicationStatus;
+    await waitForStatus('slow-app', 'RUNNING');
+    const operations = await client.send(
+      new ListApplicationOperationsCommand({ ApplicationName: 'slow-app', Operation: 'StartApplication' }),
+    );
+    const interrupted = await waitForOperation('slow-app', started.OperationId!);
+    await client.send(new StopApplicationCommand({ ApplicationName: 'slow-app', Force: true }));
+    await waitForStatus('slow-app', 'READY');
+
+    // Assess
+    expect(afterLoad).toBe('STARTING');
+    const [again, first] = operations.ApplicationOperationInfoList ?? [];
+    expect(first?.OperationId).toBe(started.OperationId);
+    expect(first?.OperationStatus).toBe('FAILED');
+    expect(again?.OperationStatus).toBe('SUCCESSFUL');
+    expect(interrupted.OperationFailureDetails?.ErrorInfo?.ErrorString).toBe(
+      `The local cloud stopped before the operation ended. The endpoint started it again as operation ${again?.OperationId}.`,
+    );
+    expect(allReceived('slow-app')).toHaveLength(2);
+  });
+
+  it('It should roll back an update the endpoint stopped in the middle of: the update FAILED, the old code RUNNING from the savepoint the update took', async () => {
+    // Prepare: v1 runs; v2 takes 3 s to start, so the endpoint stops while the application is UPDATING.
+    const v1 = await uploadCode('code/mid-update.zip', { behavior: 'run', tag: 'v1' });
+    await client.send(new CreateApplicationCommand(createInput('mid-app', 'code/mid-update.zip', v1)));
+    await client.send(new StartApplicationCommand({ ApplicationName: 'mid-app' }));
+    await waitForStatus('mid-app', 'RUNNING');
+    const v2 = await uploadCode('code/mid-update.zip', { behavior: 'run', tag: 'v2', delayMs: 3_000 });
+    const updated = await client.send(
+      new UpdateApplicationCommand({
+        ApplicationName: 'mid-app',
+        CurrentApplicationVersionId: 1,
+        ApplicationConfigurationUpdate: {
+          ApplicationCodeConfigurationUpdate: {
+            CodeContentUpdate: { S3ContentLocationUpdate: { ObjectVersionUpdate: v2 } },
+          },
+        },
+      }),
+    );
+    const v2Run = await eventually(() => {
+      const received = lastReceived('mid-app');
+      return received.spec.tag === 'v2' ? received : undefined;
+    });
+
+    // Act
+    await stopService();
+    await startService();
+    await waitForStatus('mid-app', 'RUNNING', 10_000);
+    const update = await waitForOperation('mid-app', updated.OperationId!);
+    const rollback = await waitForOperation('mid-app', update.OperationFailureDetails!.RollbackOperationId!);
+    const detail = await describe_('mid-app');
+    const runs = allReceived('mid-app');
+
+    // Assess
+    expect(update.OperationStatus).toBe('FAILED');
+    expect(update.OperationFailureDetails?.ErrorInfo?.ErrorString).toContain('The local cloud stopped');
+    expect(rollback.OperationStatus).toBe('SUCCESSFUL');
+    expect(detail).toMatchObject({
+      ApplicationStatus: 'RUNNING',
+      ApplicationVersionId: 3,
+      ApplicationVersionRolledBackFrom: 2,
+      ApplicationVersionRolledBackTo: 1,
+    });
+    expect(runs.map((r) => r.spec.tag)).toEqual(['v1', 'v2', 'v1']);
+    expect(v2Run.args['from-savepoint']).toContain(path.join(dataDir, 'apps', 'mid-app', 'savepoints'));
+    expect(runs[2]?.args['from-savepoint']).toBe(v2Run.args['from-savepoint']);
   });
 
   it('It should refuse to start on a store it cannot read, saying which file to move away', async () => {

@@ -12,7 +12,8 @@
  * "crash" reports RUNNING, then (crashAfterMs later) FAILED and exits 1; with "metrics" it first prints
  * that `metrics` line and an `exception` line, with "checkpoint" it first writes a completed checkpoint
  * <work-dir>/checkpoints/<job id>/chk-<n>/_metadata, as Flink would. "finish" reports RUNNING, then
- * FINISHED and exits 0.
+ * FINISHED and exits 0. "run" with "checkpoint" writes chk-1 once RUNNING (and another every
+ * "checkpointEveryMs"), with "metrics" prints that line once.
  * It records its arguments (the repeatable --flink-conf as the list `flinkConf`), environment and
  * properties in <work-dir>/received.json.
  */
@@ -123,6 +124,20 @@ setTimeout(() => {
       break;
     default:
       say({ status: 'RUNNING', jobId: 'f'.repeat(32) });
+      // A job that keeps running: with "checkpoint", one completed checkpoint (chk-1) then one every
+      // checkpointEveryMs; with "metrics", that line once.
+      if (spec.checkpoint) {
+        let n = 0;
+        const checkpoint = () => {
+          n += 1;
+          const chk = path.join(args['work-dir'], 'checkpoints', 'f'.repeat(32), `chk-${n}`);
+          fs.mkdirSync(chk, { recursive: true });
+          fs.writeFileSync(path.join(chk, '_metadata'), 'checkpoint');
+        };
+        checkpoint();
+        if (spec.checkpointEveryMs) setInterval(checkpoint, spec.checkpointEveryMs);
+      }
+      if (spec.metrics) say({ metrics: spec.metrics });
   }
 }, delayMs);
 setInterval(() => undefined, 1 << 30);
