@@ -113,14 +113,19 @@ export const isObjectMember = (payload: Record<string, unknown>, member: string)
 const READS = /^(Get|List|Describe|BatchGet)[A-Z]/;
 
 /**
- * The provider with `save` run after each call of an operation that may change the store, whether it
- * succeeded or failed (a failing batch may have changed part of it). A save that fails fails the call:
- * the client learns its change may not last.
+ * The provider with `save` run after each call of an operation that may change the store (by default
+ * every operation but those that only read; `changes` narrows it), whether the call succeeded or failed
+ * (a failing batch may have changed part of it). A save that fails fails the call: the client learns its
+ * change may not last.
  */
-export function savingAfterChanges<P extends object>(provider: P, save: () => void): P {
+export function savingAfterChanges<P extends object>(
+  provider: P,
+  save: () => void,
+  changes: (operation: string) => boolean = (operation) => !READS.test(operation),
+): P {
   const wrapped: Record<string, unknown> = {};
   for (const [name, method] of Object.entries(provider)) {
-    if (typeof method !== 'function' || READS.test(name)) {
+    if (typeof method !== 'function' || !changes(name)) {
       wrapped[name] = method;
       continue;
     }
