@@ -83,18 +83,19 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
   for (const group of store.loadWorkGroups()) workGroups.set(group.Name as string, group);
   for (const stored of store.loadExecutions())
     executions.set(stored.execution.QueryExecutionId as string, { ...stored, cancelled: false });
-  if (!workGroups.has('primary')) workGroups.set('primary', {
-    Name: 'primary',
-    State: 'ENABLED',
-    Configuration: {
-      EnforceWorkGroupConfiguration: false,
-      PublishCloudWatchMetricsEnabled: false,
-      RequesterPaysEnabled: false,
-      EngineVersion: { SelectedEngineVersion: 'AUTO', EffectiveEngineVersion: 'Athena engine version 3' },
-    },
-    Description: '',
-    CreationTime: new Date(),
-  });
+  if (!workGroups.has('primary'))
+    workGroups.set('primary', {
+      Name: 'primary',
+      State: 'ENABLED',
+      Configuration: {
+        EnforceWorkGroupConfiguration: false,
+        PublishCloudWatchMetricsEnabled: false,
+        RequesterPaysEnabled: false,
+        EngineVersion: { SelectedEngineVersion: 'AUTO', EffectiveEngineVersion: 'Athena engine version 3' },
+      },
+      Description: '',
+      CreationTime: new Date(),
+    });
 
   const workGroup = (name: string): WorkGroup => {
     const found = workGroups.get(name);
@@ -387,7 +388,8 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
       const state = record.execution.Status?.State;
       if (state === 'QUEUED' || state === 'RUNNING')
         throw invalidRequest(`Query has not yet finished. Current state: ${state}`);
-      if (state === 'SUCCEEDED' && !record.result && record.columns) record.result = await storedResult(record);
+      if (state === 'SUCCEEDED' && !record.result && record.columns)
+        record.result = await storedResult(record);
       if (state !== 'SUCCEEDED' || !record.result) {
         throw invalidRequest(
           `Query did not finish successfully. Final query state: ${state}\n${record.execution.Status?.StateChangeReason ?? ''}`.trim(),

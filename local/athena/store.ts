@@ -120,7 +120,8 @@ export function parseResultCsv(text: string): (string | null)[][] {
       i++;
       for (;;) {
         const quote = text.indexOf('"', i);
-        if (quote < 0) throw new Error(`the quoted value that starts before offset ${i} has no closing quote`);
+        if (quote < 0)
+          throw new Error(`the quoted value that starts before offset ${i} has no closing quote`);
         value += text.slice(i, quote);
         if (text[quote + 1] === '"') {
           value += '"';

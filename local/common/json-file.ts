@@ -73,7 +73,8 @@ export function readStoreFile<T extends object>(file: string, spec: StoreFileSpe
     );
   }
   const problem = spec.check(payload);
-  if (problem !== undefined) throw new Error(`${spec.what} ${file} has an unknown format: ${problem}; ${moveAway}`);
+  if (problem !== undefined)
+    throw new Error(`${spec.what} ${file} has an unknown format: ${problem}; ${moveAway}`);
   return payload as T;
 }
 
@@ -106,7 +107,9 @@ export const isArrayMember = (payload: Record<string, unknown>, member: string):
   Array.isArray(payload[member]) ? undefined : `${member} is not a list`;
 export const isObjectMember = (payload: Record<string, unknown>, member: string): string | undefined => {
   const value = payload[member];
-  return value && typeof value === 'object' && !Array.isArray(value) ? undefined : `${member} is not an object`;
+  return value && typeof value === 'object' && !Array.isArray(value)
+    ? undefined
+    : `${member} is not an object`;
 };
 
 /** Operations that only read: every other operation of a provider may change its store. */

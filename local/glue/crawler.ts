@@ -7,13 +7,7 @@
  */
 import type { DuckDBInstance } from '@duckdb/node-api';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type {
-  Column,
-  CsvClassifier,
-  S3Target,
-  StorageDescriptor,
-  Table,
-} from '@aws-sdk/client-glue';
+import type { Column, CsvClassifier, S3Target, StorageDescriptor, Table } from '@aws-sdk/client-glue';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';

@@ -117,7 +117,11 @@ export class GlueStore {
   }
 
   private partitionsFileOf(databaseName: string, tableName: string): string {
-    return path.join(this.partitionsDir as string, nameSegment(databaseName), `${nameSegment(tableName)}.json`);
+    return path.join(
+      this.partitionsDir as string,
+      nameSegment(databaseName),
+      `${nameSegment(tableName)}.json`,
+    );
   }
 
   /**
