@@ -3,10 +3,10 @@
  * removed with its table) and the Athena store's reading of a results CSV. The services' behaviour across
  * a restart is in test/local/persistence.test.ts.
  */
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseResultCsv } from '../../local/athena/store';
+import { AthenaStore, parseResultCsv } from '../../local/athena/store';
 import { GlueStore, PartitionMap, partitionKey } from '../../local/glue/store';
 
 let dir: string;
@@ -92,6 +92,35 @@ describe('GlueStore files', () => {
       LastCrawl: { Status: 'FAILED', ErrorMessage: expect.stringContaining('local cloud stopped') as string },
     });
     expect(reloaded.crawlers.get('c')?.metrics.StillEstimating).toBe(false);
+  });
+});
+
+describe('unreadable store files', () => {
+  it('It should refuse to load a Glue catalog file that is not JSON, naming it', () => {
+    // Prepare
+    const file = path.join(dir, 'glue', 'catalog.json');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, '{"formatVersion": 1, "databases": [');
+
+    // Act
+    const load = () => new GlueStore(dir).load();
+
+    // Assess
+    expect(load).toThrow(`The local Glue catalog store ${file} is not valid JSON`);
+    expect(load).toThrow(/move it away to start with an empty catalog/);
+  });
+
+  it('It should refuse to load an Athena query file of an unknown format, naming it', () => {
+    // Prepare
+    const file = path.join(dir, 'athena', 'executions', 'q.json');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, '{"formatVersion": 1, "execution": []}');
+
+    // Act
+    const load = () => new AthenaStore(dir).loadExecutions();
+
+    // Assess
+    expect(load).toThrow(`The local Athena query execution store ${file} has an unknown format`);
   });
 });
 

@@ -48,6 +48,7 @@ import { startJsonService, type RunningService } from '../../local/common/aws-js
 import { createGlueService, type GlueService } from '../../local/glue/provider';
 import { CRAWL_CUT_SHORT } from '../../local/glue/store';
 import { startLocalS3, type LocalS3 } from '../../local/s3/moto-server';
+import { startServices } from '../../local/services';
 import { createStepFunctionsService, type StepFunctionsService } from '../../local/stepfunctions/service';
 import { EXECUTION_CUT_SHORT } from '../../local/stepfunctions/store';
 import { failure, queryStates } from './local-cloud-fixture';
@@ -441,6 +442,42 @@ describe('Athena keeps its workgroups and query executions across a restart', ()
   });
 });
 
+describe('Athena after a process that died', () => {
+  it('It should end a query left RUNNING by a process that died as FAILED when the folder is loaded', async () => {
+    // Prepare: the first service keeps running, as a killed process leaves its files.
+    const dataDir = newDataDir();
+    const glue = await glueOn(dataDir);
+    const first = await athenaOn(dataDir, glue.service, 3_000);
+    const { QueryExecutionId: id } = await first.client.send(
+      new StartQueryExecutionCommand({
+        QueryString: 'SELECT 2',
+        ResultConfiguration: { OutputLocation: 's3://persist/results/' },
+      }),
+    );
+    await waitFor(async () => {
+      const { QueryExecution } = await first.client.send(
+        new GetQueryExecutionCommand({ QueryExecutionId: id }),
+      );
+      return QueryExecution?.Status?.State === 'RUNNING';
+    });
+
+    // Act
+    const second = await athenaOn(dataDir, glue.service);
+    try {
+      const { QueryExecution } = await second.client.send(
+        new GetQueryExecutionCommand({ QueryExecutionId: id }),
+      );
+
+      // Assess
+      expect(QueryExecution?.Status).toMatchObject({ State: 'FAILED', StateChangeReason: QUERY_CUT_SHORT });
+    } finally {
+      await second.stop();
+      await first.stop();
+      await glue.stop();
+    }
+  });
+});
+
 describe('Step Functions keeps its executions and their histories across a restart', () => {
   it('It should answer DescribeExecution, GetExecutionHistory and ListExecutions for the last session', async () => {
     // Prepare
@@ -557,6 +594,53 @@ describe('Step Functions keeps its executions and their histories across a resta
     } finally {
       await second.stop();
       await first.stop();
+    }
+  });
+});
+
+describe('startServices on a data folder it used before', () => {
+  it('It should hand each service its part of the folder, so that all three answer for the last run', async () => {
+    // Prepare
+    const dataDir = newDataDir();
+    const clients = (endpoints: { glue: string; athena: string; states: string }) => ({
+      glue: new GlueClient({ endpoint: endpoints.glue, region, credentials }),
+      athena: new AthenaClient({ endpoint: endpoints.athena, region, credentials }),
+      sfn: new SFNClient({ endpoint: endpoints.states, region, credentials }),
+    });
+    const first = await startServices({ dataDir });
+    const before = clients(first.endpoints);
+    let executionArn: string | undefined;
+    try {
+      await before.glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'whole' } }));
+      await before.athena.send(new CreateWorkGroupCommand({ Name: 'whole' }));
+      // Nothing is deployed: the execution fails at once, and is kept.
+      ({ executionArn } = await before.sfn.send(
+        new StartExecutionCommand({ stateMachineArn: MACHINE, name: 'whole', input: '{}' }),
+      ));
+      await waitFor(async () => {
+        const { status } = await before.sfn.send(new DescribeExecutionCommand({ executionArn }));
+        return status === 'FAILED';
+      });
+    } finally {
+      for (const client of Object.values(before)) client.destroy();
+      await first.stop();
+    }
+
+    // Act
+    const second = await startServices({ dataDir });
+    const after = clients(second.endpoints);
+    try {
+      const database = await after.glue.send(new GetDatabaseCommand({ Name: 'whole' }));
+      const group = await after.athena.send(new GetWorkGroupCommand({ WorkGroup: 'whole' }));
+      const execution = await after.sfn.send(new DescribeExecutionCommand({ executionArn }));
+
+      // Assess
+      expect(database.Database?.Name).toBe('whole');
+      expect(group.WorkGroup?.Name).toBe('whole');
+      expect(execution).toMatchObject({ name: 'whole', status: 'FAILED' });
+    } finally {
+      for (const client of Object.values(after)) client.destroy();
+      await second.stop();
     }
   });
 });
