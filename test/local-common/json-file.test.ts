@@ -47,6 +47,23 @@ describe('store files', () => {
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ formatVersion: 2 });
   });
 
+  it('It should keep a member named __proto__ a member, not a prototype', () => {
+    // Prepare: as JSON.parse makes one from a request body.
+    const file = path.join(dir, 'proto.json');
+    const payload = JSON.parse(
+      '{"items": [], "parameters": {"__proto__": {"$date": 5}, "a": "b"}}',
+    ) as object;
+
+    // Act
+    writeStoreFile(file, 2, payload);
+    const read = readStoreFile<{ parameters: Record<string, unknown> }>(file, spec);
+
+    // Assess
+    expect(Object.getOwnPropertyDescriptor(read?.parameters, '__proto__')?.value).toEqual(new Date(5));
+    expect(Object.getPrototypeOf(read?.parameters)).toBe(Object.prototype);
+    expect(read?.parameters['a']).toBe('b');
+  });
+
   it('It should answer undefined for a file that does not exist', () => {
     // Act
     const read = readStoreFile(path.join(dir, 'none.json'), spec);
