@@ -236,6 +236,8 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
     const messagePrefix = crypto.randomUUID();
     let status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED' = 'SUCCEEDED';
     let errorMessage: string | undefined;
+    /** Whether the crawl wrote its tables (crawlTargets skips that once cancelled). */
+    let applied = false;
     try {
       const grouping = c.Configuration
         ? (JSON.parse(c.Configuration) as {
@@ -271,6 +273,8 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
             : {}),
         },
       );
+      // No other task runs between crawlTargets' check of the flag and this line.
+      applied = !record.cancelRequested;
       record.metrics.TablesCreated = changes.tablesCreated;
       record.metrics.TablesUpdated = changes.tablesUpdated;
       record.metrics.TablesDeleted = 0;
@@ -285,8 +289,11 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
     const elapsed = Date.now() - startTime.getTime();
     if (elapsed < minRunningMs && !record.cancelRequested) await sleep(minRunningMs - elapsed);
     if (shuttingDown) {
-      status = 'FAILED';
-      errorMessage = CRAWL_CUT_SHORT;
+      // A crawl that wrote its tables before the stop succeeded; one that failed keeps its own error.
+      if (status === 'SUCCEEDED' && !applied) {
+        status = 'FAILED';
+        errorMessage = CRAWL_CUT_SHORT;
+      }
     } else if (record.cancelRequested) status = 'CANCELLED';
     c.State = 'STOPPING';
     store.save();

@@ -109,10 +109,11 @@ async function serve<
   return {
     service,
     client: sdk,
+    // The service first: what it was doing is cut at once, not after the server's connections close.
     stop: async () => {
       sdk.destroy();
-      await server.close();
       await service.shutdown();
+      await server.close();
     },
   };
 }
@@ -147,6 +148,9 @@ const athenaOn = (dataDir: string, glue: GlueService, minRunningMs = 0) =>
     '1.1',
     (endpoint) => new AthenaClient({ endpoint, region, credentials }),
   );
+
+/** The same folder 30 times: a crawl reads the targets one after the other, a few S3 calls each. */
+const SLOW_TARGETS = Array.from({ length: 30 }, () => ({ Path: 's3://persist/out/' }));
 
 const MACHINE = 'arn:aws:states:us-east-1:000000000000:stateMachine:flinkflow-provisioning';
 
@@ -279,15 +283,15 @@ describe('Glue keeps its catalog, crawlers and classifiers across a restart', ()
   });
 
   it('It should end a crawl that a shutdown cuts short as FAILED, saying so, and leave the catalog as it was', async () => {
-    // Prepare: the crawl's RUNNING phase lasts long enough to be cut.
+    // Prepare: 30 targets, read one after the other, keep the crawl reading S3 well past the stop.
     const dataDir = newDataDir();
-    const first = await glueOn(dataDir, { crawlerMinRunningMs: 10_000 });
+    const first = await glueOn(dataDir);
     await first.client.send(
       new CreateCrawlerCommand({
         Name: 'cut',
         Role: role,
         DatabaseName: 'cut_db',
-        Targets: { S3Targets: [{ Path: 's3://persist/out/' }] },
+        Targets: { S3Targets: SLOW_TARGETS },
       }),
     );
     await first.client.send(new StartCrawlerCommand({ Name: 'cut' }));
@@ -305,6 +309,45 @@ describe('Glue keeps its catalog, crawlers and classifiers across a restart', ()
       expect(await tables).toMatchObject({ name: 'EntityNotFoundException' });
       // READY again: it can be started.
       await second.client.send(new StartCrawlerCommand({ Name: 'cut' }));
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('It should keep a crawl that wrote its tables before the stop as SUCCEEDED', async () => {
+    // Prepare: the crawl writes its tables, then stays RUNNING for its minimum time.
+    const dataDir = newDataDir();
+    const first = await glueOn(dataDir, { crawlerMinRunningMs: 1_500 });
+    await first.client.send(
+      new CreateCrawlerCommand({
+        Name: 'done',
+        Role: role,
+        DatabaseName: 'done_db',
+        Targets: { S3Targets: [{ Path: 's3://persist/out/' }] },
+      }),
+    );
+    await first.client.send(new StartCrawlerCommand({ Name: 'done' }));
+    await waitFor(async () => {
+      const written = await first.client
+        .send(new GetTablesCommand({ DatabaseName: 'done_db' }))
+        .then((t) => (t.TableList ?? []).length > 0)
+        .catch(() => false);
+      return written;
+    });
+    const running = await first.client.send(new GetCrawlerCommand({ Name: 'done' }));
+
+    // Act
+    await first.stop();
+    const second = await glueOn(dataDir);
+    try {
+      const { Crawler } = await second.client.send(new GetCrawlerCommand({ Name: 'done' }));
+      const tables = await second.client.send(new GetTablesCommand({ DatabaseName: 'done_db' }));
+
+      // Assess
+      expect(running.Crawler?.State).toBe('RUNNING');
+      expect(Crawler?.State).toBe('READY');
+      expect(Crawler?.LastCrawl?.Status).toBe('SUCCEEDED');
+      expect(tables.TableList?.map((t) => t.Name)).toEqual(['out']);
     } finally {
       await second.stop();
     }
