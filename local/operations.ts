@@ -42,6 +42,7 @@ export async function localOperations(): Promise<ServiceOperations[]> {
   const states = createStepFunctionsService({
     region: common.region,
     account: common.account,
+    dataDir,
     machines: [],
     taskEnvironment: () => Promise.resolve({ missing: 'listing operations only' }),
   });

@@ -242,6 +242,7 @@ export async function startServices(options: LocalServicesOptions): Promise<Loca
     const stepFunctions = createStepFunctionsService({
       region: LOCAL_REGION,
       account: LOCAL_ACCOUNT,
+      dataDir: options.dataDir,
       log: (l) => log('states', l),
       taskEnvironment: async () => {
         const deployment = await readLocalDeployment(options.dataDir);

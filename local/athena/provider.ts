@@ -9,11 +9,13 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import path from 'node:path';
 import type * as AthenaApi from '@aws-sdk/client-athena';
 import { athenaErrors } from '../common/errors';
+import { savingAfterChanges } from '../common/json-file';
 import type { LocalJsonService, ProviderOf } from '../common/provider';
-import { localS3Client, parseS3Uri, putObject } from '../common/s3';
+import { localS3Client, parseS3Uri, putObject, readObject } from '../common/s3';
 import { byName, paginate, reader, toWire, type JsonObject } from '../common/validation';
 import type { GlueStore } from '../glue/store';
-import { QueryFailedError, runQuery, type QueryResult } from './engine';
+import { QueryFailedError, runQuery, type ColumnResult, type QueryResult } from './engine';
+import { AthenaStore, cutShort, parseResultCsv } from './store';
 
 const read = reader('InvalidRequestException');
 const { invalidRequest } = athenaErrors;
@@ -29,7 +31,11 @@ export interface AthenaServiceOptions {
   region: string;
   account: string;
   glue: GlueStore;
-  /** Downloaded table files are cached under `<dataDir>/athena/cache`. */
+  /**
+   * Workgroups and query executions are kept under `<dataDir>/athena` (store.ts) and loaded from there.
+   * Downloaded table files are cached under `<dataDir>/athena/cache`: only a cache, each file checked
+   * against its object's version before use.
+   */
   dataDir: string;
   log?: (line: string) => void;
   /** How long a query stays QUEUED before it runs (pollers see Athena's states). */
@@ -43,7 +49,10 @@ export type AthenaService = LocalJsonService<AthenaProvider>;
 interface ExecutionRecord {
   execution: QueryExecution;
   clientRequestToken?: string;
+  /** The result of a query this session ran; one of an earlier session is read from its CSV in S3. */
   result?: QueryResult;
+  /** The result's columns, kept with the execution for GetQueryResults after a restart. */
+  columns?: ColumnResult[];
   connection?: DuckDBConnection;
   cancelled: boolean;
 }
@@ -64,22 +73,29 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
   const log = options.log ?? (() => undefined);
   const queuedMs = options.queuedMs ?? 100;
   const minRunningMs = options.minRunningMs ?? 0;
+  const store = new AthenaStore(options.dataDir);
   const workGroups = new Map<string, WorkGroup>();
   const executions = new Map<string, ExecutionRecord>();
   let queue: Promise<void> = Promise.resolve();
+  const saveExecution = (record: ExecutionRecord) => store.saveExecution(record);
+  const saveWorkGroups = () => store.saveWorkGroups([...workGroups.values()]);
 
-  workGroups.set('primary', {
-    Name: 'primary',
-    State: 'ENABLED',
-    Configuration: {
-      EnforceWorkGroupConfiguration: false,
-      PublishCloudWatchMetricsEnabled: false,
-      RequesterPaysEnabled: false,
-      EngineVersion: { SelectedEngineVersion: 'AUTO', EffectiveEngineVersion: 'Athena engine version 3' },
-    },
-    Description: '',
-    CreationTime: new Date(),
-  });
+  for (const group of store.loadWorkGroups()) workGroups.set(group.Name as string, group);
+  for (const stored of store.loadExecutions())
+    executions.set(stored.execution.QueryExecutionId as string, { ...stored, cancelled: false });
+  if (!workGroups.has('primary'))
+    workGroups.set('primary', {
+      Name: 'primary',
+      State: 'ENABLED',
+      Configuration: {
+        EnforceWorkGroupConfiguration: false,
+        PublishCloudWatchMetricsEnabled: false,
+        RequesterPaysEnabled: false,
+        EngineVersion: { SelectedEngineVersion: 'AUTO', EffectiveEngineVersion: 'Athena engine version 3' },
+      },
+      Description: '',
+      CreationTime: new Date(),
+    });
 
   const workGroup = (name: string): WorkGroup => {
     const found = workGroups.get(name);
@@ -124,6 +140,7 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
     const started = Date.now();
     const statistics = record.execution.Statistics as NonNullable<QueryExecution['Statistics']>;
     statistics.QueryQueueTimeInMillis = started - submitted.getTime();
+    saveExecution(record);
     try {
       const result = await runQuery(record.execution.Query as string, {
         s3,
@@ -152,6 +169,7 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
         );
       }
       record.result = result;
+      record.columns = result.columns;
       statistics.DataScannedInBytes = result.scannedBytes;
       status.State = 'SUCCEEDED';
     } catch (e) {
@@ -175,8 +193,37 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
       statistics.ServiceProcessingTimeInMillis = 0;
       statistics.QueryPlanningTimeInMillis = 0;
       status.CompletionDateTime = new Date(ended);
+      // A query the shutdown interrupted is ended (and saved again) by the shutdown.
+      saveExecution(record);
       log(`query ${id}: ${status.State}${status.StateChangeReason ? ` (${status.StateChangeReason})` : ''}`);
     }
+  };
+
+  /** The result of a query an earlier session ran, read back from its results CSV in S3. */
+  const storedResult = async (record: ExecutionRecord): Promise<QueryResult> => {
+    const location = record.execution.ResultConfiguration?.OutputLocation as string;
+    const output = parseS3Uri(location);
+    let text: string;
+    try {
+      text = (await readObject(s3, output.bucket, output.prefix)).toString('utf8');
+    } catch (e) {
+      throw invalidRequest(
+        `The results of query ${record.execution.QueryExecutionId} cannot be read from ${location}: ${(e as Error).message}. Run the query again.`,
+      );
+    }
+    let rows: (string | null)[][];
+    try {
+      rows = parseResultCsv(text);
+    } catch (e) {
+      throw invalidRequest(
+        `The results file ${location} of query ${record.execution.QueryExecutionId} is not as the query wrote it (${(e as Error).message}). Run the query again.`,
+      );
+    }
+    return {
+      columns: record.columns as ColumnResult[],
+      rows: rows.slice(1),
+      scannedBytes: record.execution.Statistics?.DataScannedInBytes ?? 0,
+    };
   };
 
   const provider: AthenaProvider = {
@@ -289,6 +336,7 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
         cancelled: false,
       };
       executions.set(id, record);
+      saveExecution(record);
       const cutoff = group.Configuration?.BytesScannedCutoffPerQuery;
       // One query at a time: DuckDB uses both cores for one query, and order stays predictable.
       queue = queue.then(() => run(record, cutoff)).catch((e: unknown) => log(`query ${id}: ${String(e)}`));
@@ -331,14 +379,17 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
         status.State = 'CANCELLED';
         status.StateChangeReason = 'Query cancelled by user';
         status.CompletionDateTime = new Date();
+        saveExecution(record);
       }
       return {};
     },
-    GetQueryResults(input) {
+    async GetQueryResults(input) {
       const record = execution(read.requiredString(input, 'QueryExecutionId'));
       const state = record.execution.Status?.State;
       if (state === 'QUEUED' || state === 'RUNNING')
         throw invalidRequest(`Query has not yet finished. Current state: ${state}`);
+      if (state === 'SUCCEEDED' && !record.result && record.columns)
+        record.result = await storedResult(record);
       if (state !== 'SUCCEEDED' || !record.result) {
         throw invalidRequest(
           `Query did not finish successfully. Final query state: ${state}\n${record.execution.Status?.StateChangeReason ?? ''}`.trim(),
@@ -379,14 +430,27 @@ export function createAthenaService(options: AthenaServiceOptions): AthenaServic
     },
   };
 
+  // Saved now: a new data folder gets its primary workgroup on disk at once.
+  if (!store.exists()) saveWorkGroups();
+  const workGroupOperations = new Set(['CreateWorkGroup', 'UpdateWorkGroup', 'DeleteWorkGroup']);
   return {
-    provider,
+    // Query executions are saved as they change (above); workgroups after each call that may change one.
+    provider: savingAfterChanges(provider, saveWorkGroups, (name) => workGroupOperations.has(name)),
     shutdown: async () => {
+      const open = [...executions.values()].filter((r) =>
+        ['QUEUED', 'RUNNING'].includes(r.execution.Status?.State as string),
+      );
       for (const record of executions.values()) {
         record.cancelled = true;
         record.connection?.interrupt();
       }
       await queue;
+      const now = new Date();
+      for (const record of open) {
+        if (!['QUEUED', 'RUNNING'].includes(record.execution.Status?.State as string)) continue;
+        cutShort(record.execution, now);
+        saveExecution(record);
+      }
       s3.destroy();
     },
   };

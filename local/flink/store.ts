@@ -6,6 +6,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import {
+  isArrayMember,
+  readStoreFile as readJsonStoreFile,
+  writeStoreFile,
+  type StoreFileSpec,
+} from '../common/json-file';
 import type { ApplicationRecord, OperationRecord, OperationStatus, StoreFile } from './model';
 
 /** Ends an operation that is still IN_PROGRESS (a finished one keeps its outcome). */
@@ -19,31 +25,17 @@ export function finish(op: OperationRecord, status: OperationStatus, at = Date.n
 /** The store file under an endpoint's data folder. */
 export const storeFileOf = (dataDir: string): string => path.join(dataDir, 'applications.json');
 
+const SPEC: StoreFileSpec = {
+  what: 'The Managed Flink application store',
+  formatVersion: 1,
+  freshStart: 'to start with no applications',
+  check: (payload) => isArrayMember(payload, 'applications'),
+};
+
 /** Reads a store file; undefined when there is none; an unreadable or unknown one is an error saying what to do. */
 export function readStoreFile(file: string): StoreFile | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-  let parsed: StoreFile;
-  try {
-    parsed = JSON.parse(text) as StoreFile;
-  } catch (e) {
-    throw new Error(
-      `The Managed Flink application store ${file} cannot be read (${(e as Error).message}); ` +
-        'move it away to start with no applications.',
-      { cause: e },
-    );
-  }
-  if (parsed.formatVersion !== 1 || !Array.isArray(parsed.applications)) {
-    throw new Error(
-      `The Managed Flink application store ${file} has an unknown format; move it away to start with no applications.`,
-    );
-  }
-  return parsed;
+  const payload = readJsonStoreFile<Omit<StoreFile, 'formatVersion'>>(file, SPEC);
+  return payload && { formatVersion: 1, ...payload };
 }
 
 export class FlinkApplicationStore {
@@ -74,10 +66,6 @@ export class FlinkApplicationStore {
 
   /** Writes every application, atomically (a reader never sees half a file). */
   save(): void {
-    fs.mkdirSync(this.dataDir, { recursive: true });
-    const file: StoreFile = { formatVersion: 1, applications: [...this.applications.values()] };
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(file, null, 1));
-    fs.renameSync(tmp, this.file);
+    writeStoreFile(this.file, SPEC.formatVersion, { applications: [...this.applications.values()] });
   }
 }

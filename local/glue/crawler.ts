@@ -7,14 +7,7 @@
  */
 import type { DuckDBInstance } from '@duckdb/node-api';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type {
-  Column,
-  CsvClassifier,
-  Partition,
-  S3Target,
-  StorageDescriptor,
-  Table,
-} from '@aws-sdk/client-glue';
+import type { Column, CsvClassifier, S3Target, StorageDescriptor, Table } from '@aws-sdk/client-glue';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
@@ -22,7 +15,7 @@ import { listAllObjects, parseS3Uri, readObject, type S3ObjectSummary } from '..
 import { classifyCsv } from './classifiers';
 import { inferCsvSchema, widen, type CsvSchema, type GlueCsvType } from './csv-schema';
 import { PARQUET_MAGIC, readParquetSchema } from './parquet-schema';
-import { foldName, partitionKey, type DatabaseRecord, type GlueStore } from './store';
+import { foldName, PartitionMap, partitionKey, type DatabaseRecord, type GlueStore } from './store';
 
 /** How much of a text file the CSV classifier reads. */
 const CSV_SAMPLE_BYTES = 1024 * 1024;
@@ -452,7 +445,7 @@ export function applyPlan(
       CatalogId: context.catalogId,
       VersionId: existing ? String(Number(existing.table.VersionId ?? '0') + 1) : '0',
     };
-    const record = existing ?? { table, partitions: new Map<string, Partition>() };
+    const record = existing ?? { table, partitions: new PartitionMap() };
     record.table = table;
     if (existing) changes.tablesUpdated++;
     else {

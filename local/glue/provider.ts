@@ -10,13 +10,16 @@ import path from 'node:path';
 import { AwsServiceError, glueErrors } from '../common/errors';
 import type { LocalJsonService, ProviderOf } from '../common/provider';
 import { localS3Client } from '../common/s3';
+import { savingAfterChanges } from '../common/json-file';
 import { byName, fromEpoch, membersOf, reader, toWire, type JsonObject } from '../common/validation';
 import { asClassifier, csvClassifierFromInput, csvMemberOf } from './classifiers';
 import { crawlTargets } from './crawler';
 import { cronMatches, parseCron } from './schedule';
 import {
+  CRAWL_CUT_SHORT,
   foldName,
   GlueStore,
+  PartitionMap,
   partitionKey,
   type CrawlerRecord,
   type DatabaseRecord,
@@ -30,7 +33,10 @@ export interface GlueServiceOptions {
   s3Endpoint: string;
   region: string;
   account: string;
-  /** Scratch files of the crawler live under `<dataDir>/glue`. */
+  /**
+   * The catalog and crawlers are kept under `<dataDir>/glue` (store.ts) and loaded from there; the
+   * crawler's scratch files live there too.
+   */
   dataDir: string;
   log?: (line: string) => void;
   /**
@@ -67,9 +73,12 @@ function validSchedule(expression: string): string {
   return expression;
 }
 
-/** Creates the Glue provider and its store. */
+/** Creates the Glue provider and its store, loaded from the data folder. */
 export function createGlueService(options: GlueServiceOptions): GlueService {
-  const store = new GlueStore();
+  const store = new GlueStore(options.dataDir);
+  store.load();
+  /** Set by shutdown: a crawl it cuts short ends FAILED, saying so, rather than CANCELLED by a user. */
+  let shuttingDown = false;
   const s3 = localS3Client(options.s3Endpoint, options.region);
   const log = options.log ?? (() => undefined);
   const minRunningMs = options.crawlerMinRunningMs ?? 500;
@@ -227,6 +236,8 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
     const messagePrefix = crypto.randomUUID();
     let status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED' = 'SUCCEEDED';
     let errorMessage: string | undefined;
+    /** Whether the crawl wrote its tables (crawlTargets skips that once cancelled). */
+    let applied = false;
     try {
       const grouping = c.Configuration
         ? (JSON.parse(c.Configuration) as {
@@ -262,9 +273,13 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
             : {}),
         },
       );
+      // No other task runs between crawlTargets' check of the flag and this line.
+      applied = !record.cancelRequested;
       record.metrics.TablesCreated = changes.tablesCreated;
       record.metrics.TablesUpdated = changes.tablesUpdated;
       record.metrics.TablesDeleted = 0;
+      // The crawl's catalog changes are made at once (crawler.ts, applyPlan) and kept at once.
+      store.save();
       log(`crawler ${c.Name}: ${JSON.stringify(changes)}`);
     } catch (e) {
       status = 'FAILED';
@@ -273,9 +288,16 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
     }
     const elapsed = Date.now() - startTime.getTime();
     if (elapsed < minRunningMs && !record.cancelRequested) await sleep(minRunningMs - elapsed);
-    if (record.cancelRequested) status = 'CANCELLED';
+    if (shuttingDown) {
+      // A crawl that wrote its tables before the stop succeeded; one that failed keeps its own error.
+      if (status === 'SUCCEEDED' && !applied) {
+        status = 'FAILED';
+        errorMessage = CRAWL_CUT_SHORT;
+      }
+    } else if (record.cancelRequested) status = 'CANCELLED';
     c.State = 'STOPPING';
-    await sleep(stoppingMs);
+    store.save();
+    if (!shuttingDown) await sleep(stoppingMs);
     const runtimeSeconds = (Date.now() - startTime.getTime()) / 1000;
     c.LastCrawl = {
       Status: status,
@@ -292,11 +314,13 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
     record.metrics.MedianRuntimeSeconds = runtimeSeconds;
     record.metrics.TimeLeftSeconds = 0;
     record.metrics.StillEstimating = false;
+    store.save();
   };
 
   const startCrawl = (record: CrawlerRecord): void => {
     record.crawler.State = 'RUNNING';
     record.cancelRequested = false;
+    store.save();
     record.running = runCrawl(record).catch((e: unknown) => {
       record.crawler.State = 'READY';
       log(`crawler ${record.crawler.Name}: ${String(e)}`);
@@ -316,6 +340,7 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
       lastScheduledMinute.set(name, minute);
       // A crawl still running when its next time comes is skipped, as Glue skips it.
       if (record.crawler.State !== 'READY') continue;
+      if (shuttingDown) continue;
       log(`crawler ${name}: started by its schedule ${schedule.ScheduleExpression}`);
       startCrawl(record);
       started.push(name);
@@ -373,7 +398,7 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
       const record = database(databaseName);
       const created = tableFromInput(databaseName, read.requiredObject(input, 'TableInput'));
       if (record.tables.has(created.Name as string)) throw alreadyExists('Table already exists.');
-      record.tables.set(created.Name as string, { table: created, partitions: new Map() });
+      record.tables.set(created.Name as string, { table: created, partitions: new PartitionMap() });
       return {};
     },
     GetTable(input) {
@@ -687,13 +712,15 @@ export function createGlueService(options: GlueServiceOptions): GlueService {
   };
 
   return {
-    provider,
+    provider: savingAfterChanges(provider, () => store.save()),
     store,
     runDueSchedules,
     shutdown: async () => {
       clearInterval(scheduleTimer);
+      shuttingDown = true;
       for (const record of store.crawlers.values()) record.cancelRequested = true;
       await Promise.all([...store.crawlers.values()].map((r) => r.running));
+      store.save();
       if (duck) (await duck).closeSync();
       s3.destroy();
     },

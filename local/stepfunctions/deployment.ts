@@ -3,7 +3,7 @@
  * (code asset, roles, Glue database, account) the handlers read from their environment. The CLI records
  * them when it deploys the code asset and catalog to the local cloud; the Step Functions endpoint reads
  * them at each StartExecution, as Lambda applies a function's configuration to its next invocation.
- * They live in the data folder, which every `local up` empties along with the objects they point at.
+ * They live in the data folder, kept across `local down`/`up` with the objects they point at (`up --fresh` deletes both).
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -27,7 +27,9 @@ const json = (value: unknown): string => JSON.stringify(value === undefined ? nu
 
 /** The history of one execution, appended to as the execution runs. */
 export class ExecutionHistory {
-  readonly events: HistoryEvent[] = [];
+  /** The events so far: none for a new execution, those stored for one of an earlier session. */
+  constructor(readonly events: HistoryEvent[] = []) {}
+
   /** Each state's input when it was entered: a retried Lambda task is scheduled with it again. */
   private readonly enteredInput = new Map<string, unknown>();
 

@@ -20,12 +20,15 @@ import {
   type MachineResult,
 } from './machines';
 import type { ExecutionWorkerData, WorkerReply, WorkerRequest } from './execution-worker';
+import { EXECUTION_CUT_SHORT, ExecutionStore } from './store';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
 export interface StepFunctionsServiceOptions {
   region: string;
   account: string;
+  /** Executions and their histories are kept under `<dataDir>/stepfunctions` (store.ts) and loaded from there. */
+  dataDir: string;
   /**
    * The task handlers' environment for an execution starting now (endpoints, region, credentials and
    * the deployment settings), or a message saying what is missing.
@@ -118,6 +121,21 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
     machines.set(arn, { registration, arn, creationDate: Date.now() });
   }
   const executions = new Map<string, Execution>();
+  const store = new ExecutionStore(options.dataDir);
+  const persist = (e: Execution) =>
+    store.save({
+      executionArn: e.executionArn,
+      stateMachineArn: e.stateMachineArn,
+      name: e.name,
+      input: e.input,
+      status: e.status,
+      startDate: e.startDate,
+      ...(e.stopDate === undefined ? {} : { stopDate: e.stopDate }),
+      ...(e.output === undefined ? {} : { output: e.output }),
+      ...(e.error === undefined ? {} : { error: e.error }),
+      ...(e.cause === undefined ? {} : { cause: e.cause }),
+      events: e.history.events,
+    });
   const pools = new Map<string, WorkerPool>();
   let shuttingDown = false;
 
@@ -149,7 +167,10 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
       if (!execution) return;
       if (reply.type === 'event') {
         // Events after a StopExecution (the worker stops between states) are not the execution's any more.
-        if (execution.status === 'RUNNING') execution.history.record(reply.event);
+        if (execution.status === 'RUNNING') {
+          execution.history.record(reply.event);
+          persist(execution);
+        }
         return;
       }
       finish(execution, reply.result);
@@ -209,6 +230,7 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
     if (result.error !== undefined) execution.error = result.error;
     if (result.cause !== undefined) execution.cause = result.cause;
     execution.history.ended(result, at);
+    persist(execution);
     if (execution.pool) release(execution.pool, execution.executionArn);
     log(`${execution.executionArn} ${result.status}${result.error ? ` ${result.error}` : ''}`);
   };
@@ -312,6 +334,15 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
     );
   };
 
+  // The executions of earlier sessions. One still RUNNING in its file was cut short by a stop that could
+  // not end it (the process was killed): it ends now, as the shutdown would have ended it.
+  for (const stored of store.load()) {
+    const { events, ...fields } = stored;
+    const execution: Execution = { ...fields, history: new ExecutionHistory(events) };
+    executions.set(execution.executionArn, execution);
+    if (execution.status === 'RUNNING') finish(execution, EXECUTION_CUT_SHORT);
+  }
+
   const provider: StepFunctionsProvider = {
     StartExecution: async (input) => {
       const machine = machineOf(str(input, 'stateMachineArn'));
@@ -359,6 +390,7 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
         history,
       };
       executions.set(executionArn, execution);
+      persist(execution);
       log(`${executionArn} started`);
       void begin(machine, execution, parsed).catch((error: unknown) =>
         finish(execution, {
@@ -480,9 +512,7 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
     },
     shutdown: async () => {
       shuttingDown = true;
-      for (const execution of executions.values()) {
-        finish(execution, { status: 'ABORTED', error: 'States.Runtime', cause: 'The local cloud stopped.' });
-      }
+      for (const execution of executions.values()) finish(execution, EXECUTION_CUT_SHORT);
       await Promise.all([...pools.values(), ...spares.values()].map((pool) => pool.worker.terminate()));
       pools.clear();
       spares.clear();

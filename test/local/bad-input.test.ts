@@ -347,7 +347,20 @@ describe('Athena: a query sees the Glue tables of its catalog and nothing else',
     const cache = path.join(fx.dataDir, 'athena', 'cache');
     expect(fs.readFileSync(cachePath(cache, 'data', key), 'utf8')).toBe('ZZZZ,7,2024-01-03\n');
     expect(fs.existsSync(path.join(fx.dataDir, 'escaped-by-key.csv'))).toBe(false);
-    expect(tree(path.join(fx.dataDir, 'athena'))).toEqual(['cache', ...tree(cache).map((f) => `cache/${f}`)]);
+    const athenaFiles = tree(path.join(fx.dataDir, 'athena'));
+    expect(athenaFiles.filter((f) => f.startsWith('cache'))).toEqual([
+      'cache',
+      ...tree(cache).map((f) => `cache/${f}`),
+    ]);
+    // Besides the cache, only the store's own files (athena/store.ts), named by query id.
+    expect(
+      athenaFiles.filter(
+        (f) =>
+          !f.startsWith('cache') &&
+          !/^executions(\/[0-9a-f-]{36}\.json)?$/.test(f) &&
+          f !== 'workgroups.json',
+      ),
+    ).toEqual([]);
     expect(tree(cache).every((f) => /^[0-9a-f]{64}\.csv$/.test(f))).toBe(true);
   });
 });
@@ -526,7 +539,13 @@ describe('Glue: path-like names of crawlers, databases and tables', () => {
     // Glue turns characters other than letters, digits and `_` of a table name into `_`.
     expect(tables.TableList?.map((t) => t.Name)).toEqual(['___data']);
     expect(before.filter((f) => !f.startsWith('glue'))).toEqual(after.filter((f) => !f.startsWith('glue')));
-    expect(after.filter((f) => f.startsWith('glue'))).toEqual(['glue', 'glue/scratch']);
+    const glueFiles = after.filter((f) => f.startsWith('glue'));
+    expect(glueFiles.filter((f) => !f.startsWith('glue/partitions') && f !== 'glue/catalog.json')).toEqual([
+      'glue',
+      'glue/scratch',
+    ]);
+    // The store's partition files are named by the escaped names: `../db` stays a folder of its own.
+    expect(glueFiles).toContain('glue/partitions/%2E.%2Fdb/___data.json');
     expect(fs.existsSync(path.join(path.dirname(fx.dataDir), 'crawler'))).toBe(false);
     expect(result).toMatchObject({ state: 'SUCCEEDED', rows: ['ticker,n', 'AAPL,1'] });
   });

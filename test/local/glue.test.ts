@@ -514,7 +514,8 @@ describe('Glue crawlers', () => {
       s3Endpoint: fx.services.endpoints.s3,
       region: 'us-east-1',
       account: '000000000000',
-      dataDir: fx.dataDir,
+      // A folder of its own: the fixture's Glue keeps its catalog in fx.dataDir.
+      dataDir: path.join(fx.dataDir, 'schedule-test'),
       crawlerMinRunningMs: 200,
       crawlerStoppingMs: 100,
     });

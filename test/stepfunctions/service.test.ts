@@ -2,6 +2,9 @@
  * The local Step Functions endpoint's own rules, without running a machine: how the interpreter's events
  * become the API's history events, and the errors StartExecution and the readers answer with.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { operationOf } from '../../local/common/aws-json-server';
 import { AwsServiceError } from '../../local/common/errors';
 import { ExecutionHistory } from '../../local/stepfunctions/history';
@@ -80,9 +83,11 @@ describe('ExecutionHistory', () => {
 });
 
 describe('the Step Functions endpoint without a deployment', () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'flinkflow-sfn-unit-'));
   const service = createStepFunctionsService({
     region: 'us-east-1',
     account: '000000000000',
+    dataDir,
     taskEnvironment: async () => ({ missing: 'Nothing is deployed to this local cloud yet.' }),
   });
   const call = async (operation: string, input: Record<string, unknown>) => {
@@ -95,7 +100,10 @@ describe('the Step Functions endpoint without a deployment', () => {
     }
   };
 
-  afterAll(() => service.shutdown());
+  afterAll(async () => {
+    await service.shutdown();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it('It should fail the execution at once and say what to deploy', async () => {
     // Act
