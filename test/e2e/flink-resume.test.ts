@@ -12,12 +12,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmS
 import os from 'node:os';
 import path from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import {
-  CloudWatchLogsClient,
-  CreateLogGroupCommand,
-  CreateLogStreamCommand,
-  FilterLogEventsCommand,
-} from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CreateStreamCommand,
   KinesisClient,
@@ -25,11 +20,8 @@ import {
   waitUntilStreamExists,
 } from '@aws-sdk/client-kinesis';
 import {
-  CreateApplicationCommand,
   DescribeApplicationCommand,
-  DescribeApplicationOperationCommand,
   KinesisAnalyticsV2Client,
-  StartApplicationCommand,
   StopApplicationCommand,
 } from '@aws-sdk/client-kinesis-analytics-v2';
 import {
@@ -37,13 +29,12 @@ import {
   GetObjectCommand,
   ListObjectsV2Command,
   PutBucketVersioningCommand,
-  PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startServices, type LocalServices } from '../../local/services';
 import { TickGenerator, type TickEvent } from '../../producer';
-import { javaPidsMentioning, PACKAGED_ZIP } from '../support/flink-jobs';
+import { createAndStartApplication, javaPidsMentioning, PACKAGED_ZIP } from '../support/flink-jobs';
 import { maxApplicationMetric } from '../support/local-cloud';
 import { compareWindows } from './windows';
 
@@ -211,7 +202,7 @@ async function watch<T>(
 }
 
 async function createAndStart(clients: Clients): Promise<{ logGroupName: string; logStreamName: string }> {
-  const { s3, kinesis, flink, logs } = clients;
+  const { s3, kinesis } = clients;
   await s3.send(new CreateBucketCommand({ Bucket: CODE_BUCKET }));
   await s3.send(
     new PutBucketVersioningCommand({ Bucket: CODE_BUCKET, VersioningConfiguration: { Status: 'Enabled' } }),
@@ -219,88 +210,18 @@ async function createAndStart(clients: Clients): Promise<{ logGroupName: string;
   await s3.send(new CreateBucketCommand({ Bucket: OUTPUT_BUCKET }));
   await kinesis.send(new CreateStreamCommand({ StreamName: STREAM, ShardCount: 1 }));
   await waitUntilStreamExists({ client: kinesis, maxWaitTime: 30 }, { StreamName: STREAM });
-  const put = await s3.send(
-    new PutObjectCommand({ Bucket: CODE_BUCKET, Key: 'code/app.zip', Body: readFileSync(PACKAGED_ZIP) }),
-  );
-  const logGroupName = `/aws/kinesis-analytics/${NAME}`;
-  const logStreamName = 'kinesis-analytics-log-stream';
-  await logs.send(new CreateLogGroupCommand({ logGroupName }));
-  await logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName }));
-  await flink.send(
-    new CreateApplicationCommand({
-      ApplicationName: NAME,
-      RuntimeEnvironment: 'FLINK-1_20',
-      ServiceExecutionRole: `arn:aws:iam::${ACCOUNT}:role/flinkflow-app-role`,
-      CloudWatchLoggingOptions: [
-        {
-          LogStreamARN: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${logGroupName}:log-stream:${logStreamName}`,
-        },
-      ],
-      ApplicationConfiguration: {
-        ApplicationCodeConfiguration: {
-          CodeContentType: 'ZIPFILE',
-          CodeContent: {
-            S3ContentLocation: {
-              BucketARN: `arn:aws:s3:::${CODE_BUCKET}`,
-              FileKey: 'code/app.zip',
-              ObjectVersion: put.VersionId!,
-            },
-          },
-        },
-        EnvironmentProperties: {
-          PropertyGroups: [
-            {
-              PropertyGroupId: 'consumer.config.0',
-              PropertyMap: {
-                'input.stream.name': STREAM,
-                'aws.region': REGION,
-                'flink.stream.initpos': 'TRIM_HORIZON',
-              },
-            },
-            {
-              PropertyGroupId: 'sink.config.0',
-              PropertyMap: { 'output.bucket.name': OUTPUT_BUCKET, 'output.prefix': `${NAME}/` },
-            },
-            {
-              PropertyGroupId: 'job.config.0',
-              PropertyMap: {
-                'window.seconds': String(WINDOW_SECONDS),
-                'watermark.seconds': String(WATERMARK_SECONDS),
-              },
-            },
-            {
-              PropertyGroupId: 'kinesis.analytics.flink.run.options',
-              PropertyMap: { python: 'main.py', jarfile: 'lib/flinkflow-app-deps.jar' },
-            },
-          ],
-        },
-        FlinkApplicationConfiguration: {
-          CheckpointConfiguration: {
-            ConfigurationType: 'CUSTOM',
-            CheckpointingEnabled: true,
-            CheckpointInterval: 3_000,
-            MinPauseBetweenCheckpoints: 1_000,
-          },
-        },
-        ApplicationSnapshotConfiguration: { SnapshotsEnabled: false },
-      },
-    }),
-  );
-  const started = await flink.send(new StartApplicationCommand({ ApplicationName: NAME }));
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    const op = await flink.send(
-      new DescribeApplicationOperationCommand({ ApplicationName: NAME, OperationId: started.OperationId! }),
-    );
-    const details = op.ApplicationOperationInfoDetails!;
-    if (details.OperationStatus === 'SUCCESSFUL') return { logGroupName, logStreamName };
-    if (details.OperationStatus !== 'IN_PROGRESS' || Date.now() > deadline) {
-      throw new Error(
-        `${NAME} did not start: ${details.OperationStatus} ${details.OperationFailureDetails?.ErrorInfo?.ErrorString ?? ''}`,
-      );
-    }
-    await sleep(500);
-  }
+  return createAndStartApplication(clients, {
+    name: NAME,
+    region: REGION,
+    account: ACCOUNT,
+    codeBucket: CODE_BUCKET,
+    zip: readFileSync(PACKAGED_ZIP),
+    stream: STREAM,
+    outputBucket: OUTPUT_BUCKET,
+    windowSeconds: WINDOW_SECONDS,
+    watermarkSeconds: WATERMARK_SECONDS,
+    startTimeoutMs: START_TIMEOUT_MS,
+  });
 }
 
 describe('A RUNNING application across local down and up, on real Flink', () => {

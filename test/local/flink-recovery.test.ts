@@ -8,25 +8,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { maxApplicationMetric } from '../support/local-cloud';
-import {
-  CloudWatchLogsClient,
-  CreateLogGroupCommand,
-  CreateLogStreamCommand,
-  FilterLogEventsCommand,
-} from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateStreamCommand, PutRecordsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import {
-  CreateApplicationCommand,
   DescribeApplicationCommand,
-  DescribeApplicationOperationCommand,
   KinesisAnalyticsV2Client,
-  StartApplicationCommand,
   StopApplicationCommand,
 } from '@aws-sdk/client-kinesis-analytics-v2';
-import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { residentBytes } from '../../local/common/processes';
 import { useFixture } from './local-cloud-fixture';
 import {
+  createAndStartApplication,
   javaPidsMentioning,
   PACKAGED_ZIP,
   readWithAwsCli,
@@ -106,86 +99,21 @@ async function createAndStart(
   name: string,
   zip: Buffer,
 ): Promise<{ logGroupName: string; logStreamName: string }> {
-  const put = await fx.s3.send(
-    new PutObjectCommand({ Bucket: CODE_BUCKET, Key: `code/${name}.zip`, Body: zip }),
+  return createAndStartApplication(
+    { s3: fx.s3, flink, logs },
+    {
+      name,
+      region: REGION,
+      account: ACCOUNT,
+      codeBucket: CODE_BUCKET,
+      zip,
+      stream: STREAM,
+      outputBucket: OUTPUT_BUCKET,
+      windowSeconds: 5,
+      watermarkSeconds: 1,
+      startTimeoutMs: START_TIMEOUT_MS,
+    },
   );
-  const logGroupName = `/aws/kinesis-analytics/${name}`;
-  const logStreamName = 'kinesis-analytics-log-stream';
-  await logs.send(new CreateLogGroupCommand({ logGroupName }));
-  await logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName }));
-  await flink.send(
-    new CreateApplicationCommand({
-      ApplicationName: name,
-      RuntimeEnvironment: 'FLINK-1_20',
-      ServiceExecutionRole: `arn:aws:iam::${ACCOUNT}:role/flinkflow-app-role`,
-      CloudWatchLoggingOptions: [
-        {
-          LogStreamARN: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${logGroupName}:log-stream:${logStreamName}`,
-        },
-      ],
-      ApplicationConfiguration: {
-        ApplicationCodeConfiguration: {
-          CodeContentType: 'ZIPFILE',
-          CodeContent: {
-            S3ContentLocation: {
-              BucketARN: `arn:aws:s3:::${CODE_BUCKET}`,
-              FileKey: `code/${name}.zip`,
-              ObjectVersion: put.VersionId!,
-            },
-          },
-        },
-        EnvironmentProperties: {
-          PropertyGroups: [
-            {
-              PropertyGroupId: 'consumer.config.0',
-              PropertyMap: {
-                'input.stream.name': STREAM,
-                'aws.region': REGION,
-                'flink.stream.initpos': 'TRIM_HORIZON',
-              },
-            },
-            {
-              PropertyGroupId: 'sink.config.0',
-              PropertyMap: { 'output.bucket.name': OUTPUT_BUCKET, 'output.prefix': `${name}/` },
-            },
-            {
-              PropertyGroupId: 'job.config.0',
-              PropertyMap: { 'window.seconds': '5', 'watermark.seconds': '1' },
-            },
-            {
-              PropertyGroupId: 'kinesis.analytics.flink.run.options',
-              PropertyMap: { python: 'main.py', jarfile: 'lib/flinkflow-app-deps.jar' },
-            },
-          ],
-        },
-        FlinkApplicationConfiguration: {
-          CheckpointConfiguration: {
-            ConfigurationType: 'CUSTOM',
-            CheckpointingEnabled: true,
-            CheckpointInterval: 3_000,
-            MinPauseBetweenCheckpoints: 1_000,
-          },
-        },
-        ApplicationSnapshotConfiguration: { SnapshotsEnabled: false },
-      },
-    }),
-  );
-  const started = await flink.send(new StartApplicationCommand({ ApplicationName: name }));
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    const op = await flink.send(
-      new DescribeApplicationOperationCommand({ ApplicationName: name, OperationId: started.OperationId! }),
-    );
-    const details = op.ApplicationOperationInfoDetails!;
-    if (details.OperationStatus === 'SUCCESSFUL') break;
-    if (details.OperationStatus !== 'IN_PROGRESS' || Date.now() > deadline) {
-      throw new Error(
-        `${name} did not start: ${details.OperationStatus} ${details.OperationFailureDetails?.ErrorInfo?.ErrorString ?? ''}`,
-      );
-    }
-    await sleep(500);
-  }
-  return { logGroupName, logStreamName };
 }
 
 async function statusOf(flink: KinesisAnalyticsV2Client, name: string): Promise<string> {

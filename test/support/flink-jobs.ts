@@ -1,10 +1,23 @@
 /**
  * Helpers for the tests that run the real job and break it on purpose: a code zip whose job throws after
- * its first records, the JVMs of a running job, and CloudWatch read by an independent client (boto3).
+ * its first records, an application made and started straight through the Managed Flink API, the JVMs of
+ * a running job, and CloudWatch read by independent clients (boto3, the AWS CLI).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  CreateLogStreamCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CreateApplicationCommand,
+  DescribeApplicationOperationCommand,
+  KinesisAnalyticsV2Client,
+  StartApplicationCommand,
+} from '@aws-sdk/client-kinesis-analytics-v2';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { commandLineOf } from '../../local/common/processes';
 
 export const REPO = path.resolve(__dirname, '..', '..');
@@ -90,15 +103,18 @@ export function javaPidsMentioning(marker: string): number[] {
     });
 }
 
-/** What boto3 reads from the local CloudWatch and CloudWatch Logs: an independent client. */
-export function readWithBoto3(options: {
+/** Where an application's restarts and log lines are read from, and which lines. */
+export interface TelemetryQuery {
   endpoint: string;
   region: string;
   application: string;
   logGroupName: string;
   logStreamName: string;
   filterPattern: string;
-}): { maxNumRestarts: number; messages: string[] } {
+}
+
+/** What boto3 reads from the local CloudWatch and CloudWatch Logs: an independent client. */
+export function readWithBoto3(options: TelemetryQuery): { maxNumRestarts: number; messages: string[] } {
   const script = `
 import datetime, json, sys, boto3
 o = json.loads(sys.argv[1])
@@ -122,14 +138,7 @@ print(json.dumps({"maxNumRestarts": max(values) if values else -1, "messages": [
  * The same reading with the AWS CLI (from the project venv): a second client no one here wrote, driven
  * only by its own flags and the endpoint, as a user at a shell would.
  */
-export function readWithAwsCli(options: {
-  endpoint: string;
-  region: string;
-  application: string;
-  logGroupName: string;
-  logStreamName: string;
-  filterPattern: string;
-}): { maxNumRestarts: number; messages: string[] } {
+export function readWithAwsCli(options: TelemetryQuery): { maxNumRestarts: number; messages: string[] } {
   const env = {
     ...process.env,
     AWS_ACCESS_KEY_ID: 'test',
@@ -184,4 +193,115 @@ export function readWithAwsCli(options: {
     maxNumRestarts: values.length ? Math.max(...values) : -1,
     messages: events.events.map((e) => e.message),
   };
+}
+
+/** What an application made by createAndStartApplication reads and writes. */
+export interface TestApplication {
+  name: string;
+  region: string;
+  account: string;
+  /** A versioned bucket that exists; the zip goes to `code/<name>.zip`. */
+  codeBucket: string;
+  zip: Buffer;
+  stream: string;
+  outputBucket: string;
+  windowSeconds: number;
+  watermarkSeconds: number;
+  startTimeoutMs: number;
+}
+
+/**
+ * Uploads the zip, makes the application's log stream and creates and starts the application with a
+ * 3 s checkpoint interval and no snapshots, straight through the Managed Flink API (no provisioning
+ * machine), then waits for the start operation to succeed. Returns the log stream it writes to.
+ */
+export async function createAndStartApplication(
+  clients: { s3: S3Client; flink: KinesisAnalyticsV2Client; logs: CloudWatchLogsClient },
+  app: TestApplication,
+): Promise<{ logGroupName: string; logStreamName: string }> {
+  const { s3, flink, logs } = clients;
+  const codeKey = `code/${app.name}.zip`;
+  const put = await s3.send(new PutObjectCommand({ Bucket: app.codeBucket, Key: codeKey, Body: app.zip }));
+  const logGroupName = `/aws/kinesis-analytics/${app.name}`;
+  const logStreamName = 'kinesis-analytics-log-stream';
+  await logs.send(new CreateLogGroupCommand({ logGroupName }));
+  await logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName }));
+  await flink.send(
+    new CreateApplicationCommand({
+      ApplicationName: app.name,
+      RuntimeEnvironment: 'FLINK-1_20',
+      ServiceExecutionRole: `arn:aws:iam::${app.account}:role/flinkflow-app-role`,
+      CloudWatchLoggingOptions: [
+        {
+          LogStreamARN: `arn:aws:logs:${app.region}:${app.account}:log-group:${logGroupName}:log-stream:${logStreamName}`,
+        },
+      ],
+      ApplicationConfiguration: {
+        ApplicationCodeConfiguration: {
+          CodeContentType: 'ZIPFILE',
+          CodeContent: {
+            S3ContentLocation: {
+              BucketARN: `arn:aws:s3:::${app.codeBucket}`,
+              FileKey: codeKey,
+              ObjectVersion: put.VersionId!,
+            },
+          },
+        },
+        EnvironmentProperties: {
+          PropertyGroups: [
+            {
+              PropertyGroupId: 'consumer.config.0',
+              PropertyMap: {
+                'input.stream.name': app.stream,
+                'aws.region': app.region,
+                'flink.stream.initpos': 'TRIM_HORIZON',
+              },
+            },
+            {
+              PropertyGroupId: 'sink.config.0',
+              PropertyMap: { 'output.bucket.name': app.outputBucket, 'output.prefix': `${app.name}/` },
+            },
+            {
+              PropertyGroupId: 'job.config.0',
+              PropertyMap: {
+                'window.seconds': String(app.windowSeconds),
+                'watermark.seconds': String(app.watermarkSeconds),
+              },
+            },
+            {
+              PropertyGroupId: 'kinesis.analytics.flink.run.options',
+              PropertyMap: { python: 'main.py', jarfile: 'lib/flinkflow-app-deps.jar' },
+            },
+          ],
+        },
+        FlinkApplicationConfiguration: {
+          CheckpointConfiguration: {
+            ConfigurationType: 'CUSTOM',
+            CheckpointingEnabled: true,
+            CheckpointInterval: 3_000,
+            MinPauseBetweenCheckpoints: 1_000,
+          },
+        },
+        ApplicationSnapshotConfiguration: { SnapshotsEnabled: false },
+      },
+    }),
+  );
+  const started = await flink.send(new StartApplicationCommand({ ApplicationName: app.name }));
+  const deadline = Date.now() + app.startTimeoutMs;
+  for (;;) {
+    const op = await flink.send(
+      new DescribeApplicationOperationCommand({
+        ApplicationName: app.name,
+        OperationId: started.OperationId!,
+      }),
+    );
+    const details = op.ApplicationOperationInfoDetails!;
+    if (details.OperationStatus === 'SUCCESSFUL') return { logGroupName, logStreamName };
+    if (details.OperationStatus !== 'IN_PROGRESS' || Date.now() > deadline) {
+      throw new Error(
+        `${app.name} did not start: ${details.OperationStatus} ${details.OperationFailureDetails?.ErrorInfo?.ErrorString ?? ''}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
