@@ -76,6 +76,11 @@ beforeEach(() => {
 
 const bucket = 'flinkflow-ticks-demo-123456789012-eu-west-1';
 const denied = () => awsError('AccessDeniedException', { statusCode: 403 });
+const caught = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error as Error,
+  );
 
 describe('The teardown tasks’ shared rules', () => {
   it('It should take any 404 as already gone, whatever the error code', () => {
@@ -606,6 +611,31 @@ describe('Teardown tasks: the records they write', () => {
   });
 });
 
+describe('Teardown tasks: an application the service shows without a status', () => {
+  const statusless = () => {
+    const out = appStatus('READY');
+    delete out.ApplicationDetail.ApplicationStatus;
+    return out;
+  };
+
+  it('It should say UNKNOWN when it deleted it, busy when the delete was refused, and wait to stop it', async () => {
+    // Prepare
+    kda.on(DescribeApplicationCommand).resolves(statusless());
+    kda.on(DeleteApplicationCommand).resolvesOnce({}).rejectsOnce(awsError('ResourceInUseException'));
+
+    // Act
+    const deleted = await deleteApplication(teardownState({ keepData: true }));
+    const refused = await caught(deleteApplication(teardownState({ keepData: true })));
+    const check = await stopForTeardown(teardownState(), fakeTime());
+
+    // Assess
+    expect(deleted.resources[0]?.detail).toBe('was UNKNOWN');
+    expect(refused?.message).toBe('Application ticks-demo-app is busy; its deletion is retried');
+    expect(check).toMatchObject({ phase: 'STOPPING', status: 'UNKNOWN', initialStatus: 'UNKNOWN' });
+    expect(kda).not.toHaveReceivedCommand(StopApplicationCommand);
+  });
+});
+
 describe('EmptyBucket at its edges', () => {
   const oneVersion = { Versions: [{ Key: 'k', VersionId: 'v' }] };
 
@@ -810,6 +840,6 @@ describe('SummarizeTeardown and ValidateTeardownInput at their edges', () => {
     const act = validateTeardownInput({ pipelineName: 'X' }, { env });
 
     // Assess
-    await expect(act).rejects.toThrow(/^Invalid teardown input/);
+    await expect(act).rejects.toThrow(/^Invalid teardown input \(1 problem\): pipelineName/);
   });
 });
