@@ -249,6 +249,19 @@ describe('CheckTable at its edges', () => {
     expect(nameless?.message).toContain(`columns are [${columns.slice(0, 3).join(', ')}, ]`);
   });
 
+  it('It should list the partition keys it found against those it expected', async () => {
+    // Prepare
+    glue.on(GetTableCommand).resolves(table(columns, ['ticker', 'dt']));
+
+    // Act
+    const error = await caught(checkTable(crawlState()));
+
+    // Assess
+    expect(error?.message).toBe(
+      "Table flinkflow.ticks_demo_output: partition keys are [ticker, dt], expected [ticker] for partitionByTime false; check the input's partitionByTime against the pipeline's",
+    );
+  });
+
   it('It should accept the time partitions of a pipeline partitioned by time, with no location as empty', async () => {
     // Prepare
     glue.on(GetTableCommand).resolves(table(columns, ['ticker', 'dt', 'hr']));
@@ -296,7 +309,7 @@ describe('StartQueries and GetQueryStatus at their edges', () => {
 
   it('It should wait on a query Athena shows no state or statistics for', async () => {
     // Prepare
-    athena.on(GetQueryExecutionCommand).resolves({});
+    athena.on(GetQueryExecutionCommand).resolvesOnce({}).resolves({ QueryExecution: {} });
 
     // Act
     const result = await getQueryStatus(crawlState({ started }), at(AS_OF));
