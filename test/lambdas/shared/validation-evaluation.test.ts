@@ -156,7 +156,11 @@ describe('uniqueness and sanity', () => {
       detail:
         '0 of 6 rows with an average outside 0..100 or none, 2 with a count not above 0: averages 10..20 (allowed 0..100), smallest count 0',
     });
-    expect(one('sanity', [['6', '1', '1', '-1', '20', '0']])).toMatchObject({ passed: false, value: 2 });
+    expect(one('sanity', [['6', '1', '1', '-1', '20', '0']])).toMatchObject({
+      passed: false,
+      value: 2,
+      detail: expect.stringMatching(/^1 of 6 rows with an average outside 0\.\.100 or none, 1 with a count/),
+    });
   });
 });
 
@@ -167,6 +171,7 @@ describe('volume', () => {
       value: 0,
       detail: 'no events in 16:08:00-16:09:00 UTC, and the stream reported none',
     });
+    expect(one('volume', [], { incomingRecords: 0 })).toMatchObject({ passed: true, value: 0 });
     expect(one('volume', [['42', '3']], { incomingRecords: 0 })).toMatchObject({
       passed: false,
       value: null,
@@ -383,6 +388,7 @@ describe('the crawl-and-query tasks’ shared helpers', () => {
 
   it.each([
     ['no event', null, ['config', 'crawl']],
+    ['no config', {}, ['config', 'crawl']],
     ['a config without a pipeline name', { config: {} }, ['config', 'crawl']],
     ['a null field', { config: { pipelineName: 'p' }, crawl: null }, ['crawl']],
   ])('It should refuse %s, naming each missing field of the state', (_, event, fields) => {
