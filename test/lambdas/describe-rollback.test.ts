@@ -134,7 +134,9 @@ describe('DescribeRollback', () => {
       .resolvesOnce(application('UPDATING', 6, 'v1'))
       .resolvesOnce(application('RUNNING', 6, 'v1'))
       .resolvesOnce(application('READY', 6, 'v1'));
-    const state = redeployState({ rollback: rollback({ kind: 'system', operationId: undefined }) });
+    const withoutOperation = rollback({ kind: 'system' });
+    delete withoutOperation.operationId;
+    const state = redeployState({ rollback: withoutOperation });
 
     // Act
     const notYet = await run(state, clockAfter(30));
