@@ -58,6 +58,7 @@ export const run = withTransientErrors(
       tableName: config.tableName,
       columns,
       partitionKeys,
+      // Stryker disable next-line OptionalChaining: here the columns matched, so the table and its StorageDescriptor exist.
       location: table?.StorageDescriptor?.Location ?? '',
     };
   },

@@ -58,7 +58,9 @@ export const run = withTransientErrors(
       for (let page = 0; page < maxPages && d.now().getTime() - started < budgetMs; page++) {
         const listed = await s3.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: pageSize }));
         const objects: ObjectIdentifier[] = [
+          // Stryker disable next-line ArrayDeclaration: a filler string has no Key and is dropped below.
           ...(listed.Versions ?? []),
+          // Stryker disable next-line ArrayDeclaration: a filler string has no Key and is dropped below.
           ...(listed.DeleteMarkers ?? []),
         ].flatMap((v) =>
           v.Key === undefined ? [] : [{ Key: v.Key, ...(v.VersionId ? { VersionId: v.VersionId } : {}) }],

@@ -46,6 +46,7 @@ export const run = withTransientErrors(
         attempt,
         lastCrawl: {
           status,
+          // Stryker disable next-line OptionalChaining: a READY crawler without a last crawl failed above (status UNKNOWN).
           ...(last?.StartTime ? { startTime: last.StartTime.toISOString() } : {}),
         },
       };

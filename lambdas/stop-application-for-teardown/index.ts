@@ -84,6 +84,7 @@ export const run = withTransientErrors(
         `Application ${name} is still ${status} after ${Math.round(elapsed)} s of teardown (a snapshot stop gets ${timeout} s, then a force stop as long again); run the teardown again, or look at the application in the console`,
       );
     }
+    // Stryker disable next-line ConditionalExpression,StringLiteral: FORCE_STOPPING is neither RUNNING nor force-stoppable, so the rules below return STOPPING for it too; the line says it outright.
     if (status === 'FORCE_STOPPING') return check('STOPPING');
     // The stop this teardown asked for may not show in the status yet: give it its time before forcing.
     if (previous?.stopRequested === 'snapshot' && !overdue) return check('STOPPING');

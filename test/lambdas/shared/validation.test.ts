@@ -161,6 +161,10 @@ describe('the suite’s SQL', () => {
       // Assess
       expect(verdict.failed).toEqual([]);
       expect(verdict.checks.find((c) => c.check === 'freshness')?.value).toBe(0.2);
+      // The windows ending 16:09:20 to 16:09:50 of both tickers, with the range the query found.
+      expect(verdict.checks.find((c) => c.check === 'sanity')?.detail).toBe(
+        '8 rows sane: averages 50..50 (allowed 0..100), smallest count 10',
+      );
     });
 
     it('It should name the duplicated window and fail uniqueness and completeness', async () => {
