@@ -29,6 +29,9 @@ export const DefaultPriceRange = { min: 0, max: 100 } as const;
 export const CrawlDefaults = {
   completenessWindows: 3,
   volumeTolerance: 0.05,
+  // Records near the period's two minute boundaries can fall on either side (event time against arrival
+  // time): at small volumes that alone exceeds any percentage, so a few records of difference always pass.
+  volumeSlackRecords: 20,
   // A tenth of the workgroup's default cutoff (1 GiB): the suite reads minutes of aggregates.
   maxBytesScannedPerQuery: 100 * 1024 ** 2,
   crawlTimeoutSeconds: 900,
@@ -113,6 +116,11 @@ const validation = strictObject(
           "How far the windows' event count may be from the stream's IncomingRecords, as a fraction.",
         default: CrawlDefaults.volumeTolerance,
       }),
+    volumeSlackRecords: wholeNumber(0, 1_000_000_000, CrawlDefaults.volumeSlackRecords).optional().meta({
+      description:
+        "How many records the windows' event count may differ from IncomingRecords whatever the tolerance: records near the period's minute boundaries count in one minute by event time and in the other by arrival.",
+      default: CrawlDefaults.volumeSlackRecords,
+    }),
     maxBytesScannedPerQuery: wholeNumber(1, 1024 ** 4, CrawlDefaults.maxBytesScannedPerQuery)
       .optional()
       .meta({
@@ -206,6 +214,7 @@ export const CrawlInputSchema = strictObject(
       freshnessMinutes: v.freshnessMinutes ?? freshnessDefaultMinutes(windowSeconds, watermarkSeconds),
       completenessWindows: v.completenessWindows ?? CrawlDefaults.completenessWindows,
       volumeTolerance: v.volumeTolerance ?? CrawlDefaults.volumeTolerance,
+      volumeSlackRecords: v.volumeSlackRecords ?? CrawlDefaults.volumeSlackRecords,
       maxBytesScannedPerQuery: v.maxBytesScannedPerQuery ?? CrawlDefaults.maxBytesScannedPerQuery,
       // In the suite's order, each once.
       checks: ValidationChecks.filter((c) => chosen.includes(c)) as ValidationCheckName[],

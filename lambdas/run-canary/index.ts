@@ -131,6 +131,7 @@ function suiteContext(state: RedeployExecutionState, canary: CanaryStatus, asOf:
       minPrice: DefaultPriceRange.min,
       maxPrice: DefaultPriceRange.max,
       volumeTolerance: CrawlDefaults.volumeTolerance,
+      volumeSlackRecords: CrawlDefaults.volumeSlackRecords,
       maxBytesScannedPerQuery: CrawlDefaults.maxBytesScannedPerQuery,
     },
   };

@@ -76,6 +76,7 @@ export function suiteContextOf(state: CrawlExecutionState): SuiteContext {
       minPrice: c.minPrice,
       maxPrice: c.maxPrice,
       volumeTolerance: c.volumeTolerance,
+      volumeSlackRecords: c.volumeSlackRecords,
       maxBytesScannedPerQuery: c.maxBytesScannedPerQuery,
     },
   };

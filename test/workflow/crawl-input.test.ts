@@ -175,6 +175,7 @@ describe('the crawl-and-query input’s validation settings', () => {
         freshnessMinutes: 1,
         completenessWindows: 1000,
         volumeTolerance: 1,
+        volumeSlackRecords: 20,
         maxBytesScannedPerQuery: 1024 ** 4,
         checks: ['freshness', 'completeness', 'uniqueness', 'sanity', 'volume', 'scanCost'],
       },

@@ -33,6 +33,7 @@ const settings: SuiteSettings = {
   minPrice: 0,
   maxPrice: 100,
   volumeTolerance: 0.05,
+  volumeSlackRecords: 0,
   maxBytesScannedPerQuery: 1000,
 };
 const asOf = new Date('2026-12-01T16:10:00Z');
@@ -176,7 +177,7 @@ describe('volume', () => {
       passed: false,
       value: null,
       detail:
-        '42 events in the windows of 16:08:00-16:09:00 UTC, but the stream reported no IncomingRecords for it',
+        '42 events in the windows of 16:08:00-16:09:00 UTC, but the stream reported no IncomingRecords for it (0 records allowed)',
     });
   });
 
@@ -185,12 +186,33 @@ describe('volume', () => {
       passed: true,
       value: 0.05,
       detail:
-        '105 events in the windows of 16:08:00-16:09:00 UTC against 100 IncomingRecords (5% apart, 5% allowed)',
+        '105 events in the windows of 16:08:00-16:09:00 UTC against 100 IncomingRecords (5% apart, 5% or 0 records allowed)',
     });
     expect(one('volume', [['200', '6']], { incomingRecords: 100 })).toMatchObject({
       passed: false,
       value: 1,
     });
+  });
+
+  // A make local run produced from 21:51:59 on: the minute 21:51 held 57 events by event time and 52
+  // records by arrival, 9.6% apart; the slack is for exactly that.
+  it('It should pass a small difference within the slack in records, whatever the percentage, and not one record more', () => {
+    const withSlack = { ...context, settings: { ...context.settings, volumeSlackRecords: 5 } };
+    const volume = (events: string, incomingRecords: number) =>
+      evaluateSuite(withSlack, ['volume'], new Map([['volume', outcome([[events, '3']])]]), {
+        incomingRecords,
+      }).checks[0];
+
+    expect(volume('57', 52)).toMatchObject({
+      passed: true,
+      value: 0.0962,
+      detail:
+        '57 events in the windows of 16:08:00-16:09:00 UTC against 52 IncomingRecords (9.62% apart, 5% or 5 records allowed)',
+    });
+    expect(volume('47', 52)).toMatchObject({ passed: true });
+    expect(volume('58', 52)).toMatchObject({ passed: false, value: 0.1154 });
+    expect(volume('5', 0)).toMatchObject({ passed: true, value: null });
+    expect(volume('6', 0)).toMatchObject({ passed: false, value: null });
   });
 });
 

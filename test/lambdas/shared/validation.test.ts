@@ -33,6 +33,7 @@ const settings: SuiteSettings = {
   minPrice: 0,
   maxPrice: 100,
   volumeTolerance: 0.05,
+  volumeSlackRecords: 0,
   maxBytesScannedPerQuery: 1000,
 };
 const asOf = new Date('2026-12-01T16:10:00Z');
