@@ -4,6 +4,7 @@
  */
 import '../support/quiet-logs';
 import {
+  type ApplicationDetail,
   DescribeApplicationCommand,
   DescribeApplicationOperationCommand,
   KinesisAnalyticsV2Client,
@@ -142,8 +143,8 @@ describe('DescribeUpdate', () => {
 
   it('It should take the version the update reached and UNKNOWN when the application leaves them out', async () => {
     const answer = application('RUNNING', 9, 'v2');
-    delete answer.ApplicationDetail.ApplicationStatus;
-    delete (answer.ApplicationDetail as { ApplicationVersionId?: number }).ApplicationVersionId;
+    delete (answer.ApplicationDetail as Partial<ApplicationDetail>).ApplicationStatus;
+    delete (answer.ApplicationDetail as Partial<ApplicationDetail>).ApplicationVersionId;
     kda.on(DescribeApplicationCommand).resolves(answer);
     kda.on(DescribeApplicationOperationCommand).resolves(op('IN_PROGRESS'));
 

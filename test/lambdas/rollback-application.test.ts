@@ -4,6 +4,7 @@
  */
 import '../support/quiet-logs';
 import {
+  type ApplicationDetail,
   DescribeApplicationCommand,
   DescribeApplicationOperationCommand,
   KinesisAnalyticsV2Client,
@@ -263,8 +264,8 @@ describe('RollbackApplication', () => {
 
   it('It should read an application without status or version as UNKNOWN at version 0 and refuse it', async () => {
     const answer = withoutCode('RUNNING', 4);
-    delete answer.ApplicationDetail.ApplicationStatus;
-    delete (answer.ApplicationDetail as { ApplicationVersionId?: number }).ApplicationVersionId;
+    delete (answer.ApplicationDetail as Partial<ApplicationDetail>).ApplicationStatus;
+    delete (answer.ApplicationDetail as Partial<ApplicationDetail>).ApplicationVersionId;
     kda.on(DescribeApplicationCommand).resolves(answer);
 
     const error = await caught(run(redeployState(), clockAfter(0)));

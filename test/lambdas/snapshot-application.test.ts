@@ -7,6 +7,7 @@ import {
   CreateApplicationSnapshotCommand,
   DescribeApplicationSnapshotCommand,
   KinesisAnalyticsV2Client,
+  type SnapshotStatus,
 } from '@aws-sdk/client-kinesis-analytics-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { run } from '../../lambdas/snapshot-application';
@@ -16,7 +17,7 @@ import { clockAfter, redeployState } from '../support/redeploy';
 const kda = mockClient(KinesisAnalyticsV2Client);
 beforeEach(() => kda.reset());
 
-const snapshot = (SnapshotStatus: string) => ({
+const snapshot = (SnapshotStatus: SnapshotStatus) => ({
   SnapshotDetails: { SnapshotName: 'redeploy-abc', SnapshotStatus, ApplicationVersionId: 3 },
 });
 const caught = (promise: Promise<unknown>) =>
