@@ -27,11 +27,11 @@ const goodServices = `${KINESIS_SOURCE}\n${PARQUET}\n`;
 describe('checkCodeZip: the properties file', () => {
   it('It should read keys and values around spaces and CRLF, skipping comments, blanks and lines without =', () => {
     const artifacts = [
-      '# flink-connector-kinesis=4.3.0-1.18',
+      '  # flink-connector-kinesis=4.3.0-1.18',
       '',
       '   ',
       'flink-connector-kinesis = 4.3.0-1.19',
-      'a line without an equals sign 1.18.0',
+      '1.18.0',
       'flink-parquet=1.20.0',
       'build.time=2026-12-01 10:00',
       '',
@@ -187,10 +187,11 @@ describe('PreflightCode', () => {
     });
   });
 
+  // By the error's name whatever its status, and by a 404 whatever its name.
   it.each([
-    ['NoSuchKey', 404],
+    ['NoSuchKey', 400],
     ['NoSuchVersion', 400],
-    ['NotFound', 404],
+    ['NotFound', 400],
     ['SomethingElse', 404],
   ])('It should say the object is gone on %s (%i), keeping the S3 error', async (code, statusCode) => {
     const gone = awsError(code, { statusCode });

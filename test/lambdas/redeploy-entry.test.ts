@@ -55,8 +55,11 @@ describe('StartRedeploy', () => {
     ]);
   });
 
-  it('It should name each field an event without detail lacks', () => {
-    expect(thrown(() => redeployInputOf(event({ detail: undefined }) as never))?.problems).toEqual([
+  it.each([
+    ['without detail', undefined],
+    ['whose detail has no bucket or object', {}],
+  ])('It should name each field an event %s lacks', (_case, detail) => {
+    expect(thrown(() => redeployInputOf(event({ detail }) as never))?.problems).toEqual([
       {
         field: 'detail.bucket.name',
         message: '"" is not a flinkflow pipeline bucket (flinkflow-<pipeline>-<account>-<region>)',
@@ -192,6 +195,15 @@ describe('ValidateRedeploy', () => {
     expect(config.previous).toEqual({ applicationVersionId: 0, applicationStatus: 'RUNNING' });
     expect(config.runtime).toBe('UNKNOWN');
     expect(config.alreadyDeployed).toBe(false);
+  });
+
+  it('It should refuse an application without a status as UNKNOWN', async () => {
+    const answer = application('RUNNING', 3, 'v1');
+    delete (answer.ApplicationDetail as Partial<ApplicationDetail>).ApplicationStatus;
+    kda.on(DescribeApplicationCommand).resolves(answer);
+    expect((await caught(validateRedeploy(input, {}, env)))?.message).toMatch(
+      /^Application ticks-demo-app is UNKNOWN, not RUNNING: .* Wait until the operation in progress ends/,
+    );
   });
 
   it('It should record the previous file key and object version it found', async () => {

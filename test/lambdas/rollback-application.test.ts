@@ -244,7 +244,13 @@ describe('RollbackApplication', () => {
       kda.on(DescribeApplicationCommand).resolves(withoutCode(status, 4));
       kda.on(RollbackApplicationCommand).resolves({});
 
-      const result = await run(redeployState(), clockAfter(0));
+      // Neither the previous object version nor the current code location is known.
+      const previous = {
+        applicationVersionId: 3,
+        applicationStatus: 'RUNNING',
+        fileKey: 'code/flinkflow-app.zip',
+      };
+      const result = await run(redeployState({}, { previous }), clockAfter(0));
 
       expect(kda).toHaveReceivedCommandWith(RollbackApplicationCommand, {
         ApplicationName: 'ticks-demo-app',

@@ -83,6 +83,13 @@ const rows = (...values: string[][]) => ({
 });
 
 describe('RunCanary: the plan', () => {
+  it('It should refuse to plan without $.health at all', async () => {
+    expect(await caught(run(redeployState(), clockAfter(5), env))).toMatchObject({
+      name: 'InvalidInputError',
+      problems: [expect.objectContaining({ field: 'health' })],
+    });
+  });
+
   it('It should refuse to plan without $.health.since, pointing at the wiring', async () => {
     expect(
       await caught(run(redeployState({ health: { phase: 'HEALTHY' } as never }), clockAfter(5), env)),
@@ -290,6 +297,7 @@ describe('RunCanary: the queries', () => {
     // The general answer first: a later one without an input match would replace the specific one.
     athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'QUEUED' } } });
     athena.on(GetQueryExecutionCommand, { QueryExecutionId: 'q-f' }).resolves({});
+    athena.on(GetQueryExecutionCommand, { QueryExecutionId: 'q-u' }).resolves({ QueryExecution: {} });
     const canary = querying();
 
     expect(await run(redeployState({ health, canary }), clockAfter(66 + 299), env)).toEqual({
@@ -300,7 +308,7 @@ describe('RunCanary: the queries', () => {
     expect(await caught(run(redeployState({ health, canary }), clockAfter(66 + 300), env))).toMatchObject({
       name: 'QueryTimeoutError',
       message:
-        "The canary's freshness (q-f, UNKNOWN), uniqueness (q-u, QUEUED), sanity (q-s, QUEUED) still running after 300 s (300 s allowed)",
+        "The canary's freshness (q-f, UNKNOWN), uniqueness (q-u, UNKNOWN), sanity (q-s, QUEUED) still running after 300 s (300 s allowed)",
     });
   });
 
@@ -333,6 +341,26 @@ describe('RunCanary: the queries', () => {
     );
     expect(sanity?.detail).toMatch(/^20 of 20 rows with an average outside 0\.\.100/);
     for (const check of status.verdict?.checks ?? []) expect(check).not.toHaveProperty('bytesScanned');
+  });
+
+  it.each([
+    ['a verdict phase with its queries', querying({ phase: 'FAILED' }), 'FAILED'],
+    [
+      'QUERYING without asOf',
+      (() => {
+        const c = querying();
+        delete c.asOf;
+        return c;
+      })(),
+      'QUERYING',
+    ],
+  ])('It should refuse %s and start no query', async (_case, canary, phase) => {
+    expect(await caught(run(redeployState({ health, canary }), clockAfter(70), env))).toMatchObject({
+      problems: [
+        expect.objectContaining({ message: expect.stringContaining(`called again with phase ${phase};`) }),
+      ],
+    });
+    expect(athena.calls()).toHaveLength(0);
   });
 
   it('It should refuse a QUERYING status without its queries as a wiring problem', async () => {

@@ -62,10 +62,11 @@ describe('SnapshotApplication', () => {
       snapshotStatus: 'READY',
       reused: true,
     });
-    expect(kda).toHaveReceivedCommandWith(DescribeApplicationSnapshotCommand, {
-      ApplicationName: 'ticks-demo-app',
-      SnapshotName: 'redeploy-abc',
-    });
+    // The look that finds it and the wait's look.
+    expect(kda.commandCalls(DescribeApplicationSnapshotCommand).map((c) => c.args[0].input)).toEqual([
+      { ApplicationName: 'ticks-demo-app', SnapshotName: 'redeploy-abc' },
+      { ApplicationName: 'ticks-demo-app', SnapshotName: 'redeploy-abc' },
+    ]);
   });
 
   it('It should retry a busy application that has no snapshot of that name, with the service message', async () => {

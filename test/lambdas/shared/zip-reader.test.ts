@@ -259,9 +259,20 @@ describe('the zip reader: damaged archives', () => {
     );
   });
 
-  it('It should refuse a central directory that ends past the file', () => {
-    expect(formatError(() => openZip(build(two, { directoryOffset: 1000 }))).message).toBe(
+  it('It should refuse a central directory that starts in the file and ends past it', () => {
+    const length = build(two).length;
+    expect(formatError(() => openZip(build(two, { directoryOffset: length - 10 }))).message).toBe(
       'the central directory points past the end of the file (truncated upload?)',
+    );
+  });
+
+  it('It should read a ZIP64 locator at the very start of the file, and find its record missing', () => {
+    // A 20-byte locator pointing at itself, then a saturated end record: nothing else.
+    const locator = Buffer.alloc(20);
+    locator.writeUInt32LE(0x07064b50, 0);
+    const end = build([], { zip64End: ['count'], noLocator: true }).subarray(56);
+    expect(formatError(() => openZip(Buffer.concat([locator, end]))).message).toBe(
+      'the ZIP64 end-of-central-directory record is missing or damaged',
     );
   });
 
@@ -283,8 +294,10 @@ describe('the zip reader: damaged archives', () => {
   it.each([
     ['a wrong signature', 5],
     ['an offset past the end of the file', 100000],
-  ])('It should refuse to read an entry whose local header has %s', (_what, localHeaderOffset) => {
-    const zip = openZip(build([{ ...two[1]!, localHeaderOffset }]));
+    ['an offset 2 bytes before the end of the file', -2],
+  ])('It should refuse to read an entry whose local header has %s', (_what, at) => {
+    const length = build([two[1]!]).length;
+    const zip = openZip(build([{ ...two[1]!, localHeaderOffset: at < 0 ? length + at : at }]));
     expect(formatError(() => zip.read('lib/deps.jar')).message).toBe(
       'the local header of lib/deps.jar is damaged',
     );
