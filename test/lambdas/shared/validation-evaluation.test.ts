@@ -15,30 +15,11 @@ import {
   verdictMessage,
   type QueryOutcome,
   type SuiteContext,
-  type SuiteSettings,
 } from '../../../lambdas/shared/validation';
+import { asOf, context, settings, t } from './validation-fixture';
 import { parseSqlTimestamp, suitePeriods, timePartitions } from '../../../lambdas/shared/validation/periods';
 import type { ValidationCheckName, ValidationVerdict } from '../../../workflow/crawl-contract';
 
-const settings: SuiteSettings = {
-  pipelineName: 'ticks-demo',
-  database: 'flinkflow',
-  table: 'ticks_demo_output',
-  partitionByTime: true,
-  windowSeconds: 10,
-  settleSeconds: 12,
-  freshnessMinutes: 2,
-  completenessWindows: 3,
-  tickers: ['AAPL', 'MSFT'],
-  minPrice: 0,
-  maxPrice: 100,
-  volumeTolerance: 0.05,
-  volumeSlackRecords: 0,
-  maxBytesScannedPerQuery: 1000,
-};
-const asOf = new Date('2026-12-01T16:10:00Z');
-const context: SuiteContext = { settings, asOf };
-const t = (iso: string) => Date.parse(iso);
 const outcome = (rows: (string | null)[][], bytesScanned: number | null = 100): QueryOutcome => ({
   queryExecutionId: `q-${rows.length}`,
   bytesScanned,

@@ -8,9 +8,8 @@ import {
   suiteQueries,
   verdictMessage,
   type QueryOutcome,
-  type SuiteContext,
-  type SuiteSettings,
 } from '../../../lambdas/shared/validation';
+import { asOf, context, settings, t } from './validation-fixture';
 import {
   parseSqlTimestamp,
   sqlTimestamp,
@@ -19,26 +18,6 @@ import {
   windowEnds,
 } from '../../../lambdas/shared/validation/periods';
 import { ValidationChecks, type ValidationCheckName } from '../../../workflow/crawl-contract';
-
-const settings: SuiteSettings = {
-  pipelineName: 'ticks-demo',
-  database: 'flinkflow',
-  table: 'ticks_demo_output',
-  partitionByTime: true,
-  windowSeconds: 10,
-  settleSeconds: 12,
-  freshnessMinutes: 2,
-  completenessWindows: 3,
-  tickers: ['AAPL', 'MSFT'],
-  minPrice: 0,
-  maxPrice: 100,
-  volumeTolerance: 0.05,
-  volumeSlackRecords: 0,
-  maxBytesScannedPerQuery: 1000,
-};
-const asOf = new Date('2026-12-01T16:10:00Z');
-const context: SuiteContext = { settings, asOf };
-const t = (iso: string) => Date.parse(iso);
 
 describe('the suite’s periods', () => {
   it('It should settle windows by watermark and checkpoint, and align volume to whole minutes', () => {
