@@ -59,172 +59,180 @@ type Issue = { input?: unknown; code?: string };
 
 const TICKER_PATTERN = /^[A-Z0-9.]{1,6}$/;
 
-const tickers = z
-  .array(
-    z.string().regex(TICKER_PATTERN, {
-      error: (issue: Issue) =>
-        `each ticker must be 1-6 upper-case letters, digits or dots (as the producer writes them), got ${describeValue(issue.input)}`,
-    }),
-    {
-      error: (issue: Issue) =>
-        `must be a list of ticker symbols such as ["AAPL", "MSFT"], got ${describeValue(issue.input)}`,
-    },
-  )
-  .min(1, { error: 'must name at least one ticker; omit it for the producer’s five tickers' })
-  .meta({ description: 'The tickers every window must have a row for.', default: [...DefaultTickers] });
-
-function price(fallback: number) {
-  const error = (issue: Issue) =>
-    `must be a number from 0 to 1000000, got ${describeValue(issue.input)}; omit it for ${fallback}`;
-  return z.number({ error }).min(0, { error }).max(1_000_000, { error });
-}
-
-const checks = z
-  .array(oneOf(ValidationChecks, ValidationChecks[0]), {
-    error: (issue: Issue) =>
-      `must be a list of check names (${ValidationChecks.join(', ')}), got ${describeValue(issue.input)}`,
-  })
-  .min(1, { error: `must name at least one check (${ValidationChecks.join(', ')}); omit it for all` })
-  .meta({ description: 'The checks to run; default all.' });
-
-const validation = strictObject(
-  {
-    tickers: tickers.optional(),
-    minPrice: price(DefaultPriceRange.min)
-      .optional()
-      .meta({ description: 'Lowest plausible average price.', default: DefaultPriceRange.min }),
-    maxPrice: price(DefaultPriceRange.max)
-      .optional()
-      .meta({ description: 'Highest plausible average price.', default: DefaultPriceRange.max }),
-    freshnessMinutes: wholeNumber(1, 1440, 'of one window plus the settle time plus a minute')
-      .optional()
-      .meta({ description: 'The newest closed window must have ended at most this many minutes ago.' }),
-    completenessWindows: wholeNumber(1, 1000, CrawlDefaults.completenessWindows).optional().meta({
-      description: 'How many of the last settled windows must each have exactly one row per ticker.',
-      default: CrawlDefaults.completenessWindows,
-    }),
-    volumeTolerance: z
-      .number({
-        error: (issue: Issue) =>
-          `must be a fraction from 0 to 1 (0.05 = 5%), got ${describeValue(issue.input)}; omit it for ${CrawlDefaults.volumeTolerance}`,
-      })
-      .min(0, { error: 'must be a fraction from 0 to 1 (0.05 = 5%)' })
-      .max(1, { error: 'must be a fraction from 0 to 1 (0.05 = 5%)' })
-      .optional()
-      .meta({
-        description:
-          "How far the windows' event count may be from the stream's IncomingRecords, as a fraction.",
-        default: CrawlDefaults.volumeTolerance,
-      }),
-    volumeSlackRecords: wholeNumber(0, 1_000_000_000, CrawlDefaults.volumeSlackRecords).optional().meta({
-      description:
-        "How many records the windows' event count may differ from IncomingRecords whatever the tolerance: records near the period's minute boundaries count in one minute by event time and in the other by arrival.",
-      default: CrawlDefaults.volumeSlackRecords,
-    }),
-    maxBytesScannedPerQuery: wholeNumber(1, 1024 ** 4, CrawlDefaults.maxBytesScannedPerQuery)
-      .optional()
-      .meta({
-        description: 'The most bytes one query of the suite may scan (Athena DataScannedInBytes).',
-        default: CrawlDefaults.maxBytesScannedPerQuery,
-      }),
-    checks: checks.optional(),
-  },
-  (input) =>
-    `must be an object like {"freshnessMinutes": 5, "tickers": ["AAPL"]}, got ${describeValue(input)}`,
-).superRefine(
-  (value, ctx) => {
-    const raw = value as Record<string, unknown>;
-    const min = raw['minPrice'] ?? DefaultPriceRange.min;
-    const max = raw['maxPrice'] ?? DefaultPriceRange.max;
-    if (typeof min === 'number' && typeof max === 'number' && min >= max) {
-      ctx.addIssue({
-        code: 'custom',
-        input: max,
-        path: ['maxPrice'],
-        message: `must be greater than minPrice (${min}), got ${max}`,
-      });
-    }
-  },
-  { when: (p: { value: unknown }) => typeof p.value === 'object' && p.value !== null },
-);
-
 const d = ProvisionDefaults;
 
-/** The crawl-and-query input's schema: the document in, the settings with every default out. */
-export const CrawlInputSchema = strictObject(
-  {
-    pipelineName: pipelineName(undefined),
-    windowSeconds: wholeNumber(1, 3600, d.windowSeconds)
-      .optional()
-      .meta({ description: "The pipeline's window in seconds.", default: d.windowSeconds }),
-    watermarkSeconds: wholeNumber(0, 600, d.watermarkSeconds)
-      .optional()
-      .meta({ description: "The pipeline's watermark delay in seconds.", default: d.watermarkSeconds }),
-    outputFormat: oneOf(OutputFormats, d.outputFormat)
-      .optional()
-      .meta({ description: 'Format of the output files.', default: d.outputFormat }),
-    partitionByTime: trueOrFalse()
-      .optional()
-      .meta({ description: 'Whether the output is partitioned by dt and hr.', default: d.partitionByTime }),
-    crawlTimeoutSeconds: wholeNumber(60, 3600, CrawlDefaults.crawlTimeoutSeconds).optional().meta({
-      description: 'How long the crawl may take before the execution fails.',
-      default: CrawlDefaults.crawlTimeoutSeconds,
-    }),
-    queryTimeoutSeconds: wholeNumber(30, 1800, CrawlDefaults.queryTimeoutSeconds).optional().meta({
-      description: 'How long the queries may take before the execution fails.',
-      default: CrawlDefaults.queryTimeoutSeconds,
-    }),
-    asOf: z
-      .string({
+/**
+ * The crawl-and-query input's schema: the document in, the settings with every default out. Built per
+ * call, as the provisioning input's is: a schema built once at module load is charged by mutation
+ * testing's per-test coverage to whichever test loaded the module first, not to the tests that parse.
+ */
+export function crawlInputSchema() {
+  const tickers = z
+    .array(
+      z.string().regex(TICKER_PATTERN, {
         error: (issue: Issue) =>
-          `must be an ISO-8601 instant such as "2026-12-01T12:00:00Z", got ${describeValue(issue.input)}; omit it to measure as of the execution's start`,
-      })
-      .refine((value) => !Number.isNaN(Date.parse(value)), {
-        error: (issue: Issue) =>
-          `must be an ISO-8601 instant such as "2026-12-01T12:00:00Z", got ${describeValue(issue.input)}`,
-      })
-      .optional()
-      .meta({
-        description:
-          "The instant the checks measure against (freshness, the settled windows, the volume's minutes); default: the execution's start. Earlier instants re-check a past period, for example the moment a producer stopped.",
+          `each ticker must be 1-6 upper-case letters, digits or dots (as the producer writes them), got ${describeValue(issue.input)}`,
       }),
-    validation: validation.optional().meta({ description: 'The checks and their thresholds.' }),
-  },
-  (input) =>
-    `the input must be a JSON object such as {"pipelineName": "ticks-demo"}, got ${describeValue(input)}`,
-)
-  .transform((input) => {
-    const windowSeconds = input.windowSeconds ?? d.windowSeconds;
-    const watermarkSeconds = input.watermarkSeconds ?? d.watermarkSeconds;
-    const v = input.validation ?? {};
-    const chosen = v.checks ?? [...ValidationChecks];
-    return {
-      pipelineName: input.pipelineName,
-      windowSeconds,
-      watermarkSeconds,
-      outputFormat: input.outputFormat ?? d.outputFormat,
-      partitionByTime: input.partitionByTime ?? d.partitionByTime,
-      ...(input.asOf !== undefined ? { asOf: new Date(input.asOf).toISOString() } : {}),
-      crawlTimeoutSeconds: input.crawlTimeoutSeconds ?? CrawlDefaults.crawlTimeoutSeconds,
-      queryTimeoutSeconds: input.queryTimeoutSeconds ?? CrawlDefaults.queryTimeoutSeconds,
-      settleSeconds: settleSecondsOf(windowSeconds, watermarkSeconds),
-      tickers: [...(v.tickers ?? DefaultTickers)],
-      minPrice: v.minPrice ?? DefaultPriceRange.min,
-      maxPrice: v.maxPrice ?? DefaultPriceRange.max,
-      freshnessMinutes: v.freshnessMinutes ?? freshnessDefaultMinutes(windowSeconds, watermarkSeconds),
-      completenessWindows: v.completenessWindows ?? CrawlDefaults.completenessWindows,
-      volumeTolerance: v.volumeTolerance ?? CrawlDefaults.volumeTolerance,
-      volumeSlackRecords: v.volumeSlackRecords ?? CrawlDefaults.volumeSlackRecords,
-      maxBytesScannedPerQuery: v.maxBytesScannedPerQuery ?? CrawlDefaults.maxBytesScannedPerQuery,
-      // In the suite's order, each once.
-      checks: ValidationChecks.filter((c) => chosen.includes(c)) as ValidationCheckName[],
-    };
-  })
-  .meta({
-    title: 'flinkflow crawl-and-query input',
-    description:
-      'What one crawl-and-query execution takes: the pipeline, its window settings and the validation thresholds. Only pipelineName is required.',
-  });
+      {
+        error: (issue: Issue) =>
+          `must be a list of ticker symbols such as ["AAPL", "MSFT"], got ${describeValue(issue.input)}`,
+      },
+    )
+    .min(1, { error: 'must name at least one ticker; omit it for the producer’s five tickers' })
+    .meta({ description: 'The tickers every window must have a row for.', default: [...DefaultTickers] });
+
+  function price(fallback: number) {
+    const error = (issue: Issue) =>
+      `must be a number from 0 to 1000000, got ${describeValue(issue.input)}; omit it for ${fallback}`;
+    return z.number({ error }).min(0, { error }).max(1_000_000, { error });
+  }
+
+  const checks = z
+    .array(oneOf(ValidationChecks, ValidationChecks[0]), {
+      error: (issue: Issue) =>
+        `must be a list of check names (${ValidationChecks.join(', ')}), got ${describeValue(issue.input)}`,
+    })
+    .min(1, { error: `must name at least one check (${ValidationChecks.join(', ')}); omit it for all` })
+    .meta({ description: 'The checks to run; default all.' });
+
+  const validation = strictObject(
+    {
+      tickers: tickers.optional(),
+      minPrice: price(DefaultPriceRange.min)
+        .optional()
+        .meta({ description: 'Lowest plausible average price.', default: DefaultPriceRange.min }),
+      maxPrice: price(DefaultPriceRange.max)
+        .optional()
+        .meta({ description: 'Highest plausible average price.', default: DefaultPriceRange.max }),
+      freshnessMinutes: wholeNumber(1, 1440, 'of one window plus the settle time plus a minute')
+        .optional()
+        .meta({ description: 'The newest closed window must have ended at most this many minutes ago.' }),
+      completenessWindows: wholeNumber(1, 1000, CrawlDefaults.completenessWindows).optional().meta({
+        description: 'How many of the last settled windows must each have exactly one row per ticker.',
+        default: CrawlDefaults.completenessWindows,
+      }),
+      volumeTolerance: z
+        .number({
+          error: (issue: Issue) =>
+            `must be a fraction from 0 to 1 (0.05 = 5%), got ${describeValue(issue.input)}; omit it for ${CrawlDefaults.volumeTolerance}`,
+        })
+        .min(0, { error: 'must be a fraction from 0 to 1 (0.05 = 5%)' })
+        .max(1, { error: 'must be a fraction from 0 to 1 (0.05 = 5%)' })
+        .optional()
+        .meta({
+          description:
+            "How far the windows' event count may be from the stream's IncomingRecords, as a fraction.",
+          default: CrawlDefaults.volumeTolerance,
+        }),
+      volumeSlackRecords: wholeNumber(0, 1_000_000_000, CrawlDefaults.volumeSlackRecords).optional().meta({
+        description:
+          "How many records the windows' event count may differ from IncomingRecords whatever the tolerance: records near the period's minute boundaries count in one minute by event time and in the other by arrival.",
+        default: CrawlDefaults.volumeSlackRecords,
+      }),
+      maxBytesScannedPerQuery: wholeNumber(1, 1024 ** 4, CrawlDefaults.maxBytesScannedPerQuery)
+        .optional()
+        .meta({
+          description: 'The most bytes one query of the suite may scan (Athena DataScannedInBytes).',
+          default: CrawlDefaults.maxBytesScannedPerQuery,
+        }),
+      checks: checks.optional(),
+    },
+    (input) =>
+      `must be an object like {"freshnessMinutes": 5, "tickers": ["AAPL"]}, got ${describeValue(input)}`,
+  ).superRefine(
+    (value, ctx) => {
+      const raw = value as Record<string, unknown>;
+      const min = raw['minPrice'] ?? DefaultPriceRange.min;
+      const max = raw['maxPrice'] ?? DefaultPriceRange.max;
+      if (typeof min === 'number' && typeof max === 'number' && min >= max) {
+        ctx.addIssue({
+          code: 'custom',
+          input: max,
+          path: ['maxPrice'],
+          message: `must be greater than minPrice (${min}), got ${max}`,
+        });
+      }
+    },
+    { when: (p: { value: unknown }) => typeof p.value === 'object' && p.value !== null },
+  );
+
+  return strictObject(
+    {
+      pipelineName: pipelineName(undefined),
+      windowSeconds: wholeNumber(1, 3600, d.windowSeconds)
+        .optional()
+        .meta({ description: "The pipeline's window in seconds.", default: d.windowSeconds }),
+      watermarkSeconds: wholeNumber(0, 600, d.watermarkSeconds)
+        .optional()
+        .meta({ description: "The pipeline's watermark delay in seconds.", default: d.watermarkSeconds }),
+      outputFormat: oneOf(OutputFormats, d.outputFormat)
+        .optional()
+        .meta({ description: 'Format of the output files.', default: d.outputFormat }),
+      partitionByTime: trueOrFalse()
+        .optional()
+        .meta({ description: 'Whether the output is partitioned by dt and hr.', default: d.partitionByTime }),
+      crawlTimeoutSeconds: wholeNumber(60, 3600, CrawlDefaults.crawlTimeoutSeconds).optional().meta({
+        description: 'How long the crawl may take before the execution fails.',
+        default: CrawlDefaults.crawlTimeoutSeconds,
+      }),
+      queryTimeoutSeconds: wholeNumber(30, 1800, CrawlDefaults.queryTimeoutSeconds).optional().meta({
+        description: 'How long the queries may take before the execution fails.',
+        default: CrawlDefaults.queryTimeoutSeconds,
+      }),
+      asOf: z
+        .string({
+          error: (issue: Issue) =>
+            `must be an ISO-8601 instant such as "2026-12-01T12:00:00Z", got ${describeValue(issue.input)}; omit it to measure as of the execution's start`,
+        })
+        .refine((value) => !Number.isNaN(Date.parse(value)), {
+          error: (issue: Issue) =>
+            `must be an ISO-8601 instant such as "2026-12-01T12:00:00Z", got ${describeValue(issue.input)}`,
+        })
+        .optional()
+        .meta({
+          description:
+            "The instant the checks measure against (freshness, the settled windows, the volume's minutes); default: the execution's start. Earlier instants re-check a past period, for example the moment a producer stopped.",
+        }),
+      validation: validation.optional().meta({ description: 'The checks and their thresholds.' }),
+    },
+    (input) =>
+      `the input must be a JSON object such as {"pipelineName": "ticks-demo"}, got ${describeValue(input)}`,
+  )
+    .transform((input) => {
+      const windowSeconds = input.windowSeconds ?? d.windowSeconds;
+      const watermarkSeconds = input.watermarkSeconds ?? d.watermarkSeconds;
+      const v = input.validation ?? {};
+      const chosen = v.checks ?? [...ValidationChecks];
+      return {
+        pipelineName: input.pipelineName,
+        windowSeconds,
+        watermarkSeconds,
+        outputFormat: input.outputFormat ?? d.outputFormat,
+        partitionByTime: input.partitionByTime ?? d.partitionByTime,
+        ...(input.asOf !== undefined ? { asOf: new Date(input.asOf).toISOString() } : {}),
+        crawlTimeoutSeconds: input.crawlTimeoutSeconds ?? CrawlDefaults.crawlTimeoutSeconds,
+        queryTimeoutSeconds: input.queryTimeoutSeconds ?? CrawlDefaults.queryTimeoutSeconds,
+        settleSeconds: settleSecondsOf(windowSeconds, watermarkSeconds),
+        tickers: [...(v.tickers ?? DefaultTickers)],
+        minPrice: v.minPrice ?? DefaultPriceRange.min,
+        maxPrice: v.maxPrice ?? DefaultPriceRange.max,
+        freshnessMinutes: v.freshnessMinutes ?? freshnessDefaultMinutes(windowSeconds, watermarkSeconds),
+        completenessWindows: v.completenessWindows ?? CrawlDefaults.completenessWindows,
+        volumeTolerance: v.volumeTolerance ?? CrawlDefaults.volumeTolerance,
+        volumeSlackRecords: v.volumeSlackRecords ?? CrawlDefaults.volumeSlackRecords,
+        maxBytesScannedPerQuery: v.maxBytesScannedPerQuery ?? CrawlDefaults.maxBytesScannedPerQuery,
+        // In the suite's order, each once.
+        checks: ValidationChecks.filter((c) => chosen.includes(c)) as ValidationCheckName[],
+      };
+    })
+    .meta({
+      title: 'flinkflow crawl-and-query input',
+      description:
+        'What one crawl-and-query execution takes: the pipeline, its window settings and the validation thresholds. Only pipelineName is required.',
+    });
+}
+
+export const CrawlInputSchema = crawlInputSchema();
 
 /** The crawl-and-query input as a user (or the validation schedule) writes it. */
 export type CrawlInput = z.input<typeof CrawlInputSchema>;
@@ -237,7 +245,7 @@ export type CrawlInputResult =
 
 /** Checks a raw document and fills in every default. Never throws for bad input: every problem at once. */
 export function resolveCrawlInput(raw: unknown): CrawlInputResult {
-  const parsed = CrawlInputSchema.safeParse(raw);
+  const parsed = crawlInputSchema().safeParse(raw);
   return parsed.success
     ? { ok: true, settings: parsed.data }
     : { ok: false, problems: problemsOf(parsed.error.issues) };

@@ -182,50 +182,65 @@ function seconds(min: number, max: number, fallback: string) {
   return z.int({ error }).min(min, { error }).max(max, { error });
 }
 
-/** The redeploy machine's input: which object version to deploy to which pipeline, and the gate's limits. */
-export const RedeployInputSchema = z.strictObject(
-  {
-    pipelineName: z
-      .string({ error: (i: Issue) => `must be the pipeline's name, got ${describeValue(i.input)}` })
-      .regex(PIPELINE_NAME, {
-        error: (i: Issue) => `must be a pipeline name such as "ticks-demo", got ${describeValue(i.input)}`,
+/**
+ * The redeploy machine's input: which object version to deploy to which pipeline, and the gate's limits.
+ * Built per call, as the provisioning input's schema is (mutation testing charges a module-level schema to
+ * whichever test loaded the module first).
+ */
+export function redeployInputSchema() {
+  return z.strictObject(
+    {
+      pipelineName: z
+        .string({ error: (i: Issue) => `must be the pipeline's name, got ${describeValue(i.input)}` })
+        .regex(PIPELINE_NAME, {
+          error: (i: Issue) => `must be a pipeline name such as "ticks-demo", got ${describeValue(i.input)}`,
+        }),
+      bucketName: z.string({
+        error: (i: Issue) => `must be the pipeline's bucket name, got ${describeValue(i.input)}`,
       }),
-    bucketName: z.string({
-      error: (i: Issue) => `must be the pipeline's bucket name, got ${describeValue(i.input)}`,
-    }),
-    key: z
-      .string({ error: (i: Issue) => `must be the code zip's object key, got ${describeValue(i.input)}` })
-      .refine((key) => key.startsWith(CodePrefix) && key.endsWith('.zip') && key.length > CodePrefix.length, {
-        error: (i: Issue) =>
-          `must be a .zip object under "${CodePrefix}" (the code prefix), got ${describeValue(i.input)}; upload the zip as ${PipelineNames.codeKey}`,
-      }),
-    versionId: z
-      .string({
-        error: (i: Issue) =>
-          `must be the object's version id (the bucket is versioned), got ${describeValue(i.input)}`,
-      })
-      .min(1, { error: 'is empty; it must be the object version the upload created' })
-      .refine((v) => v !== 'null', {
-        error: 'is "null": the object has no version, so the application cannot pin it; turn versioning on',
-      }),
-    healthSettleSeconds: seconds(10, 3600, "two checkpoint intervals of the application's window").optional(),
-    startTimeoutSeconds: seconds(60, 3600, `${DefaultRedeployStartTimeoutSeconds} s`).default(
-      DefaultRedeployStartTimeoutSeconds,
-    ),
-    canary: z
-      .boolean({
-        error: (i: Issue) =>
-          `must be true or false (run the canary checks after the health gate), got ${describeValue(i.input)}; omit it for true`,
-      })
-      .default(true),
-  },
-  {
-    error: (i: Issue) =>
-      i.code === 'unrecognized_keys'
-        ? 'is not a known field (typo?); known fields: pipelineName, bucketName, key, versionId, healthSettleSeconds, startTimeoutSeconds, canary'
-        : `the redeploy input must be a JSON object, got ${describeValue(i.input)}`,
-  },
-);
+      key: z
+        .string({ error: (i: Issue) => `must be the code zip's object key, got ${describeValue(i.input)}` })
+        .refine(
+          (key) => key.startsWith(CodePrefix) && key.endsWith('.zip') && key.length > CodePrefix.length,
+          {
+            error: (i: Issue) =>
+              `must be a .zip object under "${CodePrefix}" (the code prefix), got ${describeValue(i.input)}; upload the zip as ${PipelineNames.codeKey}`,
+          },
+        ),
+      versionId: z
+        .string({
+          error: (i: Issue) =>
+            `must be the object's version id (the bucket is versioned), got ${describeValue(i.input)}`,
+        })
+        .min(1, { error: 'is empty; it must be the object version the upload created' })
+        .refine((v) => v !== 'null', {
+          error: 'is "null": the object has no version, so the application cannot pin it; turn versioning on',
+        }),
+      healthSettleSeconds: seconds(
+        10,
+        3600,
+        "two checkpoint intervals of the application's window",
+      ).optional(),
+      startTimeoutSeconds: seconds(60, 3600, `${DefaultRedeployStartTimeoutSeconds} s`).default(
+        DefaultRedeployStartTimeoutSeconds,
+      ),
+      canary: z
+        .boolean({
+          error: (i: Issue) =>
+            `must be true or false (run the canary checks after the health gate), got ${describeValue(i.input)}; omit it for true`,
+        })
+        .default(true),
+    },
+    {
+      error: (i: Issue) =>
+        i.code === 'unrecognized_keys'
+          ? 'is not a known field (typo?); known fields: pipelineName, bucketName, key, versionId, healthSettleSeconds, startTimeoutSeconds, canary'
+          : `the redeploy input must be a JSON object, got ${describeValue(i.input)}`,
+    },
+  );
+}
+
+export const RedeployInputSchema = redeployInputSchema();
 export type RedeployInput = z.input<typeof RedeployInputSchema>;
 export type RedeploySettings = z.output<typeof RedeployInputSchema>;
 
@@ -233,7 +248,7 @@ export type RedeploySettings = z.output<typeof RedeployInputSchema>;
 export function resolveRedeployInput(
   raw: unknown,
 ): { ok: true; settings: RedeploySettings } | { ok: false; problems: InputProblem[] } {
-  const parsed = RedeployInputSchema.safeParse(raw);
+  const parsed = redeployInputSchema().safeParse(raw);
   return parsed.success
     ? { ok: true, settings: parsed.data }
     : { ok: false, problems: problemsOf(parsed.error.issues) };

@@ -48,29 +48,35 @@ export const TeardownLambdaTasks = [
 ] as const;
 export type TeardownLambdaTask = (typeof TeardownLambdaTasks)[number];
 
-/** The teardown input: which pipeline, and what to keep. */
-export const TeardownInputSchema = z
-  .strictObject(
-    {
-      pipelineName: pipelineNameSchema(undefined),
-      keepData: z
-        .boolean({ error: (issue) => `must be true or false, got ${JSON.stringify(issue.input)}` })
-        .default(false)
-        .meta({
-          description:
-            "Keep the pipeline's bucket (code and output, every version) and the application's log group; everything else is deleted.",
-        }),
-      snapshot: z
-        .boolean({ error: (issue) => `must be true or false, got ${JSON.stringify(issue.input)}` })
-        .default(true)
-        .meta({
-          description:
-            'Stop a RUNNING application normally, which makes the service take a snapshot first; false force-stops it without one.',
-        }),
-    },
-    { error: (issue) => (issue.code === 'unrecognized_keys' ? 'is not a teardown input field' : undefined) },
-  )
-  .meta({ description: 'The input of a teardown execution. Only pipelineName is required.' });
+/** The teardown input: which pipeline, and what to keep. Built per call, as the provisioning input's schema is. */
+export function teardownInputSchema() {
+  return z
+    .strictObject(
+      {
+        pipelineName: pipelineNameSchema(undefined),
+        keepData: z
+          .boolean({ error: (issue) => `must be true or false, got ${JSON.stringify(issue.input)}` })
+          .default(false)
+          .meta({
+            description:
+              "Keep the pipeline's bucket (code and output, every version) and the application's log group; everything else is deleted.",
+          }),
+        snapshot: z
+          .boolean({ error: (issue) => `must be true or false, got ${JSON.stringify(issue.input)}` })
+          .default(true)
+          .meta({
+            description:
+              'Stop a RUNNING application normally, which makes the service take a snapshot first; false force-stops it without one.',
+          }),
+      },
+      {
+        error: (issue) => (issue.code === 'unrecognized_keys' ? 'is not a teardown input field' : undefined),
+      },
+    )
+    .meta({ description: 'The input of a teardown execution. Only pipelineName is required.' });
+}
+
+export const TeardownInputSchema = teardownInputSchema();
 
 export type TeardownInput = z.input<typeof TeardownInputSchema>;
 export type TeardownSettings = z.output<typeof TeardownInputSchema>;
@@ -87,7 +93,7 @@ export function resolveTeardownInput(
       ],
     };
   }
-  const parsed = TeardownInputSchema.safeParse(raw);
+  const parsed = teardownInputSchema().safeParse(raw);
   return parsed.success
     ? { ok: true, settings: parsed.data }
     : { ok: false, problems: problemsOf(parsed.error.issues) };
