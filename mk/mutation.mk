@@ -56,7 +56,7 @@ mutation-lambdas: node-deps ## mutation score of lambdas/ (seven runs: health ga
 # whole-machine suites (15 s a file) reach workflow/ too; MUTATION_WHOLE_MACHINE=1 with MUTATION_TESTS
 # adds them.
 WORKFLOW_LOGIC_FILES := workflow/schedule.ts,workflow/provision-input.ts,workflow/contract.ts,workflow/diagram.ts,workflow/render-input-docs.ts,workflow/crawl-contract.ts,workflow/crawl-input.ts,workflow/redeploy-contract.ts,workflow/teardown-contract.ts,workflow/canary-contract.ts
-WORKFLOW_LOGIC_TESTS := test/workflow/schedule.test.ts,test/workflow/provision-input.test.ts,test/workflow/contract.test.ts,test/workflow/diagram.test.ts,test/workflow/input-docs.test.ts,test/lambdas/validate-input.test.ts,test/lambdas/crawl-tasks.test.ts,test/lambdas/create-validation-schedule.test.ts,test/lambdas/redeploy-tasks.test.ts,test/lambdas/run-canary.test.ts,test/lambdas/validate-teardown-input.test.ts,test/lambdas/shared/task-folders.test.ts,test/workflow/crawl-input.test.ts
+WORKFLOW_LOGIC_TESTS := test/workflow/schedule.test.ts,test/workflow/provision-input.test.ts,test/workflow/contract.test.ts,test/workflow/diagram.test.ts,test/workflow/input-docs.test.ts,test/lambdas/validate-input.test.ts,test/lambdas/crawl-tasks.test.ts,test/lambdas/create-validation-schedule.test.ts,test/lambdas/redeploy-tasks.test.ts,test/lambdas/run-canary.test.ts,test/lambdas/validate-teardown-input.test.ts,test/lambdas/shared/task-folders.test.ts,test/workflow/crawl-input.test.ts,test/lambdas/redeploy-entry.test.ts,test/lambdas/teardown-task-edges.test.ts,test/lambdas/crawl-task-edges.test.ts
 
 # The later machines' contracts are in the logic run (with the task suites that parse their inputs), and
 # their definitions in a third run with their docs suites.

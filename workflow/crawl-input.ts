@@ -234,6 +234,14 @@ export function crawlInputSchema() {
 
 export const CrawlInputSchema = crawlInputSchema();
 
+/** The published JSON Schema of the input (draft 2020-12), as docs/crawl-input.schema.json holds it. */
+export function crawlInputJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(crawlInputSchema(), { io: 'input', target: 'draft-2020-12' }) as Record<
+    string,
+    unknown
+  >;
+}
+
 /** The crawl-and-query input as a user (or the validation schedule) writes it. */
 export type CrawlInput = z.input<typeof CrawlInputSchema>;
 

@@ -241,6 +241,14 @@ export function redeployInputSchema() {
 }
 
 export const RedeployInputSchema = redeployInputSchema();
+
+/** The published JSON Schema of the input (draft 2020-12), as docs/redeploy-input.schema.json holds it. */
+export function redeployInputJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(redeployInputSchema(), { io: 'input', target: 'draft-2020-12' }) as Record<
+    string,
+    unknown
+  >;
+}
 export type RedeployInput = z.input<typeof RedeployInputSchema>;
 export type RedeploySettings = z.output<typeof RedeployInputSchema>;
 

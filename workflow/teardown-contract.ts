@@ -78,6 +78,14 @@ export function teardownInputSchema() {
 
 export const TeardownInputSchema = teardownInputSchema();
 
+/** The published JSON Schema of the input (draft 2020-12), as docs/teardown-input.schema.json holds it. */
+export function teardownInputJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(teardownInputSchema(), { io: 'input', target: 'draft-2020-12' }) as Record<
+    string,
+    unknown
+  >;
+}
+
 export type TeardownInput = z.input<typeof TeardownInputSchema>;
 export type TeardownSettings = z.output<typeof TeardownInputSchema>;
 

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import {
   generatedSection,
   InputDocPath,
   InputSchemaPath,
+  MachineInputSchemas,
   updatedPage,
 } from '../../workflow/render-input-docs';
 import { provisionInputFields, provisionInputJsonSchema } from '../../workflow/provision-input';
@@ -25,6 +27,21 @@ describe('docs/provisioning-input.md and docs/provisioning-input.schema.json', (
     // Assess
     expect(published).toEqual(current);
   });
+
+  it.each(MachineInputSchemas.map((m) => [path.basename(m.file), m] as const))(
+    "It should publish %s from the current schema of that machine's input (run `make docs-input` after changing it)",
+    (_name, { file, schema }) => {
+      // Prepare
+      const published = JSON.parse(fs.readFileSync(file, 'utf8')) as { properties?: object };
+
+      // Act
+      const current = schema();
+
+      // Assess
+      expect(published).toEqual(current);
+      expect(Object.keys(published.properties ?? {})).toContain('pipelineName');
+    },
+  );
 
   it('It should show the current fields table (run `make docs-input` after changing the schema)', () => {
     // Prepare
