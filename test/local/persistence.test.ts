@@ -99,6 +99,8 @@ const LOG_GROUP = '/flinkflow/persist';
 const QUEUE = 'persist-queue';
 const TOPIC = 'persist-topic';
 const SCHEDULE = 'persist-schedule';
+/** Whole seconds: the Scheduler keeps StartDate to the second. */
+const scheduleStart = new Date(Math.floor(Date.now() / 1000) * 1000 + 24 * 3600 * 1000);
 const RULE = 'persist-rule';
 
 interface Clients {
@@ -286,6 +288,9 @@ describe('local cloud data across down and up', () => {
       new CreateScheduleCommand({
         Name: SCHEDULE,
         ScheduleExpression: 'rate(1 hour)',
+        // A rate schedule fires at once unless it has a later start, and its '{}' would land in the queue
+        // this test reads (a clean-clone run caught one): it starts tomorrow.
+        StartDate: scheduleStart,
         FlexibleTimeWindow: { Mode: 'OFF' },
         Target: { Arn: written.queueArn, RoleArn: 'arn:aws:iam::000000000000:role/persist', Input: '{}' },
       }),
@@ -459,6 +464,7 @@ describe('local cloud data across down and up', () => {
       expect(subscriptions.Subscriptions?.map((s) => s.Endpoint)).toEqual([written.queueArn]);
       expect(schedule).toMatchObject({
         ScheduleExpression: 'rate(1 hour)',
+        StartDate: scheduleStart,
         Target: { Arn: written.queueArn },
       });
       expect(targets.Targets).toEqual([{ Id: 'queue', Arn: written.queueArn }]);
